@@ -1,0 +1,202 @@
+"""The `intercoop` command: parse options, call one function per part.
+
+    intercoop run      everything in one process on embedded defaults
+    intercoop web      the ASGI server (HTTP + websockets)
+    intercoop worker   a Celery worker
+    intercoop beat     the Celery beat scheduler
+    intercoop smtp     the SMTP gateway
+    intercoop seed     load the Intercoop 2007 programme (idempotent)
+
+A configuration problem ends with one line saying what to fix, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_WEB_PORT = 8000
+DEFAULT_SMTP_PORT = 2525
+
+
+class Abort(Exception):
+    """Stop with one readable line (the operator has something to fix)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="intercoop", description="Intercoop: forum + mailing lists"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    run = commands.add_parser("run", help="everything in one process (embedded defaults)")
+    run.add_argument("--host", default=DEFAULT_HOST)
+    run.add_argument("--port", type=int, default=DEFAULT_WEB_PORT, help="HTTP port (default 8000)")
+    run.add_argument(
+        "--smtp-port", type=int, default=DEFAULT_SMTP_PORT, help="SMTP port (default 2525)"
+    )
+
+    web = commands.add_parser("web", help="ASGI server: HTTP + websockets")
+    web.add_argument("--host", default=DEFAULT_HOST)
+    web.add_argument("--port", type=int, default=DEFAULT_WEB_PORT)
+    web.add_argument("--workers", type=int, default=1)
+
+    smtp = commands.add_parser("smtp", help="SMTP gateway")
+    smtp.add_argument("--host", default=DEFAULT_HOST)
+    smtp.add_argument("--port", type=int, default=DEFAULT_SMTP_PORT)
+
+    worker = commands.add_parser("worker", help="Celery worker")
+    worker.add_argument("--concurrency", type=int, default=None)
+    commands.add_parser("beat", help="Celery beat scheduler")
+    commands.add_parser("seed", help="load the Intercoop 2007 programme")
+    return parser
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from config.env import ConfigError
+
+    try:
+        import django
+
+        django.setup()
+    except ConfigError as exc:
+        raise Abort(str(exc)) from exc
+
+
+def check_database() -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        where = os.environ.get("DATABASE_URL") or settings.DATABASES["default"]["NAME"]
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise Abort(
+            f"cannot connect to the database {_redact(where)} ({reason}); check DATABASE_URL"
+        ) from exc
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(str(url))
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return str(url)
+
+
+def check_port_free(host: str, port: int, option: str) -> None:
+    import socket
+
+    if not 0 < port < 65536:
+        raise Abort(f"port {port} is not a valid TCP port; choose one with {option}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Abort(
+                f"cannot listen on {host}:{port} ({exc.strerror}); "
+                f"stop what uses it or choose another port with {option}"
+            ) from exc
+
+
+def prepare_database(*, load_programme_if_empty: bool) -> None:
+    """Apply migrations; load the programme on first start."""
+    from django.core.management import call_command
+
+    from forum.models import Event
+    from forum.seed.loader import programme_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if load_programme_if_empty and not Event.objects.exists():
+        programme_load()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        setup_django()
+        return _dispatch(args)
+    except Abort as exc:
+        print(f"intercoop: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args) -> int:
+    if args.command == "seed":
+        from forum.errors import SeedError
+        from forum.seed.loader import programme_load
+
+        check_database()
+        try:
+            counts = programme_load()
+        except SeedError as exc:
+            raise Abort(str(exc)) from exc
+        print(f"programme loaded: {counts['created']} created, {counts['updated']} updated")
+        return 0
+
+    if args.command == "run":
+        from config import embedded
+
+        check_port_free(args.host, args.port, "--port")
+        check_port_free(args.host, args.smtp_port, "--smtp-port")
+        check_database()
+        prepare_database(load_programme_if_empty=True)
+        return embedded.run(host=args.host, port=args.port, smtp_port=args.smtp_port)
+
+    if args.command == "web":
+        import uvicorn
+
+        check_port_free(args.host, args.port, "--port")
+        check_database()
+        uvicorn.run(
+            "config.asgi:application",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            lifespan="off",
+            proxy_headers=True,
+        )
+        return 0
+
+    if args.command == "smtp":
+        from config import embedded
+
+        check_port_free(args.host, args.port, "--port")
+        check_database()
+        return embedded.run_smtp_only(host=args.host, port=args.port)
+
+    if args.command in ("worker", "beat"):
+        from config.celery import app
+
+        check_database()
+        if args.command == "worker":
+            argv = ["worker", "--loglevel=INFO"]
+            if args.concurrency:
+                argv.append(f"--concurrency={args.concurrency}")
+        else:
+            from django.conf import settings
+
+            argv = [
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={settings.DATA_DIR / 'celerybeat-schedule'}",
+            ]
+        app.start(argv=argv)
+        return 0
+
+    raise Abort(f"unknown command {args.command!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Configuration from the environment (12-factor), with embedded defaults.
+
+Every variable is optional: with none set, Intercoop runs on a SQLite file, an
+in-process channel layer and worker, and writes outgoing mail as .eml files,
+all under the data directory (design.md, "Configuration by environment").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A configuration value the operator must fix; its message says how."""
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("INTERCOOP_DATA_DIR") or BASE_DIR / "var").expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"INTERCOOP_DATA_DIR={path} cannot be created ({exc.strerror}); "
+            "point it at a writable directory"
+        ) from exc
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once in the data dir."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = directory / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+
+
+def csv_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def database(directory: Path) -> dict:
+    """DATABASE_URL, else a SQLite file tuned for one process with several writers."""
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        try:
+            config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        except ValueError as exc:
+            raise ConfigError(
+                f"DATABASE_URL is not understood ({exc}); "
+                "use e.g. postgres://user@host/dbname or sqlite:////path/to/file.sqlite3"
+            ) from exc
+    else:
+        config = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(directory / "intercoop.sqlite3"),
+        }
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Web, SMTP gateway and worker write from one process in `intercoop run`:
+        # WAL lets readers go on during a write, IMMEDIATE takes the write lock at
+        # BEGIN so two writers queue on the busy timeout instead of failing with
+        # "database is locked" on lock upgrade.
+        config.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            }
+        )
+        config["CONN_MAX_AGE"] = 0
+    return config
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    backend: str
+    host: str = "localhost"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: str = ""
+
+
+def email(directory: Path) -> EmailSettings:
+    """EMAIL_URL: smtp://[user:pass@]host[:port][?tls=1], smtps://..., or unset for files."""
+    url = os.environ.get("EMAIL_URL", "")
+    if not url or url.startswith("file:") or url.startswith("files:"):
+        path = urlsplit(url).path if url else ""
+        outbox = Path(path) if path else directory / "outbox"
+        return EmailSettings(backend="config.mail.EmlFileBackend", file_path=str(outbox))
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps", "submission"}:
+        raise ConfigError(
+            f"EMAIL_URL scheme {parts.scheme!r} is not supported; "
+            "use smtp://host:25, smtp://user:pass@host:587?tls=1, smtps://host:465 "
+            "or leave it unset"
+        )
+    query = parse_qs(parts.query)
+    use_ssl = parts.scheme == "smtps"
+    use_tls = parts.scheme == "submission" or query.get("tls", ["0"])[0] in {"1", "true", "yes"}
+    default_port = 465 if use_ssl else 587 if parts.scheme == "submission" else 25
+    try:
+        port = parts.port or default_port
+    except ValueError as exc:
+        raise ConfigError(f"EMAIL_URL has a bad port ({exc})") from exc
+    return EmailSettings(
+        backend="django.core.mail.backends.smtp.EmailBackend",
+        host=parts.hostname or "localhost",
+        port=port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=use_tls,
+        use_ssl=use_ssl,
+    )
+
+
+def redis_url() -> str | None:
+    return os.environ.get("REDIS_URL") or None

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/", include("forum.api_urls")),
+    path("", include("forum.urls")),
+]
+
+handler403 = "forum.views.errors.permission_denied"
+handler404 = "forum.views.errors.not_found"

@@ -1,0 +1,40 @@
+"""Who may do what, decided on the server from the person's registration role."""
+
+from __future__ import annotations
+
+from forum.models import Event, Registration, RegistrationStatus, Role, Session
+
+
+def role_for(user, event: Event) -> str | None:
+    """The active role of `user` at `event`, or None when not registered."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Registration.objects.filter(user=user, event=event, status=RegistrationStatus.CONFIRMED)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def is_organiser(user, event: Event) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or role_for(user, event) == Role.ORGANISER
+
+
+def is_facilitator(user, session: Session) -> bool:
+    """Facilitators of this session and organisers of its event."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_organiser(user, session.event):
+        return True
+    return (
+        role_for(user, session.event) == Role.FACILITATOR
+        and session.facilitator_users.filter(pk=user.pk).exists()
+    )
+
+
+def can_see_session(user, session: Session) -> bool:
+    if not session.is_private:
+        return True
+    return role_for(user, session.event) is not None or is_organiser(user, session.event)

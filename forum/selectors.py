@@ -1,0 +1,63 @@
+"""Reads of the forum core."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from forum.models import Event, Network, Registration, RegistrationStatus, Session
+
+
+def event_current() -> Event | None:
+    """The event the site is about (INTERCOOP_EVENT_SLUG, else the latest)."""
+    return Event.objects.filter(slug=settings.INTERCOOP_EVENT_SLUG).first() or Event.objects.first()
+
+
+def sessions_for_event(*, event: Event, user=None):
+    from forum.permissions import can_see_session
+
+    sessions = list(event.sessions.prefetch_related("segments"))
+    return [session for session in sessions if user is None or can_see_session(user, session)]
+
+
+def session_by_slug(*, slug: str) -> Session | None:
+    return (
+        Session.objects.select_related("event")
+        .prefetch_related("segments")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def registration_counts(*, event: Event) -> dict[str, int]:
+    active = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
+    return {
+        "people": active.count(),
+        "networks": active.exclude(network=None).values("network").distinct().count(),
+    }
+
+
+def networks_participating(*, event: Event):
+    return Network.objects.filter(
+        registrations__event=event, registrations__status=RegistrationStatus.CONFIRMED
+    ).distinct()
+
+
+def registration_for(*, user, event: Event) -> Registration | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Registration.objects.select_related("network")
+        .prefetch_related("sessions")
+        .filter(user=user, event=event)
+        .first()
+    )
+
+
+def registrations_for_export(*, event: Event):
+    return (
+        Registration.objects.filter(event=event)
+        .select_related("user", "user__profile", "network")
+        .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("number")))
+        .order_by("created_at")
+    )

@@ -1,0 +1,46 @@
+"""What an address at INTERCOOP_MAIL_DOMAIN means (design.md, "Mail addresses")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+
+
+class AddressKind(StrEnum):
+    LIST = "list"
+    REPLY = "reply"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    BOUNCES = "bounces"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    kind: AddressKind
+    local: str
+    slug: str = ""
+    token: str = ""
+
+
+def parse_address(address: str) -> ParsedAddress:
+    """Split `local[+detail]@domain` into what it names; never raises.
+
+    Addresses outside the mail domain, or with an empty local part, are UNKNOWN.
+    Case is ignored, as receivers commonly do for local parts (RFC 5321 §2.4 allows it).
+    """
+    address = (address or "").strip().strip("<>")
+    local, _, domain = address.rpartition("@")
+    if not local or domain.lower() != settings.INTERCOOP_MAIL_DOMAIN.lower():
+        return ParsedAddress(AddressKind.UNKNOWN, local)
+    base, plus, detail = local.partition("+")
+    base_lower = base.lower()
+    if plus and base_lower in ("reply", "bounces") and detail:
+        return ParsedAddress(AddressKind(base_lower), local, token=detail)
+    if plus and detail.lower() in ("subscribe", "unsubscribe"):
+        return ParsedAddress(AddressKind(detail.lower()), local, slug=base_lower)
+    if not plus:
+        return ParsedAddress(AddressKind.LIST, local, slug=base_lower)
+    return ParsedAddress(AddressKind.UNKNOWN, local)
