@@ -189,3 +189,8 @@ LOGGING = {
         "uvicorn.access": {"level": "WARNING"},
     },
 }
+
+# Forum limits.
+INTERCOOP_POST_MAX_CHARS = int(os.environ.get("INTERCOOP_POST_MAX_CHARS") or 50_000)
+INTERCOOP_EDIT_WINDOW_MINUTES = int(os.environ.get("INTERCOOP_EDIT_WINDOW_MINUTES") or 60)
+INTERCOOP_POSTS_PER_PAGE = 50

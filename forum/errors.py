@@ -22,3 +22,19 @@ class RegistrationClosed(UserError):
 
 class SeedError(ForumError):
     """The programme data file is missing or malformed (the operator's fault)."""
+
+
+class NotAllowed(ForumError):
+    """The person may not do this (a 403 on the web, a refusal by mail)."""
+
+    def __init__(self, message: str = "", *, code: str = "forbidden"):
+        super().__init__(message)
+        self.code = code
+
+
+class ThreadLocked(UserError):
+    code = "thread_locked"
+
+
+class EditWindowClosed(UserError):
+    code = "edit_window_closed"

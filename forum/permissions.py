@@ -38,3 +38,22 @@ def can_see_session(user, session: Session) -> bool:
     if not session.is_private:
         return True
     return role_for(user, session.event) is not None or is_organiser(user, session.event)
+
+
+def can_see_board(user, board) -> bool:
+    """The general board is public; a session's board is as visible as its session."""
+    return board.session is None or can_see_session(user, board.session)
+
+
+def can_post(user, board) -> bool:
+    """Registered participants (and organisers) write in the boards they can see."""
+    if not getattr(user, "is_authenticated", False) or not can_see_board(user, board):
+        return False
+    return role_for(user, board.event) is not None or is_organiser(user, board.event)
+
+
+def can_moderate(user, board) -> bool:
+    """Organisers moderate every board; facilitators the board of their session."""
+    if is_organiser(user, board.event):
+        return True
+    return board.session is not None and is_facilitator(user, board.session)

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import transaction
 
 from forum.errors import SeedError
-from forum.models import Event, Session, SessionSegment
+from forum.models import Board, Event, Session, SessionSegment
 
 DEFAULT_PROGRAMME = Path(__file__).with_name("intercoop-2007.toml")
 
@@ -74,6 +74,24 @@ def programme_load(*, path: Path = DEFAULT_PROGRAMME) -> dict[str, int]:
                 {"session": session, "order": segment_data["order"]},
                 _strip(segment_data, SEGMENT_FIELDS),
             )
+        save(
+            Board,
+            {"slug": session.slug},
+            {"event": event, "session": session, "title": session.title},
+            {"position": session.number},
+        )
+    general = data.get("general_board")
+    if general:
+        save(
+            Board,
+            {"slug": general["slug"]},
+            {
+                "event": event,
+                "title": general["title"],
+                "description": general.get("description", "").strip(),
+            },
+            {"position": 0},
+        )
     _site_sync()
     return counts
 

@@ -43,10 +43,8 @@ def registration(request):
                     sessions=data["sessions"],
                     requested_role=data["requested_role"],
                     comment=data["comment"],
+                    mail_delivery=data["mail_delivery"],
                 )
-                if profile.mail_delivery != data["mail_delivery"]:
-                    profile.mail_delivery = data["mail_delivery"]
-                    profile.save(update_fields=["mail_delivery"])
             except UserError as error:
                 form.add_error(None, str(error))
             else:

@@ -68,6 +68,7 @@ def registration_save(
     sessions: Iterable[Session],
     requested_role: str = Role.PARTICIPANT,
     comment: str = "",
+    mail_delivery: str | None = None,
 ) -> Registration:
     """Register `user` to `event`, or change their registration (never two rows).
 
@@ -95,6 +96,12 @@ def registration_save(
     if network and profile.network_id != network.pk:
         profile.network = network
         profile.save(update_fields=["network"])
+    if mail_delivery and profile.mail_delivery != mail_delivery:
+        profile.mail_delivery = mail_delivery
+        profile.save(update_fields=["mail_delivery"])
+    from forum.services.follows import follows_default_for_registration
+
+    follows_default_for_registration(registration=registration)
     events.publish("registration_changed", registration_id=registration.pk)
     return registration
 

@@ -1,0 +1,232 @@
+"""Boards, threads and posts: the forum half of the bridge.
+
+A post keeps three bodies: the Markdown its author wrote, the sanitised HTML the
+pages and mails show, and plain text for mail and search.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Board(models.Model):
+    """One board per session, plus the event's general board (session empty)."""
+
+    event = models.ForeignKey(
+        "forum.Event", on_delete=models.CASCADE, related_name="boards", verbose_name=_("événement")
+    )
+    session = models.OneToOneField(
+        "forum.Session",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="board",
+        verbose_name=_("session"),
+    )
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    title = models.CharField(_("titre"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("forum")
+        verbose_name_plural = _("forums")
+        ordering = ["event", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:board", kwargs={"slug": self.slug})
+
+
+class Thread(models.Model):
+    board = models.ForeignKey(
+        Board, on_delete=models.CASCADE, related_name="threads", verbose_name=_("forum")
+    )
+    title = models.CharField(_("titre"), max_length=200)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="threads",
+        verbose_name=_("auteur·rice"),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # Denormalised for the board page: updated in the same transaction as each post.
+    last_post_at = models.DateTimeField(_("dernier message le"), db_index=True)
+    last_post = models.ForeignKey(
+        "forum.Post",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dernier message"),
+    )
+    post_count = models.PositiveIntegerField(_("nombre de messages"), default=0)
+    is_locked = models.BooleanField(_("verrouillé"), default=False)
+    is_pinned = models.BooleanField(_("épinglé"), default=False)
+
+    class Meta:
+        verbose_name = _("fil")
+        verbose_name_plural = _("fils")
+        ordering = ["-is_pinned", "-last_post_at"]
+        indexes = [models.Index(fields=["board", "-is_pinned", "-last_post_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:thread", kwargs={"pk": self.pk})
+
+
+class PostSource(models.TextChoices):
+    WEB = "web", _("site")
+    EMAIL = "email", _("courriel")
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="posts", verbose_name=_("fil")
+    )
+    number = models.PositiveIntegerField(_("numéro dans le fil"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        verbose_name=_("auteur·rice"),
+    )
+    in_reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("en réponse à"),
+    )
+    body_markdown = models.TextField(_("texte (Markdown)"))
+    body_html = models.TextField(_("texte (HTML nettoyé)"))
+    body_text = models.TextField(_("texte brut"))
+    source = models.CharField(
+        _("origine"), max_length=8, choices=PostSource.choices, default=PostSource.WEB
+    )
+    created_at = models.DateTimeField(_("écrit le"), auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
+    is_hidden = models.BooleanField(_("masqué"), default=False)
+    hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("masqué par"),
+    )
+    hidden_at = models.DateTimeField(_("masqué le"), null=True, blank=True)
+    # Guards against a double submit: the same form token twice makes one post.
+    submission_key = models.CharField(max_length=64, blank=True)
+    # The Message-ID of the mail this post came from, for idempotent intake (issue 6).
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["thread", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "number"], name="post_number_per_thread"),
+            models.UniqueConstraint(
+                fields=["author", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="one_post_per_submission",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thread} #{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.thread.get_absolute_url()}?post={self.pk}#post-{self.pk}"
+
+
+class PostRevision(models.Model):
+    """An earlier version of a post, kept when it is edited (visible to moderators)."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("message")
+    )
+    body_markdown = models.TextField(_("texte (Markdown)"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("modifié par"),
+    )
+    replaced_at = models.DateTimeField(_("remplacé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("version précédente")
+        verbose_name_plural = _("versions précédentes")
+        ordering = ["post", "-replaced_at"]
+
+
+class FollowLevel(models.TextChoices):
+    EMAIL = "email", _("chaque message par courriel")
+    DIGEST = "digest", _("résumé quotidien")
+    WEB = "web", _("sur le site seulement")
+    MUTED = "muted", _("en sourdine")
+
+
+class Follow(models.Model):
+    """A person's choice for a board or a thread (exactly one of the two)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follows",
+        verbose_name=_("personne"),
+    )
+    board = models.ForeignKey(
+        Board, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    level = models.CharField(_("suivi"), max_length=8, choices=FollowLevel.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("suivi")
+        verbose_name_plural = _("suivis")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(board__isnull=False, thread__isnull=True)
+                | models.Q(board__isnull=True, thread__isnull=False),
+                name="follow_board_xor_thread",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "board"],
+                condition=models.Q(thread=None),
+                name="one_follow_per_board",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=models.Q(board=None),
+                name="one_follow_per_thread",
+            ),
+        ]
+
+
+class ReadMark(models.Model):
+    """How far a person has read a thread: the number of the last post seen."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_marks")
+    last_read_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="one_read_mark_per_thread")
+        ]

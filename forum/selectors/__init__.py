@@ -1,0 +1,39 @@
+"""Reads of the forum core."""
+
+from forum.selectors.boards import (
+    board_by_slug,
+    boards_for_event,
+    follow_level_for,
+    posts_page,
+    thread_by_id,
+    threads_for_board,
+    unread_numbers,
+)
+from forum.selectors.programme import (
+    event_current,
+    networks_participating,
+    registration_counts,
+    registration_for,
+    registrations_for_export,
+    session_by_slug,
+    sessions_for_event,
+)
+from forum.selectors.search import search_posts
+
+__all__ = [
+    "board_by_slug",
+    "boards_for_event",
+    "event_current",
+    "follow_level_for",
+    "networks_participating",
+    "posts_page",
+    "registration_counts",
+    "registration_for",
+    "registrations_for_export",
+    "search_posts",
+    "session_by_slug",
+    "sessions_for_event",
+    "thread_by_id",
+    "threads_for_board",
+    "unread_numbers",
+]

@@ -1,0 +1,90 @@
+"""Reading boards, threads and posts, with what the reader may see and has read."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+
+from forum.models import Board, Follow, FollowLevel, Post, ReadMark, Thread
+from forum.permissions import can_moderate, can_see_board
+
+
+def boards_for_event(*, event, user) -> list[Board]:
+    boards = Board.objects.filter(event=event).select_related("session", "event")
+    return [board for board in boards if can_see_board(user, board)]
+
+
+def board_by_slug(*, slug: str) -> Board | None:
+    return Board.objects.select_related("session__event", "event").filter(slug=slug).first()
+
+
+def thread_by_id(*, pk: int) -> Thread | None:
+    return (
+        Thread.objects.select_related("board__event", "board__session", "author__profile")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def threads_for_board(*, board: Board):
+    """Newest activity first, pinned threads on top, with what the list shows."""
+    return board.threads.select_related(
+        "author__profile", "last_post__author__profile"
+    ).order_by("-is_pinned", "-last_post_at", "-pk")
+
+
+def unread_numbers(*, user, threads) -> dict[int, int]:
+    """thread id → number of the last post `user` has read (0 when never opened)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    ids = [thread.pk for thread in threads]
+    return dict(
+        ReadMark.objects.filter(user=user, thread_id__in=ids).values_list(
+            "thread_id", "last_read_number"
+        )
+    )
+
+
+def posts_page(*, thread: Thread, user, page_number=1, around_post: int | None = None):
+    """One page of a thread's posts, in a fixed number of queries.
+
+    Hidden posts stay in place (the conversation keeps its shape) and are shown as
+    hidden, with their text only to moderators. `around_post` picks the page
+    holding that post.
+    """
+    posts = (
+        Post.objects.filter(thread=thread)
+        .select_related("author__profile", "in_reply_to__author__profile", "hidden_by")
+        .order_by("number")
+    )
+    if can_moderate(user, thread.board):
+        posts = posts.prefetch_related(
+            Prefetch("revisions", queryset=_revisions_queryset())
+        )
+    paginator = Paginator(posts, settings.INTERCOOP_POSTS_PER_PAGE)
+    if around_post is not None:
+        number = Post.objects.filter(thread=thread, pk=around_post).values_list(
+            "number", flat=True
+        ).first()
+        if number:
+            page_number = (number - 1) // settings.INTERCOOP_POSTS_PER_PAGE + 1
+    return paginator.get_page(page_number)
+
+
+def _revisions_queryset():
+    from forum.models import PostRevision
+
+    return PostRevision.objects.select_related("edited_by__profile").order_by("-replaced_at")
+
+
+def follow_level_for(*, user, board: Board, thread: Thread | None = None) -> str:
+    """The level that applies: the thread's own choice, else the board's, else web."""
+    if not getattr(user, "is_authenticated", False):
+        return FollowLevel.WEB
+    if thread is not None:
+        level = Follow.objects.filter(user=user, thread=thread).values_list("level", flat=True)
+        if level:
+            return level[0]
+    level = Follow.objects.filter(user=user, board=board).values_list("level", flat=True)
+    return level[0] if level else FollowLevel.WEB

@@ -1,0 +1,40 @@
+"""Writes of the forum core. Web views, the admin, the mail pipeline and tasks all call
+these, so a post from the web and a post from email take one road."""
+
+from forum.services.follows import follow_set, follows_default_for_registration
+from forum.services.moderation import (
+    post_hide,
+    post_unhide,
+    thread_lock,
+    thread_move,
+    thread_pin,
+)
+from forum.services.posts import post_create, post_edit, thread_create
+from forum.services.reading import board_mark_all_read, thread_mark_read
+from forum.services.registrations import (
+    network_find_or_create,
+    profile_ensure,
+    registration_cancel,
+    registration_grant_requested_role,
+    registration_save,
+)
+
+__all__ = [
+    "board_mark_all_read",
+    "follow_set",
+    "follows_default_for_registration",
+    "network_find_or_create",
+    "post_create",
+    "post_edit",
+    "post_hide",
+    "post_unhide",
+    "profile_ensure",
+    "registration_cancel",
+    "registration_grant_requested_role",
+    "registration_save",
+    "thread_create",
+    "thread_lock",
+    "thread_mark_read",
+    "thread_move",
+    "thread_pin",
+]

@@ -1,0 +1,192 @@
+"""Creating threads and posts, and editing posts: the one road every post takes.
+
+Web views, the mail pipeline (source="email") and tasks call these. The write, the
+thread's counters and the atomic subscribers (the mail outbox) share one
+transaction; live pushes and worker wake-ups run after commit (forum.events).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from forum import events
+from forum.errors import EditWindowClosed, NotAllowed, ThreadLocked, UserError
+from forum.models import Board, Post, PostRevision, PostSource, ReadMark, Thread
+from forum.permissions import can_moderate, can_post
+from forum.rendering import markdown_to_html
+
+TITLE_MAX = 200
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise UserError(_("Donnez un titre au fil."), code="title_required")
+    if len(title) > TITLE_MAX:
+        raise UserError(
+            _("Le titre ne doit pas dépasser %(max)d caractères (il en a %(length)d).")
+            % {"max": TITLE_MAX, "length": len(title)},
+            code="title_too_long",
+        )
+    return title
+
+
+def clean_body(body: str) -> str:
+    """Strip the body and check it is neither empty nor over the size limit."""
+    body = (body or "").replace("\r\n", "\n").replace("\x00", "").strip()
+    if not body:
+        raise UserError(_("Le message est vide."), code="body_required")
+    limit = settings.INTERCOOP_POST_MAX_CHARS
+    if len(body) > limit:
+        raise UserError(
+            _("Le message est trop long : %(length)d caractères pour %(max)d au plus.")
+            % {"length": len(body), "max": limit},
+            code="body_too_long",
+        )
+    return body
+
+
+@transaction.atomic
+def thread_create(
+    *,
+    board: Board,
+    author,
+    title: str,
+    body: str,
+    source: str = PostSource.WEB,
+    submission_key: str = "",
+    message_id: str = "",
+) -> Thread:
+    """Open a thread in `board` with its first post; returns the thread.
+
+    The same `submission_key` from the same author (a double submit) returns the
+    thread made the first time instead of a second one.
+    """
+    if submission_key:
+        existing = Post.objects.filter(author=author, submission_key=submission_key).first()
+        if existing is not None:
+            return existing.thread
+    if not can_post(author, board):
+        raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
+    title = _clean_title(title)
+    body = clean_body(body)
+    thread = Thread.objects.create(
+        board=board, title=title, author=author, last_post_at=timezone.now()
+    )
+    post_create(
+        thread=thread,
+        author=author,
+        body=body,
+        source=source,
+        submission_key=submission_key,
+        message_id=message_id,
+        _new_thread=True,
+    )
+    events.publish("thread_created", thread_id=thread.pk)
+    return thread
+
+
+@transaction.atomic
+def post_create(
+    *,
+    thread: Thread,
+    author,
+    body: str,
+    in_reply_to: Post | None = None,
+    source: str = PostSource.WEB,
+    submission_key: str = "",
+    message_id: str = "",
+    _new_thread: bool = False,
+) -> Post:
+    """Add a post to `thread` (a reply to `in_reply_to` when given); returns it.
+
+    Refuses a person who may not write in the board (NotAllowed), a locked thread
+    (ThreadLocked, moderators excepted), an empty or oversized body (UserError).
+    A repeated `submission_key` returns the post made the first time.
+    """
+    if submission_key and not _new_thread:
+        existing = Post.objects.filter(author=author, submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    # Lock the thread row: numbers and counters stay consistent under concurrent replies.
+    thread = Thread.objects.select_for_update().select_related("board__event").get(pk=thread.pk)
+    board = thread.board
+    if not can_post(author, board):
+        raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
+    if thread.is_locked and not can_moderate(author, board):
+        raise ThreadLocked(_("Ce fil est verrouillé : on ne peut plus y répondre."))
+    if in_reply_to is not None and in_reply_to.thread_id != thread.pk:
+        raise UserError(_("Le message auquel vous répondez est dans un autre fil."), code="reply")
+    body = clean_body(body)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            post = Post.objects.create(
+                thread=thread,
+                number=thread.post_count + 1,
+                author=author,
+                in_reply_to=in_reply_to,
+                body_markdown=body,
+                body_html=markdown_to_html(body),
+                body_text=body,
+                source=source,
+                submission_key=submission_key,
+                message_id=message_id,
+            )
+    except IntegrityError:
+        existing = (
+            submission_key
+            and Post.objects.filter(author=author, submission_key=submission_key).first()
+        )
+        if existing:
+            return existing
+        raise
+    Thread.objects.filter(pk=thread.pk).update(
+        post_count=post.number, last_post_at=now, last_post=post
+    )
+    ReadMark.objects.update_or_create(
+        user=author, thread=thread, defaults={"last_read_number": post.number}
+    )
+    events.publish("post_created", post_id=post.pk, new_thread=_new_thread)
+    return post
+
+
+def _edit_window() -> timedelta:
+    return timedelta(minutes=settings.INTERCOOP_EDIT_WINDOW_MINUTES)
+
+
+def can_edit(user, post: Post) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if can_moderate(user, post.thread.board):
+        return True
+    return post.author_id == user.pk and timezone.now() - post.created_at <= _edit_window()
+
+
+@transaction.atomic
+def post_edit(*, post: Post, editor, body: str) -> Post:
+    """Replace a post's body, keeping the previous version for moderators.
+
+    Authors edit within INTERCOOP_EDIT_WINDOW_MINUTES; moderators at any time.
+    """
+    post = Post.objects.select_for_update().select_related("thread__board__event").get(pk=post.pk)
+    if not can_edit(editor, post):
+        if post.author_id == getattr(editor, "pk", None):
+            raise EditWindowClosed(_("Le délai pour modifier ce message est passé."))
+        raise NotAllowed(_("Vous ne pouvez pas modifier ce message."), code="cannot_edit")
+    body = clean_body(body)
+    if body == post.body_markdown:
+        return post
+    PostRevision.objects.create(post=post, body_markdown=post.body_markdown, edited_by=editor)
+    post.body_markdown = body
+    post.body_html = markdown_to_html(body)
+    post.body_text = body
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body_markdown", "body_html", "body_text", "edited_at"])
+    events.publish("post_edited", post_id=post.pk)
+    return post

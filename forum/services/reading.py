@@ -1,0 +1,43 @@
+"""Unread tracking: how far each person has read each thread."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from forum.models import Board, ReadMark, Thread
+
+
+def thread_mark_read(*, user, thread: Thread, number: int) -> None:
+    """Record that `user` has read `thread` up to post `number` (never goes back)."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    updated = ReadMark.objects.filter(user=user, thread=thread, last_read_number__lt=number).update(
+        last_read_number=number
+    )
+    if not updated:
+        ReadMark.objects.get_or_create(
+            user=user, thread=thread, defaults={"last_read_number": number}
+        )
+
+
+@transaction.atomic
+def board_mark_all_read(*, user, board: Board) -> int:
+    """Mark every thread of the board read; returns how many threads were behind."""
+    threads = list(board.threads.values_list("pk", "post_count"))
+    marks = dict(
+        ReadMark.objects.filter(user=user, thread__board=board).values_list(
+            "thread_id", "last_read_number"
+        )
+    )
+    behind = [(pk, count) for pk, count in threads if marks.get(pk, 0) < count]
+    to_update = []
+    to_create = []
+    for pk, count in behind:
+        if pk in marks:
+            to_update.append((pk, count))
+        else:
+            to_create.append(ReadMark(user=user, thread_id=pk, last_read_number=count))
+    for pk, count in to_update:
+        ReadMark.objects.filter(user=user, thread_id=pk).update(last_read_number=count)
+    ReadMark.objects.bulk_create(to_create, ignore_conflicts=True)
+    return len(behind)
