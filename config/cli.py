@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
     from config.env import ConfigError
 
     try:
@@ -63,19 +65,47 @@ def setup_django() -> None:
 
         django.setup()
     except ConfigError as exc:
-        raise Abort(str(exc)) from exc
+        raise Abort(_one_line(exc)) from exc
+    except (ImproperlyConfigured, ImportError) as exc:
+        if _raised_by_database_backend(exc):
+            raise Abort(f"cannot use the database ({_one_line(exc)}); check DATABASE_URL") from exc
+        if isinstance(exc, ImportError):
+            raise  # a broken installation or a bug: the traceback is what helps
+        raise Abort(_one_line(exc)) from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _raised_by_database_backend(exc: BaseException) -> bool:
+    """Whether Django failed loading the backend DATABASE_URL names (a missing driver,
+    such as mysqlclient for mysql:// or oracledb for oracle://), which the operator
+    fixes in DATABASE_URL."""
+    backends = os.path.join("django", "db", "backends", "")
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "load_backend" or backends in code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def check_database() -> None:
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import connection
     from django.db.utils import OperationalError
 
     try:
         connection.ensure_connection()
-    except OperationalError as exc:
+    except (OperationalError, ImproperlyConfigured) as exc:
+        # ImproperlyConfigured: the URL names a backend whose driver is missing
+        # (mysql:// without mysqlclient); the operator fixes it the same way.
         where = os.environ.get("DATABASE_URL") or settings.DATABASES["default"]["NAME"]
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = _one_line(exc)
         raise Abort(
             f"cannot connect to the database {_redact(where)} ({reason}); check DATABASE_URL"
         ) from exc
@@ -113,11 +143,22 @@ def prepare_database(*, load_programme_if_empty: bool) -> None:
     from django.core.management import call_command
 
     from forum.models import Event
-    from forum.seed.loader import programme_load
 
     call_command("migrate", interactive=False, verbosity=0)
     if load_programme_if_empty and not Event.objects.exists():
-        programme_load()
+        load_programme()
+
+
+def load_programme() -> dict[str, int]:
+    """The Intercoop 2007 programme, loaded idempotently; a bad data file is the
+    operator's to fix, so it ends with one line, not a traceback."""
+    from forum.errors import SeedError
+    from forum.seed.loader import programme_load
+
+    try:
+        return programme_load()
+    except SeedError as exc:
+        raise Abort(str(exc)) from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,14 +175,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args) -> int:
     if args.command == "seed":
-        from forum.errors import SeedError
-        from forum.seed.loader import programme_load
-
         check_database()
-        try:
-            counts = programme_load()
-        except SeedError as exc:
-            raise Abort(str(exc)) from exc
+        # On a fresh data dir the tables do not exist yet: `intercoop seed` is often
+        # the first command a newcomer types, so it applies the migrations first.
+        prepare_database(load_programme_if_empty=False)
+        counts = load_programme()
         print(f"programme loaded: {counts['created']} created, {counts['updated']} updated")
         return 0
 

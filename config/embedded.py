@@ -4,7 +4,7 @@ One asyncio loop serves HTTP + websockets (uvicorn) and SMTP (aiosmtpd); a Celer
 worker consumes the in-memory broker in a thread of the same process. Sharing the
 process is what lets a reply arriving by SMTP be pushed live through Channels'
 in-memory layer (design.md, "Known traps"). uvicorn captures SIGINT/SIGTERM; when it
-returns, the gateway and the worker are stopped in turn.
+returns, the gateway and the worker are stopped in turn (see StopRequest).
 """
 
 from __future__ import annotations
@@ -47,7 +47,39 @@ class EmbeddedWorker:
         self.thread.join(timeout)
 
 
-async def _serve(*, host: str, port: int, smtp_port: int) -> None:
+class StopRequest:
+    """The SIGINT/SIGTERM handler installed for the whole of `intercoop run`.
+
+    uvicorn captures both signals while it serves, then re-raises the one it caught
+    once it has shut down: that second delivery must be a no-op so the gateway and
+    the worker get stopped cleanly after it. A signal arriving before uvicorn serves
+    (while the worker and the gateway start) is remembered and stops the server as
+    soon as it exists, instead of being swallowed.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self.server = None
+
+    def __call__(self, signum, frame) -> None:
+        logger.info("stopping (signal %s)", signum)
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+    def install(self) -> None:
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self)
+
+    def attach(self, server) -> None:
+        self.server = server
+        if self.requested:
+            server.should_exit = True
+
+
+async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> None:
     import uvicorn
 
     from mailbridge.smtp.gateway import start_gateway
@@ -57,6 +89,7 @@ async def _serve(*, host: str, port: int, smtp_port: int) -> None:
         "config.asgi:application", host=host, port=port, lifespan="off", log_level="info"
     )
     server = uvicorn.Server(config)
+    stop.attach(server)
     print(
         f"Intercoop is running: http://{host}:{port}/  (SMTP on {host}:{smtp_port}; Ctrl-C stops)",
         flush=True,
@@ -68,21 +101,13 @@ async def _serve(*, host: str, port: int, smtp_port: int) -> None:
         await gateway.wait_closed()
 
 
-def _absorb_stop_signals() -> None:
-    """uvicorn re-raises the SIGINT/SIGTERM it caught once it has shut down; make
-    that a no-op so the gateway and the worker get stopped cleanly after it."""
-    import signal
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, frame: logger.info("stopping (signal %s)", signum))
-
-
 def run(*, host: str, port: int, smtp_port: int) -> int:
-    _absorb_stop_signals()
+    stop = StopRequest()
+    stop.install()
     worker = EmbeddedWorker()
     worker.start()
     try:
-        asyncio.run(_serve(host=host, port=port, smtp_port=smtp_port))
+        asyncio.run(_serve(host=host, port=port, smtp_port=smtp_port, stop=stop))
     finally:
         worker.stop()
         print("Intercoop stopped.", flush=True)

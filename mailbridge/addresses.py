@@ -39,7 +39,7 @@ def parse_address(address: str) -> ParsedAddress:
     base_lower = base.lower()
     if plus and base_lower in ("reply", "bounces") and detail:
         return ParsedAddress(AddressKind(base_lower), local, token=detail)
-    if plus and detail.lower() in ("subscribe", "unsubscribe"):
+    if plus and base and detail.lower() in ("subscribe", "unsubscribe"):
         return ParsedAddress(AddressKind(detail.lower()), local, slug=base_lower)
     if not plus:
         return ParsedAddress(AddressKind.LIST, local, slug=base_lower)

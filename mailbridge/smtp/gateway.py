@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.smtp.replies import Reply
@@ -19,6 +20,14 @@ from mailbridge.smtp.replies import Reply
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 25 * 1024 * 1024
+
+
+def in_thread(func):
+    """Run an ORM call in a worker thread, off the event loop (design.md, "Known
+    traps"), and tidy that thread's database connection around it as Django does
+    around a request: a connection past CONN_MAX_AGE, or broken by a database
+    restart, is closed instead of failing every later RCPT with 451."""
+    return database_sync_to_async(func, thread_sensitive=False)
 
 
 def _list_exists(slug: str) -> bool:
@@ -36,7 +45,7 @@ class GatewayHandler:
             known = parsed.kind is not AddressKind.UNKNOWN and (
                 parsed.kind
                 not in (AddressKind.LIST, AddressKind.SUBSCRIBE, AddressKind.UNSUBSCRIBE)
-                or await sync_to_async(_list_exists, thread_sensitive=False)(parsed.slug)
+                or await in_thread(_list_exists)(parsed.slug)
             )
         except Exception:
             logger.exception("RCPT check failed for %r", address)
@@ -54,6 +63,9 @@ class GatewayHandler:
 
 def smtp_factory(*, hostname: str | None = None, max_size: int = DEFAULT_MAX_SIZE):
     handler = GatewayHandler()
+    # aiosmtpd would call socket.getfqdn() for every connection, a DNS lookup that
+    # blocks the event loop (web and websockets too in `intercoop run`): once here.
+    hostname = hostname or socket.getfqdn()
 
     def factory() -> SMTP:
         return SMTP(

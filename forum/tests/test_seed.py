@@ -1,0 +1,217 @@
+"""Loading the Intercoop 2007 programme (`intercoop seed`): complete, idempotent, and
+respectful of what organisers change at run time."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.sites.models import Site
+
+from forum.errors import SeedError
+from forum.models import Event, SegmentKind, Session, SessionSegment, SessionState
+from forum.seed.loader import DEFAULT_PROGRAMME, programme_load
+
+pytestmark = pytest.mark.django_db
+
+TITLES = {
+    1: "Management par projet et travail collaboratif : où en est-on aujourd'hui dans nos "
+    "collectivités, services publics et associations ?",
+    2: "Pratiques collaboratives à l'heure du web 2.0 : quelle mutation du rôle et de la "
+    "place des collectivités, services publics et associations ?",
+    3: "Coopérations d'hier et d'aujourd'hui, mutualisation d'outils et de méthodes entre "
+    "réseaux coopératifs",
+}
+QUESTIONS = (
+    "Comment prendre en compte les possibilités nouvelles de travail collaboratif sur un projet ?",
+    "Comment articuler l'implication de personnes expertes avec celle des professionnels "
+    "d'un domaine ?",
+    "Comment animer ses relations directes avec les usagers, les adhérents ?",
+)
+
+
+def _rows() -> dict[str, list[int]]:
+    return {
+        "events": sorted(Event.objects.values_list("pk", flat=True)),
+        "sessions": sorted(Session.objects.values_list("pk", flat=True)),
+        "segments": sorted(SessionSegment.objects.values_list("pk", flat=True)),
+    }
+
+
+@pytest.fixture
+def programme_file(tmp_path) -> Path:
+    """A copy of the real programme that a test may edit."""
+    path = tmp_path / "programme.toml"
+    path.write_text(DEFAULT_PROGRAMME.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_the_programme_creates_one_event_with_three_dated_sessions():
+    counts = programme_load()
+
+    event = Event.objects.get()
+    assert event.slug == "intercoop-2007"
+    assert event.name.startswith("Intercoop 2007")
+    assert (event.starts_on, event.ends_on) == (
+        datetime.date(2007, 7, 4),
+        datetime.date(2007, 7, 6),
+    )
+    sessions = list(event.sessions.order_by("number"))
+    assert [(s.number, s.date, s.title) for s in sessions] == [
+        (1, datetime.date(2007, 7, 4), TITLES[1]),
+        (2, datetime.date(2007, 7, 5), TITLES[2]),
+        (3, datetime.date(2007, 7, 6), TITLES[3]),
+    ]
+    assert [s.slug for s in sessions] == [
+        "travail-collaboratif",
+        "pratiques-web2",
+        "reseaux-cooperatifs",
+    ]
+    assert counts == {"created": 1 + 3 + 4, "updated": 0}
+
+
+def test_session_one_is_facilitated_by_jean_michel_cornu_with_questionnaire_and_testimony():
+    programme_load()
+    session = Session.objects.get(number=1)
+    assert session.facilitators == "Jean-Michel Cornu"
+    assert [segment.kind for segment in session.segments.order_by("order")] == [
+        SegmentKind.QUESTIONNAIRE,
+        SegmentKind.TESTIMONY,
+    ]
+
+
+def test_session_three_has_two_parts():
+    programme_load()
+    parts = Session.objects.get(number=3).segments.order_by("order")
+    assert [segment.kind for segment in parts] == [SegmentKind.PART, SegmentKind.PART]
+    assert parts[0].title.startswith("Premier temps")
+    assert parts[1].title.startswith("Second temps")
+
+
+def test_the_presentation_asks_the_three_questions():
+    programme_load()
+    presentation = " ".join(Event.objects.get().presentation.split())
+    for question in QUESTIONS:
+        assert question in presentation
+
+
+def test_loading_twice_changes_nothing():
+    programme_load()
+    before = _rows()
+
+    assert programme_load() == {"created": 0, "updated": 0}
+    assert _rows() == before
+    assert (Event.objects.count(), Session.objects.count(), SessionSegment.objects.count()) == (
+        1,
+        3,
+        4,
+    )
+
+
+def test_an_organisers_run_time_choices_survive_a_new_load():
+    programme_load()
+    Event.objects.update(registration_open=False)
+    Session.objects.filter(number=2).update(state=SessionState.LIVE, is_private=True)
+
+    assert programme_load() == {"created": 0, "updated": 0}
+
+    assert Event.objects.get().registration_open is False
+    session = Session.objects.get(number=2)
+    assert (session.state, session.is_private) == (SessionState.LIVE, True)
+
+
+def test_a_text_edited_in_the_file_is_updated_in_place(programme_file):
+    programme_load(path=programme_file)
+    before = _rows()
+    text = programme_file.read_text(encoding="utf-8")
+    programme_file.write_text(
+        text.replace(
+            'subtitle = "Quand les consommateurs',
+            'subtitle = "Lorsque les consommateurs',
+        ),
+        encoding="utf-8",
+    )
+
+    assert programme_load(path=programme_file) == {"created": 0, "updated": 1}
+    assert Session.objects.get(number=2).subtitle.startswith("Lorsque les consommateurs")
+    assert _rows() == before
+
+
+def test_a_session_added_to_the_file_is_created(programme_file):
+    programme_load(path=programme_file)
+    with programme_file.open("a", encoding="utf-8") as file:
+        file.write(
+            '\n[[sessions]]\nnumber = 4\nslug = "bilan"\ndate = 2007-07-06\n'
+            'title = "Bilan et suites"\n'
+        )
+    assert programme_load(path=programme_file) == {"created": 1, "updated": 0}
+    assert Session.objects.get(slug="bilan").event == Event.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        ('[event\nname = "x"', "cannot read"),
+        ('title = "no event table"\n', "event"),
+        (
+            '[event]\nname = "Sans identifiant"\nstarts_on = 2007-07-04\nends_on = 2007-07-06\n',
+            "slug",
+        ),
+        (
+            '[event]\nslug = "e"\nname = "E"\nstarts_on = 2007-07-04\nends_on = 2007-07-06\n'
+            '[[sessions]]\nnumber = 1\nslug = "s"\ntitle = "Sans date"\n',
+            "date",
+        ),
+        (
+            '[event]\nslug = "e"\nname = "E"\nstarts_on = 2007-07-04\nends_on = 2007-07-06\n'
+            '[[sessions]]\nnumber = 1\nslug = "s"\ndate = "le 4 juillet"\ntitle = "T"\n',
+            "date",
+        ),
+        (
+            '[event]\nslug = "e"\nname = "E"\nstarts_on = 2007-07-04\nends_on = 2007-07-06\n'
+            '[[sessions]]\nnumber = 1\nslug = "s"\ndate = 2007-07-04\ntitle = "T"\n'
+            '[[sessions.segments]]\norder = 1\nkind = "atelier"\ntitle = "Un atelier"\n',
+            "kind",
+        ),
+        (
+            '[event]\nslug = "e"\nname = "E"\nstarts_on = 2007-07-04\nends_on = 2007-07-06\n'
+            'timezone = "Europe/Atlantide"\n',
+            "timezone",
+        ),
+        (
+            'sessions = 3\n[event]\nslug = "e"\nname = "E"\nstarts_on = 2007-07-04\n'
+            "ends_on = 2007-07-06\n",
+            "sessions",
+        ),
+    ],
+    ids=[
+        "toml-syntax",
+        "no-event",
+        "event-without-slug",
+        "session-without-date",
+        "date-not-a-date",
+        "unknown-segment-kind",
+        "unknown-timezone",
+        "sessions-not-tables",
+    ],
+)
+def test_a_malformed_file_raises_seed_error_and_writes_nothing(tmp_path, content, complaint):
+    path = tmp_path / "broken.toml"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(SeedError, match=complaint):
+        programme_load(path=path)
+    assert _rows() == {"events": [], "sessions": [], "segments": []}
+
+
+def test_a_missing_file_raises_seed_error(tmp_path):
+    with pytest.raises(SeedError, match="cannot read"):
+        programme_load(path=tmp_path / "absent.toml")
+
+
+def test_the_site_is_named_intercoop(settings):
+    settings.INTERCOOP_SITE_URL = "https://forum.intercoop.info"
+    programme_load()
+    site = Site.objects.get(pk=settings.SITE_ID)
+    assert (site.name, site.domain) == ("Intercoop", "forum.intercoop.info")
