@@ -54,6 +54,21 @@ def flag(name: str, default: bool = False) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
 
 
+def integer(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ConfigError(f"{name}={number} is out of range ({minimum}..{maximum})")
+    return number
+
+
 def csv_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:

@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "forum.context_processors.event",
+                "mailbridge.context_processors.mailbox_health",
             ],
         },
     },
@@ -127,6 +128,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_SIGNUP_FORM_CLASS = "forum.forms.SignupForm"
+# allauth's mails and pages name the person by the name they chose, not the username
+# generated from their address.
+ACCOUNT_USER_DISPLAY = "forum.templatetags.forum_extras.display_name"
 
 # Mail: EMAIL_URL or .eml files under <data dir>/outbox/.
 _email = env.email(DATA_DIR)
@@ -163,11 +167,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Outbox tasks run for a while (they loop over batches): a worker takes one task per
+# process at a time, so that a fan-out's tasks spread over every worker.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -191,6 +198,26 @@ LOGGING = {
 }
 
 # Forum limits.
-INTERCOOP_POST_MAX_CHARS = int(os.environ.get("INTERCOOP_POST_MAX_CHARS") or 50_000)
-INTERCOOP_EDIT_WINDOW_MINUTES = int(os.environ.get("INTERCOOP_EDIT_WINDOW_MINUTES") or 60)
+INTERCOOP_POST_MAX_CHARS = env.integer("INTERCOOP_POST_MAX_CHARS", 50_000, minimum=1)
+INTERCOOP_EDIT_WINDOW_MINUTES = env.integer("INTERCOOP_EDIT_WINDOW_MINUTES", 60, minimum=0)
 INTERCOOP_POSTS_PER_PAGE = 50
+
+# Outgoing mail beyond single posts: digests, bounces, DKIM (mailbridge).
+INTERCOOP_DIGEST_HOUR = int(os.environ.get("INTERCOOP_DIGEST_HOUR") or 7)
+INTERCOOP_BOUNCE_THRESHOLD = int(os.environ.get("INTERCOOP_BOUNCE_THRESHOLD") or 5)
+INTERCOOP_DKIM_SELECTOR = os.environ.get("INTERCOOP_DKIM_SELECTOR") or ""
+INTERCOOP_DKIM_PRIVATE_KEY_PATH = os.environ.get("INTERCOOP_DKIM_PRIVATE_KEY_PATH") or ""
+
+# The outbound outbox (mailbridge.outbound.sender): rows claimed per batch (also the
+# most messages a killed worker can send twice), sending tasks woken per fan-out,
+# attempts on 4xx before giving up, backoff bounds, and after how long a claimed
+# batch whose worker died goes back to pending.
+INTERCOOP_OUTBOX_BATCH_SIZE = int(os.environ.get("INTERCOOP_OUTBOX_BATCH_SIZE") or 50)
+INTERCOOP_OUTBOX_PARALLEL_SENDERS = int(os.environ.get("INTERCOOP_OUTBOX_PARALLEL_SENDERS") or 4)
+INTERCOOP_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("INTERCOOP_OUTBOX_MAX_ATTEMPTS") or 10)
+INTERCOOP_OUTBOX_RETRY_BASE_SECONDS = 60
+INTERCOOP_OUTBOX_RETRY_CAP_SECONDS = 3600
+INTERCOOP_OUTBOX_RELAY_DOWN_SECONDS = 30
+INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = int(
+    os.environ.get("INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS") or 600
+)

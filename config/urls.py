@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include("forum.api_urls")),
+    path("", include("mailbridge.urls")),
     path("", include("forum.urls")),
 ]
 

@@ -171,6 +171,9 @@ class PostRevision(models.Model):
         verbose_name_plural = _("versions précédentes")
         ordering = ["post", "-replaced_at"]
 
+    def __str__(self) -> str:
+        return f"{self.post} @ {self.replaced_at:%Y-%m-%d %H:%M}"
+
 
 class FollowLevel(models.TextChoices):
     EMAIL = "email", _("chaque message par courriel")
@@ -218,6 +221,9 @@ class Follow(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.thread or self.board}: {self.level}"
+
 
 class ReadMark(models.Model):
     """How far a person has read a thread: the number of the last post seen."""
@@ -230,3 +236,6 @@ class ReadMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "thread"], name="one_read_mark_per_thread")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.thread} to #{self.last_read_number}"

@@ -25,6 +25,9 @@ class MailboxHealth(models.Model):
         verbose_name = _("état de la boîte aux lettres")
         verbose_name_plural = _("états des boîtes aux lettres")
 
+    def __str__(self) -> str:
+        return f"{self.user}: {self.bounce_score}"
+
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
@@ -63,3 +66,6 @@ class Bounce(models.Model):
         verbose_name = _("rejet")
         verbose_name_plural = _("rejets")
         ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} ({self.received_at:%Y-%m-%d})"
