@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from forum.errors import SeedError
-from forum.models import Event, Session, SessionSegment
+from forum.models import Board, Event, Session, SessionSegment
 
 DEFAULT_PROGRAMME = Path(__file__).with_name("intercoop-2007.toml")
 
@@ -22,6 +22,7 @@ SEGMENT_FIELDS = ("kind", "title", "description")
 EVENT_REQUIRED = ("slug", "name", "starts_on", "ends_on")
 SESSION_REQUIRED = ("slug", "number", "date", "title")
 SEGMENT_REQUIRED = ("order", "kind", "title")
+GENERAL_BOARD_REQUIRED = ("slug", "title")
 
 
 def _strip(values: dict, fields: tuple[str, ...]) -> dict:
@@ -49,8 +50,8 @@ def _tables(value, where: str, required: tuple[str, ...]) -> list[dict]:
     return [_table(item, f"{where}[{index}]", required) for index, item in enumerate(value)]
 
 
-def _read(path: Path) -> tuple[dict, list[dict]]:
-    """The event table and the session tables, checked for shape before any write."""
+def _read(path: Path) -> tuple[dict, list[dict], dict | None]:
+    """The event, session and general-board tables, checked for shape before any write."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -65,21 +66,25 @@ def _read(path: Path) -> tuple[dict, list[dict]]:
         for index, session_data in enumerate(sessions_data):
             where = f"sessions[{index}].segments"
             _tables(session_data.get("segments", []), where, SEGMENT_REQUIRED)
+        general = data.get("general_board")
+        if general is not None:
+            _table(general, "general_board", GENERAL_BOARD_REQUIRED)
     except SeedError as exc:
         raise SeedError(f"programme {path}: {exc}") from exc
-    return event_data, sessions_data
+    return event_data, sessions_data, general
 
 
 @transaction.atomic
 def programme_load(*, path: Path = DEFAULT_PROGRAMME) -> dict[str, int]:
-    """Create or update the event, its sessions and their segments from `path`.
+    """Create or update the event, its sessions, their segments and the boards (one per
+    session, plus the event's general board) from `path`.
 
     Running it again with the same file changes nothing; fields an organiser edits at
     run time (registration open, session state, private flag) are only set on creation.
     A malformed file raises SeedError naming what is wrong, and writes nothing.
     Returns how many rows were created and updated.
     """
-    event_data, sessions_data = _read(path)
+    event_data, sessions_data, general = _read(path)
     counts = {"created": 0, "updated": 0}
 
     def save(model, lookup: dict, values: dict, where: str, on_create: dict | None = None):
@@ -124,6 +129,25 @@ def programme_load(*, path: Path = DEFAULT_PROGRAMME) -> dict[str, int]:
                 _strip(segment_data, SEGMENT_FIELDS),
                 f"sessions[{index}].segments (order {segment_data['order']})",
             )
+        save(
+            Board,
+            {"slug": session.slug},
+            {"event": event, "session": session, "title": session.title},
+            f"board of sessions[{index}]",
+            {"position": session.number},
+        )
+    if general is not None:
+        save(
+            Board,
+            {"slug": general["slug"]},
+            {
+                "event": event,
+                "title": general["title"].strip(),
+                "description": general.get("description", "").strip(),
+            },
+            "general_board",
+            {"position": 0},
+        )
     _site_sync()
     return counts
 

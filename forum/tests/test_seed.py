@@ -10,7 +10,7 @@ import pytest
 from django.contrib.sites.models import Site
 
 from forum.errors import SeedError
-from forum.models import Event, SegmentKind, Session, SessionSegment, SessionState
+from forum.models import Board, Event, SegmentKind, Session, SessionSegment, SessionState
 from forum.seed.loader import DEFAULT_PROGRAMME, programme_load
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,22 @@ def test_the_programme_creates_one_event_with_three_dated_sessions():
         "pratiques-web2",
         "reseaux-cooperatifs",
     ]
-    assert counts == {"created": 1 + 3 + 4, "updated": 0}
+    # 1 event, 3 sessions, 4 segments, 3 session boards and the general board.
+    assert counts == {"created": 1 + 3 + 4 + 3 + 1, "updated": 0}
+
+
+def test_each_session_gets_its_board_and_the_event_a_general_board():
+    programme_load()
+    boards = {board.slug: board for board in Board.objects.select_related("session")}
+    assert set(boards) == {
+        "general",
+        "travail-collaboratif",
+        "pratiques-web2",
+        "reseaux-cooperatifs",
+    }
+    assert boards["general"].session is None
+    assert boards["travail-collaboratif"].session.number == 1
+    assert boards["general"].title == "Forum général"
 
 
 def test_session_one_is_facilitated_by_jean_michel_cornu_with_questionnaire_and_testimony():
@@ -145,7 +160,9 @@ def test_a_session_added_to_the_file_is_created(programme_file):
             '\n[[sessions]]\nnumber = 4\nslug = "bilan"\ndate = 2007-07-06\n'
             'title = "Bilan et suites"\n'
         )
-    assert programme_load(path=programme_file) == {"created": 1, "updated": 0}
+    # The session and its board.
+    assert programme_load(path=programme_file) == {"created": 2, "updated": 0}
+    assert Board.objects.get(slug="bilan").session.slug == "bilan"
     assert Session.objects.get(slug="bilan").event == Event.objects.get()
 
 
