@@ -1,0 +1,1 @@
+"""Inbound mail: turning a received message into the text of a post."""

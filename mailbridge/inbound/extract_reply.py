@@ -1,0 +1,343 @@
+"""The text of a post from the body of a reply: the person's words, without the quoted
+history, forwarded headers, signatures or the list's own footer.
+
+No library is good enough alone on real replies (talon, quotequail, mail-parser-reply
+and email-reply-parser scored 27–58 % exact on a real corpus; see docs/benchmarks.md for
+their scores on ours), so the rules are ours, driven by the corpus in tests/mail/replies/:
+
+1. History starts at the first separator, Outlook-style header block or reply header
+   not followed by "> " lines (quote_headers.py). Everything from there on is history.
+2. A forwarded message (« Message transféré », « Forwarded message ») is treated as a
+   message of its own: its header block goes, its body is extracted by the same rules
+   and kept, as a Markdown quote under the sender's own words if there are any (what is
+   forwarded to a list is meant to be read there).
+3. The first "-- " line starts the signature (and our footer, footer_marker.py).
+4. "> " lines at the end, with the reply header above them, are history.
+5. "> " lines left in the middle: an inline reply (the person answers point by point
+   between quoted lines) keeps them as Markdown quotes, so that each answer reads with
+   the question it answers; the reply headers go. A bottom-posted reply (one quote at
+   the top, the answer under it) drops the quote: the forum shows the post it answers.
+6. A mobile signature on the last line and a contact block under a sign-off go
+   (signatures.py); the sign-off and the name stay.
+7. When the text shows no history and an HTML body is given, the HTML markup decides
+   (html_quotes.py) and the reply is converted to text (html_text.py).
+
+`extract_reply` never raises: on an unexpected error it returns the text as it came.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from mailbridge.inbound import html_quotes, quote_headers, signatures
+from mailbridge.inbound.html_text import html_to_text
+from mailbridge.inbound.quote_headers import is_quoted
+
+logger = logging.getLogger(__name__)
+
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
+_QUOTE_PREFIX = re.compile(r"^\s*((?:>\s?)+)")
+MAX_FORWARD_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The post's text, and what was taken away (None when nothing was)."""
+
+    body: str
+    quoted: str | None
+    signature: str | None
+
+
+@dataclass
+class _Result:
+    body: list[str]
+    quoted: list[str] = field(default_factory=list)
+    signature: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    found_history: bool = False
+
+    def extracted(self) -> Extracted:
+        return Extracted(
+            body=_tidy(self.body),
+            quoted=_tidy(self.quoted) or None,
+            signature=_tidy(self.signature) or None,
+        )
+
+
+def extract_reply(text: str, html: str | None = None) -> Extracted:
+    """The post's text from a reply's body (`text`, with `html` when the message has one)."""
+    return extract_reply_with_rules(text, html)[0]
+
+
+def extract_reply_with_rules(text: str, html: str | None = None) -> tuple[Extracted, list[str]]:
+    """`extract_reply`, and the names of the rules that decided (for the trail and bench)."""
+    try:
+        result = _extract(text or "")
+        if html and not result.found_history:
+            cut = html_quotes.cut_history(html)
+            from_html = _extract(html_to_text(cut.html)) if cut is not None else None
+            # an HTML cut that leaves nothing while the text has words is the markup's
+            # mistake (a person's own <blockquote>), not an empty reply
+            if from_html is not None and (_tidy(from_html.body) or not _tidy(result.body)):
+                from_html.rules.insert(0, cut.rule)
+                from_html.found_history = True
+                result = from_html
+        return result.extracted(), result.rules
+    except Exception:  # noqa: BLE001 - a reply is never lost to a bug in the rules
+        logger.exception("reply extraction failed; posting the text as received")
+        return Extracted(body=(text or "").strip(), quoted=None, signature=None), ["error"]
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class _Scan:
+    cut: quote_headers.Match | None
+    attributions: list[quote_headers.Match]
+
+
+def _scan(lines: list[str]) -> _Scan:
+    """Find where history starts (step 1) and the reply headers above "> " blocks."""
+    attributions: list[quote_headers.Match] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip() or is_quoted(line):
+            i += 1
+            continue
+        found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
+            lines, i
+        )
+        if found:
+            return _Scan(found, attributions)
+        found = quote_headers.match_attribution(lines, i)
+        if found:
+            following = _next_content(lines, found.end)
+            if following is not None and is_quoted(lines[following]):
+                attributions.append(found)
+                i = found.end
+                continue
+            return _Scan(found, attributions)
+        i += 1
+    return _Scan(None, attributions)
+
+
+def _next_content(lines: list[str], i: int) -> int | None:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i if i < len(lines) else None
+
+
+def _forwarded_body(tail: list[str], depth: int) -> list[str]:
+    """The body of a forwarded message (after its separator), without its header block,
+    extracted by the same rules."""
+    body = tail[1:]
+    if all(is_quoted(line) for line in body if line.strip()):
+        body = [_unquote(line) for line in body]  # Apple Mail quotes what it forwards
+    start = _next_content(body, 0)
+    if start is None:
+        return []
+    end = quote_headers.header_block_end(body, start)
+    inner = _extract("\n".join(body[end:]), depth + 1)
+    body = _tidy(inner.body)
+    return body.split("\n") if body else []
+
+
+def _extract(text: str, depth: int = 0) -> _Result:
+    lines = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    scan = _scan(lines)
+    result = _Result(body=[])
+    own = lines
+    forwarded: list[str] | None = None
+    if scan.cut is not None:
+        own, tail = lines[: scan.cut.start], lines[scan.cut.start :]
+        result.rules.append(scan.cut.rule)
+        result.found_history = True
+        result.quoted = tail
+        if scan.cut.kind == "forward" and depth < MAX_FORWARD_DEPTH:
+            forwarded = _forwarded_body(tail, depth)
+
+    own = _cut_signature(own, scan.attributions, result)
+    own = _drop_trailing_quote(own, scan.attributions, result)
+    own = _settle_inner_quotes(own, scan.attributions, result)
+    own = _cut_trailing_signatures(own, result)
+
+    if forwarded is not None and any(line.strip() for line in forwarded):
+        if any(line.strip() for line in own):
+            own = [*own, "", *_as_quote(forwarded)]
+        else:
+            own = forwarded
+    result.body = own
+    return result
+
+
+def _cut_signature(
+    own: list[str], attributions: list[quote_headers.Match], result: _Result
+) -> list[str]:
+    """Step 3: the first unquoted "-- " line starts the signature, or our footer. Quoted
+    history below a signature (top-posting with a signature) is history, not signature."""
+    for i, line in enumerate(own):
+        if not is_quoted(line) and signatures.is_delimiter(line):
+            footer = signatures.is_product_footer(own, i)
+            result.rules.append("product_footer" if footer else "signature_delimiter")
+            starts = [m.start for m in attributions if m.start > i]
+            starts += [k for k in range(i + 1, len(own)) if is_quoted(own[k])]
+            history = min(starts, default=len(own))
+            if history < len(own):
+                result.found_history = True
+                result.quoted = own[history:] + result.quoted
+            result.signature = own[i:history] + result.signature
+            return own[:i]
+    return own
+
+
+def _marks(own: list[str], attributions: list[quote_headers.Match]) -> list[str]:
+    """Per line: Q quoted, A reply header, B blank, T the person's text."""
+    marks = ["Q" if is_quoted(line) else "B" if not line.strip() else "T" for line in own]
+    for match in attributions:
+        for i in range(match.start, min(match.end, len(own))):
+            marks[i] = "A"
+    return marks
+
+
+def _drop_trailing_quote(
+    own: list[str], attributions: list[quote_headers.Match], result: _Result
+) -> list[str]:
+    """Step 4: "> " lines at the end (and their reply header) are history."""
+    marks = _marks(own, attributions)
+    end = len(own)
+    while end and marks[end - 1] in "QAB":
+        end -= 1
+    if "Q" not in marks[end:]:
+        return own
+    rule = next((m.rule for m in attributions if m.start >= end), None)
+    result.rules.append(rule or "trailing_quote")
+    result.found_history = True
+    result.quoted = own[end:] + result.quoted
+    return own[:end]
+
+
+def _settle_inner_quotes(
+    own: list[str], attributions: list[quote_headers.Match], result: _Result
+) -> list[str]:
+    """Step 5: quotes left between the person's lines: inline reply or bottom-posting."""
+    marks = _marks(own, attributions)
+    if "Q" not in marks:
+        return [line for line, mark in zip(own, marks, strict=True) if mark != "A"]
+    result.found_history = True
+    blocks = _quote_blocks(marks)
+    text_before = "T" in marks[: blocks[0][0]]
+    if len(blocks) >= 2 or text_before:
+        result.rules.append("inline_reply")
+        # the last quote, when only a sign-off follows it, was left unanswered
+        last_start, last_end = blocks[-1]
+        if signatures.is_closing(own[last_end:]):
+            result.quoted = own[last_start:last_end] + result.quoted
+            for i in range(last_start, last_end):
+                marks[i] = "X"
+        kept = []
+        for line, mark in zip(own, marks, strict=True):
+            if mark in "AX" or (mark == "Q" and quote_headers.match_quoted_attribution(line)):
+                continue
+            kept.append(_markdown_quote(line) if mark == "Q" else line)
+        return _drop_quoted_footer(kept)
+    result.rules.append("bottom_posting")
+    result.quoted = [line for line, mark in zip(own, marks, strict=True) if mark in "QA"] + (
+        result.quoted
+    )
+    return [line for line, mark in zip(own, marks, strict=True) if mark not in "QA"]
+
+
+def _quote_blocks(marks: list[str]) -> list[tuple[int, int]]:
+    """[start, end) of each run of quoted lines (blank lines inside a run included)."""
+    blocks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(marks):
+        if marks[i] != "Q":
+            i += 1
+            continue
+        start = end = i
+        while i < len(marks) and marks[i] in "QB":
+            if marks[i] == "Q":
+                end = i + 1
+            i += 1
+        blocks.append((start, end))
+        i = end
+    return blocks
+
+
+def _drop_quoted_footer(lines: list[str]) -> list[str]:
+    """Our footer inside a quote kept for an inline reply: "> -- " then "> Intercoop…"."""
+    out: list[str] = []
+    skipping = False
+    for i, line in enumerate(lines):
+        if line.startswith(">"):
+            unquoted = [q.lstrip(">").removeprefix(" ") for q in lines[i : i + 3]]
+            if not skipping and signatures.is_product_footer(unquoted, 0):
+                skipping = True
+            if skipping:
+                continue
+        else:
+            skipping = False
+        out.append(line)
+    return out
+
+
+def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
+    """Step 6: mobile signatures on the last lines, then a contact block."""
+    while True:
+        last = len(own) - 1
+        while last >= 0 and not own[last].strip():
+            last -= 1
+        if last < 0:
+            return []
+        name = signatures.mobile_signature(own[last])
+        if name is None:
+            break
+        result.rules.append(name)
+        result.signature = own[last:] + result.signature
+        own = own[:last]
+    start = signatures.contact_block_start(own)
+    if start is not None:
+        result.rules.append("contact_block")
+        result.signature = own[start:] + result.signature
+        own = own[:start]
+    return own
+
+
+def _markdown_quote(line: str) -> str:
+    """A kept quote line as Markdown: its own "> > " nesting, a space before the text."""
+    match = _QUOTE_PREFIX.match(line)
+    if not match:
+        return line
+    prefix = match.group(1).rstrip()
+    content = line[match.end() :].rstrip()
+    return f"{prefix} {content}" if content else prefix
+
+
+def _unquote(line: str) -> str:
+    match = _QUOTE_PREFIX.match(line)
+    if not match:
+        return line
+    return line[match.start(1) + 1 :].removeprefix(" ")
+
+
+def _as_quote(lines: list[str]) -> list[str]:
+    return [f"> {line}" if line.strip() else ">" for line in lines]
+
+
+def _tidy(lines: list[str]) -> str:
+    """Right-trim lines, collapse runs of blank lines, drop blank lines at both ends."""
+    out: list[str] = []
+    for raw in lines:
+        line = raw.rstrip()
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
