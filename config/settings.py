@@ -13,7 +13,7 @@ DATA_DIR = env.data_dir()
 
 SECRET_KEY = env.secret_key(DATA_DIR)
 DEBUG = env.flag("DEBUG", default=False)
-ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INTERCOOP_MAIL_DOMAIN = os.environ.get("INTERCOOP_MAIL_DOMAIN") or "lists.localhost"
 INTERCOOP_SITE_URL = (os.environ.get("INTERCOOP_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
@@ -153,7 +153,11 @@ REDIS_URL = env.redis_url()
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Pub/sub: a group message crosses Redis once per web process, which fans
+            # it out to its own consumers (1,000 readers of a thread: one PUBLISH, not
+            # 1,000 list pushes; bench/live.py). At most once: the live pages' catch-up
+            # store (realtime.store) fills any gap.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
@@ -221,3 +225,55 @@ INTERCOOP_OUTBOX_RELAY_DOWN_SECONDS = 30
 INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = int(
     os.environ.get("INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS") or 600
 )
+
+# The SMTP gateway and inbound mail (mailbridge.smtp, mailbridge.inbound).
+INTERCOOP_SMTP_MAX_BYTES = env.integer(
+    "INTERCOOP_SMTP_MAX_BYTES", 25 * 1024 * 1024, minimum=64 * 1024
+)
+INTERCOOP_SMTP_MAX_RECIPIENTS = env.integer("INTERCOOP_SMTP_MAX_RECIPIENTS", 20, minimum=1)
+# Moving windows per envelope sender and per client address ("" or 0: no limit);
+# clients in INTERCOOP_SMTP_TRUSTED_PEERS (the MTA in front) are not limited per client.
+INTERCOOP_SMTP_RATE_LIMIT = os.environ.get("INTERCOOP_SMTP_RATE_LIMIT", "30/10 minutes")
+INTERCOOP_SMTP_PEER_RATE_LIMIT = os.environ.get("INTERCOOP_SMTP_PEER_RATE_LIMIT", "30/10 minutes")
+INTERCOOP_SMTP_TRUSTED_PEERS = env.csv_list("INTERCOOP_SMTP_TRUSTED_PEERS", [])
+INTERCOOP_SMTP_TLS_CERT = os.environ.get("INTERCOOP_SMTP_TLS_CERT") or ""
+INTERCOOP_SMTP_TLS_KEY = os.environ.get("INTERCOOP_SMTP_TLS_KEY") or ""
+# authserv-ids of the upstream MTAs whose Authentication-Results (RFC 8601) are believed.
+INTERCOOP_TRUSTED_AUTHSERV_IDS = env.csv_list("INTERCOOP_TRUSTED_AUTHSERV_IDS", [])
+INTERCOOP_INBOUND_MAX_RECEIVED = env.integer("INTERCOOP_INBOUND_MAX_RECEIVED", 30, minimum=2)
+INTERCOOP_ATTACHMENTS_DIR = DATA_DIR / "attachments"
+
+
+def _check_smtp_settings() -> None:
+    import ipaddress
+    from pathlib import Path
+
+    from limits import parse
+
+    for name in ("INTERCOOP_SMTP_RATE_LIMIT", "INTERCOOP_SMTP_PEER_RATE_LIMIT"):
+        value = globals()[name].strip()
+        if value not in ("", "0", "off", "none"):
+            try:
+                parse(value)
+            except ValueError:
+                raise env.ConfigError(
+                    f"{name}={value!r} is not a rate; write e.g. '30/10 minutes' or 0 for none"
+                ) from None
+    for peer in INTERCOOP_SMTP_TRUSTED_PEERS:
+        try:
+            ipaddress.ip_network(peer, strict=False)
+        except ValueError:
+            raise env.ConfigError(
+                f"INTERCOOP_SMTP_TRUSTED_PEERS: {peer!r} is not an IP address or network"
+            ) from None
+    if bool(INTERCOOP_SMTP_TLS_CERT) != bool(INTERCOOP_SMTP_TLS_KEY):
+        raise env.ConfigError(
+            "set both INTERCOOP_SMTP_TLS_CERT and INTERCOOP_SMTP_TLS_KEY for STARTTLS, or neither"
+        )
+    for name in ("INTERCOOP_SMTP_TLS_CERT", "INTERCOOP_SMTP_TLS_KEY"):
+        path = globals()[name]
+        if path and not Path(path).is_file():
+            raise env.ConfigError(f"{name}={path} is not a readable file")
+
+
+_check_smtp_settings()

@@ -52,9 +52,11 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Accorder le rôle demandé"))
     def grant_requested_role(self, request, queryset):
+        count = 0
         for registration in queryset:
-            services.registration_grant_requested_role(registration=registration)
-        count = queryset.count()
+            if registration.has_pending_request:
+                services.registration_grant_requested_role(registration=registration)
+                count += 1
         self.message_user(
             request,
             ngettext("%d inscription mise à jour.", "%d inscriptions mises à jour.", count) % count,

@@ -16,18 +16,32 @@ REGISTRATION_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...),
+# DDE): text people typed is prefixed with an apostrophe, which shows it as typed.
+# OWASP, "CSV Injection".
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
 def registration_rows(registrations):
     for registration in registrations:
-        user = registration.user
-        profile = getattr(user, "profile", None)
-        yield [
-            profile.display_name if profile else "",
-            user.email,
-            registration.network.name if registration.network else "",
-            " ; ".join(str(session.number) for session in registration.sessions.all()),
-            registration.get_role_display(),
-            registration.get_requested_role_display(),
-            registration.get_status_display(),
-            timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
-            registration.comment,
-        ]
+        yield [_cell(str(value)) for value in _registration_row(registration)]
+
+
+def _registration_row(registration):
+    user = registration.user
+    profile = getattr(user, "profile", None)
+    return [
+        profile.display_name if profile else "",
+        user.email,
+        registration.network.name if registration.network else "",
+        " ; ".join(str(session.number) for session in registration.sessions.all()),
+        registration.get_role_display(),
+        registration.get_requested_role_display(),
+        registration.get_status_display(),
+        timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
+        registration.comment,
+    ]

@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from forum.models import MailDelivery, Network, Role, Session
+from forum.permissions import can_see_session
 
 NEW_NETWORK = "new"
+
+# Primary keys are 64-bit integers; a larger forged number must be an answer, not a crash
+# (SQLite raises OverflowError on binding it).
+_PK_MAX = 2**63 - 1
+
+
+class SessionsField(forms.ModelMultipleChoiceField):
+    """Sessions by id, checking each id is a plausible integer before asking the database."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk).strip())
+            except (TypeError, ValueError):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                ) from None
+            if not 0 < number <= _PK_MAX:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class SignupForm(forms.Form):
@@ -51,11 +79,12 @@ class RegistrationForm(forms.Form):
     new_network_website = forms.URLField(
         label=_("Site web du nouveau réseau"),
         required=False,
+        assume_scheme="https",
         error_messages={
             "invalid": _("Saisissez une adresse web complète, par exemple https://exemple.org.")
         },
     )
-    sessions = forms.ModelMultipleChoiceField(
+    sessions = SessionsField(
         label=_("Sessions auxquelles vous participerez"),
         queryset=Session.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -89,10 +118,15 @@ class RegistrationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, event, **kwargs):
+    def __init__(self, *args, event, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields["sessions"].queryset = event.sessions.order_by("number")
+        sessions = event.sessions.order_by("number")
+        if user is not None:
+            # A private session is offered only to whom may see it (registered people),
+            # so the form does not show its title to any account that signs up.
+            sessions = sessions.filter(pk__in=[s.pk for s in sessions if can_see_session(user, s)])
+        self.fields["sessions"].queryset = sessions
         self.fields["sessions"].label_from_instance = lambda s: f"{s.number}. {s.title}"
         networks = [(str(n.pk), n.name) for n in Network.objects.order_by("name")]
         self.fields["network"].choices = [
@@ -113,6 +147,14 @@ class RegistrationForm(forms.Form):
                 self.add_error(
                     "new_network_name",
                     forms.ValidationError(_("Indiquez le nom du nouveau réseau."), code="required"),
+                )
+            elif not slugify(name):
+                # The network's slug (its identity) is made of letters and digits.
+                self.add_error(
+                    "new_network_name",
+                    forms.ValidationError(
+                        _("Ce nom de réseau n'est pas utilisable."), code="network_invalid"
+                    ),
                 )
             cleaned["network_obj"] = None
             cleaned["new_network_name"] = name

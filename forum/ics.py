@@ -46,14 +46,21 @@ def _session_event(session: Session) -> VEvent:
     return vevent
 
 
+def _with_time_zones(calendar: Calendar) -> bytes:
+    # RFC 5545 §3.2.19: every TZID used must be defined by a VTIMEZONE in the file,
+    # or agendas guess (often UTC) and shift the sessions by two hours.
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
 def event_calendar(event: Event, sessions) -> bytes:
     calendar = _calendar(event.name)
     for session in sessions:
         calendar.add_component(_session_event(session))
-    return calendar.to_ical()
+    return _with_time_zones(calendar)
 
 
 def session_calendar(session: Session) -> bytes:
     calendar = _calendar(f"{session.event.name} — {session.title}")
     calendar.add_component(_session_event(session))
-    return calendar.to_ical()
+    return _with_time_zones(calendar)

@@ -50,3 +50,11 @@ def markdown_to_html(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
+
+
+def markdown_quote(text: str, attribution: str) -> str:
+    """`text` as a Markdown blockquote ("> " lines) under an attribution line, with a
+    blank line after it for the answer: what "Citer" puts in the reply box."""
+    lines = (text or "").replace("\r\n", "\n").strip().split("\n")
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
+    return f"{attribution}\n\n{quoted}\n\n"

@@ -1,12 +1,34 @@
-"""Plain dicts for the JSON API; the shape is a fixed point of design.md."""
+"""Plain dicts for the JSON API; the shapes are a fixed point of design.md.
+
+Datetimes are ISO 8601 in the event's time zone; people are named by their
+display name, never by an email address; hidden posts never reach these.
+"""
+
+from __future__ import annotations
 
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def _moment(session, at: time | None, default: time) -> str:
     tz = ZoneInfo(session.event.timezone)
     return datetime.combine(session.date, at or default, tzinfo=tz).isoformat()
+
+
+def _instant(value: datetime, event) -> str:
+    return timezone.localtime(value, ZoneInfo(event.timezone)).isoformat(timespec="seconds")
+
+
+def author_name(user) -> str:
+    """How a person is named outside the site: their display name, never their
+    email address (nor the username, often made from it)."""
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return user.get_full_name() or _("Participant·e n° %(number)s") % {"number": user.pk}
 
 
 def session_json(session, request) -> dict:
@@ -17,4 +39,44 @@ def session_json(session, request) -> dict:
         "ends_at": _moment(session, session.ends_at, time(23, 59, 59)),
         "list_address": session.list_address,
         "url": request.build_absolute_uri(session.get_absolute_url()),
+    }
+
+
+def thread_summary_json(thread, request, *, event) -> dict:
+    """A thread in a session's list; counts and dates cover visible posts only
+    (forum.selectors.published.threads_for_session annotates them)."""
+    return {
+        "id": thread.pk,
+        "title": thread.title,
+        "author": author_name(thread.author),
+        "created_at": _instant(thread.created_at, event),
+        "last_post_at": _instant(thread.visible_last_post_at, event),
+        "post_count": thread.visible_post_count,
+        "url": request.build_absolute_uri(thread.get_absolute_url()),
+    }
+
+
+def thread_json(thread, posts) -> dict:
+    """A thread with its visible `posts`; a reply to a post that is not among them
+    (hidden) says null rather than point at it."""
+    event = thread.board.event
+    shown = {post.pk for post in posts}
+    session = thread.board.session
+    return {
+        "id": thread.pk,
+        "title": thread.title,
+        "session": session.slug if session is not None else None,
+        "posts": [post_json(post, event=event, shown=shown) for post in posts],
+    }
+
+
+def post_json(post, *, event, shown: set[int]) -> dict:
+    return {
+        "id": post.pk,
+        "author": author_name(post.author),
+        "body_text": post.body_text,
+        "body_html": post.body_html,
+        "source": post.source,
+        "created_at": _instant(post.created_at, event),
+        "in_reply_to": post.in_reply_to_id if post.in_reply_to_id in shown else None,
     }

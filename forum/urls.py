@@ -1,6 +1,18 @@
 from django.urls import path
 
-from forum.views import calendar, organiser, pages, registration
+from forum import feeds
+from forum.views import (
+    attachments,
+    boards,
+    calendar,
+    organiser,
+    pages,
+    posts,
+    profiles,
+    registration,
+    threads,
+)
+from forum.views import search as search_views
 
 app_name = "forum"
 
@@ -18,4 +30,24 @@ urlpatterns = [
         organiser.registrations_csv,
         name="organiser_registrations_csv",
     ),
+    path("recherche/", search_views.search, name="search"),
+    path("forums/<slug:slug>/atom/", feeds.board_feed, name="board_feed"),
+    path("fils/<int:pk>/atom/", feeds.thread_feed, name="thread_feed"),
+    path("forums/", boards.boards, name="boards"),
+    path("forums/<slug:slug>/", boards.board, name="board"),
+    path("forums/<slug:slug>/nouveau/", boards.thread_new, name="thread_new"),
+    path("forums/<slug:slug>/suivre/", boards.board_follow, name="board_follow"),
+    path("forums/<slug:slug>/tout-lu/", boards.board_mark_read, name="board_mark_read"),
+    path("fils/<int:pk>/", threads.thread, name="thread"),
+    path("fils/<int:pk>/repondre/", threads.post_reply, name="post_reply"),
+    path("fils/<int:pk>/suivre/", threads.thread_follow, name="thread_follow"),
+    path("fils/<int:pk>/verrouiller/", threads.thread_lock, name="thread_lock"),
+    path("fils/<int:pk>/epingler/", threads.thread_pin, name="thread_pin"),
+    path("fils/<int:pk>/deplacer/", threads.thread_move, name="thread_move"),
+    path("messages/<int:pk>/modifier/", posts.post_edit, name="post_edit"),
+    path("messages/<int:pk>/historique/", posts.post_history, name="post_history"),
+    path("messages/<int:pk>/masquer/", posts.post_hide, name="post_hide"),
+    path("messages/<int:pk>/afficher/", posts.post_unhide, name="post_unhide"),
+    path("personnes/<int:user_id>/", profiles.profile, name="profile"),
+    path("pieces-jointes/<int:pk>/<str:filename>", attachments.attachment, name="attachment"),
 ]

@@ -1,5 +1,7 @@
-"""The forum's models: the event and its people (event.py), boards, threads and posts (board.py)."""
+"""The forum's models: the event and its people (event.py), boards, threads and posts
+(board.py), files attached to posts (attachment.py)."""
 
+from forum.models.attachment import Attachment
 from forum.models.board import (
     Board,
     Follow,
@@ -25,6 +27,7 @@ from forum.models.event import (
 )
 
 __all__ = [
+    "Attachment",
     "Board",
     "Event",
     "Follow",

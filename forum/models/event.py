@@ -144,6 +144,9 @@ class Role(models.TextChoices):
     ORGANISER = "organiser", _("organisateur·rice")
 
 
+_ROLE_RANK = {Role.PARTICIPANT: 0, Role.FACILITATOR: 1, Role.ORGANISER: 2}
+
+
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("confirmée")
     CANCELLED = "cancelled", _("annulée")
@@ -202,6 +205,12 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def has_pending_request(self) -> bool:
+        """The person asked for more than organisers granted; asking for less (an
+        organiser or facilitator who ticks "I take part") is no request."""
+        return _ROLE_RANK[self.requested_role] > _ROLE_RANK[self.role]
 
 
 class MailDelivery(models.TextChoices):

@@ -9,6 +9,7 @@ from forum.selectors.boards import (
     threads_for_board,
     unread_numbers,
 )
+from forum.selectors.people import person_by_id, posts_by_person
 from forum.selectors.programme import (
     event_current,
     networks_participating,
@@ -26,6 +27,8 @@ __all__ = [
     "event_current",
     "follow_level_for",
     "networks_participating",
+    "person_by_id",
+    "posts_by_person",
     "posts_page",
     "registration_counts",
     "registration_for",

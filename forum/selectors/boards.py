@@ -29,9 +29,9 @@ def thread_by_id(*, pk: int) -> Thread | None:
 
 def threads_for_board(*, board: Board):
     """Newest activity first, pinned threads on top, with what the list shows."""
-    return board.threads.select_related(
-        "author__profile", "last_post__author__profile"
-    ).order_by("-is_pinned", "-last_post_at", "-pk")
+    return board.threads.select_related("author__profile", "last_post__author__profile").order_by(
+        "-is_pinned", "-last_post_at", "-pk"
+    )
 
 
 def unread_numbers(*, user, threads) -> dict[int, int]:
@@ -46,27 +46,38 @@ def unread_numbers(*, user, threads) -> dict[int, int]:
     )
 
 
-def posts_page(*, thread: Thread, user, page_number=1, around_post: int | None = None):
+def posts_page(
+    *,
+    thread: Thread,
+    user,
+    page_number=1,
+    around_post: int | None = None,
+    moderator: bool | None = None,
+):
     """One page of a thread's posts, in a fixed number of queries.
 
     Hidden posts stay in place (the conversation keeps its shape) and are shown as
     hidden, with their text only to moderators. `around_post` picks the page
-    holding that post.
+    holding that post. A page that already knows whether `user` moderates the
+    board passes `moderator`, which spares asking again.
     """
+    if moderator is None:
+        moderator = can_moderate(user, thread.board)
     posts = (
         Post.objects.filter(thread=thread)
-        .select_related("author__profile", "in_reply_to__author__profile", "hidden_by")
+        .select_related("author__profile", "in_reply_to__author__profile", "hidden_by__profile")
+        .prefetch_related("attachments")
         .order_by("number")
     )
-    if can_moderate(user, thread.board):
-        posts = posts.prefetch_related(
-            Prefetch("revisions", queryset=_revisions_queryset())
-        )
+    if moderator:
+        posts = posts.prefetch_related(Prefetch("revisions", queryset=_revisions_queryset()))
     paginator = Paginator(posts, settings.INTERCOOP_POSTS_PER_PAGE)
     if around_post is not None:
-        number = Post.objects.filter(thread=thread, pk=around_post).values_list(
-            "number", flat=True
-        ).first()
+        number = (
+            Post.objects.filter(thread=thread, pk=around_post)
+            .values_list("number", flat=True)
+            .first()
+        )
         if number:
             page_number = (number - 1) // settings.INTERCOOP_POSTS_PER_PAGE + 1
     return paginator.get_page(page_number)

@@ -1,56 +1,122 @@
-"""Search over thread titles and post bodies.
+"""Search over thread titles and post bodies, within what the reader may see.
 
 On PostgreSQL: full-text search with the French configuration, so that
-"coopérative" finds "coopératives" (stemming) and accents are handled, ranked, with
-the matching passage highlighted by ts_headline. On SQLite: a case-insensitive
-substring match on title and body, with the passage cut around the first match.
+"coopérative" finds "coopératives" (Snowball stemming), ranked (titles weigh more
+than bodies), the matching passage cut by ts_headline. When the `unaccent`
+extension happens to be installed, document and query are also stripped of
+accents ("reseau" finds "réseau"); it is never required.
+
+On SQLite: every word must appear in the title or the body (and no "-word"),
+compared without case or accents (a small SQL function folds both sides), a
+trailing plural "s"/"x" ignored, words of one or two letters left out when there
+are longer ones; newest first, the passage cut around the first match.
+
+Either way the result is lazy: counting and slicing run in the database, and only
+the posts of the page shown get their passage (`passage_html`, safe HTML whose
+only tag is <mark>).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
+from collections.abc import Sequence
 
 import nh3
-
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from forum.models import Post
-from forum.permissions import can_moderate, can_see_board
+from forum.permissions import boards_moderated_by
+from forum.selectors.boards import boards_for_event
 
+QUERY_MAX_CHARS = 200
 PASSAGE_CHARS = 220
+# Private-use characters around the words ts_headline marks: the passage is escaped
+# as a whole, then these become <mark> tags (ts_headline does not escape the text).
+_START, _STOP = "\ue000", "\ue001"
 
 
-def _visible_boards(user, event):
-    from forum.selectors.boards import boards_for_event
+def search_posts(*, query: str, user, event) -> Sequence[Post]:
+    """Posts of `event` matching `query` that `user` may see, best match first.
 
-    return boards_for_event(event=event, user=user)
-
-
-def search_posts(*, query: str, user, event):
-    """Visible posts matching `query`, best first; each gets a `passage` (safe HTML)."""
-    query = " ".join((query or "").split())[:200]
+    Boards the user cannot see (private sessions) are left out; hidden posts are
+    only found by those who moderate their board. An empty query finds nothing.
+    Returns a lazy sequence (for a Paginator); each post taken from it carries
+    `passage_html`.
+    """
+    query = normalise_query(query)
     if not query:
         return []
-    boards = _visible_boards(user, event)
-    posts = Post.objects.filter(thread__board__in=boards).select_related(
-        "thread__board", "author__profile"
+    boards = boards_for_event(event=event, user=user)
+    posts = (
+        Post.objects.filter(thread__board__in=boards)
+        .filter(Q(is_hidden=False) | Q(thread__board__in=boards_moderated_by(user, event)))
+        .select_related("thread__board", "author__profile")
     )
-    moderated = {board.pk for board in boards if can_moderate(user, board)}
     if connection.vendor == "postgresql":
-        results = _search_postgres(posts, query)
-    else:
-        results = _search_substring(posts, query)
-    return [
-        post
-        for post in results
-        if not post.is_hidden or post.thread.board_id in moderated
-    ]
+        return _search_postgres(posts, query)
+    return _search_folded(posts, query)
 
 
-def _search_postgres(posts, query: str):
+def normalise_query(query: str | None) -> str:
+    """The query as searched: spaces collapsed, at most QUERY_MAX_CHARS characters."""
+    return " ".join((query or "").split())[:QUERY_MAX_CHARS]
+
+
+class SearchResults(Sequence):
+    """A queryset that decorates the posts it yields, counted and sliced in SQL."""
+
+    ordered = True  # for Paginator: the queryset has an explicit order
+
+    def __init__(self, queryset, decorate):
+        self._queryset = queryset
+        self._decorate = decorate
+
+    def count(self) -> int:
+        return self._queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            posts = list(self._queryset[index])
+            for post in posts:
+                self._decorate(post)
+            return posts
+        if index < 0:
+            index += len(self)
+        posts = self[index : index + 1]
+        if not posts:
+            raise IndexError(index)
+        return posts[0]
+
+
+# PostgreSQL ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _has_unaccent(database_name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'")
+        return cursor.fetchone() is not None
+
+
+def has_unaccent() -> bool:
+    """Whether this PostgreSQL database has the unaccent extension installed (looked
+    up once per database; `forget_extensions()` after installing or removing it)."""
+    return _has_unaccent(connection.settings_dict["NAME"])
+
+
+def forget_extensions() -> None:
+    _has_unaccent.cache_clear()
+
+
+def _search_postgres(posts, query: str) -> SearchResults:
     from django.contrib.postgres.search import (
         SearchHeadline,
         SearchQuery,
@@ -58,53 +124,133 @@ def _search_postgres(posts, query: str):
         SearchVector,
     )
 
-    vector = SearchVector("thread__title", weight="A", config="french") + SearchVector(
-        "body_text", weight="B", config="french"
+    def folded(expression):
+        return Func(expression, function="unaccent") if has_unaccent() else expression
+
+    vector = SearchVector(folded(F("thread__title")), weight="A", config="french") + SearchVector(
+        folded(F("body_text")), weight="B", config="french"
     )
-    search = SearchQuery(query, config="french", search_type="websearch")
-    results = list(
+    search = SearchQuery(folded(Value(query)), config="french", search_type="websearch")
+    # The headline is cut from the text as written, so it takes the query as typed.
+    as_typed = SearchQuery(query, config="french", search_type="websearch")
+    results = (
         posts.annotate(
+            document=vector,
             rank=SearchRank(vector, search),
-            passage_html=SearchHeadline(
+            passage=SearchHeadline(
                 "body_text",
-                search,
+                as_typed,
                 config="french",
-                start_sel="<mark>",
-                stop_sel="</mark>",
+                start_sel=_START,
+                stop_sel=_STOP,
                 max_words=35,
                 min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
             ),
         )
-        .filter(rank__gt=0)
-        .order_by("-rank", "-created_at")[:500]
+        .filter(document=search)
+        .order_by("-rank", "-created_at", "-pk")
     )
-    for post in results:
-        # ts_headline does not escape the text around the marks: sanitise it here.
-        post.passage_html = mark_safe(nh3.clean(post.passage_html, tags={"mark"}, attributes={}))
-    return results
+    return SearchResults(results, _decorate_postgres)
 
 
-def _search_substring(posts, query: str):
-    words = query.split()
-    condition = Q()
-    for word in words:
-        condition &= Q(body_text__icontains=word) | Q(thread__title__icontains=word)
-    results = list(posts.filter(condition).order_by("-created_at")[:500])
-    for post in results:
-        post.passage_html = _passage(post.body_text, words)
-    return results
+def _decorate_postgres(post: Post) -> None:
+    post.passage_html = _marked(post.passage)
 
 
-def _passage(text: str, words: list[str]) -> str:
-    lowered = text.lower()
-    positions = [lowered.find(word.lower()) for word in words if word.lower() in lowered]
-    start = max(0, min(positions) - PASSAGE_CHARS // 3) if positions else 0
-    excerpt = text[start : start + PASSAGE_CHARS]
-    html = escape(excerpt)
-    for word in words:
-        html = re.sub(
-            f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.IGNORECASE
-        )
+def _marked(passage: str) -> SafeString:
+    html = escape(passage).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    # A body could hold the private-use characters itself: nh3 rebalances the tags.
+    return mark_safe(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S308
+
+
+# SQLite --------------------------------------------------------------------
+
+_FOLD_FUNCTION = "intercoop_fold"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one character for one ("Écoles" → "ecoles"), so
+    that positions in the folded text are positions in the original."""
+    return "".join(_fold_char(char) for char in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    base = unicodedata.normalize("NFD", char)[0]
+    lowered = base.lower()
+    return lowered if len(lowered) == 1 else base
+
+
+def _search_terms(query: str) -> tuple[list[str], list[str]]:
+    """The folded words to find and those to exclude (written "-mot", as on
+    PostgreSQL): "l'économie" → "economie", a plural ending dropped so that
+    "réseaux" finds "réseau"; words of one or two letters ("le", "la", "de") are
+    left out when the query has longer ones, as PostgreSQL's stop words are."""
+    wanted: list[str] = []
+    unwanted: list[str] = []
+    for token in query.split():
+        target = unwanted if token.startswith("-") and len(token) > 1 else wanted
+        for word in re.findall(r"\w+", fold(token)):
+            if len(word) > 4 and word[-1] in "sx":
+                word = word[:-1]
+            if word not in target:
+                target.append(word)
+    longer = [term for term in wanted if len(term) > 2]
+    return (longer or wanted), unwanted
+
+
+def _ensure_fold_function() -> None:
+    """Give this SQLite connection the SQL function folding text as fold() does."""
+    connection.ensure_connection()
+    connection.connection.create_function(
+        _FOLD_FUNCTION,
+        1,
+        lambda text: fold(text) if text is not None else None,
+        deterministic=True,
+    )
+
+
+def _search_folded(posts, query: str):
+    terms, excluded = _search_terms(query)
+    if not terms:
+        return []
+    _ensure_fold_function()
+    posts = posts.annotate(
+        folded_title=Func(F("thread__title"), function=_FOLD_FUNCTION),
+        folded_body=Func(F("body_text"), function=_FOLD_FUNCTION),
+    )
+    for term in terms:
+        posts = posts.filter(Q(folded_body__contains=term) | Q(folded_title__contains=term))
+    for term in excluded:
+        posts = posts.exclude(Q(folded_body__contains=term) | Q(folded_title__contains=term))
+    results = posts.order_by("-created_at", "-pk")
+    return SearchResults(results, lambda post: _decorate_folded(post, terms))
+
+
+def _decorate_folded(post: Post, terms: list[str]) -> None:
+    post.passage_html = passage(post.body_text, terms)
+
+
+def passage(text: str, terms: list[str]) -> SafeString:
+    """About PASSAGE_CHARS characters of `text` around the first match of a term,
+    escaped, each match of a (folded) term wrapped in <mark>."""
+    folded = fold(text)
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
+    first = pattern.search(folded)
+    start = max(0, first.start() - PASSAGE_CHARS // 3) if first else 0
+    if start:
+        # Begin at a word: the next space before the match, if there is one.
+        space = text.find(" ", start, first.start())
+        start = space + 1 if space != -1 else start
+    end = min(len(text), start + PASSAGE_CHARS)
+    pieces, position = [], start
+    for match in pattern.finditer(folded, start, end):
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(f"<mark>{escape(text[match.start() : match.end()])}</mark>")
+        position = match.end()
+    pieces.append(escape(text[position:end]))
     prefix = "…" if start else ""
-    suffix = "…" if start + PASSAGE_CHARS < len(text) else ""
-    return mark_safe(prefix + html + suffix)
+    suffix = "…" if end < len(text) else ""
+    return mark_safe(prefix + "".join(pieces) + suffix)  # noqa: S308 - escaped above

@@ -18,6 +18,7 @@ from forum.services.registrations import (
     registration_grant_requested_role,
     registration_save,
 )
+from forum.services.sessions import session_state_set
 
 __all__ = [
     "board_mark_all_read",
@@ -32,6 +33,7 @@ __all__ = [
     "registration_cancel",
     "registration_grant_requested_role",
     "registration_save",
+    "session_state_set",
     "thread_create",
     "thread_lock",
     "thread_mark_read",

@@ -7,7 +7,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from forum.errors import NotAllowed, UserError
-from forum.models import Board, Follow, FollowLevel, MailDelivery, Registration, Thread
+from forum.models import (
+    Board,
+    Follow,
+    FollowLevel,
+    MailDelivery,
+    Profile,
+    Registration,
+    Thread,
+)
 from forum.permissions import can_see_board
 
 # A person's registration-time preference, as the level of the boards they follow.
@@ -39,8 +47,13 @@ def follow_set(
 def follows_default_for_registration(*, registration: Registration) -> int:
     """Registered for a session → follow its board (and the general board) at the
     person's chosen delivery; an explicit earlier choice is never overwritten."""
-    profile = getattr(registration.user, "profile", None)
-    delivery = profile.mail_delivery if profile else MailDelivery.EACH
+    # Read from the database: the caller's user object may carry a profile cached
+    # before registration_save changed its delivery choice.
+    delivery = (
+        Profile.objects.filter(user_id=registration.user_id)
+        .values_list("mail_delivery", flat=True)
+        .first()
+    ) or MailDelivery.EACH
     level = LEVEL_FOR_DELIVERY.get(delivery, FollowLevel.EMAIL)
     boards = list(Board.objects.filter(session__in=registration.sessions.all())) + list(
         Board.objects.filter(event=registration.event, session=None)

@@ -160,10 +160,17 @@ def _edit_window() -> timedelta:
     return timedelta(minutes=settings.INTERCOOP_EDIT_WINDOW_MINUTES)
 
 
-def can_edit(user, post: Post) -> bool:
+def can_edit(user, post: Post, *, moderator: bool | None = None) -> bool:
+    """Authors within the edit window, moderators at any time.
+
+    A page showing many posts passes `moderator` (decided once for the board), so
+    asking for each post costs no query.
+    """
     if not getattr(user, "is_authenticated", False):
         return False
-    if can_moderate(user, post.thread.board):
+    if moderator is None:
+        moderator = can_moderate(user, post.thread.board)
+    if moderator:
         return True
     return post.author_id == user.pk and timezone.now() - post.created_at <= _edit_window()
 

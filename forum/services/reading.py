@@ -15,8 +15,10 @@ def thread_mark_read(*, user, thread: Thread, number: int) -> None:
         last_read_number=number
     )
     if not updated:
-        ReadMark.objects.get_or_create(
-            user=user, thread=thread, defaults={"last_read_number": number}
+        # No mark yet (or already further): one INSERT that a mark already there
+        # ignores, instead of get_or_create's SELECT, savepoint and INSERT.
+        ReadMark.objects.bulk_create(
+            [ReadMark(user=user, thread=thread, last_read_number=number)], ignore_conflicts=True
         )
 
 

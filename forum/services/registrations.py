@@ -119,7 +119,12 @@ def registration_cancel(*, user, event: Event) -> Registration:
 
 @transaction.atomic
 def registration_grant_requested_role(*, registration: Registration) -> Registration:
-    """An organiser accepts the role a person asked for."""
-    registration.role = registration.requested_role
-    registration.save(update_fields=["role", "updated_at"])
+    """An organiser accepts the role a person asked for.
+
+    Only a pending request is granted: an organiser who ticked "I take part" keeps
+    their role rather than being demoted to what they "asked" for.
+    """
+    if registration.has_pending_request:
+        registration.role = registration.requested_role
+        registration.save(update_fields=["role", "updated_at"])
     return registration

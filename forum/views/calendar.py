@@ -1,6 +1,7 @@
 """Calendar downloads (.ics) for the event and each session."""
 
 from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_safe
 
 from forum import ics, selectors
 from forum.permissions import can_see_session
@@ -12,6 +13,7 @@ def _ics_response(payload: bytes, filename: str) -> HttpResponse:
     return response
 
 
+@require_safe
 def event_ics(request):
     event = selectors.event_current()
     if event is None:
@@ -20,6 +22,7 @@ def event_ics(request):
     return _ics_response(ics.event_calendar(event, sessions), f"{event.slug}.ics")
 
 
+@require_safe
 def session_ics(request, slug: str):
     session = selectors.session_by_slug(slug=slug)
     if session is None or not can_see_session(request.user, session):

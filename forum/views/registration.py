@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST
 from forum import selectors, services
 from forum.errors import UserError
 from forum.forms import NEW_NETWORK, RegistrationForm
+from forum.models import Role
 
 
 def _event():
@@ -26,27 +29,31 @@ def registration(request):
     current = selectors.registration_for(user=request.user, event=event)
     profile = services.profile_ensure(user=request.user)
     if request.method == "POST":
-        form = RegistrationForm(request.POST, event=event)
+        form = RegistrationForm(request.POST, event=event, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            was_active = current is not None and current.is_active
             try:
-                network = data["network_obj"]
-                if data["network"] == NEW_NETWORK:
-                    network = services.network_find_or_create(
-                        name=data["new_network_name"], website=data.get("new_network_website") or ""
+                # One transaction: a new network is only kept if the registration is
+                # (registration closed, a race on the row... nothing half-saved).
+                with transaction.atomic():
+                    network = data["network_obj"]
+                    if data["network"] == NEW_NETWORK:
+                        network = services.network_find_or_create(
+                            name=data["new_network_name"],
+                            website=data.get("new_network_website") or "",
+                        )
+                    services.registration_save(
+                        user=request.user,
+                        event=event,
+                        network=network,
+                        sessions=data["sessions"],
+                        requested_role=data["requested_role"],
+                        comment=data["comment"],
+                        mail_delivery=data["mail_delivery"],
                     )
-                was_active = current is not None and current.is_active
-                services.registration_save(
-                    user=request.user,
-                    event=event,
-                    network=network,
-                    sessions=data["sessions"],
-                    requested_role=data["requested_role"],
-                    comment=data["comment"],
-                    mail_delivery=data["mail_delivery"],
-                )
             except UserError as error:
-                form.add_error(None, str(error))
+                form.add_error(None, ValidationError(str(error), code=error.code))
             else:
                 messages.success(
                     request,
@@ -61,12 +68,16 @@ def registration(request):
             initial.update(
                 network=str(current.network_id or ""),
                 sessions=list(current.sessions.all()),
-                requested_role=current.requested_role,
+                requested_role=(
+                    Role.FACILITATOR
+                    if Role.FACILITATOR in (current.role, current.requested_role)
+                    else Role.PARTICIPANT
+                ),
                 comment=current.comment,
             )
         else:
-            initial["sessions"] = list(event.sessions.all())
-        form = RegistrationForm(initial=initial, event=event)
+            initial["sessions"] = selectors.sessions_for_event(event=event, user=request.user)
+        form = RegistrationForm(initial=initial, event=event, user=request.user)
     return render(
         request,
         "forum/registration.html",

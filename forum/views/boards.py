@@ -1,0 +1,118 @@
+"""The boards: the index, one board's threads, following it, marking it read, a new thread."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from forum import selectors, services
+from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
+from forum.errors import NotAllowed, UserError
+from forum.models import FollowLevel
+from forum.permissions import can_post
+from forum.views.access import board_or_404, refusals_as_403
+
+THREADS_PER_PAGE = 50
+
+
+def boards(request):
+    event = selectors.event_current()
+    if event is None:
+        raise Http404("no event loaded")
+    context = {"event": event, "boards": selectors.boards_for_event(event=event, user=request.user)}
+    return render(request, "forum/boards.html", context)
+
+
+def board(request, slug: str):
+    board = board_or_404(request, slug)
+    page = Paginator(selectors.threads_for_board(board=board), THREADS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    threads = list(page.object_list)
+    signed_in = request.user.is_authenticated
+    read = selectors.unread_numbers(user=request.user, threads=threads)
+    for thread in threads:
+        thread.unread_count = max(0, thread.post_count - read.get(thread.pk, 0)) if signed_in else 0
+    level = selectors.follow_level_for(user=request.user, board=board) if signed_in else None
+    context = {
+        "event": board.event,
+        "board": board,
+        "page": page,
+        "threads": threads,
+        "may_post": can_post(request.user, board),
+        "follow_form": FollowForm(initial={"level": level}) if signed_in else None,
+        "follow_level": FOLLOW_LABELS.get(level, level) if level else None,
+    }
+    return render(request, "forum/board.html", context)
+
+
+@login_required
+@require_POST
+def board_follow(request, slug: str):
+    board = board_or_404(request, slug)
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez une option de suivi dans la liste."))
+        return redirect(board)
+    try:
+        with refusals_as_403():
+            services.follow_set(user=request.user, board=board, level=form.cleaned_data["level"])
+    except UserError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Suivi de ce forum : %(level)s.")
+            % {"level": FollowLevel(form.cleaned_data["level"]).label},
+        )
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def board_mark_read(request, slug: str):
+    board = board_or_404(request, slug)
+    services.board_mark_all_read(user=request.user, board=board)
+    messages.success(request, _("Tous les fils de ce forum sont marqués comme lus."))
+    return redirect(board)
+
+
+@login_required
+def thread_new(request, slug: str):
+    board = board_or_404(request, slug)
+    if not can_post(request.user, board):
+        raise PermissionDenied(_("Pour ouvrir un fil, inscrivez-vous d'abord aux journées."))
+    if request.method == "POST":
+        form = ThreadForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                thread = services.thread_create(
+                    board=board,
+                    author=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    submission_key=data["submission_key"],
+                )
+            except NotAllowed as error:
+                raise PermissionDenied(str(error)) from error
+            except UserError as error:
+                form.add_user_error(error)
+            else:
+                return redirect(thread)
+        status = 400
+    else:
+        form = ThreadForm(initial={"submission_key": new_submission_key()})
+        status = 200
+    return render(
+        request,
+        "forum/thread_new.html",
+        {"event": board.event, "board": board, "form": form},
+        status=status,
+    )
