@@ -90,3 +90,56 @@ def test_selecting_a_passage_and_pressing_citer_quotes_only_that_passage(
     assert answer.body_markdown.startswith(
         "Alice Coopère a écrit :\n\n> Second paragraphe à citer."
     )
+
+
+def test_a_participant_signs_in_opens_a_thread_and_a_hostile_image_runs_no_script(
+    live_server, sessions, event
+):
+    """The whole path with the real forms: sign in, open a thread, reply with "Citer";
+    an <img onerror> written in the thread never runs."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from forum.tests.factories import PASSWORD
+
+    claire = make_participant(event, email="claire@exemple.org", display_name="Claire Scop")
+    board_url = live_server.url + board_for(sessions[1]).get_absolute_url()
+
+    dialogs = []
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_context(locale="fr-FR").new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("input[name=login]", "claire@exemple.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form button[type=submit]").last.click()
+        page.wait_for_load_state()
+
+        page.goto(board_url)
+        page.get_by_role("link", name="Nouveau fil").click()
+        page.fill("input[name=title]", "Une image piégée")
+        page.fill("textarea[name=body]", "Voyez : <img src=x onerror=alert(1)>\n\nEt *ceci*.")
+        page.get_by_role("button", name="Publier le fil").click()
+        page.wait_for_selector("li.post")
+        page.wait_for_timeout(300)  # give a broken image time to fire onerror
+        assert page.locator("li.post img").count() == 0
+        assert "<img src=x onerror=alert(1)>" in page.locator("li.post").first.inner_text()
+
+        page.locator("li.post [data-quote]").first.click()
+        page.locator("textarea[name=body]").press("End")
+        page.locator("textarea[name=body]").type("Bien vu, je le signale.")
+        page.get_by_role("button", name="Publier la réponse").click()
+        page.wait_for_url("**#post-*")
+        posts = page.locator("li.post").count()
+        reply_text = page.locator("li.post").last.inner_text()
+        browser.close()
+
+    assert dialogs == []
+    assert posts == 2
+    assert "en réponse à Claire Scop (#1)" in reply_text
+    assert "Bien vu, je le signale." in reply_text
+    answer = Post.objects.get(thread__title="Une image piégée", number=2)
+    assert answer.author == claire and answer.body_markdown.startswith("Claire Scop a écrit :")
