@@ -1,8 +1,28 @@
-"""pytest plugin loaded first (`-p config.testing` in pyproject): gives the test run a
-throw-away data dir before pytest-django imports the settings, so tests never touch
-./var. Tests that need their own data dir start subprocesses with one."""
+"""pytest plugin loaded first (`-p config.testing` in pyproject).
+
+Before pytest-django imports the settings, it gives the test run a throw-away data
+dir, so tests never touch ./var. Under pytest-xdist each worker process gets its own
+data dir and, when REDIS_URL is set, its own Redis database: two workers' tests then
+never share files, channel groups or Celery queues (their test databases already
+differ by pytest-django's per-worker suffix). Tests that need their own data dir
+start subprocesses with one.
+"""
 
 import os
+import re
 import tempfile
 
-os.environ.setdefault("INTERCOOP_DATA_DIR", tempfile.mkdtemp(prefix="intercoop-test-"))
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+if _worker:
+    os.environ["INTERCOOP_DATA_DIR"] = tempfile.mkdtemp(prefix=f"intercoop-test-{_worker}-")
+    _redis = os.environ.get("REDIS_URL")
+    _number = int(re.sub(r"\D", "", _worker) or 0)
+    if _redis:
+        # gw0 keeps the database the run was given; gw1, gw2… count down from it.
+        match = re.match(r"^(redis://[^/]+)/?(\d*)$", _redis)
+        if match:
+            base = int(match.group(2) or 0)
+            os.environ["REDIS_URL"] = f"{match.group(1)}/{(base - _number) % 16}"
+else:
+    os.environ.setdefault("INTERCOOP_DATA_DIR", tempfile.mkdtemp(prefix="intercoop-test-"))
