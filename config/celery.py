@@ -3,12 +3,38 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("intercoop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic tasks, run by `intercoop beat` (or the embedded worker's beat), in
+# CELERY_TIMEZONE: Europe/Paris. Settings are read from the environment here:
+# Django's settings are not loaded yet when config/__init__.py imports this module.
+app.conf.beat_schedule = {
+    # The outbox sweeper (mailbridge.tasks): requeues the batches of dead workers and
+    # wakes the senders when deliveries are due (after a relay outage, a lost wake-up).
+    "mailbridge.sweep_outbox": {
+        "task": "mailbridge.sweep_outbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},  # a sweep nobody ran in time is replaced by the next
+    },
+    # The inbound sweeper (mailbridge.inbound.tasks): stored messages whose wake-up was
+    # lost, or whose worker died while processing them, are processed again.
+    "mailbridge.sweep_inbound": {
+        "task": "mailbridge.sweep_inbound",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # The daily digests (mailbridge.digests), once a day at INTERCOOP_DIGEST_HOUR.
+    "mailbridge.send_daily_digests": {
+        "task": "mailbridge.send_daily_digests",
+        "schedule": crontab(hour=int(os.environ.get("INTERCOOP_DIGEST_HOUR") or 7), minute=0),
+    },
+}
 
 
 @app.task(name="intercoop.ping")

@@ -204,6 +204,10 @@ def _dispatch(args) -> int:
             workers=args.workers,
             lifespan="off",
             proxy_headers=True,
+            # Live pushes are small HTML fragments sent to many readers at once:
+            # compressing each one per connection cost more CPU than the rest of the
+            # push (bench/live.py, docs/architecture.md "Live updates").
+            ws_per_message_deflate=False,
         )
         return 0
 
@@ -219,6 +223,9 @@ def _dispatch(args) -> int:
 
         check_database()
         if args.command == "worker":
+            from config.embedded import requeue_inbound
+
+            requeue_inbound()  # mail stored but never processed is picked up again
             argv = ["worker", "--loglevel=INFO"]
             if args.concurrency:
                 argv.append(f"--concurrency={args.concurrency}")

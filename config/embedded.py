@@ -17,9 +17,16 @@ logger = logging.getLogger("intercoop")
 
 
 class EmbeddedWorker:
-    """A Celery worker (and beat) running in a thread, on the in-process broker."""
+    """A Celery worker and beat, each in a thread, on the in-process broker.
+
+    Beat is started here as a thread rather than with WorkController(beat=True):
+    that option runs beat in a child *process* (celery.beat.EmbeddedService without
+    thread=True), whose memory:// broker is its own copy, so every periodic task
+    it sent (the outbox sweeper, the digests) was lost.
+    """
 
     def __init__(self):
+        from celery.beat import EmbeddedService
         from celery.worker import WorkController
         from django.conf import settings
 
@@ -33,16 +40,20 @@ class EmbeddedWorker:
             without_heartbeat=True,
             without_mingle=True,
             without_gossip=True,
-            beat=True,
-            schedule_filename=str(settings.DATA_DIR / "celerybeat-schedule"),
+            beat=False,
             loglevel=logging.INFO,
         )
         self.thread = threading.Thread(target=self.controller.start, name="worker", daemon=True)
+        self.beat = EmbeddedService(
+            app, thread=True, schedule_filename=str(settings.DATA_DIR / "celerybeat-schedule")
+        )
 
     def start(self) -> None:
         self.thread.start()
+        self.beat.start()
 
     def stop(self, timeout: float = 10) -> None:
+        self.beat.stop()
         self.controller.stop(in_sighandler=False)
         self.thread.join(timeout)
 
@@ -83,10 +94,18 @@ async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> 
     import uvicorn
 
     from mailbridge.smtp.gateway import start_gateway
+    from realtime import bridge
 
+    # Live pushes from the worker thread go through this loop (realtime/bridge.py).
+    bridge.attach(asyncio.get_running_loop())
     gateway = await start_gateway(host=host, port=smtp_port)
     config = uvicorn.Config(
-        "config.asgi:application", host=host, port=port, lifespan="off", log_level="info"
+        "config.asgi:application",
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level="info",
+        ws_per_message_deflate=False,  # as `intercoop web` (config/cli.py)
     )
     server = uvicorn.Server(config)
     stop.attach(server)
@@ -97,8 +116,20 @@ async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> 
     try:
         await server.serve()
     finally:
+        bridge.detach()
         gateway.close()
         await gateway.wait_closed()
+
+
+def requeue_inbound() -> None:
+    """Stored mail not processed yet (the process stopped between the gateway's 250
+    and the pipeline) is handed to the workers again at start (mailbridge.inbound)."""
+    from mailbridge.inbound.processing import inbound_requeue_at_start
+
+    try:
+        inbound_requeue_at_start()
+    except Exception:  # the sweeper tries again every minute
+        logger.exception("could not requeue the stored inbound mail at start")
 
 
 def run(*, host: str, port: int, smtp_port: int) -> int:
@@ -106,6 +137,7 @@ def run(*, host: str, port: int, smtp_port: int) -> int:
     stop.install()
     worker = EmbeddedWorker()
     worker.start()
+    requeue_inbound()
     try:
         asyncio.run(_serve(host=host, port=port, smtp_port=smtp_port, stop=stop))
     finally:
@@ -118,6 +150,8 @@ def run_smtp_only(*, host: str, port: int) -> int:
     import signal
 
     from mailbridge.smtp.gateway import start_gateway
+
+    requeue_inbound()
 
     async def serve() -> None:
         gateway = await start_gateway(host=host, port=port)

@@ -151,6 +151,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Redis (Celery broker + channel layer) or the embedded in-process equivalents.
 REDIS_URL = env.redis_url()
 if REDIS_URL:
+    from urllib.parse import urlsplit
+
+    _REDIS_DB = urlsplit(REDIS_URL).path.strip("/") or "0"
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: a group message crosses Redis once per web process, which fans
@@ -158,7 +161,9 @@ if REDIS_URL:
             # 1,000 list pushes; bench/live.py). At most once: the live pages' catch-up
             # store (realtime.store) fills any gap.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Redis pub/sub channels ignore the database number: the prefix keeps
+            # installations (and test runs) on other databases of one Redis apart.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"intercoop.{_REDIS_DB}"},
         }
     }
     CACHES = {

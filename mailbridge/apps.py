@@ -6,3 +6,19 @@ class MailbridgeConfig(AppConfig):
     name = "mailbridge"
     verbose_name = _("Passerelle courriel")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mailbridge import (
+            digest_tasks,  # noqa: F401 - registers mailbridge.send_daily_digests
+            recaps,
+        )
+
+        recaps.connect()
+
+        from forum import events
+        from mailbridge import tasks  # noqa: F401 - registers send_pending, sweep_outbox
+        from mailbridge.inbound import tasks as _inbound  # noqa: F401 - process_inbound, notices
+        from mailbridge.outbound import fanout
+
+        # Atomic: the outbox rows commit with the post, or not at all.
+        events.subscribe("post_created", fanout.on_post_created, atomic=True)

@@ -1,7 +1,10 @@
 from django.urls import path
 
-from realtime.consumers import HealthConsumer
+from realtime.consumers import BoardConsumer, HealthConsumer, SessionLiveConsumer, ThreadConsumer
 
 websocket_urlpatterns = [
     path("ws/health/", HealthConsumer.as_asgi()),
+    path("ws/threads/<int:pk>/", ThreadConsumer.as_asgi()),
+    path("ws/boards/<slug:slug>/", BoardConsumer.as_asgi()),
+    path("ws/sessions/<slug:slug>/live/", SessionLiveConsumer.as_asgi()),
 ]

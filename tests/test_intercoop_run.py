@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -255,15 +256,34 @@ def test_smtp_refuses_an_unknown_address_with_550_5_1_1(server):
         client.quit()
 
 
-def test_smtp_defers_a_session_list_with_451_4_3_2(server):
+def test_smtp_stores_mail_to_a_session_list_and_the_embedded_worker_processes_it(server):
     client = _smtp(server)
     try:
         client.mail("marie@exemple.org")
         code, text = client.rcpt("travail-collaboratif@lists.localhost")
-        assert code == 451
-        assert b"4.3.2" in text
+        assert (code, text[:5]) == (250, b"2.1.5")
+        code, text = client.data(
+            b"From: Marie <marie@exemple.org>\r\nSubject: Bonjour\r\n"
+            b"Message-ID: <run-1@exemple.org>\r\n\r\nUn message.\r\n"
+        )
+        assert (code, text[:5]) == (250, b"2.0.0")
     finally:
         client.quit()
+    inbound_id = int(re.search(rb"queued as (\d+)", text).group(1))
+    # Marie is no member: the worker thread holds the message and records why.
+    database = sqlite3.connect(f"file:{server.data_dir / 'intercoop.sqlite3'}?mode=ro", uri=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            row = database.execute(
+                "SELECT status, reason FROM mailbridge_inboundmessage WHERE id = ?", (inbound_id,)
+            ).fetchone()
+            if row and row[0] not in ("received", "processing"):
+                break
+            time.sleep(0.1)
+    finally:
+        database.close()
+    assert row == ("held", "unknown_sender")
 
 
 # What a live page sees -----------------------------------------------------------------

@@ -149,6 +149,14 @@ class Post(models.Model):
     def get_absolute_url(self) -> str:
         return f"{self.thread.get_absolute_url()}?post={self.pk}#post-{self.pk}"
 
+    def shown_attachments(self) -> list:
+        """The files shown under the post: those a page fetched for all its posts at
+        once (forum.selectors.posts_page), else asked for now."""
+        try:
+            return self.prefetched_attachments
+        except AttributeError:
+            return list(self.attachments.all())
+
 
 class PostRevision(models.Model):
     """An earlier version of a post, kept when it is edited (visible to moderators)."""

@@ -15,16 +15,25 @@ def boards_for_event(*, event, user) -> list[Board]:
     return [board for board in boards if can_see_board(user, board)]
 
 
+# One row by a unique key: get() asks without ORDER BY. filter().first() ordered by
+# the model's ordering, and Django compiling the ORDER BY of a query with this many
+# joined columns cost more than the query itself (bench/web.py).
+
+
 def board_by_slug(*, slug: str) -> Board | None:
-    return Board.objects.select_related("session__event", "event").filter(slug=slug).first()
+    try:
+        return Board.objects.select_related("session__event", "event").get(slug=slug)
+    except Board.DoesNotExist:
+        return None
 
 
 def thread_by_id(*, pk: int) -> Thread | None:
-    return (
-        Thread.objects.select_related("board__event", "board__session", "author__profile")
-        .filter(pk=pk)
-        .first()
-    )
+    try:
+        return Thread.objects.select_related(
+            "board__event", "board__session", "author__profile"
+        ).get(pk=pk)
+    except Thread.DoesNotExist:
+        return None
 
 
 def threads_for_board(*, board: Board):
@@ -66,7 +75,9 @@ def posts_page(
     posts = (
         Post.objects.filter(thread=thread)
         .select_related("author__profile", "in_reply_to__author__profile", "hidden_by__profile")
-        .prefetch_related("attachments")
+        # A plain list per post (Post.shown_attachments): the default prefetch builds
+        # a filtered queryset for each post, which cost more than the query.
+        .prefetch_related(Prefetch("attachments", to_attr="prefetched_attachments"))
         .order_by("number")
     )
     if moderator:

@@ -1,6 +1,17 @@
-"""Mail models: the outbound outbox (outbox.py) and each mailbox's health (mailbox.py)."""
+"""Mail models: the outbound outbox (outbox.py), each mailbox's health (mailbox.py) and
+the messages received by the gateway (inbound.py)."""
 
+from mailbridge.models.inbound import InboundMessage, InboundStatus
 from mailbridge.models.mailbox import Bounce, BounceKind, MailboxHealth
 from mailbridge.models.outbox import Delivery, DeliveryKind, DeliveryStatus
 
-__all__ = ["Bounce", "BounceKind", "Delivery", "DeliveryKind", "DeliveryStatus", "MailboxHealth"]
+__all__ = [
+    "Bounce",
+    "BounceKind",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryStatus",
+    "InboundMessage",
+    "InboundStatus",
+    "MailboxHealth",
+]

@@ -1,8 +1,19 @@
-"""The aiosmtpd handler: cheap checks at RCPT; mail intake arrives with issue 6.
+"""The SMTP gateway: a thin aiosmtpd handler (style.md, "A thin gateway").
 
-For now the gateway answers EHLO, knows which addresses exist, and accepts no
-message: an unknown address gets 550 5.1.1, a real list address 451 4.3.2 so that
-the sender's server keeps the message and retries (nothing is lost).
+- RCPT: the address must be one of ours (design.md's table): an unknown address or
+  list gets 550 5.1.1, a reply+/bounces+ address with a forged or damaged token
+  550 5.7.1; then the sender and the client are rate-limited (452 4.7.1); at most
+  INTERCOOP_SMTP_MAX_RECIPIENTS recipients per message (452 4.5.3).
+- DATA: over INTERCOOP_SMTP_MAX_BYTES (default 25 MB) aiosmtpd stops reading and we
+  answer 552 5.3.4 (also at MAIL FROM when the client announces SIZE=). Otherwise a
+  Received trace header is prepended (RFC 5321 §4.4), the message is stored with
+  its envelope, off the event loop (smtp/intake.py, group commit), and 250 is
+  answered only once its row is committed. Then, after the commit, a Celery task
+  `mailbridge.process_inbound(id)` is woken: everything else happens there
+  (mailbridge/inbound/pipeline.py).
+- STARTTLS when INTERCOOP_SMTP_TLS_CERT and INTERCOOP_SMTP_TLS_KEY are set.
+- Any unexpected exception answers 451 4.3.0 (the sender retries; nothing is lost),
+  never a 500, and the conversation goes on. Every refusal is logged with its reason.
 """
 
 from __future__ import annotations
@@ -10,76 +21,260 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from email.utils import format_datetime
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import timezone
 
-from mailbridge.addresses import AddressKind, parse_address
-from mailbridge.smtp.replies import Reply
+from mailbridge.inbound.errors import MessageRefused
+from mailbridge.smtp.intake import AddressBook, Arrival, IntakeStore, in_thread
+from mailbridge.smtp.ratelimit import SenderLimiter
+from mailbridge.smtp.replies import AIOSMTPD_REPLIES, Reply
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 25 * 1024 * 1024
+COALESCE_SECONDS = 0.05
+__all__ = ["GatewayHandler", "GatewaySMTP", "in_thread", "smtp_factory", "start_gateway"]
 
 
-def in_thread(func):
-    """Run an ORM call in a worker thread, off the event loop (design.md, "Known
-    traps"), and tidy that thread's database connection around it as Django does
-    around a request: a connection past CONN_MAX_AGE, or broken by a database
-    restart, is closed instead of failing every later RCPT with 451."""
-    return database_sync_to_async(func, thread_sensitive=False)
+def _peer_ip(session: Session) -> str:
+    peer = session.peer
+    return str(peer[0]) if isinstance(peer, tuple) and peer else str(peer or "")
 
 
-def _list_exists(slug: str) -> bool:
-    from forum.models import Session as ForumSession
+def _printable(text: str, limit: int = 200) -> str:
+    return "".join(c if "!" <= c <= "~" else "" for c in (text or ""))[:limit]
 
-    return ForumSession.objects.filter(slug=slug).exists()
+
+def trace_header(session: Session, envelope: Envelope, hostname: str) -> bytes:
+    """The Received header we add (RFC 5321 §4.4, RFC 5322 §3.6.7)."""
+    helo = _printable(session.host_name) or "unknown"
+    protocol = "ESMTPS" if getattr(session, "ssl", None) else "ESMTP"
+    recipient = (
+        f"\r\n\tfor <{_printable(envelope.rcpt_tos[0], 300)}>"
+        if len(envelope.rcpt_tos) == 1
+        else ""
+    )
+    header = (
+        f"Received: from {helo} ([{_printable(_peer_ip(session), 64)}])\r\n"
+        f"\tby {_printable(hostname)} (Intercoop gateway) with {protocol}{recipient};\r\n"
+        f"\t{format_datetime(timezone.now())}\r\n"
+    )
+    return header.encode("ascii")
+
+
+class GatewaySMTP(SMTP):
+    """aiosmtpd's protocol, answering its own fixed refusals from our table."""
+
+    # RFC 5321 allows 1000 octets per line; sloppy generators send longer lines of
+    # HTML or unwrapped base64, which an MTA in front would have accepted.
+    line_length_limit = 16 * 1024
+
+    async def push(self, status):
+        if isinstance(status, str):
+            reason = AIOSMTPD_REPLIES.get(status)
+            if reason is not None:
+                logger.info(
+                    "refused %s from %s (MAIL FROM %r): %s",
+                    "message" if reason is Reply.TOO_BIG else "line",
+                    _peer_ip(self.session) if self.session else "?",
+                    getattr(self.envelope, "mail_from", None),
+                    reason.value,
+                )
+                status = reason.line()
+        await super().push(status)
 
 
 class GatewayHandler:
+    def __init__(
+        self,
+        *,
+        store: IntakeStore,
+        addresses: AddressBook | None = None,
+        limiter: SenderLimiter | None = None,
+        max_recipients: int = 20,
+    ):
+        self.store = store
+        self.addresses = addresses or AddressBook()
+        self.limiter = limiter
+        self.max_recipients = max_recipients
+
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address, options
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options
     ):
         try:
-            parsed = parse_address(address)
-            known = parsed.kind is not AddressKind.UNKNOWN and (
-                parsed.kind
-                not in (AddressKind.LIST, AddressKind.SUBSCRIBE, AddressKind.UNSUBSCRIBE)
-                or await in_thread(_list_exists)(parsed.slug)
-            )
+            if len(envelope.rcpt_tos) >= self.max_recipients:
+                return self._refuse(Reply.TOO_MANY_RECIPIENTS, session, envelope, address)
+            try:
+                await self.addresses.check(address)
+            except MessageRefused as refused:
+                return self._refuse(
+                    refused.reason, session, envelope, address, refused.detail, echo=address
+                )
+            if self.limiter is not None and not getattr(envelope, "intercoop_counted", False):
+                over = await self.limiter.hit(
+                    mail_from=envelope.mail_from or "", peer_ip=_peer_ip(session)
+                )
+                if over:
+                    return self._refuse(Reply.RATE_LIMITED, session, envelope, address, over)
+                envelope.intercoop_counted = True
         except Exception:
             logger.exception("RCPT check failed for %r", address)
             return Reply.TEMPORARY_FAILURE.line()
-        if not known:
-            logger.info("RCPT refused, unknown address %r from %s", address, session.peer)
-            return Reply.UNKNOWN_ADDRESS.line(address)
-        logger.info("RCPT deferred, %r does not take mail yet", address)
-        return Reply.NOT_ACCEPTING_YET.line()
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return Reply.RECIPIENT_OK.line()
+
+    def _refuse(self, reason, session, envelope, address, detail="", *, echo="") -> str:
+        logger.info(
+            "RCPT refused, %s %r from %s (MAIL FROM %r)%s",
+            reason.value.replace("_", " "),
+            address,
+            _peer_ip(session),
+            envelope.mail_from,
+            f": {detail}" if detail else "",
+        )
+        return reason.line(echo)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope):
-        # Unreachable while every RCPT is refused; kept honest rather than silent.
-        return Reply.NOT_ACCEPTING_YET.line()
+        try:
+            content = envelope.original_content or envelope.content or b""
+            if isinstance(content, str):
+                content = content.encode("utf-8", "surrogateescape")
+            arrival = Arrival(
+                raw=trace_header(session, envelope, server.hostname) + content,
+                mail_from=envelope.mail_from or "",
+                rcpt_tos=list(envelope.rcpt_tos),
+                peer=_peer_ip(session),
+                helo=session.host_name or "",
+                received_at=timezone.now(),
+            )
+            inbound_id = await self.store.store(arrival)
+        except Exception:
+            logger.exception(
+                "DATA from %s (MAIL FROM %r) not stored; answered 451",
+                _peer_ip(session),
+                envelope.mail_from,
+            )
+            return Reply.TEMPORARY_FAILURE.line()
+        logger.info(
+            "stored message %s from %s (MAIL FROM %r) for %s, %d bytes",
+            inbound_id,
+            _peer_ip(session),
+            envelope.mail_from,
+            ", ".join(envelope.rcpt_tos),
+            len(arrival.raw),
+        )
+        return Reply.STORED.line(f"queued as {inbound_id}")
+
+    async def handle_exception(self, error: Exception) -> str:
+        logger.error("SMTP session error, answered 451", exc_info=error)
+        return Reply.TEMPORARY_FAILURE.line()
 
 
-def smtp_factory(*, hostname: str | None = None, max_size: int = DEFAULT_MAX_SIZE):
-    handler = GatewayHandler()
+def tls_context() -> ssl.SSLContext | None:
+    """The STARTTLS context when a certificate and its key are configured."""
+    cert, key = settings.INTERCOOP_SMTP_TLS_CERT, settings.INTERCOOP_SMTP_TLS_KEY
+    if not (cert and key):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+class Waker:
+    """Hands stored messages to the workers from one thread of its own, coalescing:
+    the ids stored while it publishes go out together next time, as
+    `process_inbound_many` chunks (a published task costs the gateway about half a
+    millisecond of CPU, as much as receiving a message). Ids still waiting when the
+    process stops are found again by the sweeper and at the next start."""
+
+    def __init__(self, wake: Callable[[list[int]], object]):
+        self.wake = wake
+        self.pending: list[int] = []
+        self.lock = threading.Lock()
+        self.ready = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __call__(self, ids: list[int]) -> None:
+        with self.lock:
+            self.pending.extend(ids)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="inbound-waker", daemon=True)
+                self.thread.start()
+        self.ready.set()
+
+    def _run(self) -> None:
+        while True:
+            self.ready.wait()
+            time.sleep(COALESCE_SECONDS)  # let the messages arriving meanwhile join
+            self.ready.clear()
+            with self.lock:
+                ids, self.pending = self.pending, []
+            if ids:
+                try:
+                    self.wake(ids)
+                except Exception:  # never the waker's end: the sweeper catches up
+                    logger.exception("waking the workers for %d message(s) failed", len(ids))
+
+
+def _inbound_wake(ids: list[int]) -> None:
+    from mailbridge.inbound.processing import inbound_wake
+
+    inbound_wake(ids)
+
+
+def _default_wake() -> Waker:
+    return Waker(_inbound_wake)
+
+
+def smtp_factory(
+    *,
+    hostname: str | None = None,
+    max_size: int | None = None,
+    wake: Callable[[list[int]], object] | None = None,
+    limiter: SenderLimiter | None = None,
+):
+    handler = GatewayHandler(
+        store=IntakeStore(wake=wake or _default_wake()),
+        limiter=limiter if limiter is not None else SenderLimiter.from_settings(),
+        max_recipients=settings.INTERCOOP_SMTP_MAX_RECIPIENTS,
+    )
     # aiosmtpd would call socket.getfqdn() for every connection, a DNS lookup that
     # blocks the event loop (web and websockets too in `intercoop run`): once here.
     hostname = hostname or socket.getfqdn()
+    size = max_size or settings.INTERCOOP_SMTP_MAX_BYTES
+    context = tls_context()
 
     def factory() -> SMTP:
-        return SMTP(
+        return GatewaySMTP(
             handler,
             hostname=hostname,
-            data_size_limit=max_size,
+            data_size_limit=size,
             enable_SMTPUTF8=True,
             ident="Intercoop gateway",
+            tls_context=context,
         )
 
     return factory
 
 
-async def start_gateway(*, host: str, port: int, hostname: str | None = None) -> asyncio.Server:
+async def start_gateway(
+    *,
+    host: str,
+    port: int,
+    hostname: str | None = None,
+    max_size: int | None = None,
+    wake: Callable[[list[int]], object] | None = None,
+    limiter: SenderLimiter | None = None,
+) -> asyncio.Server:
     """Listen for SMTP on the running event loop; the caller closes the server."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(smtp_factory(hostname=hostname), host=host, port=port)
+    factory = smtp_factory(hostname=hostname, max_size=max_size, wake=wake, limiter=limiter)
+    return await loop.create_server(factory, host=host, port=port)

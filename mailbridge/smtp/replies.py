@@ -1,22 +1,19 @@
-"""One table from reason to SMTP reply (RFC 5321 §4.2, enhanced codes RFC 3463)."""
+"""SMTP replies: lines of the one reasons table (mailbridge/inbound/reasons.py).
+
+`Reply` is that table, under the name the gateway uses. aiosmtpd answers a few
+refusals itself with fixed text and no enhanced status code (RFC 3463);
+`AIOSMTPD_REPLIES` maps them to our reasons, so that every refusal a sender reads
+comes from the same table and names its enhanced code.
+"""
 
 from __future__ import annotations
 
-from enum import Enum
+from mailbridge.inbound.reasons import Reason
 
+Reply = Reason
 
-class Reply(Enum):
-    #            code  enhanced   text
-    ACCEPTED = (250, "2.1.5", "Recipient OK")
-    UNKNOWN_ADDRESS = (550, "5.1.1", "No such list or address here")
-    NOT_ACCEPTING_YET = (451, "4.3.2", "This list does not accept mail yet; try again later")
-    TEMPORARY_FAILURE = (451, "4.3.0", "Temporary failure, please try again later")
-
-    def __init__(self, code: int, enhanced: str, text: str):
-        self.code = code
-        self.enhanced = enhanced
-        self.text = text
-
-    def line(self, detail: str = "") -> str:
-        text = f"{self.text}: {detail}" if detail else self.text
-        return f"{self.code} {self.enhanced} {text}"
+AIOSMTPD_REPLIES = {
+    "552 Error: Too much mail data": Reason.TOO_BIG,
+    "552 Error: message size exceeds fixed maximum message size": Reason.TOO_BIG,
+    "500 Line too long (see RFC5321 4.5.3.1.6)": Reason.LINE_TOO_LONG,
+}

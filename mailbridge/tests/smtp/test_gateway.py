@@ -1,63 +1,50 @@
 """SMTP conversations with the real gateway, over a socket (style.md, "Tests").
 
-The gateway runs on its own event loop in a background thread, as it runs beside
-uvicorn in `intercoop run`. Its RCPT check reads the database from a worker thread
-(never on the event loop), so the programme must be committed where that thread's
-connection can see it: `transactional_db` commits it (an in-memory SQLite test
-database is opened in shared-cache mode, one database for every thread; PostgreSQL
-sees committed rows from any connection). The loop's executor has a single thread
-so that the fixture can close that thread's database connection before the test
-database is flushed or dropped.
+The gateway runs on its own event loop in a background thread, as beside uvicorn in
+`intercoop run` (mailbridge/tests/inbound/support.py). Each case asserts the exact
+reply code and enhanced status, and what was stored.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import shutil
 import smtplib
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import ssl
+import subprocess
 
 import pytest
-from django.db import connections
+from limits import parse
 
-from forum.seed.loader import programme_load
-from mailbridge.smtp.gateway import start_gateway
+from mailbridge.models import InboundMessage, InboundStatus
+from mailbridge.smtp import intake
+from mailbridge.smtp.ratelimit import SenderLimiter, trusted_networks
+from mailbridge.tests.inbound.factories import (
+    HELENE,
+    PAUL,
+    first_post,
+    member,
+    reply_to,
+    session_board,
+)
+from mailbridge.tests.inbound.support import DOMAIN, RunningGateway
+from mailbridge.tokens import bounce_address
 
 SENDER = "marie@exemple.org"
+SIMPLE = (
+    b"From: Marie <marie@exemple.org>\r\nSubject: Bonjour\r\n"
+    b"Message-ID: <m1@exemple.org>\r\n\r\nUn message.\r\n"
+)
 
 
 @pytest.fixture
-def gateway_port(transactional_db, settings):
-    settings.INTERCOOP_MAIL_DOMAIN = "lists.localhost"
-    programme_load()
-    loop = asyncio.new_event_loop()
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-db")
-    loop.set_default_executor(executor)
-    thread = threading.Thread(target=loop.run_forever, name="gateway-loop", daemon=True)
-    thread.start()
-    server = asyncio.run_coroutine_threadsafe(
-        start_gateway(host="127.0.0.1", port=0, hostname="gateway.test"), loop
-    ).result(timeout=10)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-
-        async def close() -> None:
-            server.close()
-            await server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=10)
-        executor.submit(connections.close_all).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        executor.shutdown(wait=True)
-        loop.close()
+def board(transactional_db):
+    return session_board("travail-collaboratif")
 
 
 @pytest.fixture
-def smtp(gateway_port):
-    client = smtplib.SMTP("127.0.0.1", gateway_port, timeout=10)
+def smtp(gateway, board):
+    client = gateway.client()
     try:
         yield client
     finally:
@@ -67,80 +54,210 @@ def smtp(gateway_port):
             client.close()
 
 
+def reply(code_text) -> tuple[int, bytes]:
+    code, text = code_text
+    return code, text[:5]
+
+
 def test_the_gateway_greets_and_advertises_its_size_limit(smtp):
-    code, _text = smtp.ehlo("client.exemple.org")
-    assert code == 250
     assert smtp.has_extn("size")
-    assert int(smtp.esmtp_features["size"]) >= 10 * 1024 * 1024
+    assert int(smtp.esmtp_features["size"]) == 25 * 1024 * 1024
+    assert smtp.has_extn("8bitmime") and smtp.has_extn("smtputf8")
 
 
 def test_an_unknown_address_is_refused_with_550_5_1_1_naming_it(smtp, caplog):
-    smtp.ehlo("client.exemple.org")
-    assert smtp.mail(SENDER)[0] == 250
-    with caplog.at_level(logging.INFO, logger="mailbridge.smtp.gateway"):
-        code, text = smtp.rcpt("personne@lists.localhost")
-    assert code == 550
-    assert text.startswith(b"5.1.1 ")
-    assert b"personne@lists.localhost" in text
-    assert "unknown address 'personne@lists.localhost'" in caplog.text
-
-
-def test_an_address_at_another_domain_is_refused_with_550(smtp):
-    smtp.ehlo("client.exemple.org")
     smtp.mail(SENDER)
-    code, text = smtp.rcpt("travail-collaboratif@exemple.org")
-    assert (code, text[:5]) == (550, b"5.1.1")
+    with caplog.at_level(logging.INFO, logger="mailbridge.smtp.gateway"):
+        code, text = smtp.rcpt(f"personne@{DOMAIN}")
+    assert (code, text[:6]) == (550, b"5.1.1 ")
+    assert f"personne@{DOMAIN}".encode() in text
+    assert f"unknown address 'personne@{DOMAIN}'" in caplog.text
 
 
-def test_a_session_list_address_is_deferred_with_451_4_3_2(smtp):
-    smtp.ehlo("client.exemple.org")
+def test_an_address_at_another_domain_is_refused_with_550_5_1_1(smtp):
+    smtp.mail(SENDER)
+    assert reply(smtp.rcpt("travail-collaboratif@exemple.org")) == (550, b"5.1.1")
+
+
+def test_a_forged_or_damaged_token_is_refused_with_550_5_7_1(smtp, board, caplog):
+    paul = member(board, PAUL)
+    good = reply_to(first_post(board, paul), paul)
+    forged = good.replace(good.split("-")[-1].split("@")[0], "a" * 16)
+    smtp.mail(SENDER)
+    with caplog.at_level(logging.INFO, logger="mailbridge.smtp.gateway"):
+        assert reply(smtp.rcpt(forged)) == (550, b"5.7.1")
+    assert "invalid token" in caplog.text and "forged" in caplog.text
+    assert reply(smtp.rcpt(f"reply+1-2-tooshort@{DOMAIN}")) == (550, b"5.7.1")
+    assert reply(smtp.rcpt(f"bounces+zz-{'b' * 16}@{DOMAIN}")) == (550, b"5.7.1")
+    assert reply(smtp.rcpt(good)) == (250, b"2.1.5")
+
+
+def test_lists_their_commands_and_valid_tokens_are_accepted_with_250_2_1_5(smtp, board):
     smtp.mail(SENDER)
     for address in (
-        "travail-collaboratif@lists.localhost",
-        "Pratiques-Web2@LISTS.localhost",
-        "reseaux-cooperatifs+subscribe@lists.localhost",
+        f"travail-collaboratif@{DOMAIN}",
+        f"Travail-Collaboratif@{DOMAIN.upper()}",
+        f"travail-collaboratif+subscribe@{DOMAIN}",
+        f"travail-collaboratif+unsubscribe@{DOMAIN}",
+        bounce_address(42),
     ):
-        code, text = smtp.rcpt(address)
-        assert (code, text[:5]) == (451, b"4.3.2"), address
+        assert reply(smtp.rcpt(address)) == (250, b"2.1.5"), address
 
 
 def test_a_command_address_for_a_list_that_does_not_exist_is_refused(smtp):
-    smtp.ehlo("client.exemple.org")
     smtp.mail(SENDER)
-    code, text = smtp.rcpt("atelier-inconnu+subscribe@lists.localhost")
-    assert (code, text[:5]) == (550, b"5.1.1")
+    assert reply(smtp.rcpt(f"atelier-inconnu+subscribe@{DOMAIN}")) == (550, b"5.1.1")
 
 
-def test_a_reply_address_is_deferred_until_mail_intake_exists(smtp):
-    smtp.ehlo("client.exemple.org")
+def test_a_message_is_stored_with_its_envelope_before_250_names_its_id(gateway, board):
+    paul = member(board, PAUL)
+    message = SIMPLE.replace(b"Marie <marie@exemple.org>", PAUL.encode())
+    conversation = gateway.send(
+        message, mail_from=PAUL, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"]
+    )
+    assert conversation.rcpt == {f"travail-collaboratif@{DOMAIN}": (250, "2.1.5 Recipient OK")}
+    code, text = conversation.data
+    assert (code, text[:6]) == (250, "2.0.0 ")
+    stored = InboundMessage.objects.with_raw().get(pk=conversation.inbound_id)
+    assert stored.mail_from == PAUL
+    assert stored.rcpt_tos == [f"travail-collaboratif@{DOMAIN}"]
+    assert stored.peer == "127.0.0.1" and stored.helo == "client.exemple.org"
+    raw = bytes(stored.raw)
+    assert raw.startswith(b"Received: from client.exemple.org ([127.0.0.1])\r\n\tby gateway.test")
+    assert raw.endswith(message)
+    assert stored.size == len(raw)
+    assert stored.status == InboundStatus.NEW_THREAD and stored.sender == paul
+
+
+def test_a_message_over_the_size_limit_is_refused_with_552_5_3_4_and_not_stored(
+    transactional_db, eager_celery, board, caplog
+):
+    gateway = RunningGateway(max_size=64 * 1024)
+    try:
+        client = gateway.client()
+        assert int(client.esmtp_features["size"]) == 64 * 1024
+        client.mail(SENDER)
+        client.rcpt(f"travail-collaboratif@{DOMAIN}")
+        huge = SIMPLE + b"x" * 76 + b"\r\n"
+        huge += (b"Ligne de texte d'un tres long message. " * 2 + b"\r\n") * 2000
+        with caplog.at_level(logging.INFO, logger="mailbridge.smtp.gateway"):
+            code, text = client.data(huge)
+        assert (code, text[:6]) == (552, b"5.3.4 ")
+        assert "too_big" in caplog.text
+        # The conversation goes on, and a SIZE= announcement is refused at MAIL FROM.
+        code, text = client.mail(SENDER, ["SIZE=100000000"])
+        assert (code, text[:5]) == (552, b"5.3.4")
+        assert client.noop()[0] == 250
+        client.quit()
+        assert not InboundMessage.objects.exists()
+    finally:
+        gateway.close()
+
+
+def test_a_sender_over_its_rate_limit_gets_452_4_7_1_at_rcpt(transactional_db, eager_celery, board):
+    limiter = SenderLimiter(per_sender=parse("2/10 minutes"), per_peer=None)
+    gateway = RunningGateway(limiter=limiter)
+    try:
+        answers = []
+        for _number in range(3):
+            client = gateway.client()
+            client.mail("presse@exemple.org")
+            answers.append(reply(client.rcpt(f"travail-collaboratif@{DOMAIN}")))
+            # A second recipient of the same message does not count again.
+            answers.append(reply(client.rcpt(f"travail-collaboratif+subscribe@{DOMAIN}")))
+            client.rset()
+            client.quit()
+        assert answers[:4] == [(250, b"2.1.5")] * 4
+        assert answers[4] == (452, b"4.7.1")
+        # Someone else is not limited by it.
+        client = gateway.client()
+        client.mail(SENDER)
+        assert reply(client.rcpt(f"travail-collaboratif@{DOMAIN}")) == (250, b"2.1.5")
+        client.quit()
+    finally:
+        gateway.close()
+
+
+def test_a_client_address_over_its_rate_limit_gets_452_unless_trusted(
+    transactional_db, eager_celery, board
+):
+    limited = SenderLimiter(per_sender=None, per_peer=parse("1/10 minutes"))
+    trusted = SenderLimiter(
+        per_sender=None,
+        per_peer=parse("1/10 minutes"),
+        trusted_peers=trusted_networks(["127.0.0.0/8"]),
+    )
+    for limiter, second in ((limited, (452, b"4.7.1")), (trusted, (250, b"2.1.5"))):
+        gateway = RunningGateway(limiter=limiter)
+        try:
+            got = []
+            for sender in ("a@exemple.org", "b@exemple.org"):
+                client = gateway.client()
+                client.mail(sender)
+                got.append(reply(client.rcpt(f"travail-collaboratif@{DOMAIN}")))
+                client.quit()
+            assert got == [(250, b"2.1.5"), second]
+        finally:
+            gateway.close()
+
+
+def test_a_message_to_too_many_recipients_gets_452_4_5_3(smtp, settings):
     smtp.mail(SENDER)
-    code, text = smtp.rcpt("reply+anything@lists.localhost")
-    assert (code, text[:5]) == (451, b"4.3.2")
+    for _ in range(settings.INTERCOOP_SMTP_MAX_RECIPIENTS):
+        assert smtp.rcpt(f"travail-collaboratif@{DOMAIN}")[0] == 250
+    assert reply(smtp.rcpt(f"travail-collaboratif@{DOMAIN}")) == (452, b"4.5.3")
 
 
-def test_no_message_is_ever_accepted_at_data(smtp):
-    smtp.ehlo("client.exemple.org")
-    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-        smtp.sendmail(
-            SENDER,
-            ["travail-collaboratif@lists.localhost", "personne@lists.localhost"],
-            b"Subject: Bonjour\r\n\r\nUn message.\r\n",
+def test_a_storage_failure_answers_451_4_3_0_and_the_gateway_keeps_answering(
+    gateway, board, monkeypatch, caplog
+):
+    def broken(arrivals):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(intake, "messages_store", broken)
+    with caplog.at_level(logging.ERROR):
+        conversation = gateway.send(
+            SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"]
         )
-    codes = {address: reply[0] for address, reply in refused.value.recipients.items()}
-    assert codes == {
-        "travail-collaboratif@lists.localhost": 451,
-        "personne@lists.localhost": 550,
-    }
-    smtp.rset()
+    assert (conversation.data[0], conversation.data[1][:6]) == (451, "4.3.0 ")
+    assert "not stored; answered 451" in caplog.text
+    monkeypatch.undo()
+    conversation = gateway.send(
+        SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"]
+    )
+    assert conversation.data[0] == 250
+
+
+def test_an_unexpected_error_at_rcpt_answers_451_4_3_0_never_500(smtp, monkeypatch):
+    async def broken(self, address):
+        raise RuntimeError("database restarting")
+
+    monkeypatch.setattr(intake.AddressBook, "check", broken)
     smtp.mail(SENDER)
-    smtp.rcpt("travail-collaboratif@lists.localhost")
-    code, _text = smtp.docmd("DATA")
-    assert code not in (250, 354)
-    assert 500 <= code < 600
+    assert reply(smtp.rcpt(f"travail-collaboratif@{DOMAIN}")) == (451, b"4.3.0")
+    monkeypatch.undo()
+    assert reply(smtp.rcpt(f"travail-collaboratif@{DOMAIN}")) == (250, b"2.1.5")
+
+
+def test_a_batch_with_one_unstorable_message_stores_the_others(gateway, board, monkeypatch):
+    real = intake.messages_store
+
+    def picky(arrivals):
+        if any(b"poison" in arrival.raw for arrival in arrivals):
+            raise ValueError("cannot store this one")
+        return real(arrivals)
+
+    monkeypatch.setattr(intake, "messages_store", picky)
+    poison = gateway.send(
+        b"Subject: poison\r\n\r\nx\r\n",
+        mail_from=SENDER,
+        rcpt_tos=[f"travail-collaboratif@{DOMAIN}"],
+    )
+    fine = gateway.send(SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"])
+    assert poison.data[0] == 451 and fine.data[0] == 250
 
 
 def test_the_gateway_keeps_answering_after_a_garbage_line(smtp):
-    smtp.ehlo("client.exemple.org")
     code, _text = smtp.docmd("BLAH\x01 n'importe quoi")
     assert 500 <= code < 600
     smtp.send(b"\xff\xfe\x00 bytes that are no command\r\n")
@@ -148,19 +265,57 @@ def test_the_gateway_keeps_answering_after_a_garbage_line(smtp):
     assert 500 <= code < 600
     assert smtp.noop()[0] == 250
     smtp.mail(SENDER)
-    code, text = smtp.rcpt("travail-collaboratif@lists.localhost")
-    assert (code, text[:5]) == (451, b"4.3.2")
+    assert reply(smtp.rcpt(f"travail-collaboratif@{DOMAIN}")) == (250, b"2.1.5")
 
 
-def test_two_clients_at_once_both_get_answers(gateway_port):
-    first = smtplib.SMTP("127.0.0.1", gateway_port, timeout=10)
-    second = smtplib.SMTP("127.0.0.1", gateway_port, timeout=10)
+def test_two_clients_at_once_both_get_answers(gateway, board):
+    first, second = gateway.client(), gateway.client()
     try:
-        for client in (first, second):
-            client.ehlo("client.exemple.org")
-            client.mail(SENDER)
-        assert first.rcpt("personne@lists.localhost")[0] == 550
-        assert second.rcpt("pratiques-web2@lists.localhost")[0] == 451
+        first.mail(SENDER)
+        second.mail(SENDER)
+        assert first.rcpt(f"personne@{DOMAIN}")[0] == 550
+        assert second.rcpt(f"travail-collaboratif@{DOMAIN}")[0] == 250
     finally:
         first.quit()
         second.quit()
+
+
+def _self_signed(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=gateway.test", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_starttls_is_offered_when_a_certificate_is_configured(
+    transactional_db, eager_celery, settings, tmp_path, board
+):
+    cert, key = _self_signed(tmp_path)
+    settings.INTERCOOP_SMTP_TLS_CERT, settings.INTERCOOP_SMTP_TLS_KEY = str(cert), str(key)
+    gateway = RunningGateway()
+    try:
+        client = gateway.client()
+        assert client.has_extn("starttls")
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        client.starttls(context=context)
+        client.ehlo("client.exemple.org")
+        conversation = gateway.send(
+            SIMPLE, mail_from=HELENE, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"], client=client
+        )
+        client.quit()
+        assert conversation.data[0] == 250
+        raw = bytes(InboundMessage.objects.with_raw().get(pk=conversation.inbound_id).raw)
+        assert b"with ESMTPS" in raw.split(b"\r\n\r\n")[0]
+    finally:
+        gateway.close()
+
+
+def test_without_a_certificate_starttls_is_not_offered(smtp):
+    assert not smtp.has_extn("starttls")

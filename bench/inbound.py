@@ -1,0 +1,517 @@
+"""5,000 replies by email into the gateway, against a counting-only SMTP server, in the same run.
+
+    python bench/inbound.py            # full run: PostgreSQL (DATABASE_URL) + Redis
+                                       # (REDIS_URL), `intercoop smtp` and 2 `intercoop
+                                       # worker` processes; writes the "Inbound" section
+                                       # of docs/benchmarks.md
+    python bench/inbound.py --smoke    # 60 replies, SQLite, processed in this process;
+                                       # a few seconds, writes nothing
+
+The replies are made from the reply corpus (tests/mail/replies/, the cases that leave
+text to post), each From a member, to a valid `reply+<token>@` address of one of 50
+posts, with a Message-ID of its own; text parts are padded with quoted history to
+about 4 KB, as real replies carry it. One client in this process sends them over 8
+concurrent SMTP connections (asyncio, one command at a time as smtplib would):
+
+1. baseline: to a counting-only aiosmtpd server (`python -m mailbridge.tests.sink`),
+   a process of its own;
+2. product: to `intercoop smtp`, which checks each token and rate limit at RCPT,
+   stores each message (group commit) and answers 250 after the commit, then wakes
+   a Celery task through Redis. No worker runs yet, so this measures intake alone;
+3. then 2 `intercoop worker` processes start, and the clock runs until all the
+   stored messages are posts.
+
+Members follow the board on the site only, so the posts make no outgoing mail: the
+outbound side has its own benchmark (bench/outbound.py). The full run uses a database
+of its own, `<DATABASE_URL name>_bench_inbound`, created afresh and dropped at the
+end, and purges the Celery queue of REDIS_URL first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.outbound import (  # noqa: E402 - after the path is set
+    Sink,
+    drop_database,
+    start_workers,
+    stop_workers,
+    wait_for_workers,
+)
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Inbound"
+CORPUS = ROOT / "tests" / "mail" / "replies"
+DOMAIN = "lists.intercoop.test"
+FULL_REPLIES = 5_000
+SMOKE_REPLIES = 60
+CONNECTIONS = 8
+MEMBERS = 500  # 10 replies each: under the per-sender limit of 30 in 10 minutes
+POSTS = 50
+TARGET_SIZE = 4_400
+_DROPPED = re.compile(
+    rb"^(?:from|to|cc|message-id|return-path|delivered-to|received|x-intercoop-[\w-]*)$",
+    re.IGNORECASE,
+)
+
+
+def database_for_bench(url: str) -> str:
+    """Create `<name>_bench_inbound` afresh (bench/outbound.py has `<name>_bench`: the
+    two may run at the same time); returns its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_bench_inbound"
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+# The messages.
+
+
+def corpus() -> list[bytes]:
+    """The corpus replies that leave text to post (not the empty ones)."""
+    messages = []
+    for path in sorted(CORPUS.glob("*.eml")):
+        expected = path.with_suffix(".expected.txt")
+        if expected.exists() and expected.read_text(encoding="utf-8").strip():
+            messages.append(re.sub(rb"\r?\n", b"\r\n", path.read_bytes()))
+    return messages
+
+
+def _split(raw: bytes) -> tuple[list[bytes], bytes]:
+    head, _sep, body = raw.partition(b"\r\n\r\n")
+    fields: list[bytes] = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += b"\r\n" + line
+        elif line:
+            fields.append(line)
+    return fields, body
+
+
+FILLER = b"> Bonjour a toutes et a tous, voici le compte rendu de la matinee.\r\n"
+
+
+def _pad(fields: list[bytes], body: bytes) -> bytes:
+    """Quoted history added to the text/plain part (7bit, 8bit or quoted-printable),
+    up to about 4 KB, as real replies carry it; base64 parts are left as they are."""
+    head = b"\r\n".join(fields).lower()
+    missing = TARGET_SIZE - len(head) - len(body)
+    if missing <= 0:
+        return body
+    filler = b"\r\n" + FILLER * (missing // len(FILLER) + 1)
+    if b"content-type: multipart/" not in head:
+        plain = b"content-type: text/plain" in head or b"content-type:" not in head
+        return body + filler if plain and b"base64" not in head else body
+    # In a multipart: at the end of the first text/plain part, before its boundary.
+    match = re.search(rb"(?is)content-type:\s*text/plain.*?\r\n\r\n", body)
+    if match is None or b"base64" in match.group(0).lower():
+        return body
+    end = body.find(b"\r\n--", match.end())
+    return body[:end] + filler + body[end:] if end != -1 else body
+
+
+def reply_bytes(template: bytes, *, number: int, sender: str, name: str, to: str) -> bytes:
+    fields, body = _split(template)
+    kept = [f for f in fields if not _DROPPED.match(f.split(b":", 1)[0].strip())]
+    own = [
+        f"From: {name} <{sender}>".encode(),
+        f"To: <{to}>".encode(),
+        f"Message-ID: <bench-{number}.{os.getpid()}@exemple.org>".encode(),
+    ]
+    return b"\r\n".join(own + kept) + b"\r\n\r\n" + _pad(fields, body)
+
+
+def replies_make(count: int) -> list[tuple[str, str, bytes]]:
+    """Members, posts to answer, and `count` replies: (envelope sender, rcpt, data)."""
+    from datetime import date
+
+    from forum import services
+    from forum.models import (
+        Board,
+        Event,
+        Follow,
+        FollowLevel,
+        Registration,
+        RegistrationStatus,
+        Role,
+        Session,
+    )
+    from mailbridge.tests.outbound.outbox_fixture import people_create
+    from mailbridge.tokens import reply_address
+
+    event = Event.objects.create(
+        name="Intercoop",
+        slug="intercoop-inbound",
+        starts_on=date(2007, 7, 4),
+        ends_on=date(2007, 7, 6),
+    )
+    session = Session.objects.create(
+        event=event, number=1, slug="travail-collaboratif", title="Travail collaboratif",
+        date=date(2007, 7, 4),
+    )  # fmt: skip
+    board = Board.objects.create(
+        event=event, session=session, slug=session.slug, title=session.title
+    )
+    [organiser] = people_create(1, prefix="animatrice")
+    Registration.objects.create(user=organiser, event=event, role=Role.ORGANISER)
+    members = people_create(MEMBERS)
+    Registration.objects.bulk_create(
+        [
+            Registration(
+                user=m, event=event, role=Role.PARTICIPANT, status=RegistrationStatus.CONFIRMED
+            )
+            for m in members
+        ]
+    )
+    Follow.objects.bulk_create(
+        [Follow(user=m, board=board, level=FollowLevel.WEB) for m in members]
+    )
+    posts = [
+        services.thread_create(
+            board=board, author=organiser, title=f"Atelier {n}", body=f"Qui vient à l'atelier {n} ?"
+        ).posts.get()
+        for n in range(POSTS)
+    ]
+    templates = corpus()
+    replies = []
+    for number in range(count):
+        person = members[number % len(members)]
+        to = reply_address(person.pk, posts[number % len(posts)].pk)
+        data = reply_bytes(
+            templates[number % len(templates)],
+            number=number,
+            sender=person.email,
+            name=f"Membre {number % len(members)}",
+            to=to,
+        )
+        replies.append((person.email, to, data))
+    return replies
+
+
+# The client: 8 connections, one command at a time.
+
+
+def _stuffed(data: bytes) -> bytes:
+    data = data if data.endswith(b"\r\n") else data + b"\r\n"
+    return re.sub(rb"(?m)^\.", b"..", data) + b".\r\n"
+
+
+async def _reply(reader: asyncio.StreamReader) -> int:
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise ConnectionError("the server closed the connection")
+        if line[3:4] != b"-":
+            return int(line[:3])
+
+
+async def _connection(port: int, queue: list, codes: Counter) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    await _reply(reader)
+    writer.write(b"EHLO bench.exemple.org\r\n")
+    await _reply(reader)
+    while queue:
+        mail_from, rcpt, data = queue.pop()
+        writer.write(f"MAIL FROM:<{mail_from}>\r\n".encode())
+        await _reply(reader)
+        writer.write(f"RCPT TO:<{rcpt}>\r\n".encode())
+        code = await _reply(reader)
+        if code != 250:
+            codes[f"rcpt {code}"] += 1
+            writer.write(b"RSET\r\n")
+            await _reply(reader)
+            continue
+        writer.write(b"DATA\r\n")
+        await _reply(reader)
+        writer.write(data)
+        codes[await _reply(reader)] += 1
+    writer.write(b"QUIT\r\n")
+    await _reply(reader)
+    writer.close()
+
+
+def blast(port: int, messages: list[tuple[str, str, bytes]]) -> tuple[float, Counter]:
+    """Send every message over CONNECTIONS connections; (seconds, reply codes)."""
+    queue = [(m, r, _stuffed(d)) for m, r, d in reversed(messages)]
+    codes: Counter = Counter()
+
+    async def main() -> None:
+        await asyncio.gather(*(_connection(port, queue, codes) for _ in range(CONNECTIONS)))
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    return time.perf_counter() - started, codes
+
+
+# The product's processes.
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gateway(port: int, log_dir: Path) -> subprocess.Popen:
+    log = open(log_dir / "smtp.log", "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "config.cli", "smtp", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                if connection.recv(100).startswith(b"220"):
+                    return process
+        except OSError:
+            time.sleep(0.2)
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise SystemExit(f"`intercoop smtp` did not start; see {log_dir / 'smtp.log'}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_processed(count: int, timeout: float) -> dict:
+    """Poll until `count` stored messages have a final status; their statuses."""
+    from django.db.models import Count
+
+    from mailbridge.models import InboundMessage, InboundStatus
+
+    deadline = time.monotonic() + timeout
+    while True:
+        statuses = dict(
+            InboundMessage.objects.values_list("status").annotate(n=Count("id")).order_by()
+        )
+        waiting = statuses.get(InboundStatus.RECEIVED, 0) + statuses.get(
+            InboundStatus.PROCESSING, 0
+        )
+        if sum(statuses.values()) >= count and not waiting:
+            return statuses
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not processed within {timeout:.0f}s: {statuses}")
+        time.sleep(0.1)
+
+
+def run(args) -> dict:
+    count = SMOKE_REPLIES if args.smoke else args.replies
+    data_dir = Path(tempfile.mkdtemp(prefix="intercoop-bench-"))
+    sink = Sink()
+    gateway = None
+    workers: list[subprocess.Popen] = []
+    bench_db = None
+    os.environ.update(
+        INTERCOOP_DATA_DIR=str(data_dir),
+        INTERCOOP_MAIL_DOMAIN=DOMAIN,
+        # The MTA in front of a real gateway relays everyone's mail from one address:
+        # the client is trusted, the per-sender limit still applies.
+        INTERCOOP_SMTP_TRUSTED_PEERS="127.0.0.1",
+        SECRET_KEY="bench-inbound-" + "x" * 40,  # the gateway checks our tokens
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    if args.smoke:
+        for name in ("DATABASE_URL", "REDIS_URL"):
+            os.environ.pop(name, None)
+    else:
+        url, redis = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+        if not url.startswith("postgres") or not redis:
+            raise SystemExit("the full run needs DATABASE_URL=postgres://… and REDIS_URL=redis://…")
+        bench_db = os.environ["DATABASE_URL"] = database_for_bench(url)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db.models import Max, Min
+
+        from config.celery import app
+        from forum.models import Post
+        from mailbridge.inbound.processing import inbound_process, pending_ids
+        from mailbridge.models import InboundStatus
+
+        call_command("migrate", interactive=False, verbosity=0)
+        replies = replies_make(count)
+        sizes = [len(data) for _f, _t, data in replies]
+        if not args.smoke:
+            app.control.purge()
+
+        baseline_seconds, baseline_codes = blast(sink.port, replies)
+        assert baseline_codes[250] == count, baseline_codes
+
+        port = free_port()
+        gateway = start_gateway(port, data_dir)
+        product_seconds, product_codes = blast(port, replies)
+        stop(gateway)
+        gateway = None
+        accepted = product_codes[250]
+
+        started = time.time()
+        if args.smoke:
+            for inbound_id in pending_ids(limit=count):
+                inbound_process(inbound_id=inbound_id)
+        else:
+            workers = start_workers(args.workers, args.concurrency, data_dir)
+            wait_for_workers(app, args.workers)
+            workers_ready = time.time()
+        statuses = wait_processed(accepted, timeout=args.timeout)
+        finished = time.time()
+        made = Post.objects.filter(source="email").aggregate(
+            first=Min("created_at"), last=Max("created_at")
+        )
+        posts = statuses.get(InboundStatus.POSTED, 0)
+        spread = (made["last"] - made["first"]).total_seconds() if posts > 1 else 0.0
+        return {
+            "replies": count,
+            "smoke": args.smoke,
+            "database": "PostgreSQL" if bench_db else "SQLite",
+            "workers": f"{args.workers} × concurrency {args.concurrency}"
+            if workers
+            else "in-process",
+            "size": sum(sizes) / len(sizes),
+            "baseline_seconds": baseline_seconds,
+            "baseline_rate": count / baseline_seconds,
+            "product_seconds": product_seconds,
+            "product_rate": accepted / product_seconds,
+            "accepted": accepted,
+            "codes": dict(product_codes),
+            "statuses": statuses,
+            "posts": posts,
+            "process_seconds": finished - started,
+            "process_rate": posts / (finished - started),
+            "boot_seconds": (workers_ready - started) if workers else 0.0,
+            "steady_rate": posts / spread if spread else 0.0,
+        }
+    finally:
+        if gateway is not None:
+            stop(gateway)
+        if workers:
+            stop_workers(workers)
+        sink.stop()
+        if bench_db:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(bench_db)
+        if args.keep:
+            print(f"logs kept in {data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def table(result: dict) -> list[str]:
+    ratio = result["product_rate"] / result["baseline_rate"]
+    lines = [
+        "| receiver | time | messages/s |",
+        "|---|---:|---:|",
+        f"| counting-only aiosmtpd server | {result['baseline_seconds']:.2f} s "
+        f"| {result['baseline_rate']:,.0f} |",
+        f"| Intercoop gateway (`intercoop smtp`), 250 after commit | "
+        f"{result['product_seconds']:.2f} s | {result['product_rate']:,.0f} |",
+        "",
+        f"Accepted: ratio Intercoop / counting server {ratio:.0%}; replies "
+        + ", ".join(f"{code}: {n:,}" for code, n in sorted(result["codes"].items(), key=str))
+        + f"; {result['size']:,.0f} bytes on average.",
+        f"Processed ({result['workers']}): {result['posts']:,} posts in "
+        f"{result['process_seconds']:.2f} s from the workers' start, "
+        f"{result['process_rate']:,.0f} posts/s"
+        + (
+            f" (workers ready after {result['boot_seconds']:.1f} s; first to last post "
+            f"{result['steady_rate']:,.0f} posts/s)"
+            if result["boot_seconds"]
+            else ""
+        )
+        + "; statuses: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(result["statuses"].items()))
+        + ".",
+    ]
+    return lines
+
+
+def write_section(lines: list[str], result: dict) -> None:
+    today = dt.date.today().isoformat()
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    body = [
+        SECTION,
+        "",
+        f"`python bench/inbound.py`, {today}, {machine}; {result['database']} + Redis, "
+        f"{result['replies']:,} replies over {CONNECTIONS} connections.",
+        "",
+        *lines,
+        "",
+        "Both receivers get the same messages from the same asyncio client in the bench "
+        "process, one command at a time per connection; each receiver is a process of its "
+        "own on 127.0.0.1, sharing the 2 cores with PostgreSQL, Redis and the client. The "
+        "gateway verifies each reply token and the sender's rate limit (Redis) at RCPT and "
+        "answers 250 only once the message is committed (group commit), then queues its "
+        "Celery task. The posts are made by `mailbridge.process_inbound` through "
+        "`forum.services.post_create`, the road of a web post; members follow on the site "
+        "only, so no outgoing mail is written. Targets: ≥ 50 % of the counting server, "
+        "≥ 200 posts/s with 2 workers.",
+        "",
+    ]
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Intercoop — benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    section = "\n".join(body) + "\n"
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: section, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOCS.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="60 replies, SQLite, no docs")
+    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
+    parser.add_argument("--replies", type=int, default=FULL_REPLIES)
+    parser.add_argument("--keep", action="store_true", help="keep the data dir and its logs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for posts")
+    args = parser.parse_args(argv)
+    result = run(args)
+    lines = table(result)
+    print("\n".join(lines))
+    if not args.smoke and not args.no_write:
+        write_section(lines, result)
+        print(f"\nwritten to {DOCS.relative_to(ROOT)}, section {SECTION!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""DKIM signing of outgoing mail (RFC 6376), with dkimpy, when a key is configured.
+
+Configured by INTERCOOP_DKIM_SELECTOR and/or INTERCOOP_DKIM_PRIVATE_KEY_PATH: the
+selector defaults to "intercoop", the key path to <data dir>/dkim/<selector>.key
+(where `python manage.py dkim_keygen` writes it). With neither set, mail leaves
+unsigned. A configured key that cannot be read is the operator's error: signing
+raises DkimConfigError, a SigningUnavailable: the sender keeps the batch pending
+rather than send mail that a DMARC policy would reject.
+
+The signature covers the headers RFC 6376 §5.4.1 recommends, plus
+List-Unsubscribe-Post (RFC 8058 §4: both List-Unsubscribe headers MUST be signed),
+and "oversigns" From, Subject, Reply-To and the List-Unsubscribe pair so a header of
+that name added in transit breaks the signature.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import dkim as dkimpy
+from django.conf import settings
+
+from mailbridge.errors import SigningUnavailable
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SELECTOR = "intercoop"
+EXTRA_SIGNED = (b"list-unsubscribe-post", b"auto-submitted", b"precedence")
+OVERSIGNED = (b"from", b"subject", b"reply-to", b"list-unsubscribe", b"list-unsubscribe-post")
+
+
+class DkimConfigError(SigningUnavailable):
+    """The configured DKIM key is missing or unreadable (the operator's fault)."""
+
+
+def selector() -> str:
+    return settings.INTERCOOP_DKIM_SELECTOR or DEFAULT_SELECTOR
+
+
+def default_key_path(selector_name: str) -> Path:
+    return Path(settings.DATA_DIR) / "dkim" / f"{selector_name}.key"
+
+
+def key_path() -> Path | None:
+    """The key to sign with, or None when DKIM is not configured."""
+    if settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH:
+        return Path(settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH).expanduser()
+    if settings.INTERCOOP_DKIM_SELECTOR:
+        return default_key_path(settings.INTERCOOP_DKIM_SELECTOR)
+    return None
+
+
+_cache: dict[str, tuple[float, bytes]] = {}
+_cache_lock = threading.Lock()
+
+
+def _private_key(path: Path) -> bytes:
+    # Read once, again when the file changes (a key rotated without a restart).
+    try:
+        mtime = path.stat().st_mtime
+        with _cache_lock:
+            cached = _cache.get(str(path))
+            if cached and cached[0] == mtime:
+                return cached[1]
+        key = path.read_bytes()
+    except OSError as exc:
+        raise DkimConfigError(
+            f"DKIM key {path} cannot be read ({exc.strerror}); run "
+            "`python manage.py dkim_keygen` or fix INTERCOOP_DKIM_PRIVATE_KEY_PATH"
+        ) from exc
+    with _cache_lock:
+        _cache[str(path)] = (mtime, key)
+    return key
+
+
+def sign_message(message_bytes: bytes) -> bytes:
+    """`message_bytes` with a DKIM-Signature header on top, or unchanged when no key
+    is configured. Expects the message as it goes on the wire (CRLF line ends)."""
+    path = key_path()
+    if path is None:
+        return message_bytes
+    key = _private_key(path)
+    signer = dkimpy.DKIM(message_bytes, linesep=b"\r\n")
+    signer.should_sign.update(EXTRA_SIGNED)
+    signer.add_frozen(OVERSIGNED)
+    try:
+        header = signer.sign(
+            selector().encode("ascii"),
+            settings.INTERCOOP_MAIL_DOMAIN.encode("ascii"),
+            key,
+            canonicalize=(b"relaxed", b"relaxed"),
+        )
+    except dkimpy.KeyFormatError as exc:
+        raise DkimConfigError(f"DKIM key {path} is not a PEM RSA private key ({exc})") from exc
+    return header + message_bytes
+
+
+def dns_record(public_key_b64: str, selector_name: str | None = None) -> tuple[str, str]:
+    """(name, value) of the TXT record publishing `public_key_b64` (RFC 6376 §3.6.1)."""
+    name = f"{selector_name or selector()}._domainkey.{settings.INTERCOOP_MAIL_DOMAIN}"
+    return name, f"v=DKIM1; k=rsa; p={public_key_b64}"

@@ -1,0 +1,173 @@
+"""What the pipeline's steps share: the message as received, what has been resolved
+about it so far, and the trail of decisions (style.md, "Inbound mail is a pipeline").
+
+A step reads and fills an `InboundContext`, and returns an `Outcome`: go on to the
+next step, or stop here with a status and a reason. The trail, one entry per step
+that ran, is saved on the InboundMessage row, so "why was my mail not posted?" is
+answered from the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from mailbridge.addresses import AddressKind
+from mailbridge.inbound.reasons import Reason
+from mailbridge.models import InboundStatus
+
+if TYPE_CHECKING:
+    from forum.models import Board, Post, Thread
+    from mailbridge.models import InboundMessage
+
+DETAIL_MAX = 500
+
+
+def clean(text: str) -> str:
+    """Text fit for the database and for mail: no NUL, and no lone surrogate (what
+    the email package makes of bytes that are not UTF-8) but U+FFFD in its place."""
+    return (
+        (text or "").encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", "")
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A step's decision. `status` None means "continue"."""
+
+    status: str | None = None
+    reason: Reason | None = None
+    detail: str = ""
+
+    @property
+    def stops(self) -> bool:
+        return self.status is not None
+
+    @classmethod
+    def go_on(cls, detail: str = "") -> Outcome:
+        return cls(detail=detail)
+
+    @classmethod
+    def stop(cls, status: str, reason: Reason, detail: str = "") -> Outcome:
+        return cls(status=InboundStatus(status), reason=reason, detail=detail)
+
+
+@dataclass(frozen=True)
+class Route:
+    """The recipient address the message is processed for."""
+
+    kind: AddressKind
+    address: str
+    slug: str = ""
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """An attachment written under the data dir, waiting for its post."""
+
+    filename: str
+    content_type: str
+    size: int
+    path: str  # relative to INTERCOOP_ATTACHMENTS_DIR
+    is_inline_safe: bool
+
+
+@dataclass
+class InboundContext:
+    # As received (the stored row).
+    inbound_id: int
+    raw: bytes
+    mail_from: str
+    rcpt_tos: list[str]
+    peer: str = ""
+    received_at: datetime | None = None
+    attempts: int = 1
+    # parse
+    message: EmailMessage | None = None
+    message_id: str = ""
+    subject: str = ""
+    from_address: str = ""
+    from_name: str = ""
+    # Made by a program (bounce, auto-reply, loop): never answered with a notice.
+    automatic: bool = False
+    # resolve_address, verify_token, check_sender, find_parent
+    route: Route | None = None
+    board: Board | None = None
+    thread: Thread | None = None
+    parent: Post | None = None
+    token_user_id: int | None = None
+    sender: Any = None  # the person the message is attributed to, once recognised
+    language: str = ""
+    # deduplicate
+    post_key: str = ""
+    # extract, attachments
+    original_text: str = ""
+    body: str = ""
+    attachments: list[AttachmentFile] = field(default_factory=list)
+    # The decision.
+    status: str = InboundStatus.RECEIVED
+    reason: Reason | None = None
+    post: Post | None = None
+    trail: list[dict] = field(default_factory=list)
+    saved: bool = False  # the row holds the decision already (create_post wrote it)
+
+    @classmethod
+    def from_row(cls, row: InboundMessage) -> InboundContext:
+        return cls(
+            inbound_id=row.pk,
+            raw=bytes(row.raw),
+            mail_from=row.mail_from,
+            rcpt_tos=list(row.rcpt_tos or []),
+            peer=row.peer,
+            received_at=row.received_at,
+            attempts=row.attempts,
+        )
+
+    @staticmethod
+    def entry(step: str, outcome: Outcome) -> dict:
+        return {
+            "step": step,
+            "outcome": "stop" if outcome.stops else "continue",
+            "status": outcome.status or "",
+            "reason": outcome.reason.value if outcome.reason else "",
+            "detail": clean(outcome.detail)[:DETAIL_MAX],
+        }
+
+    def record(self, step: str, outcome: Outcome) -> None:
+        self.trail.append(self.entry(step, outcome))
+
+    def row_fields(self) -> dict:
+        """What the stored message's row records of the decision."""
+        fields = {
+            "status": self.status,
+            "reason": self.reason.value if self.reason else "",
+            "trail": self.trail,
+            "message_id": self.message_id[:255],
+            "from_address": self.from_address[:320],
+            "subject": self.subject[:300],
+            "processed_at": timezone.now(),
+        }
+        if self.sender is not None:
+            fields["sender"] = self.sender
+        if self.original_text:
+            fields["original_text"] = self.original_text
+        if self.post is not None:
+            fields["post"] = self.post
+        return fields
+
+    def note(self, step: str, outcome: str, detail: str, reason: str = "") -> None:
+        """A trail entry that is no step's decision (an error, a notice sent)."""
+        self.trail.append(
+            {
+                "step": step,
+                "outcome": outcome,
+                "status": "",
+                "reason": reason,
+                "detail": clean(detail)[:DETAIL_MAX],
+            }
+        )

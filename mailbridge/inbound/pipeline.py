@@ -1,0 +1,99 @@
+"""The inbound pipeline: one named step after another until one decides.
+
+Read top to bottom, this is what happens to a message the gateway stored (Mailman's
+chains of rules, style.md). Each step is a module of mailbridge/inbound/steps/ with
+`step(ctx) -> Outcome`; it either lets the message go on or stops it with a status
+and a reason from the one table (reasons.py). `create_post` always decides, so every
+message ends with a status.
+
+Why detect_bounce comes before detect_auto_reply: a delivery status notification
+carries `Auto-Submitted: auto-replied` (Postfix, Exim, Exchange add it, as RFC 3834
+§5 asks), and must reach the bounce scoring instead of being dropped as a
+vacation message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.errors import StepFailed
+from mailbridge.inbound.steps import (
+    attachments,
+    authenticate,
+    check_sender,
+    create_post,
+    deduplicate,
+    detect_auto_reply,
+    detect_bounce,
+    detect_loop,
+    extract,
+    find_parent,
+    list_command,
+    parse,
+    resolve_address,
+    verify_token,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[InboundContext], Outcome]
+
+
+STEPS: tuple[Step, ...] = (
+    Step("parse", parse.step),  # bytes → EmailMessage; unreadable → rejected
+    Step("detect_loop", detect_loop.step),  # our own mail coming back → rejected
+    Step("detect_bounce", detect_bounce.step),  # DSN → bounce scoring
+    Step("detect_auto_reply", detect_auto_reply.step),  # RFC 3834 and friends → rejected
+    Step("resolve_address", resolve_address.step),  # which list, reply or command
+    Step("verify_token", verify_token.step),  # reply+<token>: the post answered
+    Step("check_sender", check_sender.step),  # From is the member (else held)
+    Step("authenticate", authenticate.step),  # trusted DMARC/DKIM/SPF verdicts
+    Step("list_command", list_command.step),  # +subscribe / +unsubscribe
+    Step("find_parent", find_parent.step),  # In-Reply-To/References → a known post
+    Step("deduplicate", deduplicate.step),  # the same Message-ID makes one post
+    Step("extract", extract.step),  # the person's words, without quotes
+    Step("attachments", attachments.step),  # files kept, dangerous ones never inline
+    Step("create_post", create_post.step),  # forum.services: the one road of a post
+)
+
+STEP_NAMES = tuple(step.name for step in STEPS)
+
+
+def pipeline_run(ctx: InboundContext) -> Outcome:
+    """Run the steps on `ctx` until one stops; record each in `ctx.trail`.
+
+    An exception in a step is no decision: it is recorded, and StepFailed is
+    raised so that the caller keeps the message for another attempt.
+    """
+    for step in STEPS:
+        try:
+            outcome = step.run(ctx)
+        except Exception as exc:
+            logger.exception("inbound %s: step %s failed", ctx.inbound_id, step.name)
+            ctx.note(step.name, "error", f"{type(exc).__name__}: {exc}", "processing_error")
+            _cleanup(ctx)
+            raise StepFailed(step.name, exc) from exc
+        ctx.record(step.name, outcome)
+        if outcome.stops:
+            ctx.status = outcome.status
+            ctx.reason = outcome.reason
+            if ctx.post is None:
+                _cleanup(ctx)
+            return outcome
+    raise RuntimeError("the pipeline ended without a decision; create_post must decide")
+
+
+def _cleanup(ctx: InboundContext) -> None:
+    """Attachment files written for a post that was not made are removed."""
+    if ctx.attachments:
+        from mailbridge.inbound.steps.attachments import files_remove
+
+        files_remove(ctx.attachments)
+        ctx.attachments = []

@@ -1,0 +1,189 @@
+"""Processing a stored message: claim it, run the pipeline, record the outcome.
+
+The gateway stored the message and answered 250; from then on the database row is
+the message. A worker claims it (RECEIVED → PROCESSING, one UPDATE: two workers
+never both claim it), runs the pipeline, and saves status, reason and trail. A
+worker that dies mid-way leaves it PROCESSING; after STALE_AFTER it can be claimed
+again, by the sweeper (every minute) or at the start of a process
+(`inbound_requeue_pending`). A step that raises (a bug, the database gone) leaves
+the message RECEIVED for another attempt; after MAX_ATTEMPTS it is rejected with
+`processing_error` and the trail holds the error: never silently dropped.
+
+Re-processing is safe: posts are guarded by the unique post_key, bounces by
+bounces.py, notices and confirmations by the outbox's (address, key).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from mailbridge.inbound.context import InboundContext
+from mailbridge.inbound.errors import StepFailed
+from mailbridge.inbound.notices import notice_send
+from mailbridge.inbound.pipeline import pipeline_run
+from mailbridge.inbound.reasons import Reason
+from mailbridge.models import InboundMessage, InboundStatus
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=5)
+# A RECEIVED message younger than this has its own task on the way.
+SWEEP_GRACE = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
+REQUEUE_BATCH = 1000
+WAKE_CHUNK = 16
+
+
+def inbound_claim(*, inbound_id: int, force: bool = False) -> bool:
+    """Take the message for this worker; False when another has it or it is done."""
+    now = timezone.now()
+    rows = InboundMessage.objects.filter(pk=inbound_id)
+    if force:
+        rows = rows.filter(post__isnull=True)  # a message that made a post stays made
+    else:
+        rows = rows.filter(
+            Q(status=InboundStatus.RECEIVED)
+            | Q(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_AFTER)
+        )
+    return bool(
+        rows.update(status=InboundStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def inbound_process(*, inbound_id: int, force: bool = False) -> str | None:
+    """Process stored message `inbound_id`; returns its new status, or None when it
+    was not ours to process (already done, or being done by another worker).
+
+    `force` processes it again whatever its status (the admin's "reprocess"),
+    unless it made a post.
+    """
+    if not inbound_claim(inbound_id=inbound_id, force=force):
+        return None
+    row = InboundMessage.objects.with_raw().get(pk=inbound_id)
+    ctx = InboundContext.from_row(row)
+    try:
+        pipeline_run(ctx)
+        _notify(ctx)
+        inbound_save(ctx)
+    except Exception as exc:
+        if ctx.post is not None:
+            # The post, and this message's status with it, are committed already.
+            logger.exception("inbound %s: posted, but the trail could not be saved", inbound_id)
+            return ctx.status
+        if not isinstance(exc, StepFailed):
+            logger.exception("inbound %s: recording the outcome failed", inbound_id)
+            ctx.note("processing", "error", f"{type(exc).__name__}: {exc}", "processing_error")
+        if row.attempts < MAX_ATTEMPTS:
+            InboundMessage.objects.filter(pk=inbound_id).update(
+                status=InboundStatus.RECEIVED,
+                reason=Reason.PROCESSING_ERROR.value,
+                trail=ctx.trail,
+            )
+            logger.warning("inbound %s: attempt %d failed (%s)", inbound_id, row.attempts, exc)
+            if isinstance(exc, StepFailed):
+                raise
+            raise StepFailed("processing", exc) from exc
+        ctx.note("processing", "stop", f"gave up after {row.attempts} attempts", "processing_error")
+        InboundMessage.objects.filter(pk=inbound_id).update(
+            status=InboundStatus.REJECTED,
+            reason=Reason.PROCESSING_ERROR.value,
+            trail=ctx.trail,
+            processed_at=timezone.now(),
+        )
+        ctx.status, ctx.reason = InboundStatus.REJECTED, Reason.PROCESSING_ERROR
+    logger.info(
+        "inbound %s from %s: %s (%s)",
+        inbound_id,
+        ctx.from_address or ctx.mail_from or "<>",
+        ctx.status,
+        ctx.reason.value if ctx.reason else "",
+    )
+    return ctx.status
+
+
+def _notify(ctx: InboundContext) -> None:
+    """The refusal notice, if one is due; a notice that cannot be written is noted
+    and loses nothing else."""
+    if ctx.reason is None or not ctx.reason.notice:
+        return
+    try:
+        ctx.note("notice", "done", notice_send(ctx))
+    except Exception as exc:
+        logger.exception("inbound %s: the notice could not be written", ctx.inbound_id)
+        ctx.note("notice", "error", f"{type(exc).__name__}: {exc}")
+
+
+def inbound_save(ctx: InboundContext) -> None:
+    if not ctx.saved:
+        InboundMessage.objects.filter(pk=ctx.inbound_id).update(**ctx.row_fields())
+
+
+def pending_ids(*, older_than: timedelta = timedelta(0), limit: int = REQUEUE_BATCH) -> list[int]:
+    """Messages stored but not processed: RECEIVED for longer than `older_than`
+    (their wake-up was lost, or the process stopped first), or PROCESSING for
+    longer than STALE_AFTER (their worker died)."""
+    now = timezone.now()
+    return list(
+        InboundMessage.objects.filter(
+            Q(status=InboundStatus.RECEIVED, received_at__lte=now - older_than)
+            | Q(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_AFTER)
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def inbound_wake(inbound_ids: list[int]) -> int:
+    """Ask the workers to process these messages; never raises (the sweeper will).
+
+    One `mailbridge.process_inbound(id)` task per message; when the gateway stored
+    many at once (group commit under load), one `mailbridge.process_inbound_many(ids)`
+    per WAKE_CHUNK of them instead: publishing a task costs the gateway about half a
+    millisecond of CPU, as much as receiving the message, and chunks still spread
+    over every worker process. Returns how many messages were handed out."""
+    from mailbridge.inbound.tasks import process_inbound, process_inbound_many
+
+    sent = 0
+    retry_policy = {"max_retries": 2, "interval_start": 0.2}
+    try:
+        for start in range(0, len(inbound_ids), WAKE_CHUNK):
+            chunk = list(inbound_ids[start : start + WAKE_CHUNK])
+            if len(chunk) == 1:
+                process_inbound.apply_async(args=chunk, retry=True, retry_policy=retry_policy)
+            else:
+                process_inbound_many.apply_async(
+                    args=[chunk], retry=True, retry_policy=retry_policy
+                )
+            sent += len(chunk)
+    except Exception:
+        logger.warning(
+            "cannot wake the workers for %d stored message(s); the sweeper will",
+            len(inbound_ids) - sent,
+            exc_info=True,
+        )
+    return sent
+
+
+def inbound_requeue_at_start() -> int:
+    """What a starting process hands to the workers: with the in-process broker
+    (`intercoop run`) every task was lost with the process, so every waiting
+    message; with Redis the queued tasks survived, so only what waits longer than a
+    task takes to arrive (SWEEP_GRACE), instead of queueing a backlog twice."""
+    from django.conf import settings
+
+    memory = str(settings.CELERY_BROKER_URL).startswith("memory")
+    return inbound_requeue_pending(older_than=timedelta(0) if memory else SWEEP_GRACE)
+
+
+def inbound_requeue_pending(*, older_than: timedelta = timedelta(0)) -> int:
+    """Wake the workers for every message not processed yet; returns how many.
+    Called at the start of `intercoop run`, `smtp` and `worker`, and every minute
+    by the sweeper (mailbridge.sweep_inbound)."""
+    ids = pending_ids(older_than=older_than)
+    if ids:
+        logger.info("inbound: %d stored message(s) not processed yet, waking workers", len(ids))
+    return inbound_wake(ids)

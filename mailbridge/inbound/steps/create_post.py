@@ -1,0 +1,133 @@
+"""create_post: the message becomes a post through forum.services, the one road of a post.
+
+A reply (a token, or In-Reply-To naming a known post) → post_create in that thread,
+answering that post; a message to `<slug>@` answering nothing → thread_create in the
+session's board, its subject cleaned of reply and forward prefixes. source="email"
+and the Message-ID go with it, so the post is fanned out to followers (the outbox),
+pushed live and searchable exactly as a web post.
+
+One transaction holds: the claim of the message's `post_key` (unique: a second
+copy processed at the same moment fails here and is a duplicate), the post, its
+attachments and the stored message's new status. The forum's refusals become
+reasons: NotAllowed (a board the person may not write in, or no longer see),
+ThreadLocked, an over-long text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from forum.errors import NotAllowed, ThreadLocked, UserError
+from forum.models import Attachment, Post, PostSource
+from forum.services import post_create, thread_create
+from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.reasons import Reason
+from mailbridge.models import InboundMessage, InboundStatus
+
+TITLE_MAX = 200
+# Reply and forward prefixes of the clients our members use, in the languages of
+# the issue, with or without a space before the colon (French typography), possibly
+# counted ("Re[2]:", "RE^2:"), and our own "[slug]" tag; repeated, in any order.
+_PREFIX = re.compile(
+    r"^\s*(?:"
+    r"(?:re|r|aw|antw|rif|ref|réf|tr|fwd?|fw|wg|rv|enc)\.?\s*(?:\[\d+\]|\^\d+|\(\d+\))?\s*:"
+    r"|\[[^\]]{0,80}\]"
+    r")\s*",
+    re.IGNORECASE,
+)
+
+
+def clean_subject(subject: str) -> str:
+    """The title of a new thread from a mail subject: "RE : TR: [slug] Réf. : X" → "X"."""
+    title = " ".join((subject or "").split())
+    while True:
+        shorter = _PREFIX.sub("", title, count=1)
+        if shorter == title:
+            break
+        title = shorter
+    return title[:TITLE_MAX].strip()
+
+
+def _title(ctx: InboundContext) -> str:
+    title = clean_subject(ctx.subject)
+    if title:
+        return title
+    first_line = next((line.strip() for line in ctx.body.splitlines() if line.strip()), "")
+    first_line = first_line.lstrip("#>*- ").strip()
+    if first_line:
+        return first_line[:80].rstrip() + ("…" if len(first_line) > 80 else "")
+    with override(ctx.language or "fr"):
+        return _("(sans objet)")
+
+
+def step(ctx: InboundContext) -> Outcome:
+    new_thread = ctx.thread is None
+    try:
+        with transaction.atomic():
+            if new_thread:
+                thread = thread_create(
+                    board=ctx.board,
+                    author=ctx.sender,
+                    title=_title(ctx),
+                    body=ctx.body,
+                    source=PostSource.EMAIL,
+                    message_id=ctx.message_id,
+                )
+                post = Post.objects.select_related("thread").get(thread=thread, number=1)
+            else:
+                post = post_create(
+                    thread=ctx.thread,
+                    author=ctx.sender,
+                    body=ctx.body,
+                    in_reply_to=ctx.parent,
+                    source=PostSource.EMAIL,
+                    message_id=ctx.message_id,
+                )
+            Attachment.objects.bulk_create(
+                [
+                    Attachment(
+                        post=post,
+                        filename=item.filename,
+                        content_type=item.content_type,
+                        size=item.size,
+                        path=item.path,
+                        is_inline_safe=item.is_inline_safe,
+                    )
+                    for item in ctx.attachments
+                ]
+            )
+            outcome = _posted(ctx, post, new_thread)
+            # The decision and the unique post_key, with the post or not at all.
+            ctx.post, ctx.status, ctx.reason = post, outcome.status, outcome.reason
+            fields = ctx.row_fields()
+            fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
+            InboundMessage.objects.filter(pk=ctx.inbound_id).update(post_key=ctx.post_key, **fields)
+    except IntegrityError:
+        # Only the post_key can collide: another copy made the post meanwhile.
+        ctx.post, ctx.status, ctx.reason = None, InboundStatus.RECEIVED, None
+        return Outcome.stop(
+            InboundStatus.DUPLICATE, Reason.DUPLICATE, f"{ctx.post_key} posted by another copy"
+        )
+    except ThreadLocked as exc:
+        return Outcome.stop(InboundStatus.REJECTED, Reason.THREAD_LOCKED, str(exc))
+    except NotAllowed as exc:
+        return Outcome.stop(InboundStatus.REJECTED, Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
+    except UserError as exc:
+        reason = Reason.EMPTY if exc.code == "body_required" else Reason.TOO_LONG
+        return Outcome.stop(InboundStatus.REJECTED, reason, f"{exc} ({exc.code})")
+    ctx.saved = True
+    return outcome
+
+
+def _posted(ctx: InboundContext, post: Post, new_thread: bool) -> Outcome:
+    where = f"thread {post.thread_id}, post {post.pk}"
+    if post.in_reply_to_id:
+        where += f" answering post {post.in_reply_to_id}"
+    files = f", {len(ctx.attachments)} attachment(s)" if ctx.attachments else ""
+    if new_thread:
+        return Outcome.stop(InboundStatus.NEW_THREAD, Reason.NEW_THREAD, where + files)
+    return Outcome.stop(InboundStatus.POSTED, Reason.POSTED, where + files)

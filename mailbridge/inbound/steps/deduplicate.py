@@ -1,0 +1,45 @@
+"""deduplicate: the same message twice makes one post.
+
+A sending server that lost our 250 sends again; a message addressed to the list and
+to a reply address in two SMTP transactions (some servers split per recipient)
+arrives twice. Same Message-ID (or, for a message without one, the same bytes) as a
+message that already made a post → duplicate, pointing at that post. (Every post made
+from mail has its stored message, whose `post_key` is that Message-ID: one indexed
+look-up answers.)
+
+This step answers the common case early; the guarantee is the unique `post_key`
+that create_post writes in the post's own transaction, which makes two workers
+processing the two copies at the same moment end with one post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.reasons import Reason
+from mailbridge.models import InboundMessage, InboundStatus
+
+
+def post_key_for(ctx: InboundContext) -> str:
+    if ctx.message_id:
+        return ctx.message_id[:255]
+    return "sha256:" + hashlib.sha256(ctx.raw).hexdigest()
+
+
+def step(ctx: InboundContext) -> Outcome:
+    ctx.post_key = key = post_key_for(ctx)
+    earlier = (
+        InboundMessage.objects.filter(post_key=key)
+        .exclude(pk=ctx.inbound_id)
+        .values_list("pk", "post_id")
+        .first()
+    )
+    if earlier is not None:
+        inbound_id, post_id = earlier
+        return Outcome.stop(
+            InboundStatus.DUPLICATE,
+            Reason.DUPLICATE,
+            f"{key} already made post {post_id} (message {inbound_id})",
+        )
+    return Outcome.go_on(f"first time {key[:80]} is seen")

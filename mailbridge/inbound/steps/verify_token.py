@@ -1,0 +1,39 @@
+"""verify_token: a reply address names the post answered and the person it was sent to.
+
+The gateway already refused forged tokens at RCPT (550 5.7.1); verifying again here
+keeps the pipeline right on its own (a message reprocessed after a key rotation, a
+row written by hand). The post answered may have been deleted since it was mailed.
+"""
+
+from __future__ import annotations
+
+from forum.models import Post
+from mailbridge.addresses import AddressKind
+from mailbridge.errors import InvalidToken
+from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.reasons import Reason
+from mailbridge.models import InboundStatus
+from mailbridge.tokens import verify_reply_token
+
+
+def step(ctx: InboundContext) -> Outcome:
+    if ctx.route.kind is not AddressKind.REPLY:
+        return Outcome.go_on("not a reply address")
+    try:
+        token = verify_reply_token(ctx.route.token)
+    except InvalidToken as exc:
+        return Outcome.stop(InboundStatus.REJECTED, Reason.INVALID_TOKEN, str(exc))
+    ctx.token_user_id = token.user_id
+    post = (
+        Post.objects.select_related("thread__board__session", "thread__board__event")
+        .filter(pk=token.post_id)
+        .first()
+    )
+    if post is None:
+        return Outcome.stop(
+            InboundStatus.REJECTED, Reason.POST_GONE, f"post {token.post_id} does not exist"
+        )
+    ctx.parent = post
+    ctx.thread = post.thread
+    ctx.board = post.thread.board
+    return Outcome.go_on(f"user {token.user_id} answering post {post.pk}")

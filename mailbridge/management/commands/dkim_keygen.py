@@ -1,0 +1,100 @@
+"""`python manage.py dkim_keygen [--selector S]`: make the DKIM key, print its DNS record.
+
+Writes an RSA private key (PKCS#1 PEM, mode 0600) to <data dir>/dkim/<selector>.key
+and prints the TXT record to publish. An existing key is never overwritten unless
+--force is given: replacing it before the DNS changes would break every signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from mailbridge import dkim
+
+KEY_BITS = 2048
+
+
+def generate_rsa_key(bits: int = KEY_BITS) -> tuple[bytes, bytes]:
+    """(private key PEM, public key DER SubjectPublicKeyInfo) of a new RSA key.
+
+    Uses the `cryptography` package when installed, else the `openssl` program.
+    """
+    try:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+    except ImportError:
+        return _generate_with_openssl(bits)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public_der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem, public_der
+
+
+def _generate_with_openssl(bits: int) -> tuple[bytes, bytes]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise CommandError(
+            "generating a key needs the Python package `cryptography` or the `openssl` "
+            "program; install one of them"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        key_file = Path(tmp) / "key.pem"
+        subprocess.run(
+            [openssl, "genrsa", "-traditional", "-out", str(key_file), str(bits)],
+            check=True,
+            capture_output=True,
+        )
+        public_der = subprocess.run(
+            [openssl, "rsa", "-in", str(key_file), "-pubout", "-outform", "DER"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        return key_file.read_bytes(), public_der
+
+
+def txt_strings(value: str, size: int = 255) -> str:
+    """The record value as quoted strings of at most 255 characters (RFC 1035 §3.3)."""
+    return " ".join(f'"{value[i : i + size]}"' for i in range(0, len(value), size))
+
+
+class Command(BaseCommand):
+    help = "Generate the DKIM private key and print the DNS TXT record to publish."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--selector", default=None, help="DKIM selector (default: intercoop)")
+        parser.add_argument("--force", action="store_true", help="replace an existing key")
+
+    def handle(self, *args, selector=None, force=False, **options):
+        selector = selector or dkim.selector()
+        if not selector.replace("-", "").isalnum():
+            raise CommandError(f"selector {selector!r}: use letters, digits and hyphens")
+        path = dkim.default_key_path(selector)
+        if path.exists() and not force:
+            raise CommandError(f"{path} exists; pass --force to replace it")
+        private_pem, public_der = generate_rsa_key()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created 0600 from the start: the key is never readable by others, even briefly.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(private_pem)
+        path.chmod(0o600)
+        name, value = dkim.dns_record(base64.b64encode(public_der).decode("ascii"), selector)
+        self.stdout.write(f"Private key written to {path}")
+        self.stdout.write("Publish this DNS record:")
+        self.stdout.write(f"{name} IN TXT {txt_strings(value)}")
+        self.stdout.write("(In a web DNS interface, the value is:)")
+        self.stdout.write(value)
+        self.stdout.write(f"Then set INTERCOOP_DKIM_SELECTOR={selector} in the environment.")

@@ -1,0 +1,102 @@
+"""Inbound mail: every message the gateway accepted, as received, and what became of it.
+
+Why the raw message lives in the database rather than in a file beside the row:
+the gateway may answer 250 only once the message is durable (design.md, "Nothing is
+lost"), and one commit makes it so. A file would need its own fsync, an fsync of its
+directory, then the commit of a row naming it, and a crash between them leaves an
+orphan file or a row without its file. In the database the message and its row are
+one atomic write, concurrent messages share one commit (the gateway's group commit,
+mailbridge/smtp/intake.py), backups and a second gateway host see the same data, and
+the admin's download is a read of the row. Messages are small (a reply is a few KB;
+INTERCOOP_SMTP_MAX_BYTES caps the rest at 25 MB by default), and the default manager
+leaves the bytes out of every query that does not ask for them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", _("reçu, à traiter")
+    PROCESSING = "processing", _("en cours de traitement")
+    POSTED = "posted", _("publié en réponse")
+    NEW_THREAD = "new_thread", _("nouveau fil")
+    HELD = "held", _("retenu pour modération")
+    REJECTED = "rejected", _("refusé")
+    BOUNCE = "bounce", _("avis de non-remise")
+    COMMAND = "command", _("commande de liste")
+    DUPLICATE = "duplicate", _("doublon")
+
+
+PENDING_STATUSES = (InboundStatus.RECEIVED, InboundStatus.PROCESSING)
+
+
+class InboundMessageManager(models.Manager):
+    """Leaves the raw bytes out unless a query asks for them (`.with_raw()`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("raw")
+
+    def with_raw(self):
+        return super().get_queryset()
+
+
+class InboundMessage(models.Model):
+    raw = models.BinaryField(_("message brut"))
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+    mail_from = models.CharField(_("expéditeur (enveloppe)"), max_length=320, blank=True)
+    rcpt_tos = models.JSONField(_("destinataires (enveloppe)"), default=list)
+    peer = models.CharField(_("client SMTP"), max_length=100, blank=True)
+    helo = models.CharField(_("nom annoncé (EHLO)"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("reçu le"), db_index=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+    from_address = models.CharField(_("adresse From"), max_length=320, blank=True)
+    subject = models.CharField(_("objet"), max_length=300, blank=True)
+    status = models.CharField(
+        _("statut"),
+        max_length=12,
+        choices=InboundStatus.choices,
+        default=InboundStatus.RECEIVED,
+    )
+    reason = models.CharField(_("motif"), max_length=40, blank=True, db_index=True)
+    trail = models.JSONField(_("parcours"), default=list, blank=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personne reconnue"),
+    )
+    post = models.ForeignKey(
+        "forum.Post",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("message publié"),
+    )
+    # The text of the mail before the quoted history and signature were taken
+    # away: what "show the whole message" displays under an email post.
+    original_text = models.TextField(_("texte complet reçu"), blank=True)
+    # Set, in the post's own transaction, to the Message-ID (or a digest of the
+    # bytes when there is none) of the mail that made a post: unique, so the same
+    # mail processed twice at once makes one post (the second commit fails).
+    post_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    claimed_at = models.DateTimeField(_("traitement commencé le"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+
+    objects = InboundMessageManager()
+
+    class Meta:
+        verbose_name = _("courriel reçu")
+        verbose_name_plural = _("courriels reçus")
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["status", "received_at"], name="inbound_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.mail_from or '<>'} → {', '.join(self.rcpt_tos)} ({self.status})"

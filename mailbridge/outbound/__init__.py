@@ -1,0 +1,1 @@
+"""Outgoing mail: recipients, messages, fan-out, transport and the sender."""

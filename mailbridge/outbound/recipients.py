@@ -1,0 +1,70 @@
+"""Who receives a post by email: one query, whatever the number of followers.
+
+A person receives a post when, all at once:
+
+- their effective level for the thread is EMAIL: their choice for the thread when
+  they made one (a thread muted, or set to digest or web, overrides the board),
+  else their choice for the board (forum.selectors.follow_level_for, in bulk);
+- they are not its author (they wrote it; a copy would only look like an echo);
+- their account is active, and mail to them is not suspended after bounces
+  (MailboxHealth.suspended_at);
+- they have a primary address that is verified (allauth's EmailAddress): we never
+  send list traffic to an address its owner has not confirmed, and an unverified
+  new primary waits for its confirmation rather than mail going to the old one
+  they moved away from;
+- they may see the board: a private session's board reaches only people with a
+  confirmed registration to the event and superusers, as forum.permissions
+  decides for the pages (a follow made before a registration was cancelled must
+  not keep the mail flowing).
+"""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef, Q, Subquery
+
+from forum.models import Follow, FollowLevel, Post, Registration, RegistrationStatus
+from mailbridge.models import MailboxHealth
+from mailbridge.outbound.message import Recipient
+
+
+def post_recipients(*, post: Post) -> list[Recipient]:
+    """The people who get `post` by email (post loaded with thread__board__session)."""
+    thread = post.thread
+    board = thread.board
+    own_thread_choice = Follow.objects.filter(user_id=OuterRef("user_id"), thread_id=thread.pk)
+    # One row per person: a thread choice, or a board choice when no thread choice
+    # exists (both are unique per person, see forum.models.Follow).
+    follows = Follow.objects.filter(
+        Q(thread_id=thread.pk, level=FollowLevel.EMAIL)
+        | (Q(board_id=board.pk, level=FollowLevel.EMAIL) & ~Exists(own_thread_choice))
+    )
+    verified_primary = (
+        EmailAddress.objects.filter(user_id=OuterRef("user_id"), primary=True, verified=True)
+        .order_by("pk")
+        .values("email")[:1]
+    )
+    suspended = MailboxHealth.objects.filter(
+        user_id=OuterRef("user_id"), suspended_at__isnull=False
+    )
+    rows = (
+        follows.filter(user__is_active=True)
+        .exclude(user_id=post.author_id)
+        .exclude(Exists(suspended))
+        .annotate(address=Subquery(verified_primary))
+        .filter(address__isnull=False)
+    )
+    session = board.session
+    if session is not None and session.is_private:
+        registered = Registration.objects.filter(
+            user_id=OuterRef("user_id"),
+            event_id=board.event_id,
+            status=RegistrationStatus.CONFIRMED,
+        )
+        rows = rows.filter(Q(user__is_superuser=True) | Exists(registered))
+    return [
+        Recipient(user_id=user_id, address=address, language=language or "")
+        for user_id, address, language in rows.order_by("user_id").values_list(
+            "user_id", "address", "user__profile__language"
+        )
+    ]

@@ -1,0 +1,42 @@
+"""Celery tasks of the mail bridge: interfaces over the outbox services.
+
+The broker only wakes workers: every delivery is a database row first
+(mailbridge.outbound), so a lost task, a restarted broker or a dead worker loses
+nothing: the sweeper, scheduled every minute by beat (config/celery.py), finds
+what is due and wakes the senders again.
+"""
+
+from __future__ import annotations
+
+import random
+
+from celery import shared_task
+
+from mailbridge.outbound.fanout import outbox_wake
+from mailbridge.outbound.sender import outbox_due_count, outbox_requeue_stale, outbox_send_due
+
+
+@shared_task(name="mailbridge.send_pending", bind=True, max_retries=8, ignore_result=True)
+def send_pending(self) -> dict:
+    """Send due deliveries, batch after batch, until none is due or the relay is down.
+
+    An unexpected error (database restarting, a bug) retries the task with
+    exponential backoff and jitter; the rows it had claimed come back through the
+    sweeper.
+    """
+    try:
+        report = outbox_send_due()
+    except Exception as exc:
+        countdown = random.uniform(0, min(300, 5 * 2**self.request.retries))
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+
+
+@shared_task(name="mailbridge.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> dict:
+    """Every minute: requeue the batches of dead workers, wake senders if mail is due."""
+    requeued = outbox_requeue_stale()
+    due = outbox_due_count()
+    if due:
+        outbox_wake(deliveries=due)
+    return {"requeued": requeued, "due": due}

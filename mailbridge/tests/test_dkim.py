@@ -1,0 +1,134 @@
+"""DKIM: the key command, and signatures a receiver verifies against the DNS record."""
+
+from __future__ import annotations
+
+import io
+import re
+import stat
+
+import dkim as dkimpy
+import pytest
+from django.core.management import CommandError, call_command
+
+from mailbridge import dkim
+from mailbridge.tests.listmail_support import DOMAIN, list_mail_settings  # noqa: F401
+
+MESSAGE = (
+    b'From: "Intercoop" <session-1@lists.intercoop.test>\r\n'
+    b"To: claire.martin@exemple.org\r\n"
+    b"Subject: =?utf-8?q?R=C3=A9sum=C3=A9_du_5_juillet?=\r\n"
+    b"Date: Thu, 05 Jul 2007 07:00:00 +0200\r\n"
+    b"Message-ID: <digest-1@lists.intercoop.test>\r\n"
+    b"List-Id: <session-1.lists.intercoop.test>\r\n"
+    b"List-Unsubscribe: <https://forum.intercoop.test/desabonnement/1.1:abc/>\r\n"
+    b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n"
+    b"\r\n"
+    b"Bonjour =C3=A0 toutes et =C3=A0 tous.\r\n"
+)
+
+
+@pytest.fixture
+def keygen(settings, tmp_path):
+    """Run `manage.py dkim_keygen` in a fresh data dir; returns (path, TXT value)."""
+    settings.DATA_DIR = tmp_path
+
+    def run(selector="intercoop2007", *extra):
+        out = io.StringIO()
+        call_command("dkim_keygen", "--selector", selector, *extra, stdout=out)
+        record = re.search(r"^(\S+) IN TXT (.+)$", out.getvalue(), re.M)
+        value = "".join(re.findall(r'"([^"]*)"', record.group(2)))
+        return tmp_path / "dkim" / f"{selector}.key", record.group(1), value, out.getvalue()
+
+    return run
+
+
+def dns_returning(name: str, value: str):
+    def dnsfunc(domain, timeout=5):
+        queried = domain.decode() if isinstance(domain, bytes) else domain
+        return value.encode() if queried.rstrip(".") == name else None
+
+    return dnsfunc
+
+
+def test_keygen_writes_a_private_key_readable_only_by_its_owner(keygen):
+    path, name, value, output = keygen()
+    assert path.read_bytes().startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert name == f"intercoop2007._domainkey.{DOMAIN}"
+    assert value.startswith("v=DKIM1; k=rsa; p=MII")
+    assert "INTERCOOP_DKIM_SELECTOR=intercoop2007" in output
+
+
+def test_keygen_never_overwrites_a_key_unless_told(keygen):
+    path, *_ = keygen()
+    first = path.read_bytes()
+    with pytest.raises(CommandError, match="exists"):
+        keygen()
+    assert path.read_bytes() == first
+    keygen("intercoop2007", "--force")
+    assert path.read_bytes() != first
+
+
+def test_a_signed_message_verifies_against_the_published_record(keygen, settings):
+    _path, name, value, _output = keygen()
+    settings.INTERCOOP_DKIM_SELECTOR = "intercoop2007"
+    signed = dkim.sign_message(MESSAGE)
+    assert signed.startswith(b"DKIM-Signature: ")
+    assert signed.endswith(MESSAGE)
+    assert dkimpy.verify(signed, dnsfunc=dns_returning(name, value))
+
+
+def test_the_signature_covers_both_list_unsubscribe_headers(keygen, settings):
+    # RFC 8058 §4: a receiver may only offer one-click when the DKIM signature
+    # covers List-Unsubscribe and List-Unsubscribe-Post.
+    keygen()
+    settings.INTERCOOP_DKIM_SELECTOR = "intercoop2007"
+    header = dkim.sign_message(MESSAGE).split(b"\r\n\r\n")[0].decode()
+    signed_headers = re.search(r"h=([^;]+);", header.replace("\r\n", "")).group(1)
+    names = {name.strip() for name in signed_headers.split(":")}
+    assert {"from", "subject", "list-unsubscribe", "list-unsubscribe-post"} <= names
+
+
+def test_a_message_changed_in_transit_no_longer_verifies(keygen, settings):
+    _path, name, value, _output = keygen()
+    settings.INTERCOOP_DKIM_SELECTOR = "intercoop2007"
+    signed = dkim.sign_message(MESSAGE)
+    tampered = signed.replace(b"Bonjour", b"Bonsoir")
+    assert not dkimpy.verify(tampered, dnsfunc=dns_returning(name, value))
+    added = signed.replace(
+        b"MIME-Version", b"List-Unsubscribe: <https://evil.example/>\r\nMIME-Version"
+    )
+    assert not dkimpy.verify(added, dnsfunc=dns_returning(name, value))
+
+
+def test_an_explicit_key_path_is_used(keygen, settings, tmp_path):
+    path, name, value, _output = keygen("autre")
+    moved = tmp_path / "elsewhere.pem"
+    moved.write_bytes(path.read_bytes())
+    settings.INTERCOOP_DKIM_SELECTOR = "autre"
+    settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH = str(moved)
+    path.unlink()
+    assert dkimpy.verify(dkim.sign_message(MESSAGE), dnsfunc=dns_returning(name, value))
+
+
+def test_without_a_key_configured_the_message_leaves_unchanged(settings):
+    settings.INTERCOOP_DKIM_SELECTOR = ""
+    settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH = ""
+    assert dkim.sign_message(MESSAGE) == MESSAGE
+
+
+def test_a_configured_key_that_is_missing_is_the_operators_error(settings, tmp_path):
+    settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH = str(tmp_path / "absent.key")
+    with pytest.raises(dkim.DkimConfigError, match="dkim_keygen"):
+        dkim.sign_message(MESSAGE)
+
+
+def test_a_file_that_is_not_a_key_is_the_operators_error(settings, tmp_path):
+    garbage = tmp_path / "garbage.key"
+    garbage.write_text("not a key")
+    settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH = str(garbage)
+    with pytest.raises(dkim.DkimConfigError, match="not a PEM RSA private key"):
+        dkim.sign_message(MESSAGE)

@@ -1,0 +1,68 @@
+"""Sending to a channel layer group from synchronous code, whichever thread it runs in.
+
+The forum's events reach `realtime.publish` after commit, in the thread that
+committed: a Django view's thread, a Celery worker's, the SMTP gateway's
+`sync_to_async` threads. `async_to_sync(layer.group_send)` is right in production
+(channels_redis works from any loop) and from Django's sync views (asgiref runs the
+coroutine on the server's loop). It is not right for Channels' in-memory layer
+from a thread of its own, such as the embedded worker of `intercoop run`: asgiref
+then runs group_send on a new loop, which touches asyncio queues owned by the
+server's loop without waking it. Measured here (`docs/architecture.md`, "Live
+updates"): messages arrived only at uvicorn's next 100 ms tick, and asyncio's
+debug mode rejects the call ("Non-thread-safe operation invoked on an event loop
+other than the current one").
+
+So `intercoop run` attaches its loop at startup (`config/embedded.py`), and while
+one is attached, every send from another thread is handed to that loop with
+`asyncio.run_coroutine_threadsafe`, which wakes it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT = 5.0
+
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def attach(loop: asyncio.AbstractEventLoop) -> None:
+    """Route sends from other threads onto `loop` (the one serving websockets)."""
+    global _server_loop
+    _server_loop = loop
+
+
+def detach() -> None:
+    global _server_loop
+    _server_loop = None
+
+
+def attached_loop() -> asyncio.AbstractEventLoop | None:
+    return _server_loop
+
+
+def group_send(group: str, message: dict[str, Any]) -> None:
+    """Send `message` to `group` from synchronous code, and wait until it is sent."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _server_loop
+    if loop is not None and loop.is_running() and not _is_running_in(loop):
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        future.result(timeout=SEND_TIMEOUT)
+        return
+    async_to_sync(layer.group_send)(group, message)
+
+
+def _is_running_in(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

@@ -1,0 +1,122 @@
+"""One channel-layer subscription per group and process, handed out to its live readers.
+
+Channels gives each consumer its own channel: a push to a group of a thousand
+readers is then received, decoded and dispatched a thousand times, each through
+Channels' per-consumer receive loop (a new task and an asyncio.wait per message).
+Measured with bench/live.py, that loop and the copies cost more than the sending
+itself. Here each process joins a group once, with one channel of its own; a
+reader task receives each push once and puts it in the inbox of every live
+consumer of the group in this process (`LiveConsumer.offer`), which sends it.
+
+The group name is still the one realtime.groups gives, so a push sent with
+`group_send` from any process (channels_redis) or thread (realtime.bridge) reaches
+every reader, whatever the layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from typing import Protocol
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+# Channels' layers forget a group membership after a day (group_expiry): the
+# process's channel joins its groups again well before.
+REJOIN_SECONDS = 30 * 60
+
+
+class Reader(Protocol):
+    def offer(self, message: dict) -> None: ...
+
+
+class GroupFanout:
+    def __init__(self, group: str):
+        self.group = group
+        self.readers: set[Reader] = set()
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(self.group, self.channel)
+        self.task = asyncio.create_task(self._relay(), name=f"fanout {self.group}")
+        self.ready.set()
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        if self.channel is not None:
+            try:
+                await self.layer.group_discard(self.group, self.channel)
+            except Exception:  # the layer may be gone at shutdown
+                logger.debug("leaving %s failed", self.group, exc_info=True)
+
+    async def _relay(self) -> None:
+        rejoin = asyncio.get_running_loop().time() + REJOIN_SECONDS
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("receiving for %s failed; retrying", self.group)
+                await asyncio.sleep(1)
+                continue
+            for reader in list(self.readers):
+                reader.offer(message)
+            if asyncio.get_running_loop().time() > rejoin:
+                rejoin += REJOIN_SECONDS
+                await self.layer.group_add(self.group, self.channel)
+
+
+# Per event loop (a test, or a server, runs its own), group name → fan-out.
+_fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, GroupFanout]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _of_this_loop() -> dict[str, GroupFanout]:
+    return _fanouts.setdefault(asyncio.get_running_loop(), {})
+
+
+async def join(group: str, reader: Reader) -> None:
+    """Make `reader` receive the pushes to `group` from now on."""
+    fanouts = _of_this_loop()
+    while True:
+        fanout = fanouts.get(group)
+        if fanout is None:
+            fanout = fanouts[group] = GroupFanout(group)
+            try:
+                await fanout.start()
+            except BaseException:
+                fanouts.pop(group, None)
+                fanout.ready.set()
+                raise
+        else:
+            await fanout.ready.wait()
+        if fanouts.get(group) is fanout:  # not abandoned while we waited
+            fanout.readers.add(reader)
+            return
+
+
+async def leave(group: str, reader: Reader) -> None:
+    fanouts = _of_this_loop()
+    fanout = fanouts.get(group)
+    if fanout is None:
+        return
+    fanout.readers.discard(reader)
+    if not fanout.readers and fanout.ready.is_set():
+        del fanouts[group]
+        await fanout.stop()
+
+
+def readers_of(group: str) -> int:
+    """How many readers of `group` this process serves (for tests)."""
+    fanout = _of_this_loop().get(group)
+    return len(fanout.readers) if fanout else 0

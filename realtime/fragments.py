@@ -1,0 +1,140 @@
+"""Server-rendered fragments: the very templates the pages include, rendered once per
+language for a reader with no per-person controls.
+
+A fragment kind names a template, the element id it targets and how to build its
+context from a forum object. The pages include the same templates in their loops
+(`forum/_post.html`, `forum/_thread_row.html`, `realtime/_latest_post.html`,
+`realtime/_session_state.html`), so a live update and a reload show the same HTML.
+Moderator controls (hide, history, edit) are per person: they appear on reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from forum.models import Post, Session, Thread
+
+
+@dataclass(frozen=True)
+class FragmentKind:
+    name: str
+    template: str
+    container: str
+    target: Callable[[Any], str]
+    context: Callable[[Any], dict[str, Any]]
+
+
+def _post_context(post: Post, *, with_reply_links: bool) -> dict[str, Any]:
+    # "Répondre" and "Citer" are links every reader who may reply sees; live.js
+    # removes them on a page that has no reply form (a reader who may not reply).
+    # They point at the page of the thread that holds the post.
+    page_number = (post.number - 1) // settings.INTERCOOP_POSTS_PER_PAGE + 1
+    return {
+        "post": post,
+        "thread": post.thread,
+        "page": SimpleNamespace(number=page_number),
+        "page_post_ids": set(),
+        "first_new": None,
+        "moderator": False,
+        "reply_form": with_reply_links,
+    }
+
+
+def _thread_row_context(thread: Thread) -> dict[str, Any]:
+    thread.unread_count = 0  # per reader: live.js marks rows that change as unread
+    return {"thread": thread}
+
+
+KINDS: dict[str, FragmentKind] = {
+    kind.name: kind
+    for kind in (
+        FragmentKind(
+            name="thread.post",
+            template="forum/_post.html",
+            container="posts",
+            target=lambda post: f"post-{post.pk}",
+            context=lambda post: _post_context(post, with_reply_links=True),
+        ),
+        FragmentKind(
+            name="board.row",
+            template="forum/_thread_row.html",
+            container="threads",
+            target=lambda thread: f"thread-{thread.pk}",
+            context=_thread_row_context,
+        ),
+        FragmentKind(
+            name="session.note",
+            template="forum/_post.html",
+            container="notes",
+            target=lambda post: f"post-{post.pk}",
+            context=lambda post: _post_context(post, with_reply_links=False),
+        ),
+        FragmentKind(
+            name="session.latest",
+            template="realtime/_latest_post.html",
+            container="latest",
+            target=lambda post: f"latest-post-{post.pk}",
+            context=lambda post: {"post": post},
+        ),
+        FragmentKind(
+            name="session.state",
+            template="realtime/_session_state.html",
+            container="",
+            target=lambda session: "session-state",
+            context=lambda session: {"session": session},
+        ),
+    )
+}
+
+
+def kind(name: str) -> FragmentKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise LookupError(f"unknown fragment kind {name!r}; known: {sorted(KINDS)}") from None
+
+
+def render(name: str, obj) -> dict[str, str]:
+    """The fragment `name` for `obj`, in every language of the site."""
+    fragment = kind(name)
+    context = fragment.context(obj)
+    rendered = {}
+    for code, _label in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = render_to_string(fragment.template, context).strip()
+    return rendered
+
+
+def post_for_fragments(post_id: int) -> Post | None:
+    """A post with everything its fragments show, in one query."""
+    return (
+        Post.objects.select_related(
+            "thread__board__session",
+            "author__profile",
+            "in_reply_to__author__profile",
+            "hidden_by__profile",
+        )
+        .filter(pk=post_id)
+        .first()
+    )
+
+
+def thread_for_fragments(thread_id: int) -> Thread | None:
+    return (
+        Thread.objects.select_related(
+            "board__session", "author__profile", "last_post__author__profile"
+        )
+        .filter(pk=thread_id)
+        .first()
+    )
+
+
+def session_for_fragments(session_id: int) -> Session | None:
+    return Session.objects.select_related("event").filter(pk=session_id).first()

@@ -1,0 +1,212 @@
+"""Domain events → live pushes. Subscribed in RealtimeConfig.ready(), run after commit.
+
+For each forum event, the pushes it makes (which fragment, for which group, what to
+do with it in the page) are listed here. After the forum's commit (so a rolled-back
+post is never shown, and everything written with the post — its attachments —
+is there to render), each push is rendered, numbered and stored in the catch-up
+store (realtime.store), then sent to its group through the channel layer
+(realtime.bridge): the thread's readers first. `data.committed_at`, the time the
+handler started, right after the commit, is what bench/live.py measures from.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from forum import events
+from forum.models import Post
+from forum.selectors.notes import notes_thread_for_session
+from realtime import bridge, fragments, store
+from realtime.groups import board_group, session_group, thread_group
+from realtime.store import Push
+
+logger = logging.getLogger(__name__)
+
+# What a browser does with a fragment (live.js implements each one).
+APPEND = "append"  # add at the end of the container, or replace the element if present
+PREPEND = "prepend"  # add at the start of the container, or replace
+BUMP = "bump"  # move to the top of the container (after pinned rows), or add there
+REPLACE = "replace"  # replace the element if the page shows it; otherwise nothing
+
+
+def _push(kind: str, obj, *, group: str, op: str, subject: str = "", **data) -> Push:
+    fragment = fragments.kind(kind)
+    return Push(
+        group=group,
+        kind=kind,
+        op=op,
+        target=fragment.target(obj),
+        container=fragment.container,
+        html=fragments.render(kind, obj),
+        subject=subject,
+        data=data,
+    )
+
+
+def _post_data(post: Post) -> dict:
+    return {
+        "post_id": post.pk,
+        "post_number": post.number,
+        "author_id": post.author_id,
+        "url": post.get_absolute_url(),
+    }
+
+
+def _session_push(post: Post, *, created: bool) -> list[Push]:
+    session = post.thread.board.session
+    if session is None:
+        return []
+    notes = notes_thread_for_session(session=session)
+    kind = "session.note" if notes is not None and notes.pk == post.thread_id else "session.latest"
+    if created:
+        op = APPEND if kind == "session.note" else PREPEND
+    else:
+        op = REPLACE
+    return [
+        _push(
+            kind,
+            post,
+            group=session_group(session.pk),
+            op=op,
+            subject=f"post:{post.pk}",
+            **_post_data(post),
+        )
+    ]
+
+
+def on_post_created(*, post_id: int, new_thread: bool = False, **_extra) -> None:
+    send = _Sender()
+    post = fragments.post_for_fragments(post_id)
+    if post is None:
+        return
+    send(
+        _push(
+            "thread.post",
+            post,
+            group=thread_group(post.thread_id),
+            op=APPEND,
+            subject=f"post:{post.pk}",
+            **_post_data(post),
+        )
+    )
+    send(*_session_push(post, created=True))
+    thread = None if new_thread else fragments.thread_for_fragments(post.thread_id)
+    if thread is not None:  # a new thread's row is pushed by thread_created
+        send(
+            _push(
+                "board.row",
+                thread,
+                group=board_group(thread.board_id),
+                op=BUMP,
+                thread_id=thread.pk,
+                author_id=post.author_id,
+            )
+        )
+    send.done()
+
+
+def _on_post_changed(post_id: int, kind_of_change: str) -> None:
+    send = _Sender()
+    post = fragments.post_for_fragments(post_id)
+    if post is None:
+        return
+    # The fragments kept for catch-up are re-rendered first: a replay after a hide
+    # shows the placeholder, never the hidden text (nor an edit's earlier text).
+    for event in store.events_about(f"post:{post.pk}"):
+        event.html = fragments.render(event.kind, post)
+        event.save(update_fields=["html"])
+    send(
+        _push(
+            "thread.post",
+            post,
+            group=thread_group(post.thread_id),
+            op=REPLACE,
+            subject=f"post:{post.pk}",
+            change=kind_of_change,
+            **_post_data(post),
+        )
+    )
+    send(*_session_push(post, created=False))
+    send.done()
+
+
+def on_post_edited(*, post_id: int, **_extra) -> None:
+    _on_post_changed(post_id, "edited")
+
+
+def on_post_hidden(*, post_id: int, **_extra) -> None:
+    _on_post_changed(post_id, "hidden")
+
+
+def on_thread_created(*, thread_id: int, **_extra) -> None:
+    send = _Sender()
+    thread = fragments.thread_for_fragments(thread_id)
+    if thread is None:
+        return
+    push = _push(
+        "board.row",
+        thread,
+        group=board_group(thread.board_id),
+        op=BUMP,
+        thread_id=thread.pk,
+        author_id=thread.author_id,
+        new_thread=True,
+    )
+    send(push)
+    send.done()
+
+
+def on_session_state_changed(*, session_id: int, state: str = "", **_extra) -> None:
+    send = _Sender()
+    session = fragments.session_for_fragments(session_id)
+    if session is None:
+        return
+    push = _push(
+        "session.state",
+        session,
+        group=session_group(session.pk),
+        op=REPLACE,
+        state=session.state,
+    )
+    send(push)
+    send.done()
+
+
+class _Sender:
+    """Numbers, stores and sends a handler's pushes one by one, as they are rendered;
+    forgets old events of their groups once all are sent."""
+
+    def __init__(self):
+        self.committed_at = time.time()
+        self.groups: list[str] = []
+
+    def __call__(self, *pushes: Push) -> None:
+        for push in pushes:
+            push.data["committed_at"] = self.committed_at
+            event = store.record(push)
+            self.groups.append(push.group)
+            try:
+                bridge.group_send(push.group, store.as_message(event))
+            except Exception:
+                # Stored all the same: browsers get it with the next push or on reconnect.
+                logger.exception("live push %s #%s not sent", event.group, event.seq)
+
+    def done(self) -> None:
+        for group in dict.fromkeys(self.groups):
+            store.prune(group)
+
+
+# Named dispatch: one handler per domain event, registered by RealtimeConfig.ready().
+HANDLERS = {
+    "post_created": on_post_created,
+    "post_edited": on_post_edited,
+    "post_hidden": on_post_hidden,
+    "thread_created": on_thread_created,
+    "session_state_changed": on_session_state_changed,
+}
+
+
+def subscribe() -> None:
+    for name, handler in HANDLERS.items():
+        events.subscribe(name, handler)

@@ -1,0 +1,164 @@
+"""The catch-up store: numbering pushes per group, replaying them, forgetting old ones.
+
+Every function is synchronous (ORM); consumers call them through
+`database_sync_to_async`. The wire form of an event (`as_message`) is what goes
+through the channel layer and what a replay reads back, so a live push and a
+replayed one are the same dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Min, Q
+from django.utils import timezone
+
+from realtime.models import LiveEvent, LiveGroup
+
+# What the store keeps per group: the last KEEP_EVENTS, none older than KEEP_FOR.
+# A browser away for longer is told to reload (a "reset" message).
+KEEP_EVENTS = 500
+KEEP_FOR = timedelta(days=2)
+
+# The seq a page renders is that of the events stored more than this long before
+# the page is rendered: every such event was committed before the page's queries
+# ran, so the page shows its effect. Younger events are replayed on connect; the
+# fragments are idempotent (append-or-replace by element id), so replaying one the
+# page already shows changes nothing.
+PAGE_MARGIN = timedelta(seconds=5)
+
+# Channel layer message type: Channels calls the consumer's `live_event` method.
+EVENT_MESSAGE = "live.event"
+
+
+@dataclass(frozen=True)
+class Push:
+    """One fragment for one group, before it is numbered."""
+
+    group: str
+    kind: str
+    op: str
+    target: str
+    html: dict[str, str]
+    container: str = ""
+    subject: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def record(push: Push) -> LiveEvent:
+    """Number `push` in its group and store it, in one transaction.
+
+    The counter row is updated first (UPDATE … SET last_seq = last_seq + 1), which
+    locks it until commit: concurrent writers of the same group queue there, on
+    PostgreSQL as on SQLite (whose IMMEDIATE transactions serialise all writers).
+    """
+    with transaction.atomic():
+        if not LiveGroup.objects.filter(name=push.group).update(last_seq=F("last_seq") + 1):
+            _create_counter(push.group)
+            LiveGroup.objects.filter(name=push.group).update(last_seq=F("last_seq") + 1)
+        seq = LiveGroup.objects.values_list("last_seq", flat=True).get(name=push.group)
+        return LiveEvent.objects.create(
+            group=push.group,
+            seq=seq,
+            kind=push.kind,
+            subject=push.subject,
+            html=push.html,
+            payload={
+                "op": push.op,
+                "target": push.target,
+                "container": push.container,
+                "data": push.data,
+            },
+        )
+
+
+def _create_counter(group: str) -> None:
+    try:
+        with transaction.atomic():
+            LiveGroup.objects.create(name=group, last_seq=0)
+    except IntegrityError:
+        pass  # another writer created it first; its row is what we increment
+
+
+def as_message(event: LiveEvent) -> dict[str, Any]:
+    """The channel-layer message for a stored event (all languages)."""
+    payload = event.payload
+    return {
+        "type": EVENT_MESSAGE,
+        "group": event.group,
+        "seq": event.seq,
+        "kind": event.kind,
+        "op": payload.get("op", ""),
+        "target": payload.get("target", ""),
+        "container": payload.get("container", ""),
+        "html": event.html,
+        "data": payload.get("data", {}),
+    }
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a client that applied everything up to `after` must receive.
+
+    `complete` is False when some of the events it missed are no longer kept (or
+    the store was reset): the client must reload the page instead.
+    """
+
+    messages: list[dict[str, Any]]
+    last_seq: int
+    complete: bool
+
+
+def replay(group: str, *, after: int, before: int | None = None) -> Replay:
+    """The stored events of `group` with after < seq (< before when given), in order."""
+    last = last_seq(group)
+    if after > last:
+        return Replay([], last, complete=False)  # the store was reset under the client
+    upper = last if before is None else min(before - 1, last)
+    if upper <= after:
+        return Replay([], last, complete=True)
+    if upper - after > KEEP_EVENTS:
+        return Replay([], last, complete=False)
+    events = LiveEvent.objects.filter(group=group, seq__gt=after, seq__lte=upper).order_by("seq")
+    messages = [as_message(event) for event in events]
+    # The counter is incremented in the transaction that writes the event, so every
+    # seq up to `last` is committed: a missing one has been pruned.
+    return Replay(messages, last, complete=len(messages) == upper - after)
+
+
+def last_seq(group: str) -> int:
+    """The seq of the latest event of `group` (0 when it never had one)."""
+    return LiveGroup.objects.filter(name=group).values_list("last_seq", flat=True).first() or 0
+
+
+def seq_for_page(group: str) -> int:
+    """The seq a page about `group` renders for its script (see PAGE_MARGIN)."""
+    cutoff = timezone.now() - PAGE_MARGIN
+    kept = LiveEvent.objects.filter(group=group).aggregate(
+        oldest=Min("seq"), settled=Max("seq", filter=Q(created_at__lt=cutoff))
+    )
+    if kept["settled"] is not None:
+        return kept["settled"]
+    if kept["oldest"] is not None:
+        # Every kept event is young: those before them (forgotten) are old.
+        return kept["oldest"] - 1
+    return last_seq(group)
+
+
+def prune(group: str) -> int:
+    """Forget the events of `group` beyond KEEP_EVENTS or older than KEEP_FOR."""
+    newest = last_seq(group)
+    deleted, _ = (
+        LiveEvent.objects.filter(group=group)
+        .filter(Q(seq__lte=newest - KEEP_EVENTS) | Q(created_at__lt=timezone.now() - KEEP_FOR))
+        .delete()
+    )
+    return deleted
+
+
+def events_about(subject: str):
+    """The kept events whose fragment shows `subject` ("post:42")."""
+    return LiveEvent.objects.filter(subject=subject)

@@ -1,0 +1,50 @@
+"""What a live connection follows, decided through the forum's selectors and permissions.
+
+A stream is the group a connection joins, resolved from the URL and checked against
+the reader exactly as the page is: a private session's thread, board and live page
+are only for those who may read them (forum.permissions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forum import selectors
+from forum.permissions import can_see_board, can_see_session
+from realtime.errors import StreamForbidden, StreamNotFound
+from realtime.groups import board_group, session_group, thread_group
+
+PK_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Stream:
+    group: str
+    session_id: int | None = None  # set for a session's live page (presence)
+
+
+def thread_stream(*, user, thread_id: int) -> Stream:
+    thread = selectors.thread_by_id(pk=thread_id) if 0 < thread_id <= PK_MAX else None
+    if thread is None:
+        raise StreamNotFound()
+    if not can_see_board(user, thread.board):
+        raise StreamForbidden()
+    return Stream(group=thread_group(thread.pk))
+
+
+def board_stream(*, user, slug: str) -> Stream:
+    board = selectors.board_by_slug(slug=slug)
+    if board is None:
+        raise StreamNotFound()
+    if not can_see_board(user, board):
+        raise StreamForbidden()
+    return Stream(group=board_group(board.pk))
+
+
+def session_stream(*, user, slug: str) -> Stream:
+    session = selectors.session_by_slug(slug=slug)
+    if session is None:
+        raise StreamNotFound()
+    if not can_see_session(user, session):
+        raise StreamForbidden()
+    return Stream(group=session_group(session.pk), session_id=session.pk)

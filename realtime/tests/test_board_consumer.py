@@ -1,0 +1,126 @@
+"""The board page's websocket: new threads and activity appear in the list of threads."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+
+from forum.tests.board_factories import (
+    board_for,
+    make_participant,
+    make_private,
+    make_thread,
+    reply,
+)
+from realtime.tests.live import close_code, communicator, cookie_for, open_socket, receive_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _path(board) -> str:
+    return f"/ws/boards/{board.slug}/"
+
+
+@pytest.fixture
+def alice(event):
+    return make_participant(event, display_name="Alice Coopère")
+
+
+def test_a_new_thread_appears_at_the_top_of_the_board(sessions, alice):
+    board = board_for(sessions[1])
+
+    @async_to_sync
+    async def scenario():
+        socket, _ready = await open_socket(_path(board))
+        thread = await database_sync_to_async(make_thread)(
+            board, author=alice, title="Mutualiser les outils", body="Qui commence ?"
+        )
+        message = await receive_until(socket, "event")
+        await socket.disconnect()
+        return thread, message
+
+    thread, message = scenario()
+    assert message["kind"] == "board.row"
+    assert (message["op"], message["target"]) == ("bump", f"thread-{thread.pk}")
+    assert message["container"] == "threads"
+    assert message["html"].startswith(f'<tr id="thread-{thread.pk}"')
+    assert "Mutualiser les outils" in message["html"]
+    assert message["data"]["new_thread"] is True
+
+
+def test_a_reply_moves_its_thread_up_with_the_new_count(sessions, alice, event):
+    board = board_for(sessions[1])
+    thread = make_thread(board, author=alice, title="Les statuts")
+    bruno = make_participant(event, display_name="Bruno Mutuelle")
+
+    @async_to_sync
+    async def scenario():
+        socket, _ready = await open_socket(_path(board))
+        await database_sync_to_async(reply)(thread, author=bruno, body="Voici les nôtres.")
+        message = await receive_until(socket, "event")
+        await socket.disconnect()
+        return message
+
+    message = scenario()
+    assert (message["op"], message["target"]) == ("bump", f"thread-{thread.pk}")
+    assert '<td class="count">' in message["html"]
+    assert "</span>2</td>" in message["html"]
+    assert "Bruno Mutuelle" in message["html"]  # the last post's author
+
+
+def test_one_new_thread_makes_one_row_push(sessions, alice):
+    board = board_for(sessions[1])
+
+    @async_to_sync
+    async def scenario():
+        socket, ready = await open_socket(_path(board))
+        await database_sync_to_async(make_thread)(board, author=alice)
+        first = await receive_until(socket, "event")
+        assert await socket.receive_nothing(timeout=0.5)
+        await socket.disconnect()
+        return ready, first
+
+    ready, first = scenario()
+    assert first["seq"] == ready["seq"] + 1
+
+
+def test_a_private_board_is_refused_with_4403(sessions, alice):
+    make_private(sessions[2])
+    board = board_for(sessions[2])
+
+    @async_to_sync
+    async def scenario():
+        socket = communicator(_path(board))
+        await socket.connect()
+        code = await close_code(socket)
+        await socket.disconnect()
+        return code
+
+    assert scenario() == 4403
+
+
+def test_a_registered_participant_follows_a_private_board(sessions, alice):
+    make_private(sessions[2])
+    board = board_for(sessions[2])
+    cookie = cookie_for(alice)
+
+    @async_to_sync
+    async def scenario():
+        socket, first = await open_socket(_path(board), cookie=cookie)
+        await socket.disconnect()
+        return first
+
+    assert scenario()["type"] == "ready"
+
+
+def test_an_unknown_board_is_refused_with_4404(event):
+    @async_to_sync
+    async def scenario():
+        socket = communicator("/ws/boards/nulle-part/")
+        await socket.connect()
+        code = await close_code(socket)
+        await socket.disconnect()
+        return code
+
+    assert scenario() == 4404

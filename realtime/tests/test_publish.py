@@ -1,0 +1,196 @@
+"""Domain events → fragments: the same HTML the pages render, stored for catch-up,
+sent through the channel layer from whatever thread committed."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+
+import pytest
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.test import Client
+from django.urls import reverse
+
+from forum import events, services
+from forum.services.notes import session_note_post
+from forum.tests.board_factories import (
+    board_for,
+    make_facilitator,
+    make_participant,
+    make_thread,
+    reply,
+)
+from realtime import bridge, publish
+from realtime.groups import board_group, session_group, thread_group
+from realtime.models import LiveEvent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def alice(event):
+    return make_participant(event, display_name="Alice Coopère")
+
+
+@pytest.fixture
+def board(sessions):
+    return board_for(sessions[1])
+
+
+def _element(html: str, element_id: str, tag: str) -> str:
+    match = re.search(rf'<{tag}\b[^>]*\bid="{element_id}".*?</{tag}>', html, re.S)
+    assert match, f"no <{tag} id={element_id}> in the page"
+    return match.group(0)
+
+
+def _latest(group: str) -> LiveEvent:
+    return LiveEvent.objects.filter(group=group).latest("seq")
+
+
+def test_realtime_subscribes_to_every_domain_event_it_turns_into_pushes():
+    for name, handler in publish.HANDLERS.items():
+        assert handler in events._registry[name].after_commit
+
+
+def test_the_post_fragment_is_the_thread_pages_own_rendering(board, alice, event):
+    thread = make_thread(board, author=alice, title="Comparaison")
+    post = reply(thread, author=alice, body="Ce message *exactement*.")
+    reader = make_participant(event)
+    client = Client()
+    client.force_login(reader)
+    client.get(thread.get_absolute_url())  # read once: nothing is "new" the second time
+    page = client.get(thread.get_absolute_url()).content.decode()
+    fragment = _latest(thread_group(thread.pk)).html["fr"]
+    assert fragment == _element(page, f"post-{post.pk}", "li")
+
+
+def test_the_board_row_fragment_is_the_board_pages_own_rendering(board, alice):
+    thread = make_thread(board, author=alice, title="Une ligne du forum")
+    page = Client().get(board.get_absolute_url()).content.decode()
+    fragment = _latest(board_group(board.pk)).html["fr"]
+    assert fragment == _element(page, f"thread-{thread.pk}", "tr")
+
+
+def test_the_note_and_latest_post_fragments_are_the_live_pages_own_rendering(
+    sessions, board, alice
+):
+    session = sessions[1]
+    facilitator = make_facilitator(session)
+    note = session_note_post(session=session, author=facilitator, body="Une note.")
+    note_fragment = _latest(session_group(session.pk)).html["fr"]
+    thread = make_thread(board, author=alice, title="Un fil")
+    post = reply(thread, author=alice, body="Un message.")
+    latest_fragment = _latest(session_group(session.pk)).html["fr"]
+    page = Client().get(reverse("realtime:session_live", kwargs={"slug": session.slug}))
+    html = page.content.decode()
+    assert note_fragment == _element(html, f"post-{note.pk}", "li")
+    assert latest_fragment == _element(html, f"latest-post-{post.pk}", "li")
+
+
+def test_fragments_are_rendered_in_every_language_of_the_site(board, alice):
+    thread = make_thread(board, author=alice)
+    reply(thread, author=alice, body="Bonjour", source="email")
+    event = _latest(thread_group(thread.pk))
+    assert set(event.html) == {"fr", "en"}
+    assert "source : courriel" in event.html["fr"]
+
+
+def test_hiding_a_post_rewrites_its_kept_fragments(sessions, board, alice):
+    thread = make_thread(board, author=alice)
+    post = reply(thread, author=alice, body="Texte à retirer")
+    services.post_hide(post=post, moderator=make_facilitator(sessions[1]), reason="Hors sujet")
+    kept = LiveEvent.objects.filter(subject=f"post:{post.pk}")
+    assert kept.count() == 4  # created and hidden, on the thread and the session page
+    for event in kept:
+        for html in event.html.values():
+            assert "Texte à retirer" not in html
+
+
+def test_an_edit_rewrites_the_kept_fragments_with_the_new_text(board, alice):
+    thread = make_thread(board, author=alice)
+    post = reply(thread, author=alice, body="Ancien texte")
+    services.post_edit(post=post, editor=alice, body="Nouveau texte")
+    created = LiveEvent.objects.filter(subject=f"post:{post.pk}", payload__op="append").get()
+    assert "Nouveau texte" in created.html["fr"]
+
+
+def test_a_push_that_cannot_be_sent_is_still_stored_and_the_post_made(board, alice, monkeypatch):
+    def broken(group, message):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(bridge, "group_send", broken)
+    thread = make_thread(board, author=alice)
+    post = reply(thread, author=alice, body="Malgré tout")
+    assert post.pk
+    assert LiveEvent.objects.filter(subject=f"post:{post.pk}").exists()
+
+
+@pytest.fixture
+def server_loop():
+    """An event loop serving in a thread of its own, as uvicorn's does in `intercoop run`."""
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+    yield loop
+    bridge.detach()
+    loop.call_soon_threadsafe(loop.stop)
+    runner.join(5)
+    loop.close()
+
+
+def _listen(loop, group: str):
+    layer = get_channel_layer()
+
+    async def join():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        return channel
+
+    channel = asyncio.run_coroutine_threadsafe(join(), loop).result(5)
+    return asyncio.run_coroutine_threadsafe(layer.receive(channel), loop)
+
+
+def _send_from_a_worker_thread(send) -> None:
+    worker = threading.Thread(target=send, name="worker")
+    worker.start()
+    worker.join(5)
+
+
+def test_the_bridge_hands_a_push_from_a_worker_thread_to_the_servers_loop_at_once(server_loop):
+    bridge.attach(server_loop)
+    received = _listen(server_loop, "live.test.1")
+    started = time.monotonic()
+    _send_from_a_worker_thread(lambda: bridge.group_send("live.test.1", {"type": "live.event"}))
+    message = received.result(timeout=2)
+    assert message["type"] == "live.event"
+    assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.skipif(
+    not isinstance(get_channel_layer(), InMemoryChannelLayer),
+    reason="the finding concerns Channels' in-memory layer (the embedded run)",
+)
+def test_without_the_bridge_a_push_from_another_thread_is_a_cross_loop_call(server_loop):
+    """Why realtime/bridge.py exists: async_to_sync(group_send) from a thread of its own
+    runs on a new loop and wakes a receiver waiting on the server's loop with a call
+    that is not thread-safe. asyncio's debug mode refuses it outright; without debug
+    mode it goes unnoticed and the receiver waits for the loop's next wake-up
+    (uvicorn's 100 ms tick in `intercoop run`)."""
+    from asgiref.sync import async_to_sync
+
+    server_loop.set_debug(True)
+    received = _listen(server_loop, "live.test.2")
+    time.sleep(0.1)  # the receiver now waits on the server's loop
+    errors = []
+
+    def send():
+        try:
+            async_to_sync(get_channel_layer().group_send)("live.test.2", {"type": "live.event"})
+        except RuntimeError as error:
+            errors.append(str(error))
+
+    _send_from_a_worker_thread(send)
+    assert errors and "Non-thread-safe operation" in errors[0]
+    received.cancel()
