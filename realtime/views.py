@@ -81,7 +81,7 @@ def session_state(request, slug: str):
 def session_note(request, slug: str):
     session = _session_or_404(request, slug)
     if not is_facilitator(request.user, session):
-        raise PermissionDenied(_("Seuls l'animation et l'organisation peuvent publier des notes."))
+        raise PermissionDenied(_("Seules l'animation et l'organisation peuvent publier des notes."))
     form = NoteForm(request.POST)
     if form.is_valid():
         try:

@@ -14,7 +14,7 @@ from forum.permissions import can_moderate
 
 def _require_moderator(user, board: Board) -> None:
     if not can_moderate(user, board):
-        raise NotAllowed(_("Seuls l'animation et l'organisation peuvent faire cela."))
+        raise NotAllowed(_("Seules l'animation et l'organisation peuvent faire cela."))
 
 
 @transaction.atomic

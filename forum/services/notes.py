@@ -32,7 +32,7 @@ def session_note_post(*, session: Session, author, body: str) -> Post:
     """
     if not is_facilitator(author, session):
         raise NotAllowed(
-            _("Seuls l'animation et l'organisation peuvent publier des notes."),
+            _("Seules l'animation et l'organisation peuvent publier des notes."),
             code="cannot_post_note",
         )
     body = (body or "").strip()

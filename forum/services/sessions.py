@@ -28,7 +28,7 @@ def session_state_set(*, session: Session, actor, state: str) -> Session:
     session = Session.objects.select_for_update().select_related("event").get(pk=session.pk)
     if not is_facilitator(actor, session):
         raise NotAllowed(
-            _("Seuls l'animation et l'organisation peuvent changer l'état de la session."),
+            _("Seules l'animation et l'organisation peuvent changer l'état de la session."),
             code="cannot_set_state",
         )
     if session.state == state:

@@ -663,7 +663,7 @@ def test_a_participant_cannot_hide_lock_pin_or_move(client, thread, board, sessi
     ]:
         response = client.post(url, data)
         assert response.status_code == 403, url
-        assert "Seuls l'animation et l'organisation peuvent faire cela." in page_text(response)
+        assert "Seules l'animation et l'organisation peuvent faire cela." in page_text(response)
     thread.refresh_from_db()
     assert (thread.is_locked, thread.is_pinned, thread.board_id) == (False, False, board.pk)
     assert "Outils de modération" not in page_text(client.get(thread.get_absolute_url()))

@@ -70,7 +70,7 @@ def post_history(request, pk: int):
 def post_hide(request, pk: int):
     post = post_or_404(request, pk)
     if not can_moderate(request.user, post.thread.board):
-        raise PermissionDenied(_("Seuls l'animation et l'organisation peuvent faire cela."))
+        raise PermissionDenied(_("Seules l'animation et l'organisation peuvent faire cela."))
     form = HideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Indiquez le motif du masquage."))

@@ -202,7 +202,7 @@ def thread_pin(request, pk: int):
 def thread_move(request, pk: int):
     thread = thread_or_404(request, pk)
     if not can_moderate(request.user, thread.board):
-        raise PermissionDenied(_("Seuls l'animation et l'organisation peuvent faire cela."))
+        raise PermissionDenied(_("Seules l'animation et l'organisation peuvent faire cela."))
     targets = list(
         boards_moderated_by(request.user, thread.board.event).exclude(pk=thread.board_id)
     )
