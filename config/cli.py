@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=None)
     commands.add_parser("beat", help="Celery beat scheduler")
     commands.add_parser("seed", help="load the Intercoop 2007 programme")
+    dkim = commands.add_parser(
+        "dkim-keygen", help="generate the DKIM key for outgoing mail and print its DNS record"
+    )
+    dkim.add_argument("--selector", default=None, help="DKIM selector (default: intercoop)")
     return parser
 
 
@@ -181,6 +185,13 @@ def _dispatch(args) -> int:
         prepare_database(load_programme_if_empty=False)
         counts = load_programme()
         print(f"programme loaded: {counts['created']} created, {counts['updated']} updated")
+        return 0
+
+    if args.command == "dkim-keygen":
+        from django.core.management import call_command
+
+        options = ["--selector", args.selector] if args.selector else []
+        call_command("dkim_keygen", *options)
         return 0
 
     if args.command == "run":
