@@ -42,7 +42,7 @@ def test_celery_broker_is_redis_when_set_else_in_process():
 
 def test_channel_layer_is_redis_when_set_else_in_memory_and_carries_a_group_message():
     layer = get_channel_layer()
-    expected = "RedisChannelLayer" if REDIS_URL else "InMemoryChannelLayer"
+    expected = "RedisPubSubChannelLayer" if REDIS_URL else "InMemoryChannelLayer"
     assert type(layer).__name__ == expected
     group = f"test-{uuid.uuid4().hex}"
 
