@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import socket
 import ssl
@@ -192,8 +193,9 @@ class Waker:
     """Hands stored messages to the workers from one thread of its own, coalescing:
     the ids stored while it publishes go out together next time, as
     `process_inbound_many` chunks (a published task costs the gateway about half a
-    millisecond of CPU, as much as receiving a message). Ids still waiting when the
-    process stops are found again by the sweeper and at the next start."""
+    millisecond of CPU, as much as receiving a message). A gateway that stops hands
+    over what it still holds (`flush`, also at interpreter exit); after a crash the
+    sweeper and the next start find those messages again."""
 
     def __init__(self, wake: Callable[[list[int]], object]):
         self.wake = wake
@@ -201,6 +203,19 @@ class Waker:
         self.lock = threading.Lock()
         self.ready = threading.Event()
         self.thread: threading.Thread | None = None
+        atexit.register(self.flush)
+
+    def flush(self) -> None:
+        with self.lock:
+            ids, self.pending = self.pending, []
+        if ids:
+            self._publish(ids)
+
+    def _publish(self, ids: list[int]) -> None:
+        try:
+            self.wake(ids)
+        except Exception:  # never the waker's end: the sweeper catches up
+            logger.exception("waking the workers for %d message(s) failed", len(ids))
 
     def __call__(self, ids: list[int]) -> None:
         with self.lock:
@@ -215,13 +230,7 @@ class Waker:
             self.ready.wait()
             time.sleep(COALESCE_SECONDS)  # let the messages arriving meanwhile join
             self.ready.clear()
-            with self.lock:
-                ids, self.pending = self.pending, []
-            if ids:
-                try:
-                    self.wake(ids)
-                except Exception:  # never the waker's end: the sweeper catches up
-                    logger.exception("waking the workers for %d message(s) failed", len(ids))
+            self.flush()
 
 
 def _inbound_wake(ids: list[int]) -> None:

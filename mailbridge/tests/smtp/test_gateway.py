@@ -12,12 +12,14 @@ import shutil
 import smtplib
 import ssl
 import subprocess
+import time
 
 import pytest
 from limits import parse
 
 from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.smtp import intake
+from mailbridge.smtp.gateway import Waker
 from mailbridge.smtp.ratelimit import SenderLimiter, trusted_networks
 from mailbridge.tests.inbound.factories import (
     HELENE,
@@ -319,3 +321,19 @@ def test_starttls_is_offered_when_a_certificate_is_configured(
 
 def test_without_a_certificate_starttls_is_not_offered(smtp):
     assert not smtp.has_extn("starttls")
+
+
+def test_the_waker_coalesces_wake_ups_and_hands_over_what_it_holds_when_stopping():
+    woken: list[list[int]] = []
+    waker = Waker(woken.append)
+    waker([1])
+    waker([2, 3])
+    deadline = time.monotonic() + 5
+    while not woken and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert woken == [[1, 2, 3]]  # stored within COALESCE_SECONDS: one wake-up
+    waker.ready.clear()
+    with waker.lock:
+        waker.pending.extend([4, 5])  # stored just before the gateway stops
+    waker.flush()
+    assert woken[-1] == [4, 5]
