@@ -5,11 +5,24 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from config import env
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("intercoop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _digest_hour() -> int:
+    # This module is imported with the config package, before the `intercoop` command
+    # can catch anything: a bad value falls back here and is reported by config.settings
+    # (one line, exit status 2).
+    try:
+        return env.integer("INTERCOOP_DIGEST_HOUR", 7, minimum=0, maximum=23)
+    except env.ConfigError:
+        return 7
+
 
 # Periodic tasks, run by `intercoop beat` (or the embedded worker's beat), in
 # CELERY_TIMEZONE: Europe/Paris. Settings are read from the environment here:
@@ -32,7 +45,7 @@ app.conf.beat_schedule = {
     # The daily digests (mailbridge.digests), once a day at INTERCOOP_DIGEST_HOUR.
     "mailbridge.send_daily_digests": {
         "task": "mailbridge.send_daily_digests",
-        "schedule": crontab(hour=int(os.environ.get("INTERCOOP_DIGEST_HOUR") or 7), minute=0),
+        "schedule": crontab(hour=_digest_hour(), minute=0),
     },
 }
 

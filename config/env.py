@@ -65,7 +65,13 @@ def integer(
     except ValueError:
         raise ConfigError(f"{name}={value!r} is not a whole number") from None
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        raise ConfigError(f"{name}={number} is out of range ({minimum}..{maximum})")
+        if maximum is None:
+            bounds = f"at least {minimum}"
+        elif minimum is None:
+            bounds = f"at most {maximum}"
+        else:
+            bounds = f"{minimum}..{maximum}"
+        raise ConfigError(f"{name}={number} is out of range ({bounds})")
     return number
 
 

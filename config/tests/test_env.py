@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import email
+import importlib.util
+import os
 import stat
+import subprocess
+import sys
 from email import policy
 from pathlib import Path
 
@@ -276,3 +280,71 @@ def test_a_number_setting_out_of_range_is_a_config_error(monkeypatch):
 def test_an_unset_number_setting_takes_its_default(monkeypatch):
     monkeypatch.delenv("INTERCOOP_EDIT_WINDOW_MINUTES", raising=False)
     assert env.integer("INTERCOOP_EDIT_WINDOW_MINUTES", 60, minimum=0) == 60
+
+
+# --- numbers read by config.settings ----------------------------------------------
+
+NUMBER_SETTINGS = {
+    "INTERCOOP_DIGEST_HOUR": 7,
+    "INTERCOOP_BOUNCE_THRESHOLD": 5,
+    "INTERCOOP_OUTBOX_BATCH_SIZE": 50,
+    "INTERCOOP_OUTBOX_PARALLEL_SENDERS": 4,
+    "INTERCOOP_OUTBOX_MAX_ATTEMPTS": 10,
+    "INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS": 600,
+}
+
+
+def _settings_module():
+    """config/settings.py executed afresh under another name (the live settings stay)."""
+    spec = importlib.util.spec_from_file_location(
+        "settings_under_test", env.BASE_DIR / "config" / "settings.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_number_settings_keep_their_defaults(monkeypatch):
+    for name in NUMBER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    settings = _settings_module()
+    assert {name: getattr(settings, name) for name in NUMBER_SETTINGS} == NUMBER_SETTINGS
+
+
+@pytest.mark.parametrize("name", sorted(NUMBER_SETTINGS))
+def test_a_number_setting_that_is_not_a_number_names_its_variable(monkeypatch, name):
+    monkeypatch.setenv(name, "beaucoup")
+    with pytest.raises(env.ConfigError, match=f"^{name}='beaucoup' is not a whole number$"):
+        _settings_module()
+
+
+def test_a_digest_hour_past_23_is_out_of_range(monkeypatch):
+    monkeypatch.setenv("INTERCOOP_DIGEST_HOUR", "24")
+    with pytest.raises(
+        env.ConfigError, match=r"^INTERCOOP_DIGEST_HOUR=24 is out of range \(0\.\.23\)$"
+    ):
+        _settings_module()
+
+
+@pytest.mark.slow
+def test_the_intercoop_command_reports_a_bad_number_in_one_line(tmp_path):
+    """INTERCOOP_DIGEST_HOUR is also read by config/celery.py, imported with the config
+    package before the command can catch anything: still one line, exit status 2."""
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("INTERCOOP_")
+    }
+    environment.update(INTERCOOP_DATA_DIR=str(tmp_path / "data"), INTERCOOP_DIGEST_HOUR="sept")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "intercoop"), "seed"],
+        env=environment,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "intercoop: INTERCOOP_DIGEST_HOUR='sept' is not a whole number"
+    ]
