@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import translation
 
 from realtime import fanout, presence, store, streams
-from realtime.errors import CloseCode, LiveError
+from realtime.errors import CloseCode, LiveError, StreamForbidden
 from realtime.streams import Stream
 
 # Application close code (RFC 6455 §7.4.2 leaves 4000-4999 to applications): the
@@ -161,7 +161,8 @@ class LiveConsumer(StrictJsonConsumer):
     heartbeat) and {"type": "resume", "after": N}. Messages to it: "event" (a
     fragment and what to do with it), "ready" (caught up to seq N), "reset" (too
     far behind: reload the page), "presence" (session live page). Close codes:
-    realtime.errors.CloseCode.
+    realtime.errors.CloseCode; what the reader may not see is closed with 4404, as
+    what does not exist (the page answers 404 to both).
 
     Pushes reach the connection through realtime.fanout (one subscription per group
     and process) into its inbox; one task per connection (the pump) takes the inbox
@@ -197,6 +198,12 @@ class LiveConsumer(StrictJsonConsumer):
             self.stream = await database_sync_to_async(self.resolve)()
         except ValueError:
             await self.close_with(CloseCode.BAD_REQUEST)
+            return
+        except StreamForbidden:
+            # The page answers 404 to whoever may not see it, as if it did not exist
+            # (forum.views.access, realtime.views): so does its socket, or the two
+            # codes would tell which private threads, boards and sessions exist.
+            await self.close_with(CloseCode.NOT_FOUND)
             return
         except LiveError as error:
             await self.close_with(error.code)

@@ -13,8 +13,8 @@ from enum import IntEnum
 
 class CloseCode(IntEnum):
     BAD_REQUEST = 4400  # a frame that is not one of the known messages
-    FORBIDDEN = 4403  # the reader may not see this thread, board or session
-    NOT_FOUND = 4404  # no such thread, board or session
+    FORBIDDEN = 4403  # not sent for a stream: what the reader may not see gets 4404
+    NOT_FOUND = 4404  # no such thread, board or session, or one the reader may not see
     IDLE = 4408  # no heartbeat for longer than the idle timeout
     TOO_MANY = 4429  # more messages than the rate limit allows
 

@@ -53,3 +53,22 @@ async def receive_until(socket: WebsocketCommunicator, message_type: str) -> dic
         message = await socket.receive_json_from(timeout=TIMEOUT)
         if message["type"] == message_type:
             return message
+
+
+async def refusal_code(path: str, *, cookie: bytes = b"") -> int | None:
+    """The code a refused socket is closed with: accepted first, then closed with a
+    code the browser can read."""
+    socket = communicator(path, cookie=cookie)
+    connected, _subprotocol = await socket.connect(timeout=TIMEOUT)
+    assert connected
+    code = await close_code(socket)
+    await socket.disconnect()
+    return code
+
+
+def page_status(url: str, user=None) -> int:
+    """The status of the page at `url` for `user` (None: anonymous)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client.get(url).status_code

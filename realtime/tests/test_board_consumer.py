@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.urls import reverse
 
 from forum.tests.board_factories import (
     board_for,
@@ -13,7 +14,16 @@ from forum.tests.board_factories import (
     make_thread,
     reply,
 )
-from realtime.tests.live import close_code, communicator, cookie_for, open_socket, receive_until
+from forum.tests.factories import make_user
+from realtime.tests.live import (
+    close_code,
+    communicator,
+    cookie_for,
+    open_socket,
+    page_status,
+    receive_until,
+    refusal_code,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,19 +95,24 @@ def test_one_new_thread_makes_one_row_push(sessions, alice):
     assert first["seq"] == ready["seq"] + 1
 
 
-def test_a_private_board_is_refused_with_4403(sessions, alice):
+@pytest.mark.parametrize("who", ["anonymous", "signed_in_unregistered"])
+def test_a_private_board_is_refused_as_a_board_that_does_not_exist(sessions, alice, who):
     make_private(sessions[2])
     board = board_for(sessions[2])
+    user = make_user() if who == "signed_in_unregistered" else None
+    cookie = cookie_for(user)
+    # The page answers 404 to both, so as not to tell that the board exists...
+    assert page_status(board.get_absolute_url(), user) == 404
+    assert page_status(reverse("forum:board", kwargs={"slug": "nulle-part"}), user) == 404
 
     @async_to_sync
     async def scenario():
-        socket = communicator(_path(board))
-        await socket.connect()
-        code = await close_code(socket)
-        await socket.disconnect()
-        return code
+        hidden = await refusal_code(_path(board), cookie=cookie)
+        unknown = await refusal_code("/ws/boards/nulle-part/", cookie=cookie)
+        return hidden, unknown
 
-    assert scenario() == 4403
+    # ... and so does its socket.
+    assert scenario() == (4404, 4404)
 
 
 def test_a_registered_participant_follows_a_private_board(sessions, alice):

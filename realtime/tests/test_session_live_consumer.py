@@ -22,8 +22,9 @@ from forum.tests.board_factories import (
     make_thread,
     reply,
 )
+from forum.tests.factories import make_user
 from realtime.models import LiveEvent
-from realtime.tests.live import close_code, communicator, open_socket, receive_until
+from realtime.tests.live import cookie_for, open_socket, page_status, receive_until, refusal_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,18 +137,37 @@ def test_a_participants_thread_named_like_the_notes_is_not_the_notes_thread(
     assert note.thread_id != decoy.pk
 
 
-def test_a_private_sessions_live_page_is_refused_with_4403(session):
+@pytest.mark.parametrize("who", ["anonymous", "signed_in_unregistered"])
+def test_a_private_sessions_live_page_is_refused_as_a_session_that_does_not_exist(session, who):
     make_private(session)
+    user = make_user() if who == "signed_in_unregistered" else None
+    cookie = cookie_for(user)
+    # The page answers 404 to both, so as not to tell that the session exists...
+    for slug in (session.slug, "nulle-part"):
+        assert page_status(reverse("realtime:session_live", kwargs={"slug": slug}), user) == 404
 
     @async_to_sync
     async def scenario():
-        socket = communicator(_path(session))
-        await socket.connect()
-        code = await close_code(socket)
-        await socket.disconnect()
-        return code
+        hidden = await refusal_code(_path(session), cookie=cookie)
+        unknown = await refusal_code("/ws/sessions/nulle-part/live/", cookie=cookie)
+        return hidden, unknown
 
-    assert scenario() == 4403
+    # ... and so does its socket.
+    assert scenario() == (4404, 4404)
+
+
+def test_a_registered_participant_follows_a_private_sessions_live_page(session, alice):
+    make_private(session)
+    cookie = cookie_for(alice)
+
+    @async_to_sync
+    async def scenario():
+        socket, first = await open_socket(_path(session), cookie=cookie)
+        ready = first if first["type"] == "ready" else await receive_until(socket, "ready")
+        await socket.disconnect()
+        return ready
+
+    assert isinstance(scenario()["seq"], int)
 
 
 def test_the_live_page_shows_state_notes_latest_posts_and_followers(session, facilitator, alice):

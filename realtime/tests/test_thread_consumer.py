@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.urls import reverse
 
 from forum import services
+from forum.models import Thread
 from forum.tests.board_factories import (
     board_for,
     general_board,
@@ -17,7 +19,15 @@ from forum.tests.board_factories import (
     reply,
 )
 from forum.tests.factories import make_user
-from realtime.tests.live import close_code, communicator, cookie_for, open_socket, receive_until
+from realtime.tests.live import (
+    close_code,
+    communicator,
+    cookie_for,
+    open_socket,
+    page_status,
+    receive_until,
+    refusal_code,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -135,22 +145,24 @@ def test_a_reader_whose_browser_is_in_english_gets_english_fragments(sessions, e
 
 
 @pytest.mark.parametrize("who", ["anonymous", "signed_in_unregistered"])
-def test_a_private_sessions_thread_is_refused_with_4403(sessions, alice, who):
+def test_a_private_sessions_thread_is_refused_as_a_thread_that_does_not_exist(sessions, alice, who):
     make_private(sessions[3])
     thread = make_thread(board_for(sessions[3]), author=alice)
-    cookie = cookie_for(make_user() if who == "signed_in_unregistered" else None)
+    missing = Thread.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    user = make_user() if who == "signed_in_unregistered" else None
+    cookie = cookie_for(user)
+    # The page answers 404 to both, so as not to tell that the thread exists...
+    assert page_status(thread.get_absolute_url(), user) == 404
+    assert page_status(reverse("forum:thread", kwargs={"pk": missing}), user) == 404
 
     @async_to_sync
     async def scenario():
-        socket = communicator(_path(thread), cookie=cookie)
-        connected, _ = await socket.connect()
-        code = await close_code(socket)
-        await socket.disconnect()
-        return connected, code
+        hidden = await refusal_code(_path(thread), cookie=cookie)
+        unknown = await refusal_code(f"/ws/threads/{missing}/", cookie=cookie)
+        return hidden, unknown
 
-    connected, code = scenario()
-    assert connected  # accepted, then closed with a code the browser can read
-    assert code == 4403
+    # ... and so does its socket.
+    assert scenario() == (4404, 4404)
 
 
 def test_a_registered_participant_follows_a_private_sessions_thread(sessions, alice):
