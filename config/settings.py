@@ -174,7 +174,12 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1000},  # pages of forum/page_cache.py: ~70 KB each
+        }
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
@@ -210,10 +215,12 @@ LOGGING = {
 INTERCOOP_POST_MAX_CHARS = env.integer("INTERCOOP_POST_MAX_CHARS", 50_000, minimum=1)
 INTERCOOP_EDIT_WINDOW_MINUTES = env.integer("INTERCOOP_EDIT_WINDOW_MINUTES", 60, minimum=0)
 INTERCOOP_POSTS_PER_PAGE = 50
+# Anonymous thread and board pages are cached this long at most (forum/page_cache.py).
+INTERCOOP_PAGE_CACHE_SECONDS = env.integer("INTERCOOP_PAGE_CACHE_SECONDS", 300, minimum=0)
 
 # Outgoing mail beyond single posts: digests, bounces, DKIM (mailbridge).
-INTERCOOP_DIGEST_HOUR = int(os.environ.get("INTERCOOP_DIGEST_HOUR") or 7)
-INTERCOOP_BOUNCE_THRESHOLD = int(os.environ.get("INTERCOOP_BOUNCE_THRESHOLD") or 5)
+INTERCOOP_DIGEST_HOUR = env.integer("INTERCOOP_DIGEST_HOUR", 7, minimum=0, maximum=23)
+INTERCOOP_BOUNCE_THRESHOLD = env.integer("INTERCOOP_BOUNCE_THRESHOLD", 5, minimum=1)
 INTERCOOP_DKIM_SELECTOR = os.environ.get("INTERCOOP_DKIM_SELECTOR") or ""
 INTERCOOP_DKIM_PRIVATE_KEY_PATH = os.environ.get("INTERCOOP_DKIM_PRIVATE_KEY_PATH") or ""
 
@@ -221,14 +228,14 @@ INTERCOOP_DKIM_PRIVATE_KEY_PATH = os.environ.get("INTERCOOP_DKIM_PRIVATE_KEY_PAT
 # most messages a killed worker can send twice), sending tasks woken per fan-out,
 # attempts on 4xx before giving up, backoff bounds, and after how long a claimed
 # batch whose worker died goes back to pending.
-INTERCOOP_OUTBOX_BATCH_SIZE = int(os.environ.get("INTERCOOP_OUTBOX_BATCH_SIZE") or 50)
-INTERCOOP_OUTBOX_PARALLEL_SENDERS = int(os.environ.get("INTERCOOP_OUTBOX_PARALLEL_SENDERS") or 4)
-INTERCOOP_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("INTERCOOP_OUTBOX_MAX_ATTEMPTS") or 10)
+INTERCOOP_OUTBOX_BATCH_SIZE = env.integer("INTERCOOP_OUTBOX_BATCH_SIZE", 50, minimum=1)
+INTERCOOP_OUTBOX_PARALLEL_SENDERS = env.integer("INTERCOOP_OUTBOX_PARALLEL_SENDERS", 4, minimum=1)
+INTERCOOP_OUTBOX_MAX_ATTEMPTS = env.integer("INTERCOOP_OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
 INTERCOOP_OUTBOX_RETRY_BASE_SECONDS = 60
 INTERCOOP_OUTBOX_RETRY_CAP_SECONDS = 3600
 INTERCOOP_OUTBOX_RELAY_DOWN_SECONDS = 30
-INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = int(
-    os.environ.get("INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS") or 600
+INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = env.integer(
+    "INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS", 600, minimum=1
 )
 
 # The SMTP gateway and inbound mail (mailbridge.smtp, mailbridge.inbound).

@@ -26,3 +26,16 @@ if _worker:
             os.environ["REDIS_URL"] = f"{match.group(1)}/{(base - _number) % 16}"
 else:
     os.environ.setdefault("INTERCOOP_DATA_DIR", tempfile.mkdtemp(prefix="intercoop-test-"))
+
+
+import pytest  # noqa: E402  (the environment above must be set before anything imports Django)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test starts with an empty page cache for anonymous readers: tests reuse ids
+    (SQLite rolls its sequences back) and write rows without signals (bulk_create)."""
+    from forum import page_cache
+
+    page_cache.forget_all()
+    yield

@@ -6,3 +6,8 @@ class ForumConfig(AppConfig):
     name = "forum"
     verbose_name = _("Forum et programme")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from forum import page_invalidation
+
+        page_invalidation.connect()

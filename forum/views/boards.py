@@ -15,6 +15,7 @@ from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
 from forum.errors import NotAllowed, UserError
 from forum.models import FollowLevel
+from forum.page_cache import board_scope, cached_for_anonymous
 from forum.permissions import can_post
 from forum.views.access import board_or_404, refusals_as_403
 
@@ -29,6 +30,7 @@ def boards(request):
     return render(request, "forum/boards.html", context)
 
 
+@cached_for_anonymous(lambda slug: [board_scope(slug)])
 def board(request, slug: str):
     board = board_or_404(request, slug)
     page = Paginator(selectors.threads_for_board(board=board), THREADS_PER_PAGE).get_page(

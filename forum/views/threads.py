@@ -21,6 +21,7 @@ from forum.board_forms import (
 )
 from forum.errors import NotAllowed, UserError
 from forum.models import FollowLevel, Post, Thread
+from forum.page_cache import cached_for_anonymous, thread_scope
 from forum.permissions import boards_moderated_by, can_moderate, can_post
 from forum.rendering import markdown_quote
 from forum.services.posts import can_edit
@@ -28,6 +29,7 @@ from forum.templatetags.forum_extras import display_name
 from forum.views.access import refusals_as_403, thread_or_404
 
 
+@cached_for_anonymous(lambda pk: [thread_scope(pk)], params=("page", "post"))
 def thread(request, pk: int):
     thread = thread_or_404(request, pk)
     return _thread_page(request, thread, page_number=request.GET.get("page"))

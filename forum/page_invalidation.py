@@ -1,0 +1,67 @@
+"""What makes a cached anonymous page out of date (see forum.page_cache).
+
+Model signals rather than the domain events, so that every writer is covered: the
+services, the mail pipeline, the admin and data fixes in a shell alike.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
+
+from forum.models import (
+    Attachment,
+    Board,
+    Event,
+    Network,
+    Post,
+    Profile,
+    Session,
+    SessionSegment,
+    Thread,
+)
+from forum.page_cache import SITE, board_scope, invalidate, thread_scope
+
+
+def _thread_and_board(thread_id: int) -> list[str]:
+    slug = Thread.objects.filter(pk=thread_id).values_list("board__slug", flat=True).first()
+    scopes = [thread_scope(thread_id)]
+    return [*scopes, board_scope(slug)] if slug else scopes
+
+
+def _post_changed(sender, instance: Post, **kwargs) -> None:
+    invalidate(_thread_and_board(instance.thread_id))
+
+
+def _attachment_changed(sender, instance: Attachment, **kwargs) -> None:
+    thread_id = Post.objects.filter(pk=instance.post_id).values_list("thread_id", flat=True).first()
+    if thread_id is not None:
+        invalidate(_thread_and_board(thread_id))
+
+
+def _thread_changed(sender, instance: Thread, update_fields=None, **kwargs) -> None:
+    if update_fields is None or "board" in update_fields:
+        # A move (or a save that may be one) changes two boards and the breadcrumbs.
+        invalidate([SITE])
+    else:
+        invalidate(_thread_and_board(instance.pk))
+
+
+def _site_changed(sender, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # signing in shows nowhere on an anonymous page
+    invalidate([SITE])
+
+
+def connect() -> None:
+    for model, handler in (
+        (Post, _post_changed),
+        (Attachment, _attachment_changed),
+        (Thread, _thread_changed),
+    ):
+        post_save.connect(handler, sender=model, dispatch_uid=f"page-cache-{model.__name__}")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"page-cache-del-{model.__name__}")
+    for model in (Board, Event, Session, SessionSegment, Network, Profile, get_user_model()):
+        uid = f"page-cache-site-{model._meta.label}"
+        post_save.connect(_site_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_site_changed, sender=model, dispatch_uid=f"{uid}-del")

@@ -1,0 +1,201 @@
+"""The page cache for readers who are not signed in (forum/page_cache.py): served from
+the cache while nothing changed, fresh as soon as anything on the page changes, never
+to a signed-in reader, and never broken by a cache that fails."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import Client
+from django.urls import reverse
+
+from forum import services
+from forum.tests.board_factories import (
+    board_for,
+    general_board,
+    make_organiser,
+    make_participant,
+    make_private,
+    make_thread,
+    reply,
+)
+from forum.tests.reading import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board(sessions):
+    return board_for(sessions[1])
+
+
+@pytest.fixture
+def alice(event):
+    return make_participant(event, display_name="Alice Coopère")
+
+
+@pytest.fixture
+def organiser(event):
+    return make_organiser(event)
+
+
+@pytest.fixture
+def thread(board, alice):
+    return make_thread(board, author=alice, title="Les outils partagés", body="Premier message.")
+
+
+def _read(client, url, **headers):
+    response = client.get(url, **headers)
+    assert response.status_code == 200
+    return response, page_text(response)
+
+
+def test_second_anonymous_reader_gets_the_same_page_from_the_cache(client, thread):
+    url = thread.get_absolute_url()
+    first, first_text = _read(client, url)
+    second, second_text = _read(Client(), url)
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second_text == first_text
+    assert "Premier message." in second_text
+
+
+def test_a_new_post_shows_at_once(client, thread, alice):
+    url = thread.get_absolute_url()
+    _read(client, url)
+    reply(thread, author=alice, body="Une réponse toute fraîche.")
+    response, text = _read(client, url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Une réponse toute fraîche." in text
+    assert "2 messages" in text
+
+
+def test_the_board_page_follows_new_threads_and_posts(client, board, thread, alice):
+    url = board.get_absolute_url()
+    _read(client, url)
+    make_thread(board, author=alice, title="Un fil arrivé ensuite")
+    _response, text = _read(client, url)
+    assert "Un fil arrivé ensuite" in text
+
+
+def test_an_edit_a_hidden_post_and_a_new_name_show_at_once(client, thread, alice, organiser):
+    url = thread.get_absolute_url()
+    answer = reply(thread, author=alice, body="Texte avant correction.")
+    _read(client, url)
+
+    services.post_edit(post=answer, editor=alice, body="Texte corrigé.")
+    _response, text = _read(client, url)
+    assert "Texte corrigé." in text and "Texte avant correction." not in text
+
+    services.post_hide(post=answer, moderator=organiser, reason="hors sujet")
+    _response, text = _read(client, url)
+    assert "Texte corrigé." not in text
+    assert "Message masqué par la modération" in text
+
+    alice.profile.display_name = "Alice Nouvelle"
+    alice.profile.save()
+    _response, text = _read(client, url)
+    assert "Alice Nouvelle" in text and "Alice Coopère" not in text
+
+
+def test_a_moved_thread_leaves_the_old_board_and_reaches_the_new(
+    client, event, board, thread, organiser
+):
+    general = general_board(event)
+    for url in (board.get_absolute_url(), general.get_absolute_url(), thread.get_absolute_url()):
+        _read(client, url)
+    services.thread_move(thread=thread, moderator=organiser, board=general)
+    assert "Les outils partagés" not in _read(client, board.get_absolute_url())[1]
+    assert "Les outils partagés" in _read(client, general.get_absolute_url())[1]
+    assert f"Forums › {general.title}" in _read(client, thread.get_absolute_url())[1]
+
+
+def test_lock_shows_at_once(client, thread, organiser):
+    url = thread.get_absolute_url()
+    _read(client, url)
+    services.thread_lock(thread=thread, moderator=organiser, locked=True)
+    assert "Ce fil est verrouillé" in _read(client, url)[1]
+
+
+def test_french_and_english_readers_each_get_their_language(client, thread):
+    url = thread.get_absolute_url()
+    _read(client, url, HTTP_ACCEPT_LANGUAGE="fr")
+    english, english_text = _read(Client(), url, HTTP_ACCEPT_LANGUAGE="en")
+    french, french_text = _read(Client(), url, HTTP_ACCEPT_LANGUAGE="fr")
+    assert french["X-Page-Cache"] == "hit"
+    assert "Connectez-vous pour répondre" in french_text
+    assert "Sign in to reply" in english_text
+    assert "Connectez-vous pour répondre" not in english_text
+
+
+def test_a_cached_page_carries_a_working_csrf_token_for_each_reader(thread):
+    url = thread.get_absolute_url()
+    Client().get(url)
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    assert "\x00" not in token
+    answer = reader.post(reverse("set_language"), {"language": "en", "next": url, "csrfmiddlewaretoken": token})
+    assert answer.status_code == 302, "the language form of a cached page must still work"
+    assert reader.cookies["django_language"].value == "en"
+
+
+def test_signed_in_readers_never_get_a_cached_page(client, thread, alice):
+    url = thread.get_absolute_url()
+    Client().get(url)
+    Client().get(url)
+    client.force_login(alice)
+    response, text = _read(client, url)
+    assert "X-Page-Cache" not in response
+    assert "Publier la réponse" in text
+    assert "Connectez-vous pour répondre" not in text
+
+
+def test_pages_with_a_flash_message_are_neither_served_nor_stored(client, thread, alice):
+    url = thread.get_absolute_url()
+    Client().get(url)
+    client.force_login(alice)
+    client.post(reverse("account_logout"))  # leaves "Vous avez été déconnecté" to show
+    response = client.get(url)
+    assert "X-Page-Cache" not in response
+    assert "X-Page-Cache" not in client.get(url) or client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_private_threads_stay_unseen_and_are_not_cached(client, sessions, alice, event):
+    private_board = board_for(make_private(sessions[2]))
+    secret = make_thread(private_board, author=alice, title="Entre nous")
+    assert client.get(secret.get_absolute_url()).status_code == 404
+    response = client.get(secret.get_absolute_url())
+    assert response.status_code == 404 and "X-Page-Cache" not in response
+
+
+def test_unknown_query_parameters_are_not_cached(client, thread):
+    response = client.get(thread.get_absolute_url(), {"utm_source": "liste"})
+    assert response.status_code == 200 and "X-Page-Cache" not in response
+
+
+def test_zero_seconds_turns_the_cache_off(client, thread, settings):
+    settings.INTERCOOP_PAGE_CACHE_SECONDS = 0
+    client.get(thread.get_absolute_url())
+    assert "X-Page-Cache" not in client.get(thread.get_absolute_url())
+
+
+def test_a_failing_cache_leaves_pages_rendered(client, thread, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(type(caches["default"]), "get_many", broken)
+    response, text = _read(client, thread.get_absolute_url())
+    assert "Premier message." in text
+    assert "page cache unavailable" in caplog.text
+
+
+def test_an_evicted_version_never_brings_an_old_page_back(client, thread, alice):
+    url = thread.get_absolute_url()
+    _read(client, url)
+    reply(thread, author=alice, body="Après l'éviction.")
+    cache.clear()  # versions and pages gone, as after a restart of the cache
+    assert "Après l'éviction." in _read(client, url)[1]
