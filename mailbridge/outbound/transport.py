@@ -7,9 +7,11 @@ the one recipient). Each `send` ends in one of three ways:
 - it returns: the relay accepted the message (250 after DATA);
 - `Refused(code, text)`: the relay answered this message with a 4xx or 5xx
   (RFC 5321 §4.2.1: 4xx is transient, try again later; 5xx is permanent);
-- `RelayUnavailable`: the connection could not be made or was lost. Whether a
-  message in flight at that instant was accepted is unknown (the duplicate
-  window, docs/architecture.md "Outbound mail"); the transport is unusable.
+- `RelayUnavailable`: the connection could not be made (refused, timeout, a
+  certificate not trusted, credentials refused) or was lost, or the relay wants
+  STARTTLS or a login first (530). Whether a message in flight at that instant was
+  accepted is unknown (the duplicate window, docs/architecture.md "Outbound
+  mail"); the transport is unusable.
 
 `sign()` is the hook every message passes through just before it leaves: DKIM
 (mailbridge.dkim.sign_message) when that module is installed and configured.
@@ -78,16 +80,38 @@ def _decode(text) -> str:
     return str(text)
 
 
+def _starttls_hint(connection: smtplib.SMTP | None) -> str:
+    """What to change when a relay that offers STARTTLS was spoken to in clear (once
+    TLS is on, it offers it no more: RFC 3207 §4.2)."""
+    if connection is not None and connection.has_extn("starttls"):
+        return ". It offers STARTTLS: add ?tls=1 to EMAIL_URL (or use submission://)"
+    return ""
+
+
+def _open_error(exc: Exception, relay: str, connection: smtplib.SMTP | None) -> str:
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"relay {relay} refused our credentials: {exc}"
+    if isinstance(exc, ssl.SSLCertVerificationError):  # before any command: no password sent
+        return f"the certificate of the relay {relay} is not trusted: {exc.verify_message}"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # no AUTH (in clear?), or no STARTTLS
+        what = str(exc).rstrip(".") + _starttls_hint(connection)
+        return f"the relay {relay} cannot do what EMAIL_URL asks: {what}"
+    return f"cannot reach the relay {relay}: {exc}"
+
+
 class SmtpTransport:
     """One connection to the relay (smtp, smtps or STARTTLS, with credentials),
     reused for every message of a batch: no connect per message."""
 
     def __init__(self):
         self.connection: smtplib.SMTP | None = None
+        self.relay = ""
 
     def open(self) -> None:
         host, port = settings.EMAIL_HOST, int(settings.EMAIL_PORT)
         timeout = settings.EMAIL_TIMEOUT
+        self.relay = f"{host}:{port}"
+        connection = None
         try:
             if settings.EMAIL_USE_SSL:
                 connection = smtplib.SMTP_SSL(
@@ -104,10 +128,11 @@ class SmtpTransport:
                 connection.ehlo()
             if settings.EMAIL_HOST_USER:
                 connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise RelayUnavailable(f"relay {host}:{port} refused our credentials: {exc}") from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise RelayUnavailable(f"cannot reach the relay {host}:{port}: {exc}") from exc
+            error = _open_error(exc, self.relay, connection)
+            if connection is not None:  # closed now, not whenever the garbage collector runs
+                connection.close()
+            raise RelayUnavailable(error) from exc
         self.connection = connection
 
     def send(self, *, envelope_from: str, recipient: str, message: bytes) -> None:
@@ -135,6 +160,11 @@ class SmtpTransport:
             if code == 421:  # RFC 5321 §3.8: the server is closing the channel
                 self._drop()
                 raise RelayUnavailable(f"the relay is closing: {code} {_decode(text)}")
+            if code == 530:  # RFC 3207 §4, RFC 4954 §6: about our session, not the recipient
+                error = f"the relay {self.relay} wants STARTTLS or a login first: {code} "
+                error += _decode(text) + _starttls_hint(connection)
+                self.close()
+                raise RelayUnavailable(error)
             self._rset_quietly()  # the refused transaction is abandoned; the next starts clean
         except smtplib.SMTPDataError as exc:  # DATA not answered with 354
             code, text = exc.smtp_code, exc.smtp_error
