@@ -30,7 +30,12 @@ def _thread_and_board(thread_id: int) -> list[str]:
 
 
 def _post_changed(sender, instance: Post, **kwargs) -> None:
-    invalidate(_thread_and_board(instance.thread_id))
+    # post_create hands the post its thread, board loaded: no query then.
+    thread = instance.thread if Post.thread.is_cached(instance) else None
+    if thread is not None and Thread.board.is_cached(thread) and thread.pk == instance.thread_id:
+        invalidate([thread_scope(thread.pk), board_scope(thread.board.slug)])
+    else:
+        invalidate(_thread_and_board(instance.thread_id))
 
 
 def _attachment_changed(sender, instance: Attachment, **kwargs) -> None:

@@ -61,6 +61,24 @@ def group_send(group: str, message: dict[str, Any]) -> None:
     async_to_sync(layer.group_send)(group, message)
 
 
+def group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send each (group, message), in order, with one hand-over to the event loop
+    (a hand-over through asgiref costs about a millisecond)."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all():
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    loop = _server_loop
+    if loop is not None and loop.is_running() and not _is_running_in(loop):
+        asyncio.run_coroutine_threadsafe(send_all(), loop).result(timeout=SEND_TIMEOUT)
+        return
+    async_to_sync(send_all)()
+
+
 def _is_running_in(loop: asyncio.AbstractEventLoop) -> bool:
     try:
         return asyncio.get_running_loop() is loop

@@ -16,7 +16,7 @@ import time
 
 from forum import events
 from forum.models import Post
-from forum.selectors.notes import notes_thread_for_session
+from forum.selectors.notes import NOTES_THREAD_TITLE, notes_thread_for_session
 from realtime import bridge, fragments, store
 from realtime.groups import board_group, session_group, thread_group
 from realtime.store import Push
@@ -57,7 +57,12 @@ def _session_push(post: Post, *, created: bool) -> list[Push]:
     session = post.thread.board.session
     if session is None:
         return []
-    notes = notes_thread_for_session(session=session)
+    # Only a thread with the notes' title can be the notes (the lookup is a query).
+    notes = (
+        notes_thread_for_session(session=session)
+        if post.thread.title == NOTES_THREAD_TITLE
+        else None
+    )
     kind = "session.note" if notes is not None and notes.pk == post.thread_id else "session.latest"
     if created:
         op = APPEND if kind == "session.note" else PREPEND
@@ -91,8 +96,10 @@ def on_post_created(*, post_id: int, new_thread: bool = False, **_extra) -> None
         )
     )
     send(*_session_push(post, created=True))
-    thread = None if new_thread else fragments.thread_for_fragments(post.thread_id)
-    if thread is not None:  # a new thread's row is pushed by thread_created
+    # A new thread's row is pushed by thread_created; the row shows the thread with
+    # this post as its last (fetched with the post: no second query).
+    thread = None if new_thread else fragments.thread_of_post(post)
+    if thread is not None:
         send(
             _push(
                 "board.row",
@@ -174,27 +181,30 @@ def on_session_state_changed(*, session_id: int, state: str = "", **_extra) -> N
 
 
 class _Sender:
-    """Numbers, stores and sends a handler's pushes one by one, as they are rendered;
-    forgets old events of their groups once all are sent."""
+    """Collects a handler's pushes as they are rendered; `done()` numbers and stores
+    them in one transaction, then sends them together, in the order they came (the
+    thread's readers first)."""
 
     def __init__(self):
         self.committed_at = time.time()
-        self.groups: list[str] = []
+        self.pushes: list[Push] = []
 
     def __call__(self, *pushes: Push) -> None:
         for push in pushes:
             push.data["committed_at"] = self.committed_at
-            event = store.record(push)
-            self.groups.append(push.group)
-            try:
-                bridge.group_send(push.group, store.as_message(event))
-            except Exception:
-                # Stored all the same: browsers get it with the next push or on reconnect.
-                logger.exception("live push %s #%s not sent", event.group, event.seq)
+            self.pushes.append(push)
 
     def done(self) -> None:
-        for group in dict.fromkeys(self.groups):
-            store.prune(group)
+        if not self.pushes:
+            return
+        events = store.record_many(self.pushes)
+        try:
+            bridge.group_send_many([(event.group, store.as_message(event)) for event in events])
+        except Exception:
+            # Stored all the same: browsers get them with the next push or on reconnect.
+            logger.exception("live pushes %s not sent", [(e.group, e.seq) for e in events])
+        for event in events:
+            store.prune_when_due(event)
 
 
 # Named dispatch: one handler per domain event, registered by RealtimeConfig.ready().

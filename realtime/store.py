@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from realtime.models import LiveEvent, LiveGroup
@@ -22,6 +22,7 @@ from realtime.models import LiveEvent, LiveGroup
 # A browser away for longer is told to reload (a "reset" message).
 KEEP_EVENTS = 500
 KEEP_FOR = timedelta(days=2)
+PRUNE_EVERY = 50
 
 # The seq a page renders is that of the events stored more than this long before
 # the page is rendered: every such event was committed before the page's queries
@@ -49,30 +50,51 @@ class Push:
 
 
 def record(push: Push) -> LiveEvent:
-    """Number `push` in its group and store it, in one transaction.
+    """Number `push` in its group and store it (see record_many)."""
+    return record_many([push])[0]
 
-    The counter row is updated first (UPDATE … SET last_seq = last_seq + 1), which
-    locks it until commit: concurrent writers of the same group queue there, on
-    PostgreSQL as on SQLite (whose IMMEDIATE transactions serialise all writers).
+
+def record_many(pushes: list[Push]) -> list[LiveEvent]:
+    """Number each push in its group and store them all, in one transaction.
+
+    Each group's counter row is updated (UPDATE … SET last_seq = last_seq + 1 …
+    RETURNING), which locks it until commit: concurrent writers of the same group
+    queue there, on PostgreSQL as on SQLite (whose IMMEDIATE transactions serialise
+    all writers).
     """
     with transaction.atomic():
-        if not LiveGroup.objects.filter(name=push.group).update(last_seq=F("last_seq") + 1):
-            _create_counter(push.group)
-            LiveGroup.objects.filter(name=push.group).update(last_seq=F("last_seq") + 1)
-        seq = LiveGroup.objects.values_list("last_seq", flat=True).get(name=push.group)
-        return LiveEvent.objects.create(
-            group=push.group,
-            seq=seq,
-            kind=push.kind,
-            subject=push.subject,
-            html=push.html,
-            payload={
-                "op": push.op,
-                "target": push.target,
-                "container": push.container,
-                "data": push.data,
-            },
-        )
+        events = [
+            LiveEvent(
+                group=push.group,
+                seq=_next_seq(push.group),
+                kind=push.kind,
+                subject=push.subject,
+                html=push.html,
+                payload={
+                    "op": push.op,
+                    "target": push.target,
+                    "container": push.container,
+                    "data": push.data,
+                },
+            )
+            for push in pushes
+        ]
+        return LiveEvent.objects.bulk_create(events)
+
+
+_INCREMENT = "UPDATE {table} SET last_seq = last_seq + 1 WHERE name = %s RETURNING last_seq"
+
+
+def _next_seq(group: str) -> int:
+    sql = _INCREMENT.format(table=connection.ops.quote_name(LiveGroup._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [group])
+        row = cursor.fetchone()
+        if row is None:
+            _create_counter(group)
+            cursor.execute(sql, [group])
+            row = cursor.fetchone()
+    return row[0]
 
 
 def _create_counter(group: str) -> None:
@@ -157,6 +179,12 @@ def prune(group: str) -> int:
         .delete()
     )
     return deleted
+
+
+def prune_when_due(event: LiveEvent) -> int:
+    """Prune `event`'s group once every PRUNE_EVERY events: a group then keeps at most
+    KEEP_EVENTS + PRUNE_EVERY events, and a push costs no DELETE."""
+    return prune(event.group) if event.seq % PRUNE_EVERY == 0 else 0
 
 
 def events_about(subject: str):

@@ -138,7 +138,9 @@ def test_a_cached_page_carries_a_working_csrf_token_for_each_reader(thread):
     assert page["X-Page-Cache"] == "hit"
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
     assert "\x00" not in token
-    answer = reader.post(reverse("set_language"), {"language": "en", "next": url, "csrfmiddlewaretoken": token})
+    answer = reader.post(
+        reverse("set_language"), {"language": "en", "next": url, "csrfmiddlewaretoken": token}
+    )
     assert answer.status_code == 302, "the language form of a cached page must still work"
     assert reader.cookies["django_language"].value == "en"
 

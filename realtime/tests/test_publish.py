@@ -117,14 +117,33 @@ def test_an_edit_rewrites_the_kept_fragments_with_the_new_text(board, alice):
 
 
 def test_a_push_that_cannot_be_sent_is_still_stored_and_the_post_made(board, alice, monkeypatch):
-    def broken(group, message):
+    def broken(messages):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(bridge, "group_send", broken)
+    monkeypatch.setattr(bridge, "group_send_many", broken)
     thread = make_thread(board, author=alice)
     post = reply(thread, author=alice, body="Malgré tout")
     assert post.pk
     assert LiveEvent.objects.filter(subject=f"post:{post.pk}").exists()
+
+
+def test_a_posts_pushes_are_numbered_in_order_and_old_ones_forgotten_as_posts_come(
+    board, alice, monkeypatch
+):
+    from realtime import store
+
+    monkeypatch.setattr(store, "KEEP_EVENTS", 3)
+    monkeypatch.setattr(store, "PRUNE_EVERY", 4)
+    thread = make_thread(board, author=alice)
+    posts = [reply(thread, author=alice, body=f"Message {n}") for n in range(10)]
+    kept = list(LiveEvent.objects.filter(group=thread_group(thread.pk)).order_by("seq"))
+    seqs = [event.seq for event in kept]
+    assert seqs == list(range(seqs[0], seqs[-1] + 1)), "no gap among the kept events"
+    assert len(kept) <= 3 + 4, "pruned once every PRUNE_EVERY events"
+    assert kept[-1].subject == f"post:{posts[-1].pk}"
+    # The board's row shows the thread with its latest post, by its author.
+    row = _latest(board_group(board.pk))
+    assert "Alice Coopère" in row.html["fr"] and row.payload["data"]["thread_id"] == thread.pk
 
 
 @pytest.fixture
