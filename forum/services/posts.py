@@ -114,7 +114,12 @@ def post_create(
         if existing is not None:
             return existing
     # Lock the thread row: numbers and counters stay consistent under concurrent replies.
-    thread = Thread.objects.select_for_update().select_related("board__event").get(pk=thread.pk)
+    # (of="self": the board, event and session rows come along for reading, unlocked.)
+    thread = (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("board__event", "board__session")
+        .get(pk=thread.pk)
+    )
     board = thread.board
     if not can_post(author, board):
         raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
@@ -149,10 +154,17 @@ def post_create(
     Thread.objects.filter(pk=thread.pk).update(
         post_count=post.number, last_post_at=now, last_post=post
     )
-    ReadMark.objects.update_or_create(
-        user=author, thread=thread, defaults={"last_read_number": post.number}
+    # The author has read the thread up to their own post (one upsert: the thread is
+    # locked, so no later post exists whose number this would lower).
+    ReadMark.objects.bulk_create(
+        [ReadMark(user=author, thread=thread, last_read_number=post.number)],
+        update_conflicts=True,
+        unique_fields=["user", "thread"],
+        update_fields=["last_read_number"],
     )
-    events.publish("post_created", post_id=post.pk, new_thread=_new_thread)
+    # `post` (with its thread, board and session loaded) is for the subscribers that
+    # run inside this transaction; those after commit read the post by id.
+    events.publish("post_created", post_id=post.pk, new_thread=_new_thread, post=post)
     return post
 
 

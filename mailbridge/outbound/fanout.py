@@ -59,9 +59,12 @@ def post_fanout(*, post: Post) -> int:
     return len(recipients)
 
 
-def on_post_created(*, post_id: int, new_thread: bool = False, **_payload) -> None:
+def on_post_created(
+    *, post_id: int, new_thread: bool = False, post: Post | None = None, **_payload
+) -> None:
     """Atomic subscriber of `post_created`: write the rows, wake the workers on commit."""
-    post = Post.objects.select_related("thread__board__session").get(pk=post_id)
+    if post is None:
+        post = Post.objects.select_related("thread__board__session").get(pk=post_id)
     count = post_fanout(post=post)
     if count:
         logger.info("post %s: %d deliveries queued", post_id, count)
