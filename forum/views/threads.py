@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forum import selectors, services
+from forum import post_fragments, selectors, services
 from forum.board_forms import (
     FOLLOW_LABELS,
     FollowForm,
@@ -79,6 +79,7 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
     signed_in = user.is_authenticated
     moderator = can_moderate(user, board)
     may_post = can_post(user, board)
+    fragment_tokens = post_fragments.tokens_for(thread)  # before the posts: see the module
     page = selectors.posts_page(
         thread=thread,
         user=user,
@@ -107,6 +108,16 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
     if reply_form is not None:
         replying_to = _post_in(thread, parse_pk(reply_form["in_reply_to"].value()))
 
+    # A refused reply keeps its form (and the text typed) even where replying is over.
+    shown_form = reply_form if may_reply or (reply_form and reply_form.is_bound) else None
+    post_fragments.attach(
+        posts,
+        thread=thread,
+        tokens=fragment_tokens,
+        page=page,
+        moderator=moderator,
+        reply_form=shown_form,
+    )
     context = {
         "event": board.event,
         "board": board,
@@ -118,8 +129,7 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
         "new_count": thread.post_count - last_read if first_new else 0,
         "moderator": moderator,
         "may_post": may_post,
-        # A refused reply keeps its form (and the text typed) even where replying is over.
-        "reply_form": reply_form if may_reply or (reply_form and reply_form.is_bound) else None,
+        "reply_form": shown_form,
         "replying_to": replying_to,
     }
     if signed_in:
