@@ -177,7 +177,9 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 1000},  # pages of forum/page_cache.py: ~70 KB each
+            # Anonymous pages (~70 KB each) and post fragments (~2 KB, 50 a page) of
+            # forum/page_cache.py and forum/post_fragments.py.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 

@@ -10,7 +10,8 @@ and served from the cache until something on it changes. Nothing is served stale
   at once and again when the transaction commits: a page rendered in between from the
   old rows is stored under a token nobody asks for any more.
 - A token missing from the cache (evicted, expired, a new cache) is created at random,
-  never reset to a value an older page was stored under.
+  never reset to a value an older page was stored under. Tokens are named with a digest
+  of the code and templates (`release()`), so a deploy starts from new tokens.
 - Pages live `INTERCOOP_PAGE_CACHE_SECONDS` at most (0 turns the cache off), in Django's
   cache: Redis when REDIS_URL is set, shared by web processes and workers that write
   posts; memory in the one-process embedded run.
@@ -24,10 +25,12 @@ cache. A cache that does not answer is skipped: the page is rendered as if not c
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -53,7 +56,29 @@ def board_scope(slug: str) -> str:
 
 
 def _version_key(scope: str) -> str:
-    return f"page-version:{scope}"
+    return f"page-version:{release()}:{scope}"
+
+
+_release: str | None = None
+
+
+def release() -> str:
+    """A digest of the code and templates this process renders with: after a deploy
+    that changes either, every token is new, so no page or fragment rendered by the
+    old code is served (processes still running the old code keep their own)."""
+    global _release
+    if _release is None:
+        root = Path(settings.BASE_DIR)
+        digest = hashlib.blake2b(digest_size=6)
+        for folder in ("templates", "forum", "realtime", "mailbridge", "config"):
+            for path in sorted((root / folder).rglob("*")):
+                if path.suffix in (".py", ".html", ".mo") and path.is_file():
+                    stat = path.stat()
+                    digest.update(
+                        f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode()
+                    )
+        _release = digest.hexdigest()
+    return _release
 
 
 def _page_key(versions: Iterable[str], language: str, path: str) -> str:

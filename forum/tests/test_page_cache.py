@@ -201,3 +201,27 @@ def test_an_evicted_version_never_brings_an_old_page_back(client, thread, alice)
     reply(thread, author=alice, body="Après l'éviction.")
     cache.clear()  # versions and pages gone, as after a restart of the cache
     assert "Après l'éviction." in _read(client, url)[1]
+
+
+def test_a_deploy_of_new_code_or_templates_starts_from_new_pages(client, thread, monkeypatch):
+    from forum import page_cache
+
+    url = thread.get_absolute_url()
+    _read(client, url)
+    assert _read(client, url)[0]["X-Page-Cache"] == "hit"
+    monkeypatch.setattr(page_cache, "_release", "the-next-release")
+    assert _read(client, url)[0]["X-Page-Cache"] == "miss"
+
+
+def test_the_release_digest_follows_the_templates(settings, tmp_path, monkeypatch):
+    from forum import page_cache
+
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>un</p>")
+    settings.BASE_DIR = tmp_path
+    monkeypatch.setattr(page_cache, "_release", None)
+    before = page_cache.release()
+    page.write_text("<p>deux, plus long</p>")
+    monkeypatch.setattr(page_cache, "_release", None)
+    assert page_cache.release() != before
