@@ -64,7 +64,7 @@ def thread_move(*, thread: Thread, moderator, board: Board) -> Thread:
     _require_moderator(moderator, thread.board)
     _require_moderator(moderator, board)
     if board.event_id != thread.board.event_id:
-        raise UserError(_("On ne peut déplacer un fil que vers un forum du même événement."))
+        raise UserError(_("On ne peut déplacer un fil que vers un forum des mêmes journées."))
     thread.board = board
     thread.save(update_fields=["board"])
     return thread

@@ -77,13 +77,13 @@ def registration_save(
     """
     sessions = list(sessions)
     if any(session.event_id != event.pk for session in sessions):
-        raise UserError(_("Une session choisie n'appartient pas à cet événement."), code="session")
+        raise UserError(_("Une session choisie n'appartient pas à ces journées."), code="session")
     if requested_role not in (Role.PARTICIPANT, Role.FACILITATOR):
         raise UserError(_("Ce rôle ne peut pas être demandé."), code="role")
     registration = Registration.objects.select_for_update().filter(user=user, event=event).first()
     if registration is None or not registration.is_active:
         if not event.registration_open:
-            raise RegistrationClosed(_("Les inscriptions à cet événement sont closes."))
+            raise RegistrationClosed(_("Les inscriptions à ces journées sont closes."))
     if registration is None:
         registration = Registration(user=user, event=event)
     registration.network = network
@@ -110,7 +110,7 @@ def registration_save(
 def registration_cancel(*, user, event: Event) -> Registration:
     registration = Registration.objects.select_for_update().filter(user=user, event=event).first()
     if registration is None or not registration.is_active:
-        raise UserError(_("Vous n'êtes pas inscrit·e à cet événement."), code="not_registered")
+        raise UserError(_("Vous n'êtes pas inscrit·e à ces journées."), code="not_registered")
     registration.status = RegistrationStatus.CANCELLED
     registration.save(update_fields=["status", "updated_at"])
     events.publish("registration_changed", registration_id=registration.pk)

@@ -265,7 +265,7 @@ def test_when_registration_is_closed_the_page_says_so_and_nothing_is_saved(
 ):
     event.registration_open = False
     event.save()
-    assert "Les inscriptions à cet événement sont closes." in page_text(client.get("/inscription/"))
+    assert "Les inscriptions à ces journées sont closes." in page_text(client.get("/inscription/"))
     response = client.post(
         "/inscription/",
         valid_data(
@@ -276,7 +276,7 @@ def test_when_registration_is_closed_the_page_says_so_and_nothing_is_saved(
         ),
     )
     assert response.status_code == 200
-    assert "Les inscriptions à cet événement sont closes." in page_text(response)
+    assert "Les inscriptions à ces journées sont closes." in page_text(response)
     assert not Registration.objects.exists()
     assert not Network.objects.exists()
     person.profile.refresh_from_db()

@@ -259,7 +259,7 @@ def test_cancelling_without_a_registration_says_so(client, event):
     client.force_login(make_user())
     response = client.post("/inscription/annuler/", follow=True)
     assert response.status_code == 200
-    assert "Vous n'êtes pas inscrit·e à cet événement." in page_text(response)
+    assert "Vous n'êtes pas inscrit·e à ces journées." in page_text(response)
 
 
 def test_cancelling_is_a_post_only_action(client, event):

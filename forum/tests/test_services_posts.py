@@ -385,7 +385,7 @@ def test_a_thread_cannot_move_to_another_events_board(thread, organiser, event):
     organiser.save(update_fields=["is_superuser"])
     with pytest.raises(UserError) as refused:
         services.thread_move(thread=thread, moderator=organiser, board=foreign)
-    assert str(refused.value) == "On ne peut déplacer un fil que vers un forum du même événement."
+    assert str(refused.value) == "On ne peut déplacer un fil que vers un forum des mêmes journées."
 
 
 # Following.
