@@ -29,36 +29,22 @@ end, and purges the Celery queue of REDIS_URL first.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import os
-import platform
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.outbound import (  # noqa: E402 - after the path is set
-    Sink,
-    drop_database,
-    start_workers,
-    stop_workers,
-    wait_for_workers,
-)
+from bench import common  # noqa: E402 - after the path is set
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Inbound"
-CORPUS = ROOT / "tests" / "mail" / "replies"
+CORPUS = common.ROOT / "tests" / "mail" / "replies"
 DOMAIN = "lists.intercoop.test"
 FULL_REPLIES = 5_000
 SMOKE_REPLIES = 60
@@ -70,22 +56,6 @@ _DROPPED = re.compile(
     rb"^(?:from|to|cc|message-id|return-path|delivered-to|received|x-intercoop-[\w-]*)$",
     re.IGNORECASE,
 )
-
-
-def database_for_bench(url: str) -> str:
-    """Create `<name>_bench_inbound` afresh (bench/outbound.py has `<name>_bench`: the
-    two may run at the same time); returns its URL."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench_inbound"
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 # The messages.
@@ -270,40 +240,16 @@ def blast(port: int, messages: list[tuple[str, str, bytes]]) -> tuple[float, Cou
 # The product's processes.
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_gateway(port: int, log_dir: Path) -> subprocess.Popen:
-    log = open(log_dir / "smtp.log", "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(
-        [sys.executable, "-m", "config.cli", "smtp", "--port", str(port)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-                if connection.recv(100).startswith(b"220"):
-                    return process
-        except OSError:
-            time.sleep(0.2)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise SystemExit(f"`intercoop smtp` did not start; see {log_dir / 'smtp.log'}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
+    """`intercoop smtp` on `port`, once it greets with 220."""
+    command = [sys.executable, "-m", "config.cli", "smtp", "--port", str(port)]
+    process = common.start_logged(command, log_dir / "smtp.log")
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        common.wait_for_port(port, process, log_dir / "smtp.log", greeting=b"220")
+    except SystemExit:
+        common.stop(process)
+        raise
+    return process
 
 
 def wait_processed(count: int, timeout: float) -> dict:
@@ -329,34 +275,18 @@ def wait_processed(count: int, timeout: float) -> dict:
 
 def run(args) -> dict:
     count = SMOKE_REPLIES if args.smoke else args.replies
-    data_dir = Path(tempfile.mkdtemp(prefix="intercoop-bench-"))
-    sink = Sink()
-    gateway = None
     workers: list[subprocess.Popen] = []
-    bench_db = None
-    os.environ.update(
-        INTERCOOP_DATA_DIR=str(data_dir),
+    with common.mail_run(
+        args.smoke,
+        # `_bench_inbound`, as bench/outbound.py has `_bench`: both may run at the same time.
+        "_bench_inbound",
+        keep=args.keep,
         INTERCOOP_MAIL_DOMAIN=DOMAIN,
         # The MTA in front of a real gateway relays everyone's mail from one address:
         # the client is trusted, the per-sender limit still applies.
         INTERCOOP_SMTP_TRUSTED_PEERS="127.0.0.1",
         SECRET_KEY="bench-inbound-" + "x" * 40,  # the gateway checks our tokens
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    if args.smoke:
-        for name in ("DATABASE_URL", "REDIS_URL"):
-            os.environ.pop(name, None)
-    else:
-        url, redis = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-        if not url.startswith("postgres") or not redis:
-            raise SystemExit("the full run needs DATABASE_URL=postgres://… and REDIS_URL=redis://…")
-        bench_db = os.environ["DATABASE_URL"] = database_for_bench(url)
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    ) as frame:
         from django.db.models import Max, Min
 
         from config.celery import app
@@ -364,20 +294,19 @@ def run(args) -> dict:
         from mailbridge.inbound.processing import inbound_process, pending_ids
         from mailbridge.models import InboundStatus
 
-        call_command("migrate", interactive=False, verbosity=0)
         replies = replies_make(count)
         sizes = [len(data) for _f, _t, data in replies]
         if not args.smoke:
             app.control.purge()
 
-        baseline_seconds, baseline_codes = blast(sink.port, replies)
+        baseline_seconds, baseline_codes = blast(frame.sink.port, replies)
         assert baseline_codes[250] == count, baseline_codes
 
-        port = free_port()
-        gateway = start_gateway(port, data_dir)
+        port = common.free_port()
+        gateway = start_gateway(port, frame.data_dir)
+        frame.processes.append(gateway)
         product_seconds, product_codes = blast(port, replies)
-        stop(gateway)
-        gateway = None
+        common.stop(gateway)
         accepted = product_codes[250]
 
         started = time.time()
@@ -385,8 +314,9 @@ def run(args) -> dict:
             for inbound_id in pending_ids(limit=count):
                 inbound_process(inbound_id=inbound_id)
         else:
-            workers = start_workers(args.workers, args.concurrency, data_dir)
-            wait_for_workers(app, args.workers)
+            workers = common.start_workers(args.workers, args.concurrency, frame.data_dir)
+            frame.processes += workers
+            common.wait_for_workers(app, args.workers)
             workers_ready = time.time()
         statuses = wait_processed(accepted, timeout=args.timeout)
         finished = time.time()
@@ -398,10 +328,8 @@ def run(args) -> dict:
         return {
             "replies": count,
             "smoke": args.smoke,
-            "database": "PostgreSQL" if bench_db else "SQLite",
-            "workers": f"{args.workers} × concurrency {args.concurrency}"
-            if workers
-            else "in-process",
+            "database": "PostgreSQL" if frame.database else "SQLite",
+            "workers": common.workers_text(args, workers),
             "size": sum(sizes) / len(sizes),
             "baseline_seconds": baseline_seconds,
             "baseline_rate": count / baseline_seconds,
@@ -416,21 +344,6 @@ def run(args) -> dict:
             "boot_seconds": (workers_ready - started) if workers else 0.0,
             "steady_rate": posts / spread if spread else 0.0,
         }
-    finally:
-        if gateway is not None:
-            stop(gateway)
-        if workers:
-            stop_workers(workers)
-        sink.stop()
-        if bench_db:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(bench_db)
-        if args.keep:
-            print(f"logs kept in {data_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def table(result: dict) -> list[str]:
@@ -486,14 +399,12 @@ PROFILE = [
 ]
 
 
-def write_section(lines: list[str], result: dict) -> None:
-    today = dt.date.today().isoformat()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    body = [
-        SECTION,
-        "",
-        f"`python bench/inbound.py`, {today}, {machine}; {result['database']} + Redis, "
-        f"{result['replies']:,} replies over {CONNECTIONS} connections.",
+def section_lines(lines: list[str], result: dict) -> list[str]:
+    """The "Inbound" section of docs/benchmarks.md, below its title."""
+    return [
+        f"`python bench/inbound.py`, {dt.date.today().isoformat()}, {common.machine()}; "
+        f"{result['database']} + Redis, {result['replies']:,} replies over {CONNECTIONS} "
+        "connections.",
         "",
         *lines,
         "",
@@ -508,34 +419,21 @@ def write_section(lines: list[str], result: dict) -> None:
         "≥ 200 posts/s with 2 workers.",
         "",
         *PROFILE,
-        "",
     ]
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Intercoop — benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    section = "\n".join(body) + "\n"
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="60 replies, SQLite, no docs")
-    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
+    parser = common.argument_parser(__doc__, "60 replies, SQLite, no docs")
     parser.add_argument("--replies", type=int, default=FULL_REPLIES)
     parser.add_argument("--keep", action="store_true", help="keep the data dir and its logs")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for posts")
+    common.add_worker_options(parser, 600, "seconds to wait for posts")
     args = parser.parse_args(argv)
     result = run(args)
     lines = table(result)
     print("\n".join(lines))
     if not args.smoke and not args.no_write:
-        write_section(lines, result)
-        print(f"\nwritten to {DOCS.relative_to(ROOT)}, section {SECTION!r}")
+        common.write_section(SECTION, section_lines(lines, result))
+        print(f"\nwritten to {common.DOCS.relative_to(common.ROOT)}, section {SECTION!r}")
     return 0
 
 

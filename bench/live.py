@@ -29,12 +29,9 @@ import asyncio
 import datetime as dt
 import json
 import os
-import platform
 import re
 import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,13 +42,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402 - after the path is set
+
 SECTION = "## Live"
-INTERCOOP = Path(sys.executable).parent / "intercoop"
-BENCH_DATABASE = os.environ.get(
-    "INTERCOOP_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432"
-)
 BENCH_REDIS = os.environ.get("INTERCOOP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 CONNECT_CONCURRENCY = 50
 HEARTBEAT_SECONDS = 30
@@ -82,13 +77,9 @@ class Client:
 def role_clients(args) -> int:
     """Connect `count` clients; print "connected"; collect until each has `expected`
     messages (or `timeout` after the posting starts, which stdin announces); print JSON."""
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    clients = asyncio.run(_clients(args.url, args.origin, args.count, args.expected, args.timeout))
+    clients = common.run_async(
+        _clients(args.url, args.origin, args.count, args.expected, args.timeout)
+    )
     print("RESULT " + json.dumps([client.__dict__ for client in clients]), flush=True)
     return 0
 
@@ -174,52 +165,17 @@ def summarise(name: str, clients: list[Client], messages: int, elapsed: float) -
         "error_count": sum(1 for client in clients if client.error),
         "lost": lost,
         "duplicated": duplicated,
-        "p50": _pct(latencies, 50),
-        "p99": _pct(latencies, 99),
+        "p50": common.percentile(latencies, 50),
+        "p99": common.percentile(latencies, 99),
         "max": latencies[-1] if latencies else float("nan"),
-        "setup_p50": _pct(setups, 50),
-        "setup_p99": _pct(setups, 99),
+        "setup_p50": common.percentile(setups, 50),
+        "setup_p99": common.percentile(setups, 99),
         "setup_max": setups[-1] if setups else float("nan"),
         "connect_all_s": elapsed,
     }
 
 
-def _pct(values: list[float], percent: float) -> float:
-    if not values:
-        return float("nan")
-    index = min(len(values) - 1, max(0, round(percent / 100 * len(values) + 0.5) - 1))
-    return values[index]
-
-
 # Processes.
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited early:\n{log.read_text(errors='replace')[-3000:]}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"server not listening on {port} after {timeout}s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 @dataclass
@@ -229,54 +185,33 @@ class Backend:
     env: dict
     data_dir: Path
     uses_redis: bool
-    database_name: str = ""
 
     def shell(self, code: str) -> dict:
-        result = subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "shell", "-v", "0", "-c", code],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode:
-            raise SystemExit(f"manage.py shell failed:\n{result.stderr[-3000:]}")
-        return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _base_env(data_dir: Path) -> dict:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DJANGO_SETTINGS_MODULE")
-        and not name.startswith("INTERCOOP_")
-    }
-    env.update(INTERCOOP_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
-    return env
+        command = [sys.executable, str(common.ROOT / "manage.py"), "shell", "-v", "0", "-c", code]
+        output = common.run_checked(command, self.env, "manage.py shell", timeout=300)
+        return json.loads(output.strip().splitlines()[-1])
 
 
 def make_backend(kind: str) -> Backend:
     data_dir = Path(tempfile.mkdtemp(prefix="intercoop-bench-live-"))
-    env = _base_env(data_dir)
+    env = common.base_env(data_dir)
     if kind == "embedded":
         return Backend(env=env, data_dir=data_dir, uses_redis=False)
-    import psycopg
     import redis
 
     redis.Redis.from_url(BENCH_REDIS).flushdb()
-    name = f"intercoop_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{BENCH_DATABASE}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    env.update(DATABASE_URL=f"{BENCH_DATABASE}/{name}", REDIS_URL=BENCH_REDIS)
-    return Backend(env=env, data_dir=data_dir, uses_redis=True, database_name=name)
+    env.update(
+        DATABASE_URL=common.database_create(
+            common.BENCH_DATABASE, f"intercoop_bench_{uuid.uuid4().hex[:8]}"
+        ),
+        REDIS_URL=BENCH_REDIS,
+    )
+    return Backend(env=env, data_dir=data_dir, uses_redis=True)
 
 
 def drop_backend(backend: Backend) -> None:
-    if backend.database_name:
-        import psycopg
-
-        with psycopg.connect(f"{BENCH_DATABASE}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{backend.database_name}" WITH (FORCE)')
+    if "DATABASE_URL" in backend.env:
+        common.database_drop(backend.env["DATABASE_URL"])
     shutil.rmtree(backend.data_dir, ignore_errors=True)
 
 
@@ -331,11 +266,7 @@ def post_via_form(base: str, thread_id: int, session: str, body: str) -> None:
 
 def role_post(args) -> int:
     """Make `count` posts with the service, one every `interval` seconds."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    common.django_setup()
     from django.contrib.auth import get_user_model
 
     from forum import services
@@ -414,12 +345,6 @@ def _line_starting(process: subprocess.Popen, prefix: str) -> str | None:
     return None
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process `pid` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(name, url, origin, clients_count, messages, start_posting, timeout, server_pid):
     """Connect the clients (in CLIENT_PROCESSES processes), start posting, collect."""
     shares = [clients_count // CLIENT_PROCESSES] * CLIENT_PROCESSES
@@ -427,22 +352,15 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
     started = time.perf_counter()
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
+            common.role_command(
                 __file__,
-                "--role",
                 "clients",
-                "--url",
-                url,
-                "--origin",
-                origin,
-                "--count",
-                str(share),
-                "--expected",
-                str(messages),
-                "--timeout",
-                str(timeout),
-            ],
+                url=url,
+                origin=origin,
+                count=share,
+                expected=messages,
+                timeout=timeout,
+            ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -454,7 +372,7 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
         if _line_starting(process, "connected") is None:
             raise SystemExit("a client process failed to start")
     connect_all = time.perf_counter() - started
-    cpu_before = _cpu_seconds(server_pid)
+    cpu_before = common.process_cpu_seconds(server_pid)
     for process in processes:
         process.stdin.write("go\n")
         process.stdin.flush()
@@ -466,7 +384,7 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
             raise SystemExit("a client process ended without its figures")
         clients += [Client(**fields) for fields in json.loads(result.removeprefix("RESULT "))]
         process.wait(30)
-    cpu = _cpu_seconds(server_pid) - cpu_before
+    cpu = common.process_cpu_seconds(server_pid) - cpu_before
     if poster is not None:
         poster.wait(60)
     result = summarise(name, clients, messages, connect_all)
@@ -476,23 +394,17 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
 
 
 def run_intercoop(args, backend: Backend) -> tuple[dict, int]:
-    seed = subprocess.run(
-        [str(INTERCOOP), "seed"], env=backend.env, capture_output=True, text=True, timeout=300
+    common.run_checked(
+        [*common.intercoop_command(), "seed"], backend.env, "intercoop seed", timeout=300
     )
-    if seed.returncode:
-        raise SystemExit(f"intercoop seed failed:\n{seed.stderr[-3000:]}")
     made = backend.shell(SETUP)
-    port = _free_port()
+    port = common.free_port()
     log = backend.data_dir / "web.log"
-    with open(log, "wb") as output:
-        server = subprocess.Popen(
-            [str(INTERCOOP), "web", "--port", str(port)],
-            env=backend.env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    server = common.start_logged(
+        [*common.intercoop_command(), "web", "--port", str(port)], log, backend.env
+    )
     try:
-        _wait_for_port(port, server, log)
+        common.wait_for_port(port, server, log)
         base = f"http://127.0.0.1:{port}"
         after = page_seq(base, made["thread"])
         url = f"ws://127.0.0.1:{port}/ws/threads/{made['thread']}/?after={after}"
@@ -500,20 +412,14 @@ def run_intercoop(args, backend: Backend) -> tuple[dict, int]:
         poster = None
         if backend.uses_redis:
             poster = subprocess.Popen(
-                [
-                    sys.executable,
+                common.role_command(
                     __file__,
-                    "--role",
                     "post",
-                    "--thread",
-                    str(made["thread"]),
-                    "--author",
-                    str(made["author"]),
-                    "--count",
-                    str(args.posts),
-                    "--interval",
-                    str(args.interval),
-                ],
+                    thread=made["thread"],
+                    author=made["author"],
+                    count=args.posts,
+                    interval=args.interval,
+                ),
                 env=backend.env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -548,7 +454,7 @@ def run_intercoop(args, backend: Backend) -> tuple[dict, int]:
         size = _fragment_size(backend)
         return result, size
     finally:
-        _stop(server)
+        common.stop(server)
         if os.environ.get("INTERCOOP_BENCH_SHOW_LOG"):
             print(log.read_text(errors="replace")[-5000:], file=sys.stderr)
 
@@ -563,47 +469,26 @@ def _fragment_size(backend: Backend) -> int:
 
 
 def run_baseline(args, size: int) -> dict:
-    port = _free_port()
+    port = common.free_port()
     channel = f"bench-live-{uuid.uuid4().hex[:8]}"
     log = Path(tempfile.mkstemp(prefix="intercoop-relay-", suffix=".log")[1])
-    with open(log, "wb") as output:
-        relay = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--role",
-                "relay",
-                "--port",
-                str(port),
-                "--redis",
-                BENCH_REDIS,
-                "--channel",
-                channel,
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    relay = common.start_logged(
+        common.role_command(__file__, "relay", port=port, redis=BENCH_REDIS, channel=channel), log
+    )
     try:
-        _wait_for_port(port, relay, log)
+        common.wait_for_port(port, relay, log)
 
         def start_posting():
             return subprocess.Popen(
-                [
-                    sys.executable,
+                common.role_command(
                     __file__,
-                    "--role",
                     "publish",
-                    "--redis",
-                    BENCH_REDIS,
-                    "--channel",
-                    channel,
-                    "--count",
-                    str(args.posts),
-                    "--interval",
-                    str(args.interval),
-                    "--size",
-                    str(size),
-                ]
+                    redis=BENCH_REDIS,
+                    channel=channel,
+                    count=args.posts,
+                    interval=args.interval,
+                    size=size,
+                )
             )
 
         base = f"http://127.0.0.1:{port}"
@@ -618,7 +503,7 @@ def run_baseline(args, size: int) -> dict:
             relay.pid,
         )
     finally:
-        _stop(relay)
+        common.stop(relay)
         log.unlink(missing_ok=True)
 
 
@@ -645,10 +530,9 @@ def _row(result: dict) -> str:
 
 
 def report(args, ours: dict, baseline: dict | None, backend_name: str) -> list[str]:
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = [
         f"`python bench/live.py{' --smoke' if args.smoke else ''}`, {dt.date.today()}, "
-        f"{machine}; {backend_name}.",
+        f"{common.machine()}; {backend_name}.",
         "",
         f"{ours['clients']:,} websocket clients on one thread page, {ours['messages']} posts "
         f"made one every {int(args.interval * 1000)} ms. Latency: commit → receipt, per "
@@ -703,17 +587,6 @@ def report(args, ours: dict, baseline: dict | None, backend_name: str) -> list[s
         "tails.",
     ]
     return lines
-
-
-def write_section(lines: list[str]) -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    section = "\n".join([SECTION, "", *lines]).rstrip() + "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
 
 
 def _raise_open_files_limit(needed: int) -> None:
@@ -776,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = report(args, ours, baseline, backend_name)
     print("\n".join(lines))
     if not args.smoke and not args.no_write:
-        write_section(lines)
+        common.write_section(SECTION, lines)
     failed = ours["lost"] or ours["duplicated"] or ours["error_count"]
     return 1 if failed else 0
 

@@ -23,26 +23,18 @@ and dropped at the end; the Celery queue of REDIS_URL is purged first.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import os
-import platform
-import re
-import shutil
-import signal
 import smtplib
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DOCS = ROOT / "docs" / "benchmarks.md"
+from bench import common  # noqa: E402 - after the path is set
+
 SECTION = "## Outbound"
 FULL_FOLLOWERS = 10_000
 SMOKE_FOLLOWERS = 50
@@ -55,118 +47,9 @@ BODY = (
 )
 
 
-class Sink:
-    """The counting sink process: started first, asked for its counts on stdin."""
-
-    def __init__(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mailbridge.tests.sink", "--port", "0"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        ready = self.process.stdout.readline().split()
-        if not ready or ready[0] != "ready":
-            raise SystemExit("the SMTP sink did not start")
-        self.port = int(ready[1])
-
-    def counts(self) -> dict:
-        self.process.stdin.write("\n")
-        self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
-
-    def wait_for(self, count: int, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            counts = self.counts()
-            if counts["count"] >= count or time.monotonic() > deadline:
-                return counts
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of processes and their live descendants (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total, seen, todo = 0.0, set(), list(pids)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
 def own_cpu_seconds() -> float:
     times = os.times()
     return times.user + times.system
-
-
-def database_for_bench(url: str) -> str:
-    """Create `<name>_bench` afresh on the server of `url`; returns its URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench"
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-
-
-def start_workers(count: int, concurrency: int, log_dir: Path) -> list[subprocess.Popen]:
-    workers = []
-    for number in range(count):
-        log = open(log_dir / f"worker{number}.log", "w")  # noqa: SIM115 - closed with the process
-        workers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "config.cli", "worker", "--concurrency", str(concurrency)],
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    return workers
-
-
-def wait_for_workers(app, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(app.control.ping(timeout=0.5)) >= count:
-            return
-        time.sleep(0.5)
-    raise SystemExit(f"the {count} Celery workers did not answer within {timeout:.0f}s")
-
-
-def stop_workers(workers: list[subprocess.Popen]) -> None:
-    for worker in workers:
-        worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def baseline_post(board, author):
@@ -219,31 +102,11 @@ def smtplib_loop(port: int, messages) -> float:
 
 def run(args) -> dict:
     followers = SMOKE_FOLLOWERS if args.smoke else args.followers
-    load_at_start = os.getloadavg()[0]
-    data_dir = Path(tempfile.mkdtemp(prefix="intercoop-bench-"))
-    sink = Sink()
+    load_at_start = common.load_average()
     workers: list[subprocess.Popen] = []
-    bench_db = None
-    os.environ.update(
-        INTERCOOP_DATA_DIR=str(data_dir),
-        EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
-        INTERCOOP_MAIL_DOMAIN="lists.intercoop.test",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    if args.smoke:
-        for name in ("DATABASE_URL", "REDIS_URL"):
-            os.environ.pop(name, None)
-    else:
-        url, redis = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-        if not url.startswith("postgres") or not redis:
-            raise SystemExit("the full run needs DATABASE_URL=postgres://… and REDIS_URL=redis://…")
-        bench_db = os.environ["DATABASE_URL"] = database_for_bench(url)
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with common.mail_run(
+        args.smoke, "_bench", email_to_sink=True, INTERCOOP_MAIL_DOMAIN="lists.intercoop.test"
+    ) as frame:
         from django.db import transaction
         from django.db.models import Count
 
@@ -255,14 +118,14 @@ def run(args) -> dict:
         from mailbridge.outbound.sender import outbox_send_due
         from mailbridge.tests.outbound.outbox_fixture import post_to_followers
 
-        call_command("migrate", interactive=False, verbosity=0)
         filled = post_to_followers(followers, make_post=False)
         board = Board.objects.select_related("session").get(pk=filled["board_id"])
         author = board.event.registrations.get().user
 
         if not args.smoke:
             app.control.purge()
-            workers = start_workers(args.workers, args.concurrency, data_dir)
+            workers = common.start_workers(args.workers, args.concurrency, frame.data_dir)
+            frame.processes += workers
 
         # Baseline: the same number of prebuilt messages through one smtplib connection.
         post = baseline_post(board, author)
@@ -271,23 +134,26 @@ def run(args) -> dict:
         )
         messages, built_per_second = prebuild(post, post_recipients(post=post))
         assert len(messages) == followers
-        cpu_before = own_cpu_seconds(), cpu_seconds([sink.process.pid])
-        baseline_seconds = smtplib_loop(sink.port, messages)
-        sink.wait_for(followers, timeout=30)
+        cpu_before = own_cpu_seconds(), common.tree_cpu_seconds([frame.sink.process.pid])
+        baseline_seconds = smtplib_loop(frame.sink.port, messages)
+        frame.sink.wait_for(followers, timeout=30)
         baseline_cpu = (
             own_cpu_seconds() - cpu_before[0],
-            cpu_seconds([sink.process.pid]) - cpu_before[1],
+            common.tree_cpu_seconds([frame.sink.process.pid]) - cpu_before[1],
         )
         del messages
 
         if workers:
-            wait_for_workers(app, args.workers)
+            common.wait_for_workers(app, args.workers)
 
         # Product: a post through the services; the clock starts at the commit.
         marks: dict[str, float] = {}
-        before = sink.counts()["count"]
+        before = frame.sink.counts()["count"]
         senders = [worker.pid for worker in workers] or [os.getpid()]
-        cpu_before = cpu_seconds(senders), cpu_seconds([sink.process.pid])
+        cpu_before = (
+            common.tree_cpu_seconds(senders),
+            common.tree_cpu_seconds([frame.sink.process.pid]),
+        )
         started = time.time()
         with transaction.atomic():
             transaction.on_commit(lambda: marks.setdefault("commit", time.time()))
@@ -296,10 +162,10 @@ def run(args) -> dict:
             )
         if args.smoke:
             outbox_send_due()
-        counts = sink.wait_for(before + followers, timeout=args.timeout)
+        counts = frame.sink.wait_for(before + followers, timeout=args.timeout)
         product_cpu = (
-            cpu_seconds(senders) - cpu_before[0],
-            cpu_seconds([sink.process.pid]) - cpu_before[1],
+            common.tree_cpu_seconds(senders) - cpu_before[0],
+            common.tree_cpu_seconds([frame.sink.process.pid]) - cpu_before[1],
         )
         product_seconds = counts["last_accepted_at"] - marks["commit"]
         post = thread.posts.get()
@@ -310,10 +176,8 @@ def run(args) -> dict:
         return {
             "followers": followers,
             "smoke": args.smoke,
-            "database": "PostgreSQL" if bench_db else "SQLite",
-            "workers": f"{args.workers} × concurrency {args.concurrency}"
-            if workers
-            else "in-process",
+            "database": "PostgreSQL" if frame.database else "SQLite",
+            "workers": common.workers_text(args, workers),
             "batch": int(os.environ.get("INTERCOOP_OUTBOX_BATCH_SIZE") or 50),
             "built_per_second": built_per_second,
             "fanout_seconds": marks["commit"] - started,
@@ -328,16 +192,6 @@ def run(args) -> dict:
             "baseline_cpu": baseline_cpu,
             "product_cpu": product_cpu,
         }
-    finally:
-        if workers:
-            stop_workers(workers)
-        sink.stop()
-        if bench_db:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(bench_db)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def table(result: dict) -> list[str]:
@@ -370,15 +224,13 @@ def table(result: dict) -> list[str]:
     ]
 
 
-def write_section(lines: list[str], result: dict) -> None:
-    today = dt.date.today().isoformat()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    body = [
-        SECTION,
-        "",
-        f"`python bench/outbound.py`, {today}, {machine}; {result['database']} + Redis, "
-        f"{result['followers']:,} followers by email, batches of {result['batch']}; load "
-        f"average {result['load']:.1f} at the start (other work on the machine).",
+def section_lines(lines: list[str], result: dict) -> list[str]:
+    """The "Outbound" section of docs/benchmarks.md, below its title."""
+    return [
+        f"`python bench/outbound.py`, {dt.date.today().isoformat()}, {common.machine()}; "
+        f"{result['database']} + Redis, {result['followers']:,} followers by email, batches "
+        f"of {result['batch']}; load average {result['load']:.1f} at the start"
+        f"{common.busy_note(result['load'])}.",
         "",
         *lines,
         "",
@@ -387,26 +239,13 @@ def write_section(lines: list[str], result: dict) -> None:
         "sends messages built in advance by the same builder (its time excludes building); "
         "the product's time includes claiming rows, building, sending and recording each "
         "batch. Target: ≥ 1,000 messages/s and ≥ 50 % of the baseline.",
-        "",
     ]
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Intercoop — benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    section = "\n".join(body) + "\n"
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="50 followers, SQLite, no docs")
-    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
+    parser = common.argument_parser(__doc__, "50 followers, SQLite, no docs")
     parser.add_argument("--followers", type=int, default=FULL_FOLLOWERS)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the sink")
+    common.add_worker_options(parser, 300, "seconds to wait for the sink")
     args = parser.parse_args(argv)
     result = run(args)
     lines = table(result)
@@ -415,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: only {result['accepted']} of {result['followers']} messages arrived")
         return 1
     if not (args.smoke or args.no_write):
-        write_section(lines, result)
-        print(f"\nwritten to {DOCS.relative_to(ROOT)}")
+        common.write_section(SECTION, section_lines(lines, result))
+        print(f"\nwritten to {common.DOCS.relative_to(common.ROOT)}")
     return 0
 
 

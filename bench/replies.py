@@ -15,11 +15,8 @@ decoded, and separately the parsing and body decoding that come before it.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import email
-import os
-import platform
 import re
 import sys
 import time
@@ -28,14 +25,13 @@ from collections.abc import Callable
 from email import policy
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import common  # noqa: E402 - after the path is set
 from mailbridge.inbound.body import message_bodies  # noqa: E402
 from mailbridge.inbound.extract_reply import extract_reply, extract_reply_with_rules  # noqa: E402
 
-CORPUS = ROOT / "tests" / "mail" / "replies"
-DOCS = ROOT / "docs" / "benchmarks.md"
+CORPUS = common.ROOT / "tests" / "mail" / "replies"
 SECTION = "## Reply extraction"
 SMOKE_SIZE = 5
 MIN_TIMING_SECONDS = 1.0
@@ -197,13 +193,10 @@ def report(cases, notes_out: list[str]) -> tuple[list[str], list]:
     return lines, prepared
 
 
-def write_section(lines: list[str], notes: list[str]) -> None:
-    today = dt.date.today().isoformat()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    body = [
-        SECTION,
-        "",
-        f"`python bench/replies.py`, {today}, {machine}.",
+def section_lines(lines: list[str], notes: list[str]) -> list[str]:
+    """The "Reply extraction" section of docs/benchmarks.md, below its title."""
+    return [
+        f"`python bench/replies.py`, {dt.date.today().isoformat()}, {common.machine()}.",
         "",
         *lines,
         *(["", *[f"Note: {note}." for note in notes]] if notes else []),
@@ -219,22 +212,11 @@ def write_section(lines: list[str], notes: list[str]) -> None:
         "held-out batches (messages 74–98), written without looking at the output and "
         "scored once before the rules were generalised, gave 20 of 25 exact (80 %). How "
         "the expected posts were written: tests/mail/replies/README.md.",
-        "",
     ]
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Intercoop — benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    section = "\n".join(body) + "\n"
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="5 messages, write nothing")
-    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
+    parser = common.argument_parser(__doc__, "5 messages, write nothing")
     args = parser.parse_args(argv)
     paths = sorted(CORPUS.glob("*.eml"))
     if args.smoke:
@@ -248,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.smoke:
         print("\nrules fired:", ", ".join(f"{k} {v}" for k, v in rules_fired(prepared).items()))
     if not (args.smoke or args.no_write):
-        write_section(lines, notes)
-        print(f"\nwritten to {DOCS.relative_to(ROOT)}")
+        common.write_section(SECTION, section_lines(lines, notes))
+        print(f"\nwritten to {common.DOCS.relative_to(common.ROOT)}")
     return 0
 
 

@@ -36,25 +36,19 @@ import asyncio
 import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402 - after the path is set
+
 SECTION = "## Web pages"
-INTERCOOP = Path(sys.executable).parent / "intercoop"
-BENCH_DATABASE = os.environ.get(
-    "INTERCOOP_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432"
-).rstrip("/")
 BENCH_DATABASE_NAME = "intercoop_bench_web"
 
 CLIENTS = 16
@@ -170,11 +164,7 @@ def _body(number: int) -> str:
 
 def role_prepare(args) -> int:
     """In a process set up on the bench's data dir: people, the thread, the board."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    common.django_setup()
     from django.db import transaction
     from django.test import Client
     from django.utils import timezone
@@ -338,17 +328,6 @@ async def _client(host, port, request: bytes, stop_at: float, latencies, counts:
         writer.close()
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time of process `pid` (Linux /proc), 0 when unknown."""
-    if not pid:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _measure(plan: dict, page: dict, seconds: float, record: bool) -> dict:
     headers = [f"GET {page['path']} HTTP/1.1", f"Host: {plan['host']}:{plan['port']}"]
     headers += ["User-Agent: intercoop-bench", "Accept: text/html", "Accept-Language: fr"]
@@ -357,7 +336,7 @@ async def _measure(plan: dict, page: dict, seconds: float, record: bool) -> dict
     request = ("\r\n".join(headers) + "\r\n\r\n").encode()
     latencies: list[float] | None = [] if record else None
     counts = _Counts()
-    server_cpu = _cpu_seconds(plan.get("server_pid"))
+    server_cpu = common.process_cpu_seconds(plan.get("server_pid"))
     own_cpu = time.process_time()
     started = time.perf_counter()
     stop_at = started + seconds
@@ -374,16 +353,9 @@ async def _measure(plan: dict, page: dict, seconds: float, record: bool) -> dict
         "statuses": counts.statuses,
         "elapsed": elapsed,
         "latencies": latencies or [],
-        "server_cpu": _cpu_seconds(plan.get("server_pid")) - server_cpu,
+        "server_cpu": common.process_cpu_seconds(plan.get("server_pid")) - server_cpu,
         "own_cpu": time.process_time() - own_cpu,
     }
-
-
-def _percentile(ordered: list[float], percent: float) -> float:
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 async def _load(plan: dict) -> dict:
@@ -422,9 +394,9 @@ async def _load(plan: dict) -> dict:
             "statuses": total["statuses"],
             "seconds": round(elapsed, 3),
             "rps": total["ok"] / elapsed,
-            "p50_ms": _percentile(ordered, 50) * 1000,
-            "p95_ms": _percentile(ordered, 95) * 1000,
-            "p99_ms": _percentile(ordered, 99) * 1000,
+            "p50_ms": common.percentile(ordered, 50) * 1000,
+            "p95_ms": common.percentile(ordered, 95) * 1000,
+            "p99_ms": common.percentile(ordered, 99) * 1000,
             "max_ms": (ordered[-1] if ordered else float("nan")) * 1000,
             "server_cpu": total["server_cpu"] / elapsed,
             "generator_cpu": total["own_cpu"] / elapsed,
@@ -433,14 +405,7 @@ async def _load(plan: dict) -> dict:
 
 
 def role_load(args) -> int:
-    plan = json.loads(args.plan)
-    try:
-        import uvloop
-    except ImportError:
-        runner = asyncio.run
-    else:
-        runner = uvloop.run
-    print(json.dumps(runner(_load(plan))))
+    print(json.dumps(common.run_async(_load(json.loads(args.plan)))))
     return 0
 
 
@@ -471,95 +436,11 @@ def role_canned(args) -> int:
         async with server:
             await server.serve_forever()
 
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(serve())
-    else:
-        uvloop.run(serve())
+    common.run_async(serve())
     return 0
 
 
 # Processes.
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited early:\n{log.read_text(errors='replace')[-3000:]}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"server not listening on {port} after {timeout}s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def _base_env(data_dir: Path) -> dict:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name
-        not in (
-            "DATABASE_URL",
-            "REDIS_URL",
-            "EMAIL_URL",
-            "DJANGO_SETTINGS_MODULE",
-            "DEBUG",
-            "ALLOWED_HOSTS",
-        )
-        and not name.startswith("INTERCOOP_")
-    }
-    env.update(INTERCOOP_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
-    return env
-
-
-def _intercoop() -> list[str]:
-    if INTERCOOP.exists():
-        return [str(INTERCOOP)]
-    return [sys.executable, "-m", "config.cli"]
-
-
-def _run(command: list[str], env: dict, what: str, timeout: float = 600) -> str:
-    result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    if result.returncode:
-        raise SystemExit(f"{what} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
-
-
-def postgres_answers() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{BENCH_DATABASE}/postgres", connect_timeout=3):
-            return True
-    except Exception:
-        return False
-
-
-def _postgres_admin(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{BENCH_DATABASE}/postgres", autocommit=True) as connection:
-        connection.execute(statement)
 
 
 def _fetch(url: str, cookie: str = "") -> tuple[int, str]:
@@ -593,27 +474,21 @@ def _check_pages(base: str, data: dict, cookie: str, board_rows: int) -> dict:
 
 def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="intercoop-bench-web-"))
-    env = _base_env(data_dir)
+    env = common.base_env(data_dir, also_dropped=("DEBUG", "ALLOWED_HOSTS"))
     server = None
     try:
         if kind == "postgresql":
-            _postgres_admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE_NAME}" WITH (FORCE)')
-            _postgres_admin(f'CREATE DATABASE "{BENCH_DATABASE_NAME}"')
-            env["DATABASE_URL"] = f"{BENCH_DATABASE}/{BENCH_DATABASE_NAME}"
-        _run([*_intercoop(), "seed"], env, "intercoop seed")
+            env["DATABASE_URL"] = common.database_create(common.BENCH_DATABASE, BENCH_DATABASE_NAME)
+        common.run_checked([*common.intercoop_command(), "seed"], env, "intercoop seed")
         started = time.monotonic()
         data = json.loads(
-            _run(
-                [
-                    sys.executable,
-                    str(Path(__file__).resolve()),
-                    "--role",
+            common.run_checked(
+                common.role_command(
+                    __file__,
                     "prepare",
-                    "--posts",
-                    str(sizes_wanted["posts"]),
-                    "--threads",
-                    str(sizes_wanted["threads"]),
-                ],
+                    posts=sizes_wanted["posts"],
+                    threads=sizes_wanted["threads"],
+                ),
                 env,
                 "preparing the data",
             ).splitlines()[-1]
@@ -625,17 +500,12 @@ def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
             flush=True,
         )
 
-        port = _free_port()
+        port = common.free_port()
         log = data_dir / "web.log"
-        with open(log, "w") as log_file:
-            server = subprocess.Popen(
-                [*_intercoop(), "web", "--port", str(port)],
-                cwd=ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_for_port(port, server, log)
+        server = common.start_logged(
+            [*common.intercoop_command(), "web", "--port", str(port)], log, env
+        )
+        common.wait_for_port(port, server, log, interval=0.1)
         base = f"http://127.0.0.1:{port}"
         cookie = f"sessionid={data['session']}"
         sizes = _check_pages(base, data, cookie, min(50, data["threads"]))
@@ -664,17 +534,10 @@ def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
             f"{args.duration:g} s per page in {args.rounds} round(s)…",
             flush=True,
         )
-        load_before = os.getloadavg()[0]
+        load_before = common.load_average()
         results = json.loads(
-            _run(
-                [
-                    sys.executable,
-                    str(Path(__file__).resolve()),
-                    "--role",
-                    "load",
-                    "--plan",
-                    json.dumps(plan),
-                ],
+            common.run_checked(
+                common.role_command(__file__, "load", plan=json.dumps(plan)),
                 env,
                 "the load generator",
                 timeout=args.warmup * len(pages) + args.duration * len(pages) + 120,
@@ -689,14 +552,14 @@ def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
             "sizes": sizes,
             "results": results,
             "server_tracebacks": len(errors_logged),
-            "load": (load_before, os.getloadavg()[0]),
+            "load": (load_before, common.load_average()),
         }
     finally:
         if server is not None:
-            _stop(server)
-        if kind == "postgresql":
+            common.stop(server)
+        if "DATABASE_URL" in env:
             try:
-                _postgres_admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE_NAME}" WITH (FORCE)')
+                common.database_drop(env["DATABASE_URL"])
             except Exception as exc:  # the figures matter more than the cleanup
                 print(f"could not drop {BENCH_DATABASE_NAME}: {exc}", file=sys.stderr)
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -704,24 +567,11 @@ def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
 
 def generator_ceiling(args) -> dict:
     """The load generator against a canned-response asyncio server."""
-    port = _free_port()
+    port = common.free_port()
     log = Path(tempfile.mkdtemp(prefix="intercoop-bench-web-canned-")) / "canned.log"
-    with open(log, "w") as log_file:
-        canned = subprocess.Popen(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--role",
-                "canned",
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    canned = common.start_logged(common.role_command(__file__, "canned", port=port), log)
     try:
-        _wait_for_port(port, canned, log)
+        common.wait_for_port(port, canned, log, interval=0.1)
         plan = {
             "host": "127.0.0.1",
             "port": port,
@@ -732,22 +582,15 @@ def generator_ceiling(args) -> dict:
             "server_pid": canned.pid,
             "pages": [{"name": "canned", "path": "/healthz"}],
         }
-        output = _run(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--role",
-                "load",
-                "--plan",
-                json.dumps(plan),
-            ],
+        output = common.run_checked(
+            common.role_command(__file__, "load", plan=json.dumps(plan)),
             dict(os.environ),
             "the load generator (ceiling)",
             timeout=60,
         )
         return json.loads(output)["canned"]
     finally:
-        _stop(canned)
+        common.stop(canned)
         shutil.rmtree(log.parent, ignore_errors=True)
 
 
@@ -759,22 +602,6 @@ LABELS = {
     "board": "board page, {threads} threads ({shown} shown), anonymous",
     "thread_signed_in": "thread page, {posts} posts, signed-in participant",
 }
-
-
-def _versions() -> str:
-    from importlib.metadata import version
-
-    parts = [f"Python {platform.python_version()}"]
-    for package in ("Django", "uvicorn"):
-        try:
-            parts.append(f"{package} {version(package)}")
-        except Exception:
-            pass
-    return ", ".join(parts)
-
-
-def _machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores"
 
 
 def _pct_text(value: float) -> str:
@@ -831,7 +658,7 @@ def report(args, runs: list[dict], ceiling: dict | None) -> list[str]:
         " --postgres" if args.postgres else " --sqlite" if args.sqlite else ""
     )
     lines = [
-        f"`{command}`, {dt.date.today().isoformat()}, {_machine()}, {_versions()}.",
+        f"`{command}`, {dt.date.today().isoformat()}, {common.machine('Django', 'uvicorn')}.",
         "",
         f"`intercoop web` (uvicorn, 1 worker, DEBUG off) serving, on 127.0.0.1, "
         f"{args.clients} concurrent keep-alive clients of the bench's own asyncio HTTP/1.1 "
@@ -852,7 +679,8 @@ def report(args, runs: list[dict], ceiling: dict | None) -> list[str]:
         lines += [f"### {title}", "", *table, ""]
         lines.append(
             f"Load average of the machine (1 min) when the measuring began and ended: "
-            f"{run['load'][0]:.1f} and {run['load'][1]:.1f} ({os.cpu_count()} cores)."
+            f"{run['load'][0]:.1f} and {run['load'][1]:.1f} ({os.cpu_count()} cores)"
+            f"{common.busy_note(*run['load'])}."
         )
         lines.append("")
         lines.append(
@@ -898,17 +726,6 @@ def report(args, runs: list[dict], ceiling: dict | None) -> list[str]:
     return lines
 
 
-def write_section(lines: list[str]) -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    section = "\n".join([SECTION, "", *lines]).rstrip() + "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny data, 2 s per page, SQLite")
@@ -947,16 +764,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         kinds = ["sqlite"]
     elif args.postgres:
-        if not postgres_answers():
-            print(f"PostgreSQL does not answer at {BENCH_DATABASE}", file=sys.stderr)
+        if not common.postgres_answers(common.BENCH_DATABASE):
+            print(f"PostgreSQL does not answer at {common.BENCH_DATABASE}", file=sys.stderr)
             return 1
         kinds = ["postgresql"]
     elif args.sqlite:
         kinds = ["sqlite"]
     else:
-        kinds = ["sqlite"] + (["postgresql"] if postgres_answers() else [])
+        kinds = ["sqlite"] + (
+            ["postgresql"] if common.postgres_answers(common.BENCH_DATABASE) else []
+        )
         if len(kinds) == 1:
-            print(f"PostgreSQL does not answer at {BENCH_DATABASE}: SQLite only", flush=True)
+            print(f"PostgreSQL does not answer at {common.BENCH_DATABASE}: SQLite only", flush=True)
 
     ceiling = generator_ceiling(args)
     print(f"load generator ceiling: {ceiling['rps']:,.0f} requests/s", flush=True)
@@ -978,8 +797,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{errors} requests failed", file=sys.stderr)
         return 1
     if not args.smoke and not args.no_write:
-        write_section(lines)
-        print(f"\nwritten to {DOCS.relative_to(ROOT)}")
+        common.write_section(SECTION, lines)
+        print(f"\nwritten to {common.DOCS.relative_to(common.ROOT)}")
     return 0
 
 

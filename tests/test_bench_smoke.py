@@ -2,98 +2,97 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402 - after the path is set
+
+# (benchmark, seconds it may take, patterns its output must contain, one per line)
+SMOKE_RUNS = [
+    ("replies", 120, [r"^\| Intercoop `extract_reply`", r"messages/s"]),
+    (
+        "outbound",
+        120,
+        [
+            r"^\| plain smtplib loop",
+            r"^\| Intercoop outbox",
+            r"\(0 duplicates\); deliveries: sent 50\.",
+        ],
+    ),
+    (
+        "inbound",
+        180,
+        [
+            r"^\| counting-only aiosmtpd server",
+            r"^\| Intercoop gateway \(`intercoop smtp`\)",
+            r"replies 250: 60;",
+            r"statuses: posted 60\.",
+        ],
+    ),
+    (
+        "web",
+        240,
+        [
+            r"^\| `GET /healthz` \(minimal Django page",
+            r"^\| thread page, 5 posts, anonymous \|",
+            r"^\| board page, 8 threads \(8 shown\), anonymous \|",
+            r"Load generator ceiling:",
+        ],
+    ),
+    # 20 clients and 5 posts on Intercoop's row; nothing lost, nothing duplicated.
+    ("live", 300, [r"^\| Intercoop \| 20 \| 5 \| .*\| 0 \| 0 \|$"]),
+]
 
 
-def test_reply_extraction_benchmark_runs_in_smoke_mode():
-    docs_before = (ROOT / "docs" / "benchmarks.md").read_bytes()
-    result = subprocess.run(
-        [sys.executable, "bench/replies.py", "--smoke"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "| Intercoop `extract_reply`" in result.stdout
-    assert "messages/s" in result.stdout
-    assert (ROOT / "docs" / "benchmarks.md").read_bytes() == docs_before  # smoke writes nothing
-
-
-def test_outbound_benchmark_runs_in_smoke_mode():
-    docs_before = (ROOT / "docs" / "benchmarks.md").read_bytes()
+@pytest.mark.parametrize(
+    ("name", "timeout", "patterns"), SMOKE_RUNS, ids=[run[0] for run in SMOKE_RUNS]
+)
+def test_benchmark_runs_in_smoke_mode(name, timeout, patterns):
+    docs_before = common.DOCS.read_bytes()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     result = subprocess.run(
-        [sys.executable, "bench/outbound.py", "--smoke"],
+        [sys.executable, f"bench/{name}.py", "--smoke"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "| plain smtplib loop" in result.stdout
-    assert "| Intercoop outbox" in result.stdout
-    assert "(0 duplicates); deliveries: sent 50." in result.stdout
-    assert (ROOT / "docs" / "benchmarks.md").read_bytes() == docs_before  # smoke writes nothing
-
-
-def test_inbound_benchmark_runs_in_smoke_mode():
-    docs_before = (ROOT / "docs" / "benchmarks.md").read_bytes()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "bench/inbound.py", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "| counting-only aiosmtpd server" in result.stdout
-    assert "| Intercoop gateway (`intercoop smtp`)" in result.stdout
-    assert "replies 250: 60;" in result.stdout
-    assert "statuses: posted 60." in result.stdout
-    assert (ROOT / "docs" / "benchmarks.md").read_bytes() == docs_before  # smoke writes nothing
-
-
-def test_web_pages_benchmark_runs_in_smoke_mode():
-    docs_before = (ROOT / "docs" / "benchmarks.md").read_bytes()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "bench/web.py", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "| `GET /healthz` (minimal Django page" in result.stdout
-    assert "| thread page, 5 posts, anonymous |" in result.stdout
-    assert "| board page, 8 threads (8 shown), anonymous |" in result.stdout
-    assert "Load generator ceiling:" in result.stdout
-    assert (ROOT / "docs" / "benchmarks.md").read_bytes() == docs_before  # smoke writes nothing
-
-
-def test_live_benchmark_runs_in_smoke_mode():
-    docs_before = (ROOT / "docs" / "benchmarks.md").read_bytes()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "bench/live.py", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    row = next(line for line in result.stdout.splitlines() if line.startswith("| Intercoop |"))
-    assert row.endswith("| 0 | 0 |"), row  # nothing lost, nothing duplicated
-    assert "| 20 | 5 |" in row
-    assert (ROOT / "docs" / "benchmarks.md").read_bytes() == docs_before  # smoke writes nothing
+    for pattern in patterns:
+        assert re.search(pattern, result.stdout, re.MULTILINE), (pattern, result.stdout)
+    assert common.DOCS.read_bytes() == docs_before  # smoke writes nothing
+
+
+@pytest.mark.parametrize("name", [run[0] for run in SMOKE_RUNS])
+def test_benchmark_imports_as_a_module(name):
+    module = importlib.import_module(f"bench.{name}")
+    assert callable(module.main)
+    assert module.SECTION.startswith("## ")
+
+
+def test_write_section_replaces_its_own_section_or_adds_it(tmp_path):
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("# Title\n\nIntro.\n\n## A\n\nold a\n\n### A sub\n\nold\n\n## B\n\nb\n")
+    common.write_section("## A", ["new a", ""], docs)
+    assert docs.read_text() == "# Title\n\nIntro.\n\n## A\n\nnew a\n\n## B\n\nb\n"
+    common.write_section("## B", ["new b"], docs)
+    assert docs.read_text().endswith("## A\n\nnew a\n\n## B\n\nnew b\n")
+    common.write_section("## C", ["c"], docs)
+    assert docs.read_text().endswith("## B\n\nnew b\n\n## C\n\nc\n")
+
+
+def test_busy_note_only_from_a_load_of_one():
+    assert common.busy_note(0.5) == ""
+    assert common.busy_note(0.4, 0.99) == ""
+    assert common.busy_note(1.0) == " (other work on the machine)"
+    assert common.busy_note(0.2, 4.2) == " (other work on the machine)"
