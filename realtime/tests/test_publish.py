@@ -213,3 +213,27 @@ def test_without_the_bridge_a_push_from_another_thread_is_a_cross_loop_call(serv
     _send_from_a_worker_thread(send)
     assert errors and "Non-thread-safe operation" in errors[0]
     received.cancel()
+
+
+@pytest.mark.skipif(
+    isinstance(get_channel_layer(), InMemoryChannelLayer),
+    reason="a worker's own loop is for a layer shared between processes (Redis)",
+)
+def test_a_worker_sends_every_push_through_one_loop_of_its_own(server_loop):
+    """In a Celery worker no server loop is attached: the pushes go through one loop
+    the process keeps, rather than a new loop (and Redis connection) per post."""
+    received = [_listen(server_loop, "live.test.3"), _listen(server_loop, "live.test.4")]
+    time.sleep(0.1)
+    loops = []
+
+    def send(group):
+        bridge.group_send_many([(group, {"type": "live.event", "group": group})])
+        loops.append(bridge._own_loop)
+
+    _send_from_a_worker_thread(lambda: send("live.test.3"))
+    _send_from_a_worker_thread(lambda: send("live.test.4"))
+    assert [future.result(timeout=2)["group"] for future in received] == [
+        "live.test.3",
+        "live.test.4",
+    ]
+    assert loops[0] is loops[1] and loops[0].is_running()
