@@ -1,39 +1,34 @@
 from __future__ import annotations
 
-import copy
-import uuid
-
 import pytest
-from django.utils import translation
 
-from forum.models import Event
-from forum.seed.loader import programme_load
+from forum.tests.board_factories import make_organiser, make_participant, make_thread
+from forum.tests.search_factories import participant
 
+# Registers the fixtures shared with realtime/tests (event, sessions, board, alice, and the
+# autouse ones) for every test under forum/tests.
+from forum.tests.shared_fixtures import *  # noqa: F403
 
-@pytest.fixture(autouse=True)
-def _own_cache_namespace(settings):
-    # allauth's rate limits count in the cache: each test gets keys of its own, rather
-    # than a flush that would empty a Redis database other test runs may share.
-    caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = caches
-
-
-@pytest.fixture(autouse=True)
-def _french_first():
-    # A request in English leaves English active in the thread; tests start in French.
-    translation.activate("fr")
-    yield
-    translation.deactivate()
+# The people and the thread of the boards' tests. A module that needs other names or
+# another thread defines its own fixture of the same name, which takes precedence.
 
 
 @pytest.fixture
-def event(db) -> Event:
-    """The Intercoop 2007 summer days, loaded as `intercoop seed` loads them."""
-    programme_load()
-    return Event.objects.get(slug="intercoop-2007")
+def bruno(event):
+    return make_participant(event, display_name="Bruno Mutuelle")
 
 
 @pytest.fixture
-def sessions(event):
-    return {session.number: session for session in event.sessions.order_by("number")}
+def organiser(event):
+    return make_organiser(event, display_name="Odile Organise")
+
+
+@pytest.fixture
+def thread(board, alice):
+    return make_thread(board, author=alice, title="Les outils partagés", body="Premier message.")
+
+
+@pytest.fixture
+def lea(event):
+    """The author of the search, feed and API tests."""
+    return participant(event, display_name="Léa Martin", email="lea.martin@exemple.org")

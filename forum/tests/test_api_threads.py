@@ -36,11 +36,6 @@ def paris(moment) -> str:
 
 
 @pytest.fixture
-def lea(event):
-    return participant(event, display_name="Léa Martin", email="lea.martin@exemple.org")
-
-
-@pytest.fixture
 def omar(event):
     return participant(event, display_name="Omar Benali", email="omar.benali@exemple.org")
 

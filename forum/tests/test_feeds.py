@@ -52,11 +52,6 @@ def entries(root: ET.Element) -> list[dict]:
 
 
 @pytest.fixture
-def lea(event):
-    return participant(event, display_name="Léa Martin", email="lea.martin@exemple.org")
-
-
-@pytest.fixture
 def omar(event):
     return participant(event, display_name="Omar Benali", email="omar@exemple.org")
 

@@ -16,7 +16,6 @@ from forum.tests.board_factories import (
     board_for,
     general_board,
     make_organiser,
-    make_participant,
     make_private,
     make_thread,
     reply,
@@ -26,24 +25,10 @@ from forum.tests.reading import page_text
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def board(sessions):
-    return board_for(sessions[1])
-
-
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
+# The factory's organiser, in place of forum/tests/conftest.py's named one.
 @pytest.fixture
 def organiser(event):
     return make_organiser(event)
-
-
-@pytest.fixture
-def thread(board, alice):
-    return make_thread(board, author=alice, title="Les outils partagés", body="Premier message.")
 
 
 def _read(client, url, **headers):

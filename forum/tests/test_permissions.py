@@ -39,6 +39,18 @@ def signed_in(client, *, event, role=None, status=RegistrationStatus.CONFIRMED, 
     return person
 
 
+def send_registration(client, chosen, *, requested_role=Role.PARTICIPANT, follow=False, **forged):
+    """The registration form as a browser posts it: no network, the sessions `chosen`,
+    every post by mail; `forged` adds fields the form does not have."""
+    data = {
+        "network": "",
+        "sessions": [session.pk for session in chosen],
+        "requested_role": requested_role,
+        "mail_delivery": "each",
+    }
+    return client.post("/inscription/", {**data, **forged}, follow=follow)
+
+
 def read_csv(response) -> list[list[str]]:
     content = response.content
     assert content.startswith(b"\xef\xbb\xbf"), "no UTF-8 byte-order mark for spreadsheets"
@@ -159,17 +171,8 @@ def test_a_superuser_is_an_organiser(client, event):
 
 def test_nobody_grants_themselves_a_role_by_adding_fields_to_the_form(client, event, sessions):
     person = signed_in(client, event=event)
-    response = client.post(
-        "/inscription/",
-        {
-            "network": "",
-            "sessions": [sessions[1].pk],
-            "requested_role": Role.PARTICIPANT,
-            "mail_delivery": "each",
-            "role": Role.ORGANISER,
-            "status": "confirmed",
-            "is_superuser": "on",
-        },
+    response = send_registration(
+        client, [sessions[1]], role=Role.ORGANISER, status="confirmed", is_superuser="on"
     )
     assert response.status_code == 302
     registration = Registration.objects.get(user=person)
@@ -181,15 +184,7 @@ def test_nobody_grants_themselves_a_role_by_adding_fields_to_the_form(client, ev
 
 def test_nobody_can_request_the_organiser_role(client, event, sessions):
     person = signed_in(client, event=event)
-    response = client.post(
-        "/inscription/",
-        {
-            "network": "",
-            "sessions": [sessions[1].pk],
-            "requested_role": Role.ORGANISER,
-            "mail_delivery": "each",
-        },
-    )
+    response = send_registration(client, [sessions[1]], requested_role=Role.ORGANISER)
     assert response.status_code == 200
     assert "Choisissez un rôle dans la liste." in page_text(response)
     assert not Registration.objects.filter(user=person).exists()
@@ -197,16 +192,7 @@ def test_nobody_can_request_the_organiser_role(client, event, sessions):
 
 def test_changing_a_registration_keeps_the_role_organisers_granted(client, event, sessions):
     person = signed_in(client, event=event, role=Role.FACILITATOR)
-    response = client.post(
-        "/inscription/",
-        {
-            "network": "",
-            "sessions": [sessions[2].pk],
-            "requested_role": Role.PARTICIPANT,
-            "mail_delivery": "each",
-        },
-        follow=True,
-    )
+    response = send_registration(client, [sessions[2]], follow=True)
     assert Registration.objects.get(user=person).role == Role.FACILITATOR
     text = page_text(response)
     assert "Rôle : animateur·rice" in text
@@ -225,16 +211,7 @@ def test_an_organiser_editing_their_registration_stays_organiser_with_no_pending
     person = signed_in(client, event=event, role=Role.ORGANISER)
     form = client.get("/inscription/").context["form"]
     assert form.initial["requested_role"] == Role.PARTICIPANT
-    response = client.post(
-        "/inscription/",
-        {
-            "network": "",
-            "sessions": [sessions[1].pk],
-            "requested_role": Role.PARTICIPANT,
-            "mail_delivery": "each",
-        },
-        follow=True,
-    )
+    response = send_registration(client, [sessions[1]], follow=True)
     assert "en attente" not in page_text(response)
     registration = Registration.objects.get(user=person)
     assert registration.role == Role.ORGANISER
@@ -397,29 +374,13 @@ def test_the_registration_form_offers_a_private_session_only_once_registered(
 ):
     person = signed_in(client, event=event)
     assert private_session.title not in page_text(client.get("/inscription/"))
-    forged = client.post(
-        "/inscription/",
-        {
-            "network": "",
-            "sessions": [private_session.pk],
-            "requested_role": Role.PARTICIPANT,
-            "mail_delivery": "each",
-        },
-    )
+    forged = send_registration(client, [private_session])
     assert "Cette session n'existe pas." in page_text(forged)
     assert not Registration.objects.filter(user=person).exists()
 
     make_registration(user=person, event=event, sessions=[sessions[1]])
     assert private_session.title in page_text(client.get("/inscription/"))
-    response = client.post(
-        "/inscription/",
-        {
-            "network": "",
-            "sessions": [sessions[1].pk, private_session.pk],
-            "requested_role": Role.PARTICIPANT,
-            "mail_delivery": "each",
-        },
-    )
+    response = send_registration(client, [sessions[1], private_session])
     assert response.status_code == 302
     chosen = Registration.objects.get(user=person).sessions.all()
     assert [s.number for s in chosen] == [1, 2]

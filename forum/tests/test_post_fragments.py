@@ -13,15 +13,7 @@ from django.test import Client
 
 from forum import post_fragments, services
 from forum.models import Attachment
-from forum.tests.board_factories import (
-    add_posts_in_bulk,
-    age,
-    board_for,
-    make_organiser,
-    make_participant,
-    make_thread,
-    reply,
-)
+from forum.tests.board_factories import add_posts_in_bulk, age, make_participant, reply
 from forum.tests.factories import make_user
 from forum.tests.reading import page_text
 from realtime import fragments
@@ -32,21 +24,6 @@ HIDE_FORM = 'class="hide-post"'
 
 
 @pytest.fixture
-def board(sessions):
-    return board_for(sessions[1])
-
-
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
-@pytest.fixture
-def bruno(event):
-    return make_participant(event, display_name="Bruno Mutuelle")
-
-
-@pytest.fixture
 def carole(event):
     return make_participant(event, display_name="Carole Sociétaire")
 
@@ -54,16 +31,6 @@ def carole(event):
 @pytest.fixture
 def dora(event):
     return make_participant(event, display_name="Dora Adhérente")
-
-
-@pytest.fixture
-def organiser(event):
-    return make_organiser(event, display_name="Odile Organise")
-
-
-@pytest.fixture
-def thread(board, alice):
-    return make_thread(board, author=alice, title="Les outils partagés", body="Premier message.")
 
 
 @pytest.fixture

@@ -37,11 +37,6 @@ def found(response) -> list[str]:
     return [post.thread.title for post in response.context["page"]]
 
 
-@pytest.fixture
-def lea(event):
-    return participant(event, display_name="Léa Martin", email="lea.martin@exemple.org")
-
-
 def test_an_empty_query_asks_for_words(client, event):
     for url in ("/recherche/", "/recherche/?q=", "/recherche/?q=%20%20%20"):
         response = client.get(url)

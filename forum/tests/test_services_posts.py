@@ -31,9 +31,7 @@ from forum.tests.factories import make_network, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def board(sessions):
-    return board_for(sessions[1])
+# People and a thread of this module's own, in place of forum/tests/conftest.py's.
 
 
 @pytest.fixture

@@ -24,21 +24,6 @@ from forum.tests.reading import elements, page_text
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def board(sessions):
-    return board_for(sessions[1])
-
-
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
-@pytest.fixture
-def bruno(event):
-    return make_participant(event, display_name="Bruno Mutuelle")
-
-
 def links(response) -> list[str]:
     return [attrs.get("href") or "" for tag, attrs in elements(response) if tag == "a"]
 

@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def board(sessions):
-    return board_for(sessions[1])
-
-
-@pytest.fixture
 def claire(event):
     person = make_participant(event, email="claire@exemple.org", display_name="Claire Scop")
     Profile.objects.filter(user=person).update(

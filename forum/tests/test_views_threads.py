@@ -17,7 +17,6 @@ from forum.tests.board_factories import (
     board_for,
     general_board,
     make_facilitator,
-    make_organiser,
     make_participant,
     make_private,
     make_thread,
@@ -29,26 +28,7 @@ from forum.tests.reading import elements, page_text
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def board(sessions):
-    return board_for(sessions[1])
-
-
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
-@pytest.fixture
-def bruno(event):
-    return make_participant(event, display_name="Bruno Mutuelle")
-
-
-@pytest.fixture
-def organiser(event):
-    return make_organiser(event, display_name="Odile Organise")
-
-
+# A thread of this module's own, in place of forum/tests/conftest.py's.
 @pytest.fixture
 def thread(board, alice):
     return make_thread(

@@ -1,25 +1,18 @@
-"""Fixtures for the live pages' tests: the seeded event, a cache namespace per test
-(presence counts live in the cache), and a channel layer emptied between tests."""
+"""Fixtures for the live pages' tests: those of the forum's tests (the seeded event, its
+sessions, a cache namespace per test, where presence counts live, French first), a
+channel layer emptied between tests, and the session whose live page most tests open."""
 
 from __future__ import annotations
-
-import copy
-import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.utils import translation
 
-from forum.models import Event
-from forum.seed.loader import programme_load
+from forum.tests.board_factories import board_for
 
-
-@pytest.fixture(autouse=True)
-def _own_cache_namespace(settings):
-    caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = caches
+# Registers the fixtures shared with forum/tests (event, sessions, board, alice, and the
+# autouse ones) for every test under realtime/tests.
+from forum.tests.shared_fixtures import *  # noqa: F403
 
 
 @pytest.fixture(autouse=True)
@@ -32,19 +25,8 @@ def _fresh_in_memory_layer():
     yield
 
 
-@pytest.fixture(autouse=True)
-def _french_first():
-    translation.activate("fr")
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
-def event(db) -> Event:
-    programme_load()
-    return Event.objects.get(slug="intercoop-2007")
-
-
-@pytest.fixture
-def sessions(event):
-    return {session.number: session for session in event.sessions.order_by("number")}
+def session(sessions):
+    """The first session, with its board."""
+    board_for(sessions[1])
+    return sessions[1]

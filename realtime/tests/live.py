@@ -1,8 +1,13 @@
 """Opening live websockets in tests, through the whole ASGI stack (origin check,
-session cookie, routing), as a browser on the site would."""
+session cookie, routing), as a browser on the site would; the sockets' paths; and the
+scenarios several tests share."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -10,6 +15,19 @@ from config.asgi import application
 
 ORIGIN = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
 TIMEOUT = 5
+
+
+def board_path(board) -> str:
+    return f"/ws/boards/{board.slug}/"
+
+
+def thread_path(thread, after: int | None = None) -> str:
+    return f"/ws/threads/{thread.pk}/" + (f"?after={after}" if after is not None else "")
+
+
+def session_path(session) -> str:
+    """The socket of the session's live page."""
+    return f"/ws/sessions/{session.slug}/live/"
 
 
 def cookie_for(user, *, language: str | None = None) -> bytes:
@@ -72,3 +90,58 @@ def page_status(url: str, user=None) -> int:
     if user is not None:
         client.force_login(user)
     return client.get(url).status_code
+
+
+# Whole scenarios the tests share, called from synchronous tests: each runs its sockets in
+# an event loop of its own, and its database calls in the database's thread.
+
+
+def event_after(path: str, action, /, *args, cookie: bytes = b"", **kwargs) -> tuple[Any, dict]:
+    """What `action(*args, **kwargs)` returned, run while a reader follows `path`, and
+    the first event that reader then received."""
+
+    @async_to_sync
+    async def scenario():
+        socket, _ready = await open_socket(path, cookie=cookie)
+        result = await database_sync_to_async(action)(*args, **kwargs)
+        message = await receive_until(socket, "event")
+        await socket.disconnect()
+        return result, message
+
+    return scenario()
+
+
+def first_message(path: str, *, cookie: bytes = b"") -> dict:
+    """The first message a reader of `path` receives (ready, reset, or a replayed event)."""
+
+    @async_to_sync
+    async def scenario():
+        socket, first = await open_socket(path, cookie=cookie)
+        await socket.disconnect()
+        return first
+
+    return scenario()
+
+
+def refusal_codes(*paths: str, cookie: bytes = b"") -> tuple[int | None, ...]:
+    """The codes the sockets at `paths` are refused with (see `refusal_code`)."""
+
+    @async_to_sync
+    async def scenario():
+        return tuple([await refusal_code(path, cookie=cookie) for path in paths])
+
+    return scenario()
+
+
+def close_code_at(path: str) -> int | None:
+    """The code a socket at `path` is closed with right after the handshake."""
+
+    @async_to_sync
+    async def scenario():
+        socket = communicator(path)
+        await socket.connect()
+        code = await close_code(socket)
+        await socket.disconnect()
+        return code
+
+    return scenario()

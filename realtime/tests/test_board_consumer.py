@@ -16,41 +16,30 @@ from forum.tests.board_factories import (
 )
 from forum.tests.factories import make_user
 from realtime.tests.live import (
-    close_code,
-    communicator,
+    board_path,
+    close_code_at,
     cookie_for,
+    event_after,
+    first_message,
     open_socket,
     page_status,
     receive_until,
-    refusal_code,
+    refusal_codes,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _path(board) -> str:
-    return f"/ws/boards/{board.slug}/"
-
-
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
 def test_a_new_thread_appears_at_the_top_of_the_board(sessions, alice):
     board = board_for(sessions[1])
-
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(_path(board))
-        thread = await database_sync_to_async(make_thread)(
-            board, author=alice, title="Mutualiser les outils", body="Qui commence ?"
-        )
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return thread, message
-
-    thread, message = scenario()
+    thread, message = event_after(
+        board_path(board),
+        make_thread,
+        board,
+        author=alice,
+        title="Mutualiser les outils",
+        body="Qui commence ?",
+    )
     assert message["kind"] == "board.row"
     assert (message["op"], message["target"]) == ("bump", f"thread-{thread.pk}")
     assert message["container"] == "threads"
@@ -63,16 +52,9 @@ def test_a_reply_moves_its_thread_up_with_the_new_count(sessions, alice, event):
     board = board_for(sessions[1])
     thread = make_thread(board, author=alice, title="Les statuts")
     bruno = make_participant(event, display_name="Bruno Mutuelle")
-
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(_path(board))
-        await database_sync_to_async(reply)(thread, author=bruno, body="Voici les nôtres.")
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return message
-
-    message = scenario()
+    _reply, message = event_after(
+        board_path(board), reply, thread, author=bruno, body="Voici les nôtres."
+    )
     assert (message["op"], message["target"]) == ("bump", f"thread-{thread.pk}")
     assert '<td class="count">' in message["html"]
     assert "</span>2</td>" in message["html"]
@@ -84,7 +66,7 @@ def test_one_new_thread_makes_one_row_push(sessions, alice):
 
     @async_to_sync
     async def scenario():
-        socket, ready = await open_socket(_path(board))
+        socket, ready = await open_socket(board_path(board))
         await database_sync_to_async(make_thread)(board, author=alice)
         first = await receive_until(socket, "event")
         assert await socket.receive_nothing(timeout=0.5)
@@ -105,37 +87,17 @@ def test_a_private_board_is_refused_as_a_board_that_does_not_exist(sessions, ali
     assert page_status(board.get_absolute_url(), user) == 404
     assert page_status(reverse("forum:board", kwargs={"slug": "nulle-part"}), user) == 404
 
-    @async_to_sync
-    async def scenario():
-        hidden = await refusal_code(_path(board), cookie=cookie)
-        unknown = await refusal_code("/ws/boards/nulle-part/", cookie=cookie)
-        return hidden, unknown
-
     # ... and so does its socket.
-    assert scenario() == (4404, 4404)
+    codes = refusal_codes(board_path(board), "/ws/boards/nulle-part/", cookie=cookie)
+    assert codes == (4404, 4404)
 
 
 def test_a_registered_participant_follows_a_private_board(sessions, alice):
     make_private(sessions[2])
     board = board_for(sessions[2])
     cookie = cookie_for(alice)
-
-    @async_to_sync
-    async def scenario():
-        socket, first = await open_socket(_path(board), cookie=cookie)
-        await socket.disconnect()
-        return first
-
-    assert scenario()["type"] == "ready"
+    assert first_message(board_path(board), cookie=cookie)["type"] == "ready"
 
 
 def test_an_unknown_board_is_refused_with_4404(event):
-    @async_to_sync
-    async def scenario():
-        socket = communicator("/ws/boards/nulle-part/")
-        await socket.connect()
-        code = await close_code(socket)
-        await socket.disconnect()
-        return code
-
-    assert scenario() == 4404
+    assert close_code_at("/ws/boards/nulle-part/") == 4404

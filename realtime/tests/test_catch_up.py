@@ -15,28 +15,19 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
-from forum.tests.board_factories import board_for, make_participant, make_thread, reply
+from forum.tests.board_factories import board_for, make_thread, reply
 from realtime import store
 from realtime.groups import thread_group
 from realtime.models import LiveEvent
 from realtime.store import Push
-from realtime.tests.live import open_socket, receive_until
+from realtime.tests.live import first_message, open_socket, receive_until, thread_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
-@pytest.fixture
 def thread(sessions, alice):
     return make_thread(board_for(sessions[1]), author=alice, title="Reprises")
-
-
-def _path(thread, after=None) -> str:
-    return f"/ws/threads/{thread.pk}/" + (f"?after={after}" if after is not None else "")
 
 
 def _push(thread, text: str) -> Push:
@@ -53,7 +44,7 @@ def _push(thread, text: str) -> Push:
 def test_a_reconnecting_reader_gets_exactly_what_it_missed_then_live_events(thread, alice):
     @async_to_sync
     async def scenario():
-        socket, ready = await open_socket(_path(thread))
+        socket, ready = await open_socket(thread_path(thread))
         await socket.disconnect()
         missed = []
         for number in range(3):
@@ -61,7 +52,7 @@ def test_a_reconnecting_reader_gets_exactly_what_it_missed_then_live_events(thre
                 thread, author=alice, body=f"Manqué n° {number}"
             )
             missed.append(post.pk)
-        socket, first = await open_socket(_path(thread, after=ready["seq"]))
+        socket, first = await open_socket(thread_path(thread, after=ready["seq"]))
         received = [first]
         while received[-1]["type"] != "ready":
             received.append(await socket.receive_json_from(timeout=5))
@@ -85,7 +76,7 @@ def test_a_resume_message_replays_as_the_url_does(thread, alice):
 
     @async_to_sync
     async def scenario():
-        socket, ready = await open_socket(_path(thread))
+        socket, ready = await open_socket(thread_path(thread))
         await socket.send_json_to({"type": "resume", "after": ready["seq"] - 2})
         received = [await socket.receive_json_from(timeout=5) for _ in range(3)]
         await socket.disconnect()
@@ -99,7 +90,7 @@ def test_a_resume_message_replays_as_the_url_does(thread, alice):
 def test_a_second_copy_of_an_event_is_not_sent_again(thread, alice):
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         await database_sync_to_async(reply)(thread, author=alice, body="Une fois")
         first = await receive_until(socket, "event")
         event = await database_sync_to_async(LiveEvent.objects.get)(
@@ -116,7 +107,7 @@ def test_a_second_copy_of_an_event_is_not_sent_again(thread, alice):
 def test_events_pushed_out_of_order_reach_the_reader_in_order(thread):
     @async_to_sync
     async def scenario():
-        socket, ready = await open_socket(_path(thread))
+        socket, ready = await open_socket(thread_path(thread))
         earlier = await database_sync_to_async(store.record)(_push(thread, "a"))
         later = await database_sync_to_async(store.record)(_push(thread, "b"))
         layer = get_channel_layer()
@@ -143,7 +134,7 @@ def test_a_reader_away_longer_than_the_store_keeps_is_told_to_reload(thread, mon
 
     @async_to_sync
     async def scenario():
-        socket, first = await open_socket(_path(thread, after=0))
+        socket, first = await open_socket(thread_path(thread, after=0))
         ready = await socket.receive_json_from(timeout=5)
         await socket.disconnect()
         return first, ready
@@ -154,13 +145,7 @@ def test_a_reader_away_longer_than_the_store_keeps_is_told_to_reload(thread, mon
 
 
 def test_a_reader_ahead_of_the_store_is_told_to_reload(thread):
-    @async_to_sync
-    async def scenario():
-        socket, first = await open_socket(_path(thread, after=10_000))
-        await socket.disconnect()
-        return first
-
-    assert scenario() == {"type": "reset"}
+    assert first_message(thread_path(thread, after=10_000)) == {"type": "reset"}
 
 
 def test_the_store_keeps_the_last_events_of_a_group_and_none_too_old(thread, monkeypatch):
@@ -206,7 +191,7 @@ def test_a_live_event_carries_the_time_of_the_commit(thread, alice):
     async def scenario():
         import time
 
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         before = time.time()
         await database_sync_to_async(reply)(thread, author=alice, body="Chronométré")
         after = time.time()
@@ -274,14 +259,14 @@ def test_a_replay_after_a_hide_never_shows_the_hidden_text(sessions, thread, ali
 
     @async_to_sync
     async def scenario():
-        live, ready = await open_socket(_path(thread))
+        live, ready = await open_socket(thread_path(thread))
         post = await database_sync_to_async(reply)(thread, author=alice, body="Propos à masquer")
         seen_live = await receive_until(live, "event")
         await live.disconnect()
         await database_sync_to_async(services.post_hide)(
             post=post, moderator=moderator, reason="Hors charte"
         )
-        again, first = await open_socket(_path(thread, after=ready["seq"]))
+        again, first = await open_socket(thread_path(thread, after=ready["seq"]))
         replayed = [first]
         while replayed[-1]["type"] != "ready":
             replayed.append(await again.receive_json_from(timeout=5))

@@ -8,29 +8,18 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 from django.urls import reverse
 
-from forum.tests.board_factories import board_for
 from realtime import presence
-from realtime.tests.live import open_socket, receive_until
+from realtime.tests.live import open_socket, receive_until, session_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def session(sessions):
-    board_for(sessions[1])
-    return sessions[1]
-
-
-def _path(session) -> str:
-    return f"/ws/sessions/{session.slug}/live/"
 
 
 def test_each_open_page_counts_and_a_closed_one_leaves(session):
     @async_to_sync
     async def scenario():
-        first, _ready = await open_socket(_path(session))
+        first, _ready = await open_socket(session_path(session))
         counts = [(await receive_until(first, "presence"))["count"]]
-        second, _ready = await open_socket(_path(session))
+        second, _ready = await open_socket(session_path(session))
         counts.append((await receive_until(second, "presence"))["count"])
         counts.append((await receive_until(first, "presence"))["count"])
         await second.disconnect()

@@ -16,7 +16,6 @@ from django.urls import reverse
 from forum import events, services
 from forum.services.notes import session_note_post
 from forum.tests.board_factories import (
-    board_for,
     make_facilitator,
     make_participant,
     make_thread,
@@ -27,16 +26,6 @@ from realtime.groups import board_group, session_group, thread_group
 from realtime.models import LiveEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
-@pytest.fixture
-def board(sessions):
-    return board_for(sessions[1])
 
 
 def _element(html: str, element_id: str, tag: str) -> str:

@@ -17,26 +17,23 @@ from forum.services.notes import session_note_post
 from forum.tests.board_factories import (
     board_for,
     make_facilitator,
-    make_participant,
     make_private,
     make_thread,
     reply,
 )
 from forum.tests.factories import make_user
 from realtime.models import LiveEvent
-from realtime.tests.live import cookie_for, open_socket, page_status, receive_until, refusal_code
+from realtime.tests.live import (
+    cookie_for,
+    event_after,
+    open_socket,
+    page_status,
+    receive_until,
+    refusal_codes,
+    session_path,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _path(session) -> str:
-    return f"/ws/sessions/{session.slug}/live/"
-
-
-@pytest.fixture
-def session(sessions):
-    board_for(sessions[1])
-    return sessions[1]
 
 
 @pytest.fixture
@@ -44,23 +41,14 @@ def facilitator(session):
     return make_facilitator(session, display_name="Claire Anime")
 
 
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
-
-
 def test_the_state_switched_by_a_facilitator_reaches_the_live_page(session, facilitator):
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(_path(session))
-        await database_sync_to_async(services.session_state_set)(
-            session=session, actor=facilitator, state="live"
-        )
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return message
-
-    message = scenario()
+    _state, message = event_after(
+        session_path(session),
+        services.session_state_set,
+        session=session,
+        actor=facilitator,
+        state="live",
+    )
     assert message["kind"] == "session.state"
     assert (message["op"], message["target"]) == ("replace", "session-state")
     assert 'class="state state-live"' in message["html"]
@@ -71,7 +59,7 @@ def test_the_state_switched_by_a_facilitator_reaches_the_live_page(session, faci
 def test_a_note_is_appended_to_the_notes_stream(session, facilitator):
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(_path(session))
+        socket, _ready = await open_socket(session_path(session))
         note = await database_sync_to_async(session_note_post)(
             session=session, author=facilitator, body="Tour de table : *15 réseaux*."
         )
@@ -93,18 +81,9 @@ def test_a_note_is_appended_to_the_notes_stream(session, facilitator):
 
 def test_a_post_in_the_sessions_threads_is_pushed_as_a_latest_post(session, alice):
     thread = make_thread(board_for(session), author=alice, title="Le travail collaboratif")
-
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(_path(session))
-        post = await database_sync_to_async(reply)(
-            thread, author=alice, body="Un retour du terrain."
-        )
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return post, message
-
-    post, message = scenario()
+    post, message = event_after(
+        session_path(session), reply, thread, author=alice, body="Un retour du terrain."
+    )
     assert message["kind"] == "session.latest"
     assert (message["op"], message["target"]) == ("prepend", f"latest-post-{post.pk}")
     assert "Le travail collaboratif" in message["html"]
@@ -146,14 +125,9 @@ def test_a_private_sessions_live_page_is_refused_as_a_session_that_does_not_exis
     for slug in (session.slug, "nulle-part"):
         assert page_status(reverse("realtime:session_live", kwargs={"slug": slug}), user) == 404
 
-    @async_to_sync
-    async def scenario():
-        hidden = await refusal_code(_path(session), cookie=cookie)
-        unknown = await refusal_code("/ws/sessions/nulle-part/live/", cookie=cookie)
-        return hidden, unknown
-
     # ... and so does its socket.
-    assert scenario() == (4404, 4404)
+    codes = refusal_codes(session_path(session), "/ws/sessions/nulle-part/live/", cookie=cookie)
+    assert codes == (4404, 4404)
 
 
 def test_a_registered_participant_follows_a_private_sessions_live_page(session, alice):
@@ -162,7 +136,7 @@ def test_a_registered_participant_follows_a_private_sessions_live_page(session, 
 
     @async_to_sync
     async def scenario():
-        socket, first = await open_socket(_path(session), cookie=cookie)
+        socket, first = await open_socket(session_path(session), cookie=cookie)
         ready = first if first["type"] == "ready" else await receive_until(socket, "ready")
         await socket.disconnect()
         return ready

@@ -13,7 +13,6 @@ from forum.tests.board_factories import (
     board_for,
     general_board,
     make_facilitator,
-    make_participant,
     make_private,
     make_thread,
     reply,
@@ -21,24 +20,18 @@ from forum.tests.board_factories import (
 from forum.tests.factories import make_user
 from realtime.tests.live import (
     close_code,
-    communicator,
+    close_code_at,
     cookie_for,
+    event_after,
+    first_message,
     open_socket,
     page_status,
-    receive_until,
-    refusal_code,
+    refusal_codes,
+    session_path,
+    thread_path,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _path(thread) -> str:
-    return f"/ws/threads/{thread.pk}/"
-
-
-@pytest.fixture
-def alice(event):
-    return make_participant(event, display_name="Alice Coopère")
 
 
 @pytest.fixture
@@ -47,29 +40,19 @@ def thread(sessions, alice):
 
 
 def test_an_anonymous_reader_follows_a_public_thread(thread):
-    @async_to_sync
-    async def scenario():
-        socket, first = await open_socket(_path(thread))
-        await socket.disconnect()
-        return first
-
-    first = scenario()
+    first = first_message(thread_path(thread))
     assert first["type"] == "ready"
     assert isinstance(first["seq"], int)
 
 
 def test_a_new_post_reaches_the_reader_as_the_thread_page_fragment(thread, alice):
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(_path(thread))
-        post = await database_sync_to_async(reply)(
-            thread, author=alice, body="Les **coopératives** scolaires, parlons-en."
-        )
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return post, message
-
-    post, message = scenario()
+    post, message = event_after(
+        thread_path(thread),
+        reply,
+        thread,
+        author=alice,
+        body="Les **coopératives** scolaires, parlons-en.",
+    )
     assert message["kind"] == "thread.post"
     assert message["op"] == "append"
     assert message["target"] == f"post-{post.pk}"
@@ -85,18 +68,9 @@ def test_a_new_post_reaches_the_reader_as_the_thread_page_fragment(thread, alice
 
 def test_an_edit_replaces_the_post(thread, alice):
     post = reply(thread, author=alice, body="Premier jet.")
-
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(_path(thread))
-        await database_sync_to_async(services.post_edit)(
-            post=post, editor=alice, body="Version corrigée."
-        )
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return message
-
-    message = scenario()
+    _edited, message = event_after(
+        thread_path(thread), services.post_edit, post=post, editor=alice, body="Version corrigée."
+    )
     assert (message["op"], message["target"]) == ("replace", f"post-{post.pk}")
     assert "Version corrigée." in message["html"]
     assert "Premier jet." not in message["html"]
@@ -106,18 +80,13 @@ def test_an_edit_replaces_the_post(thread, alice):
 def test_a_hidden_post_is_replaced_by_the_placeholder_without_its_text(sessions, thread, alice):
     post = reply(thread, author=alice, body="Un propos déplacé.")
     moderator = make_facilitator(sessions[1])
-
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(_path(thread))
-        await database_sync_to_async(services.post_hide)(
-            post=post, moderator=moderator, reason="Hors charte"
-        )
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return message
-
-    message = scenario()
+    _hidden, message = event_after(
+        thread_path(thread),
+        services.post_hide,
+        post=post,
+        moderator=moderator,
+        reason="Hors charte",
+    )
     assert (message["op"], message["target"]) == ("replace", f"post-{post.pk}")
     assert "Message masqué par la modération" in message["html"]
     assert "Un propos déplacé" not in message["html"]
@@ -129,18 +98,14 @@ def test_a_reader_whose_browser_is_in_english_gets_english_fragments(sessions, e
     session = sessions[2]
     cookie = cookie_for(None, language="en")
     facilitator = session.facilitator_users.first()
-
-    @async_to_sync
-    async def scenario():
-        socket, _ready = await open_socket(f"/ws/sessions/{session.slug}/live/", cookie=cookie)
-        await database_sync_to_async(services.session_state_set)(
-            session=session, actor=facilitator, state="live"
-        )
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
-        return message
-
-    message = scenario()
+    _state, message = event_after(
+        session_path(session),
+        services.session_state_set,
+        session=session,
+        actor=facilitator,
+        state="live",
+        cookie=cookie,
+    )
     assert ">live</span>" in message["html"]
 
 
@@ -155,40 +120,20 @@ def test_a_private_sessions_thread_is_refused_as_a_thread_that_does_not_exist(se
     assert page_status(thread.get_absolute_url(), user) == 404
     assert page_status(reverse("forum:thread", kwargs={"pk": missing}), user) == 404
 
-    @async_to_sync
-    async def scenario():
-        hidden = await refusal_code(_path(thread), cookie=cookie)
-        unknown = await refusal_code(f"/ws/threads/{missing}/", cookie=cookie)
-        return hidden, unknown
-
     # ... and so does its socket.
-    assert scenario() == (4404, 4404)
+    codes = refusal_codes(thread_path(thread), f"/ws/threads/{missing}/", cookie=cookie)
+    assert codes == (4404, 4404)
 
 
 def test_a_registered_participant_follows_a_private_sessions_thread(sessions, alice):
     make_private(sessions[3])
     thread = make_thread(board_for(sessions[3]), author=alice)
     cookie = cookie_for(alice)
-
-    @async_to_sync
-    async def scenario():
-        socket, first = await open_socket(_path(thread), cookie=cookie)
-        await socket.disconnect()
-        return first
-
-    assert scenario()["type"] == "ready"
+    assert first_message(thread_path(thread), cookie=cookie)["type"] == "ready"
 
 
 def test_an_unknown_thread_is_refused_with_4404(event):
-    @async_to_sync
-    async def scenario():
-        socket = communicator("/ws/threads/999999/")
-        await socket.connect()
-        code = await close_code(socket)
-        await socket.disconnect()
-        return code
-
-    assert scenario() == 4404
+    assert close_code_at("/ws/threads/999999/") == 4404
 
 
 @pytest.mark.parametrize(
@@ -221,7 +166,7 @@ def test_an_unknown_thread_is_refused_with_4404(event):
 def test_a_malformed_or_unknown_message_closes_with_4400(thread, frame):
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         await socket.send_to(**frame)
         code = await close_code(socket)
         await socket.disconnect()
@@ -231,21 +176,13 @@ def test_a_malformed_or_unknown_message_closes_with_4400(thread, frame):
 
 
 def test_a_malformed_after_in_the_url_closes_with_4400(thread):
-    @async_to_sync
-    async def scenario():
-        socket = communicator(_path(thread) + "?after=abc")
-        await socket.connect()
-        code = await close_code(socket)
-        await socket.disconnect()
-        return code
-
-    assert scenario() == 4400
+    assert close_code_at(thread_path(thread) + "?after=abc") == 4400
 
 
 def test_a_heartbeat_is_answered(thread):
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         await socket.send_json_to({"type": "heartbeat"})
         answer = await socket.receive_json_from(timeout=5)
         await socket.disconnect()
@@ -257,7 +194,7 @@ def test_a_heartbeat_is_answered(thread):
 def test_a_client_sending_too_many_messages_is_closed_with_4429(thread):
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         for _ in range(25):
             await socket.send_json_to({"type": "heartbeat"})
         while True:
@@ -275,7 +212,7 @@ def test_an_idle_client_is_closed_with_4408(thread, settings):
 
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         code = await close_code(socket)
         await socket.disconnect()
         return code
@@ -290,7 +227,7 @@ def test_heartbeats_keep_a_client_connected(thread, settings):
     async def scenario():
         import asyncio
 
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         for _ in range(4):
             await asyncio.sleep(0.25)
             await socket.send_json_to({"type": "heartbeat"})
@@ -302,14 +239,7 @@ def test_heartbeats_keep_a_client_connected(thread, settings):
 
 def test_the_general_board_threads_are_public(event, alice):
     thread = make_thread(general_board(event), author=alice)
-
-    @async_to_sync
-    async def scenario():
-        socket, first = await open_socket(_path(thread))
-        await socket.disconnect()
-        return first
-
-    assert scenario()["type"] == "ready"
+    assert first_message(thread_path(thread))["type"] == "ready"
 
 
 def test_a_reader_that_falls_too_far_behind_is_closed_to_catch_up_later(thread, alice, monkeypatch):
@@ -319,7 +249,7 @@ def test_a_reader_that_falls_too_far_behind_is_closed_to_catch_up_later(thread, 
 
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(_path(thread))
+        socket, _ready = await open_socket(thread_path(thread))
         await database_sync_to_async(reply)(thread, author=alice, body="Trop tard")
         code = await close_code(socket)
         await socket.disconnect()
@@ -334,8 +264,8 @@ def test_readers_of_a_thread_in_one_process_share_one_subscription(thread):
 
     @async_to_sync
     async def scenario():
-        first, _ready = await open_socket(_path(thread))
-        second, _ready = await open_socket(_path(thread))
+        first, _ready = await open_socket(thread_path(thread))
+        second, _ready = await open_socket(thread_path(thread))
         both = fanout.readers_of(thread_group(thread.pk))
         await second.disconnect()
         one = fanout.readers_of(thread_group(thread.pk))
