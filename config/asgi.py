@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -12,6 +13,11 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_application = get_asgi_application()
 
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+# Everything loaded so far (Django, the apps, the URL conf, templates' modules) lives as
+# long as the process: out of the collector's sight, full collections no longer walk
+# it, which took the slowest requests' tail down (docs/benchmarks.md, "Web pages").
+gc.freeze()
 
 application = ProtocolTypeRouter(
     {
