@@ -382,8 +382,9 @@ PROFILE = [
     "average below 2 apart from the bench itself):",
     "",
     "- Intake: the gateway process spends 0.97 ms of CPU per message (84 % of a core "
-    "busy at 859 messages/s) against at most 0.33 ms for the counting server (3,000 a second); a PostgreSQL "
-    "commit of a batch takes 0.6 ms, so the commit is not what limits it. Left after "
+    "busy at 859 messages/s) against at most 0.33 ms for the counting server (3,000 a "
+    "second); a PostgreSQL commit of a batch takes 0.6 ms, so the commit is not what "
+    "limits it. Left after "
     "profiling: aiosmtpd's own address parsing and line reading (the counting server "
     "pays these too), the hand-over of each message to the storing thread and back, "
     "inserting the rows (raw bytes as a binary parameter, one commit per batch), and "
