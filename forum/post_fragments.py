@@ -55,6 +55,7 @@ def attach(
     page,
     moderator: bool,
     reply_form,
+    load_full=None,
 ) -> None:
     """Set `content_html` and `reply_links_html` (SafeStrings) on each of `posts`, the
     posts of `page`, from the cache where they are, rendered otherwise.
@@ -62,7 +63,9 @@ def attach(
     `reply_form`: the page's reply form, or None where the page shows none (and its
     posts no "Répondre" or "Citer" link). `tokens`: from `tokens_for`, read before the
     posts were. `page` and `reply_form` are the page's own objects, so that a test
-    reading `response.context` finds the page's values, not stand-ins."""
+    reading `response.context` finds the page's values, not stand-ins.
+    `load_full(pks)`: for `posts` read light (forum.selectors.posts_page), the posts
+    to render with all they show, by pk; only the ones not in the cache are asked."""
     if not posts:
         return
     page_post_ids = {post.pk for post in posts}
@@ -99,11 +102,13 @@ def attach(
             logger.warning("post fragments: cache unavailable; rendering", exc_info=True)
             keys = {}  # a cache that cannot be read is not written either
 
+    to_render = [post for post in posts if found.get(keys.get(post.pk)) is None]
+    full = load_full([post.pk for post in to_render]) if load_full and to_render else {}
     missing = {}
     for post in posts:
         stored = found.get(keys.get(post.pk))
         if stored is None:
-            stored = _render(post, context)
+            stored = _render(full.get(post.pk, post), context)
             if keys:
                 missing[keys[post.pk]] = stored
         content, reply_links = stored

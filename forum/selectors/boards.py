@@ -62,26 +62,23 @@ def posts_page(
     page_number=1,
     around_post: int | None = None,
     moderator: bool | None = None,
+    light: bool = False,
 ):
     """One page of a thread's posts, in a fixed number of queries.
 
     Hidden posts stay in place (the conversation keeps its shape) and are shown as
     hidden, with their text only to moderators. `around_post` picks the page
     holding that post. A page that already knows whether `user` moderates the
-    board passes `moderator`, which spares asking again.
+    board passes `moderator`, which spares asking again. `light`: only what the
+    per-reader part of a post needs (LIGHT_FIELDS), for a page taking the rest from
+    forum.post_fragments, which asks `posts_full` for the posts it must render.
     """
     if moderator is None:
         moderator = can_moderate(user, thread.board)
-    posts = (
-        Post.objects.filter(thread=thread)
-        .select_related("author__profile", "in_reply_to__author__profile", "hidden_by__profile")
-        # A plain list per post (Post.shown_attachments): the default prefetch builds
-        # a filtered queryset for each post, which cost more than the query.
-        .prefetch_related(Prefetch("attachments", to_attr="prefetched_attachments"))
-        .order_by("number")
-    )
-    if moderator:
-        posts = posts.prefetch_related(Prefetch("revisions", queryset=_revisions_queryset()))
+    if light:
+        posts = Post.objects.filter(thread=thread).only(*LIGHT_FIELDS).order_by("number")
+    else:
+        posts = _full_posts(moderator).filter(thread=thread).order_by("number")
     paginator = Paginator(posts, settings.INTERCOOP_POSTS_PER_PAGE)
     if around_post is not None:
         number = (
@@ -92,6 +89,39 @@ def posts_page(
         if number:
             page_number = (number - 1) // settings.INTERCOOP_POSTS_PER_PAGE + 1
     return paginator.get_page(page_number)
+
+
+# What forum/_post.html reads around the shared part of a post, and what decides
+# which shared part it is (forum.post_fragments): no related rows.
+LIGHT_FIELDS = (
+    "id",
+    "thread_id",
+    "number",
+    "author_id",
+    "in_reply_to_id",
+    "created_at",
+    "edited_at",
+    "is_hidden",
+)
+
+
+def _full_posts(moderator: bool):
+    posts = Post.objects.select_related(
+        "author__profile", "in_reply_to__author__profile", "hidden_by__profile"
+    ).prefetch_related(
+        # A plain list per post (Post.shown_attachments): the default prefetch builds
+        # a filtered queryset for each post, which cost more than the query.
+        Prefetch("attachments", to_attr="prefetched_attachments")
+    )
+    if moderator:
+        posts = posts.prefetch_related(Prefetch("revisions", queryset=_revisions_queryset()))
+    return posts
+
+
+def posts_full(pks, *, moderator: bool) -> dict:
+    """The posts `pks` with everything their shared part shows, by pk, in one query
+    (and its prefetches)."""
+    return {post.pk: post for post in _full_posts(moderator).filter(pk__in=list(pks))}
 
 
 def _revisions_queryset():

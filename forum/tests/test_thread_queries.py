@@ -80,3 +80,21 @@ def test_a_moderators_long_page_shows_hidden_posts_with_who_hid_them(client, ses
     assert content.count("Message masqué par la modération") == 7  # numbers 7, 14, … 49
     assert "Masqué par Odile Organise" in content
     assert "Historique des modifications" in content
+
+
+@pytest.mark.parametrize("reader", ["participant", "organiser"])
+def test_a_page_whose_posts_are_cached_reads_no_author_or_attachment_rows(
+    client, sessions, people, reader
+):
+    """With every post's shared part in the cache, the page reads the posts' own
+    fields only; the first visit, which rendered them, read the rest once."""
+    thread = thread_with(60, sessions, people)
+    client.force_login(people[reader])
+    first = client.get(thread.get_absolute_url())
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(thread.get_absolute_url())
+    assert again.content.count(b"data-post>") == first.content.count(b"data-post>") == 50
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "forum_attachment" not in tables
+    posts_queries = [q["sql"] for q in captured.captured_queries if 'FROM "forum_post"' in q["sql"]]
+    assert posts_queries and all("auth_user" not in sql for sql in posts_queries)

@@ -86,6 +86,8 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
         page_number=page_number or 1,
         around_post=parse_pk(request.GET.get("post")),
         moderator=moderator,
+        # With fragments from the cache, the page reads only the per-reader fields.
+        light=fragment_tokens is not None,
     )
     posts = list(page.object_list)
     last_read = (
@@ -117,6 +119,11 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
         page=page,
         moderator=moderator,
         reply_form=shown_form,
+        load_full=(
+            (lambda pks: selectors.posts_full(pks, moderator=moderator))
+            if fragment_tokens is not None
+            else None
+        ),
     )
     context = {
         "event": board.event,
