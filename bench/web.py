@@ -543,9 +543,19 @@ def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
                 timeout=args.warmup * len(pages) + args.duration * len(pages) + 120,
             )
         )
-        errors_logged = [
-            line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line
-        ]
+        log_lines = log.read_text(errors="replace").splitlines()
+        errors_logged = [line for line in log_lines if "Traceback" in line]
+        if errors_logged:
+            first = next(n for n, line in enumerate(log_lines) if "Traceback" in line)
+            print(
+                f"{kind}: the server logged {len(errors_logged)} tracebacks; the first:",
+                *log_lines[max(0, first - 2) : first + 40],
+                sep="\n",
+                file=sys.stderr,
+            )
+        for name, result in results.items():
+            if result["errors"]:
+                print(f"{kind}: {name}: errors {result['statuses']}", file=sys.stderr)
         return {
             "kind": kind,
             "data": data,
@@ -720,9 +730,11 @@ def report(args, runs: list[dict], ceiling: dict | None) -> list[str]:
         "p99 at 88–93 ms and the cached thread page's at 102–108 ms.",
         "",
         "Connections: Django under ASGI runs each request's view in a thread of its own, "
-        "so a connection is never kept from one request to the next (CONN_MAX_AGE keeps "
-        "nothing there): SQLite opens its file for each page, PostgreSQL opens a new "
-        "connection for each page. /healthz asks the database nothing.",
+        "so a connection is never kept from one request to the next: SQLite opens its file "
+        "for each page, PostgreSQL opens a new connection for each page, closed at its end "
+        "(`config/asgi.py` sets CONN_MAX_AGE to 0 in web processes: a kept connection "
+        "stayed open with its dead thread, and at 40 signed-in pages a second PostgreSQL "
+        "ran out of its 100 connections). /healthz asks the database nothing.",
     ]
     if ceiling:
         fastest = max(result["rps"] for run in runs for result in run["results"].values())
