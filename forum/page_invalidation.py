@@ -44,8 +44,18 @@ def _attachment_changed(sender, instance: Attachment, **kwargs) -> None:
         invalidate(_thread_and_board(thread_id))
 
 
-def _thread_changed(sender, instance: Thread, update_fields=None, **kwargs) -> None:
-    if update_fields is None or "board" in update_fields:
+def _thread_changed(
+    sender, instance: Thread, update_fields=None, created: bool = False, **kwargs
+) -> None:
+    if created:
+        # A new thread shows on its board only (every thread_create, web or mail: the
+        # whole site's pages would otherwise be thrown away for each one).
+        board = instance.board if Thread.board.is_cached(instance) else None
+        if board is not None:
+            invalidate([thread_scope(instance.pk), board_scope(board.slug)])
+        else:
+            invalidate(_thread_and_board(instance.pk))
+    elif update_fields is None or "board" in update_fields:
         # A move (or a save that may be one) changes two boards and the breadcrumbs.
         invalidate([SITE])
     else:

@@ -210,3 +210,11 @@ def test_the_release_digest_follows_the_templates(settings, tmp_path, monkeypatc
     page.write_text("<p>deux, plus long</p>")
     monkeypatch.setattr(page_cache, "_release", None)
     assert page_cache.release() != before
+
+
+def test_a_new_thread_leaves_the_other_boards_pages_cached(client, event, board, alice):
+    other = general_board(event).get_absolute_url()
+    _read(client, other)
+    make_thread(board, author=alice, title="Un fil ailleurs")
+    assert _read(client, other)[0]["X-Page-Cache"] == "hit"
+    assert "Un fil ailleurs" in _read(client, board.get_absolute_url())[1]
