@@ -3,12 +3,19 @@
 `forum` publishes; `mailbridge` and `realtime` subscribe in their AppConfig.ready().
 A subscriber registered with `atomic=True` runs inside the caller's transaction (it
 must succeed or fail with the write, e.g. outbox rows); the others run after commit.
+
+A caller that makes many writes in a row (a worker processing a chunk of stored
+messages) wraps them in `batched()`: the work subscribers hand to `collect()` inside
+it is done once at the end, for all the writes together (realtime numbers, stores
+and sends the live pushes of a whole chunk in one go).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,3 +74,37 @@ def _run_safely(handler: Callable[..., Any], name: str, payload: dict[str, Any])
         handler(**payload)
     except Exception:
         logger.exception("subscriber %s of %s failed", getattr(handler, "__name__", handler), name)
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Inside this block, work handed to `collect()` waits for the block's end and is
+    then done once per kind for everything collected. A block inside another joins
+    it. Collected work is done even when the block raises: it belongs to writes that
+    were committed."""
+    if getattr(_batch, "work", None) is not None:
+        yield
+        return
+    _batch.work = {}
+    try:
+        yield
+    finally:
+        work, _batch.work = _batch.work, None
+        for key, (finish, items) in work.items():
+            try:
+                finish(items)
+            except Exception:
+                logger.exception("batched work %s failed (%d items)", key, len(items))
+
+
+def collect(key: str, items: list[Any], finish: Callable[[list[Any]], Any]) -> bool:
+    """Add `items` to the current `batched()` block's work named `key`, which ends with
+    `finish(all the items)`; False when no block is open (do the work now)."""
+    work = getattr(_batch, "work", None)
+    if work is None:
+        return False
+    work.setdefault(key, (finish, []))[1].extend(items)
+    return True

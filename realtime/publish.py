@@ -80,9 +80,11 @@ def _session_push(post: Post, *, created: bool) -> list[Push]:
     ]
 
 
-def on_post_created(*, post_id: int, new_thread: bool = False, **_extra) -> None:
+def on_post_created(
+    *, post_id: int, new_thread: bool = False, post: Post | None = None, **_extra
+) -> None:
     send = _Sender()
-    post = fragments.post_for_fragments(post_id)
+    post = fragments.post_for_fragments(post_id, known=post)
     if post is None:
         return
     send(
@@ -195,16 +197,21 @@ class _Sender:
             self.pushes.append(push)
 
     def done(self) -> None:
-        if not self.pushes:
-            return
-        events = store.record_many(self.pushes)
-        try:
-            bridge.group_send_many([(event.group, store.as_message(event)) for event in events])
-        except Exception:
-            # Stored all the same: browsers get them with the next push or on reconnect.
-            logger.exception("live pushes %s not sent", [(e.group, e.seq) for e in events])
-        for event in events:
-            store.prune_when_due(event)
+        if self.pushes and not events.collect("realtime.pushes", self.pushes, _send):
+            _send(self.pushes)
+
+
+def _send(pushes: list[Push]) -> None:
+    """Number and store `pushes` in one transaction, then send them in one hand-over:
+    those of one handler, or of every write of a forum.events.batched() block."""
+    recorded = store.record_many(pushes)
+    try:
+        bridge.group_send_many([(event.group, store.as_message(event)) for event in recorded])
+    except Exception:
+        # Stored all the same: browsers get them with the next push or on reconnect.
+        logger.exception("live pushes %s not sent", [(e.group, e.seq) for e in recorded])
+    for event in recorded:
+        store.prune_when_due(event)
 
 
 # Named dispatch: one handler per domain event, registered by RealtimeConfig.ready().

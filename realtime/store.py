@@ -8,6 +8,7 @@ replayed one are the same dict.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -57,16 +58,23 @@ def record(push: Push) -> LiveEvent:
 def record_many(pushes: list[Push]) -> list[LiveEvent]:
     """Number each push in its group and store them all, in one transaction.
 
-    Each group's counter row is updated (UPDATE … SET last_seq = last_seq + 1 …
-    RETURNING), which locks it until commit: concurrent writers of the same group
-    queue there, on PostgreSQL as on SQLite (whose IMMEDIATE transactions serialise
-    all writers).
+    Each group's counter row is raised once by its number of pushes (UPDATE … SET
+    last_seq = last_seq + n … RETURNING), which locks it until commit: concurrent
+    writers of the same group queue there, on PostgreSQL as on SQLite (whose
+    IMMEDIATE transactions serialise all writers). Counters are taken in the order
+    of their names, by every writer, so two writers never wait for each other in a
+    circle. Within a group, pushes are numbered in the order given.
     """
+    counts = Counter(push.group for push in pushes)
     with transaction.atomic():
+        seqs = {}
+        for group in sorted(counts):
+            last = _raise_seq(group, counts[group])
+            seqs[group] = iter(range(last - counts[group] + 1, last + 1))
         events = [
             LiveEvent(
                 group=push.group,
-                seq=_next_seq(push.group),
+                seq=next(seqs[push.group]),
                 kind=push.kind,
                 subject=push.subject,
                 html=push.html,
@@ -82,17 +90,18 @@ def record_many(pushes: list[Push]) -> list[LiveEvent]:
         return LiveEvent.objects.bulk_create(events)
 
 
-_INCREMENT = "UPDATE {table} SET last_seq = last_seq + 1 WHERE name = %s RETURNING last_seq"
+_INCREMENT = "UPDATE {table} SET last_seq = last_seq + %s WHERE name = %s RETURNING last_seq"
 
 
-def _next_seq(group: str) -> int:
+def _raise_seq(group: str, count: int) -> int:
+    """Add `count` to `group`'s counter; its new value."""
     sql = _INCREMENT.format(table=connection.ops.quote_name(LiveGroup._meta.db_table))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [group])
+        cursor.execute(sql, [count, group])
         row = cursor.fetchone()
         if row is None:
             _create_counter(group)
-            cursor.execute(sql, [group])
+            cursor.execute(sql, [count, group])
             row = cursor.fetchone()
     return row[0]
 

@@ -117,7 +117,7 @@ def post_create(
     # (of="self": the board, event and session rows come along for reading, unlocked.)
     thread = (
         Thread.objects.select_for_update(of=("self",))
-        .select_related("board__event", "board__session")
+        .select_related("board__event", "board__session", "author__profile")
         .get(pk=thread.pk)
     )
     board = thread.board
@@ -154,6 +154,7 @@ def post_create(
     Thread.objects.filter(pk=thread.pk).update(
         post_count=post.number, last_post_at=now, last_post=post
     )
+    thread.post_count, thread.last_post_at, thread.last_post = post.number, now, post
     # The author has read the thread up to their own post (one upsert: the thread is
     # locked, so no later post exists whose number this would lower).
     ReadMark.objects.bulk_create(
@@ -162,8 +163,9 @@ def post_create(
         unique_fields=["user", "thread"],
         update_fields=["last_read_number"],
     )
-    # `post` (with its thread, board and session loaded) is for the subscribers that
-    # run inside this transaction; those after commit read the post by id.
+    # `post` comes with its thread as now written (board, session and author loaded):
+    # the subscribers inside this transaction write from it, the live push after
+    # commit renders from it instead of reading the rows again.
     events.publish("post_created", post_id=post.pk, new_thread=_new_thread, post=post)
     return post
 

@@ -22,6 +22,7 @@ from mailbridge.models import InboundStatus
 
 if TYPE_CHECKING:
     from forum.models import Board, Post, Thread
+    from mailbridge.inbound.lookups import ChunkLookups
     from mailbridge.models import InboundMessage
 
 DETAIL_MAX = 500
@@ -115,10 +116,13 @@ class InboundContext:
     post: Post | None = None
     trail: list[dict] = field(default_factory=list)
     saved: bool = False  # the row holds the decision already (create_post wrote it)
+    # What the chunk this message came with read for all its messages (lookups.py).
+    lookups: ChunkLookups | None = None
 
     @classmethod
-    def from_row(cls, row: InboundMessage) -> InboundContext:
+    def from_row(cls, row: InboundMessage, lookups: ChunkLookups | None = None) -> InboundContext:
         return cls(
+            lookups=lookups,
             inbound_id=row.pk,
             raw=bytes(row.raw),
             mail_from=row.mail_from,

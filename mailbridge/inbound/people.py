@@ -44,12 +44,19 @@ def person_for_address(address: str):
     return None
 
 
-def owner_if_address(user_id: int, address: str):
+def owner_if_address(user_id: int, address: str, verified: list | None = None):
     """(person `user_id` or None, whether `address` is one of their verified
-    addresses), in one query when they have a verified address."""
+    addresses), in one query when they have a verified address. `verified`: their
+    verified addresses (user and profile loaded) when already read."""
     key = address_key(address)
-    rows = list(
-        EmailAddress.objects.filter(user_id=user_id, verified=True).select_related("user__profile")
+    rows = (
+        verified
+        if verified is not None
+        else list(
+            EmailAddress.objects.filter(user_id=user_id, verified=True).select_related(
+                "user__profile"
+            )
+        )
     )
     if not rows:
         return person(user_id), False

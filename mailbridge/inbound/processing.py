@@ -18,11 +18,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from mailbridge.inbound.context import InboundContext
 from mailbridge.inbound.errors import StepFailed
+from mailbridge.inbound.lookups import ChunkLookups
 from mailbridge.inbound.notices import notice_send
 from mailbridge.inbound.pipeline import pipeline_run
 from mailbridge.inbound.reasons import Reason
@@ -63,8 +65,60 @@ def inbound_process(*, inbound_id: int, force: bool = False) -> str | None:
     """
     if not inbound_claim(inbound_id=inbound_id, force=force):
         return None
-    row = InboundMessage.objects.with_raw().get(pk=inbound_id)
-    ctx = InboundContext.from_row(row)
+    return _process_claimed(InboundMessage.objects.with_raw().get(pk=inbound_id))
+
+
+def inbound_claim_many(inbound_ids: list[int]) -> list[int]:
+    """Take for this worker those of the messages no other worker has (as
+    inbound_claim does for one), in one transaction; their ids."""
+    now = timezone.now()
+    with transaction.atomic():
+        mine = list(
+            InboundMessage.objects.filter(pk__in=inbound_ids)
+            .filter(
+                Q(status=InboundStatus.RECEIVED)
+                | Q(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_AFTER)
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        InboundMessage.objects.filter(pk__in=mine).update(
+            status=InboundStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return mine
+
+
+def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[int]]:
+    """Process the stored messages `inbound_ids` as a chunk: claimed together, read in
+    one query, what their reply addresses name read once for all (lookups.py), and
+    their live pushes numbered, stored and sent together at the end
+    (forum.events.batched). Each message still runs the pipeline on its own, in its
+    own transaction: one that fails takes no other down.
+
+    Returns ({id: new status} of those processed, [ids of those that failed and wait
+    for another attempt]); messages another worker has are in neither."""
+    from forum import events
+
+    claimed = inbound_claim_many(inbound_ids)
+    if not claimed:
+        return {}, []
+    rows = list(InboundMessage.objects.with_raw().filter(pk__in=claimed).order_by("pk"))
+    lookups = ChunkLookups(row.rcpt_tos or [] for row in rows)
+    statuses, failed = {}, []
+    with events.batched():
+        for row in rows:
+            try:
+                statuses[row.pk] = _process_claimed(row, lookups)
+            except StepFailed:
+                failed.append(row.pk)
+    return statuses, failed
+
+
+def _process_claimed(row: InboundMessage, lookups: ChunkLookups | None = None) -> str:
+    """Run the pipeline on a message this worker claimed and record the outcome; its
+    new status. Raises StepFailed when it must be tried again (left RECEIVED)."""
+    inbound_id = row.pk
+    ctx = InboundContext.from_row(row, lookups)
     try:
         pipeline_run(ctx)
         _notify(ctx)

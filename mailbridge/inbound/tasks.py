@@ -8,6 +8,7 @@ broker or a dead worker loses nothing: `mailbridge.sweep_inbound`, every minute
 
 from __future__ import annotations
 
+import logging
 import random
 
 from celery import shared_task
@@ -16,8 +17,11 @@ from mailbridge.inbound.processing import (
     MAX_ATTEMPTS,
     SWEEP_GRACE,
     inbound_process,
+    inbound_process_many,
     inbound_requeue_pending,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -35,16 +39,18 @@ def process_inbound(self, inbound_id: int) -> str | None:
 
 @shared_task(name="mailbridge.process_inbound_many", ignore_result=True)
 def process_inbound_many(inbound_ids: list[int]) -> int:
-    """The messages the gateway stored together, one after the other; one that fails
-    gets a task of its own, with its retries."""
-    done = 0
-    for inbound_id in inbound_ids:
-        try:
-            inbound_process(inbound_id=inbound_id)
-            done += 1
-        except Exception:
-            process_inbound.apply_async(args=[inbound_id], countdown=random.uniform(1, 10))
-    return done
+    """The messages the gateway stored together, processed as a chunk
+    (inbound_process_many); one that fails gets a task of its own, with its retries.
+    Should the chunk as a whole fail (the database gone), its messages stay stored
+    and each gets a task of its own."""
+    try:
+        statuses, failed = inbound_process_many(inbound_ids)
+    except Exception:
+        logger.exception("inbound chunk %s failed; one task per message", inbound_ids)
+        statuses, failed = {}, list(inbound_ids)
+    for inbound_id in failed:
+        process_inbound.apply_async(args=[inbound_id], countdown=random.uniform(1, 10))
+    return len(statuses)
 
 
 @shared_task(name="mailbridge.sweep_inbound", ignore_result=True)

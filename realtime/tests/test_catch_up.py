@@ -280,3 +280,55 @@ def test_a_replay_after_a_hide_never_shows_the_hidden_text(sessions, thread, ali
     for message in events:
         assert "Propos à masquer" not in message["html"]
         assert "Message masqué par la modération" in message["html"]
+
+
+def test_several_pushes_to_a_group_in_one_record_are_numbered_in_their_order(thread):
+    group = thread_group(thread.pk)
+    other = thread_group(thread.pk + 1000)
+    start, other_start = store.last_seq(group), store.last_seq(other)
+    pushes = [_push(thread, "a"), _push(thread, "b"), _push(thread, "c")]
+    pushes.insert(1, Push(**{**pushes[0].__dict__, "group": other, "target": "elsewhere"}))
+    events = store.record_many(pushes)
+    assert [(e.group, e.seq, e.payload["target"]) for e in events] == [
+        (group, start + 1, "post-test-a"),
+        (other, other_start + 1, "elsewhere"),
+        (group, start + 2, "post-test-b"),
+        (group, start + 3, "post-test-c"),
+    ]
+    assert store.last_seq(group) == start + 3
+
+
+def test_the_writers_of_several_groups_at_once_never_deadlock(thread):
+    # Each writer names the groups in another order; counters are taken by name.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises whole write transactions: no lock order to get wrong")
+    groups = [thread_group(thread.pk + n) for n in range(4)]
+    for group in groups:  # counters made beforehand: the writers only raise them
+        store.record(Push(**{**_push(thread, group).__dict__, "group": group}))
+    starts = {group: store.last_seq(group) for group in groups}
+    errors = []
+
+    def write(order: list[str]) -> None:
+        try:
+            for _ in range(15):
+                store.record_many(
+                    [Push(**{**_push(thread, g).__dict__, "group": g}) for g in order]
+                )
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    writers = [threading.Thread(target=write, args=(groups[n:] + groups[:n],)) for n in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert not errors
+    for group in groups:
+        seqs = sorted(
+            LiveEvent.objects.filter(group=group, seq__gt=starts[group]).values_list(
+                "seq", flat=True
+            )
+        )
+        assert seqs == list(range(starts[group] + 1, starts[group] + 61))

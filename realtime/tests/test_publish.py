@@ -226,3 +226,35 @@ def test_a_worker_sends_every_push_through_one_loop_of_its_own(server_loop):
         "live.test.4",
     ]
     assert loops[0] is loops[1] and loops[0].is_running()
+
+
+def test_the_pushes_of_a_batch_are_stored_and_sent_together_at_its_end(board, alice, monkeypatch):
+    thread = make_thread(board, author=alice, title="Plusieurs à la fois")
+    sent = []
+    real = bridge.group_send_many
+    monkeypatch.setattr(
+        bridge, "group_send_many", lambda messages: (sent.append(messages), real(messages))
+    )
+    before = LiveEvent.objects.filter(group=thread_group(thread.pk)).count()
+    with events.batched():
+        first = reply(thread, author=alice, body="Premier.")
+        second = reply(thread, author=alice, body="Deuxième.")
+        # Committed, not pushed yet: the batch pushes at its end.
+        assert LiveEvent.objects.filter(group=thread_group(thread.pk)).count() == before
+        assert sent == []
+    assert len(sent) == 1
+    thread_messages = [m for group, m in sent[0] if group == thread_group(thread.pk)]
+    assert [m["data"]["post_id"] for m in thread_messages] == [first.pk, second.pk]
+    assert thread_messages[1]["seq"] == thread_messages[0]["seq"] + 1
+
+
+def test_a_batch_does_its_work_even_when_it_raises_and_joins_an_outer_one():
+    done = []
+    with pytest.raises(RuntimeError), events.batched():
+        with events.batched():
+            assert events.collect("test", [1], done.append)
+        assert done == []  # the inner block joined the outer one
+        assert events.collect("test", [2], done.append)
+        raise RuntimeError("a later write failed")
+    assert done == [[1, 2]]
+    assert not events.collect("test", [3], done.append)  # no block open any more

@@ -50,7 +50,8 @@ def step(ctx: InboundContext) -> Outcome:
 
 
 def _reply(ctx: InboundContext) -> Outcome:
-    owner, from_owner = owner_if_address(ctx.token_user_id, ctx.from_address)
+    verified = ctx.lookups.verified_addresses(ctx.token_user_id) if ctx.lookups else None
+    owner, from_owner = owner_if_address(ctx.token_user_id, ctx.from_address, verified)
     if owner is None or not owner.is_active:
         ctx.sender = person_for_address(ctx.from_address)
         ctx.language = language_of(ctx.sender)

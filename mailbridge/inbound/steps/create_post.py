@@ -87,7 +87,7 @@ def step(ctx: InboundContext) -> Outcome:
                     source=PostSource.EMAIL,
                     message_id=ctx.message_id,
                 )
-            Attachment.objects.bulk_create(
+            post.prefetched_attachments = Attachment.objects.bulk_create(
                 [
                     Attachment(
                         post=post,

@@ -11,6 +11,7 @@ from forum.models import Post
 from mailbridge.addresses import AddressKind
 from mailbridge.errors import InvalidToken
 from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.lookups import REPLY_POST_RELATED
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundStatus
 from mailbridge.tokens import verify_reply_token
@@ -24,11 +25,9 @@ def step(ctx: InboundContext) -> Outcome:
     except InvalidToken as exc:
         return Outcome.stop(InboundStatus.REJECTED, Reason.INVALID_TOKEN, str(exc))
     ctx.token_user_id = token.user_id
-    post = (
-        Post.objects.select_related("thread__board__session", "thread__board__event")
-        .filter(pk=token.post_id)
-        .first()
-    )
+    known, post = ctx.lookups.reply_post(token.post_id) if ctx.lookups else (False, None)
+    if not known:
+        post = Post.objects.select_related(*REPLY_POST_RELATED).filter(pk=token.post_id).first()
     if post is None:
         return Outcome.stop(
             InboundStatus.REJECTED, Reason.POST_GONE, f"post {token.post_id} does not exist"

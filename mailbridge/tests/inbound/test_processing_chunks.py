@@ -1,0 +1,190 @@
+"""A chunk of stored messages processed together: every reply lands where it would
+alone, one broken message takes no other down, and the live pushes of the chunk
+arrive numbered in the order of the posts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from forum.models import Post
+from mailbridge.inbound import pipeline
+from mailbridge.inbound.processing import inbound_process, inbound_process_many
+from mailbridge.inbound.tasks import process_inbound_many
+from mailbridge.models import InboundMessage, InboundStatus
+from mailbridge.tests.inbound.factories import CLAIRE, HELENE, Scene, first_post, member, reply_to
+from mailbridge.tests.inbound.support import store_by_hand
+from realtime.groups import thread_group
+from realtime.models import LiveEvent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _reply(number: int, sender: str, to: str) -> bytes:
+    return (
+        f"From: <{sender}>\r\nTo: <{to}>\r\nSubject: Re: [session] Qui vient ?\r\n"
+        f"Message-ID: <chunk-{number}@exemple.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"Réponse numéro {number} : je viens avec un témoignage.\r\n\r\n"
+        "Le 3 juillet 2007 à 10:00, Paul Durand a écrit :\r\n> Qui vient ?\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def scene():
+    scene = Scene()
+    scene.claire = member(scene.board, CLAIRE, name="Claire Bernard")
+    scene.other_post = first_post(scene.board, scene.paul, title="Qui apporte les photos ?")
+    return scene
+
+
+def _store_replies(scene, count: int) -> list[InboundMessage]:
+    """`count` replies, alternately by Hélène to the first thread and by Claire to the
+    second, each to the reply address of the list mail she got."""
+    rows = []
+    for number in range(count):
+        person, email, post = (
+            (scene.helene, HELENE, scene.post)
+            if number % 2 == 0
+            else (scene.claire, CLAIRE, scene.other_post)
+        )
+        to = reply_to(post, person)
+        rows.append(store_by_hand(_reply(number, email, to), mail_from=email, rcpt_tos=[to]))
+    return rows
+
+
+def test_a_chunk_posts_every_reply_in_its_thread_in_order(scene):
+    rows = _store_replies(scene, 6)
+    statuses, failed = inbound_process_many([row.pk for row in rows])
+    assert failed == []
+    assert statuses == {row.pk: InboundStatus.POSTED for row in rows}
+    for post, author, numbers in (
+        (scene.post, scene.helene, [0, 2, 4]),
+        (scene.other_post, scene.claire, [1, 3, 5]),
+    ):
+        replies = list(post.thread.posts.filter(number__gt=1).order_by("number"))
+        assert [p.body_text for p in replies] == [
+            f"Réponse numéro {n} : je viens avec un témoignage." for n in numbers
+        ]
+        assert {p.author_id for p in replies} == {author.pk}
+        assert {p.in_reply_to_id for p in replies} == {post.pk}
+    # Processed once: a second chunk or a single task finds nothing left to do.
+    assert inbound_process_many([row.pk for row in rows]) == ({}, [])
+    assert inbound_process(inbound_id=rows[0].pk) is None
+
+
+def test_the_live_pushes_of_a_chunk_are_numbered_in_the_order_of_the_posts(scene):
+    before = LiveEvent.objects.filter(group=thread_group(scene.thread.pk)).count()
+    inbound_process_many([row.pk for row in _store_replies(scene, 6)])
+    events = list(
+        LiveEvent.objects.filter(group=thread_group(scene.thread.pk), kind="thread.post")
+        .order_by("seq")
+        .values_list("seq", "payload")
+    )[before:]
+    numbers = [payload["data"]["post_number"] for _seq, payload in events]
+    seqs = [seq for seq, _payload in events]
+    assert numbers == [2, 3, 4]
+    assert seqs == list(range(seqs[0], seqs[0] + 3))
+
+
+def test_a_fragment_from_a_chunk_is_what_the_thread_page_shows(scene):
+    inbound_process_many([row.pk for row in _store_replies(scene, 2)])
+    post = Post.objects.get(thread=scene.thread, number=2)
+    fragment = (
+        LiveEvent.objects.filter(group=thread_group(scene.thread.pk), subject=f"post:{post.pk}")
+        .get()
+        .html["fr"]
+    )
+    reader = Client()
+    reader.force_login(scene.paul)
+    reader.get(scene.thread.get_absolute_url())  # read once: nothing is "new" the second time
+    page = reader.get(scene.thread.get_absolute_url()).content.decode()
+    element = re.search(rf'<li\b[^>]*\bid="post-{post.pk}".*?</li>', page, re.S).group(0)
+    assert "source : courriel" in fragment and "en réponse à Paul Durand" in fragment
+    # The one difference by design: a live fragment cannot know whether the answered
+    # post is on the reader's page, so it links to it through the thread's address.
+    answered = f"{scene.thread.get_absolute_url()}?post={scene.post.pk}#post-{scene.post.pk}"
+    assert answered in fragment
+    assert fragment.replace(answered, f"#post-{scene.post.pk}") == element
+
+
+def test_one_broken_message_takes_no_other_down(scene, monkeypatch):
+    rows = _store_replies(scene, 4)
+    broken_id = rows[1].pk
+
+    def extract_or_break(ctx):
+        if ctx.inbound_id == broken_id:
+            raise RuntimeError("the database went away for this one")
+        return original(ctx)
+
+    original = next(step.run for step in pipeline.STEPS if step.name == "extract")
+    monkeypatch.setattr(
+        pipeline,
+        "STEPS",
+        tuple(
+            pipeline.Step(s.name, extract_or_break if s.name == "extract" else s.run)
+            for s in pipeline.STEPS
+        ),
+    )
+    statuses, failed = inbound_process_many([row.pk for row in rows])
+    assert failed == [broken_id]
+    assert statuses == {row.pk: InboundStatus.POSTED for row in rows if row.pk != broken_id}
+    broken = InboundMessage.objects.get(pk=broken_id)
+    assert (broken.status, broken.attempts) == (InboundStatus.RECEIVED, 1)
+    monkeypatch.undo()
+    assert inbound_process(inbound_id=broken_id) == InboundStatus.POSTED
+
+
+def test_a_message_another_worker_holds_is_left_to_it(scene):
+    rows = _store_replies(scene, 3)
+    InboundMessage.objects.filter(pk=rows[0].pk).update(status=InboundStatus.PROCESSING)
+    statuses, failed = inbound_process_many([row.pk for row in rows])
+    assert set(statuses) == {rows[1].pk, rows[2].pk} and failed == []
+    assert InboundMessage.objects.get(pk=rows[0].pk).status == InboundStatus.PROCESSING
+
+
+def test_a_chunk_that_cannot_start_hands_each_message_a_task_of_its_own(scene, monkeypatch):
+    from mailbridge.inbound import tasks
+
+    rows = _store_replies(scene, 3)
+    sent = []
+
+    def unavailable(ids):
+        raise RuntimeError("the database is restarting")
+
+    monkeypatch.setattr(tasks, "inbound_process_many", unavailable)
+    monkeypatch.setattr(
+        tasks.process_inbound, "apply_async", lambda args, **options: sent.append(args[0])
+    )
+    assert process_inbound_many([row.pk for row in rows]) == 0
+    assert sent == [row.pk for row in rows]
+    assert {row.status for row in InboundMessage.objects.all()} == {InboundStatus.RECEIVED}
+
+
+def test_a_chunk_reads_what_its_reply_addresses_name_once(scene):
+    one = _store_replies(scene, 1)
+    with CaptureQueriesContext(connection) as alone:
+        inbound_process_many([one[0].pk])
+    InboundMessage.objects.all().delete()
+    rows = _store_replies(scene, 8)
+    with CaptureQueriesContext(connection) as chunk:
+        inbound_process_many([row.pk for row in rows])
+
+    def lookups(captured):
+        return sum(
+            1
+            for query in captured.captured_queries
+            if query["sql"].startswith('SELECT "account_emailaddress"."id"')
+            or (
+                query["sql"].startswith('SELECT "forum_post"."id"')
+                and 'INNER JOIN "forum_board"' in query["sql"]
+            )
+        )
+
+    # The posts answered and the senders' addresses: read once for 8 as for 1.
+    assert lookups(chunk) == lookups(alone)
+    assert len(chunk) < 8 * len(alone)
