@@ -378,36 +378,33 @@ def table(result: dict) -> list[str]:
 # Where the time goes: measured by hand (py-spy on the gateway; each step and event
 # subscriber timed in one worker), kept with the figures it explains.
 PROFILE = [
-    "Where the time goes (profiled 2026-11-25, second session, quiet machine: load "
-    "average below 2 apart from the bench itself):",
+    "Where the time goes (profiled 2026-11-25, third session; this machine ran about "
+    "twice as slow as in the second session: the counting server 1,050–1,450 "
+    "messages/s against 2,700–3,000, the same code 23 posts/s against 61):",
     "",
-    "- Intake: the gateway process spends 0.97 ms of CPU per message (84 % of a core "
-    "busy at 859 messages/s) against at most 0.33 ms for the counting server (3,000 a "
-    "second); a PostgreSQL commit of a batch takes 0.6 ms, so the commit is not what "
-    "limits it. Left after "
-    "profiling: aiosmtpd's own address parsing and line reading (the counting server "
-    "pays these too), the hand-over of each message to the storing thread and back, "
-    "inserting the rows (raw bytes as a binary parameter, one commit per batch), and "
-    "publishing the Celery tasks (coalesced by a thread, up to 16 messages per task). "
-    "Already removed: the rate limiter's Redis round trip and the moving window's sweeps "
-    "(now a sliding window in memory), bulk_create's text escaping of the raw bytes, one "
-    "task per message. 50 % of the counting server means about 0.55 ms per message: "
-    "the next step is to measure the thread hand-overs on their own.",
-    "- Processing, one post at a time on PostgreSQL + Redis, in one worker process: "
-    "29–36 ms of wall time and 21.5 ms of CPU per post (it was 54 ms and 38 ms at the "
-    "start of the session), 28 SQL statements (58 before). Made cheaper: the live "
-    "push's three events are numbered and stored in one transaction and sent in one "
-    "hand-over, through one event loop the worker keeps (not a new loop and Redis "
-    "connection per post), its old events pruned once every 50; the post and its "
-    "thread read in two short queries instead of a join of a dozen tables; the "
-    "author's read mark one upsert; the board and session read with the locked "
-    "thread; the post handed to the outbox subscriber rather than read again. What is "
-    "left is mostly the ORM's cost per statement (about 0.4 ms of CPU each) and the "
-    "fragments rendered in two languages (about 0.7 ms each, six per post). 200 "
-    "posts/s on 2 cores means under 10 ms of CPU per post for the worker, PostgreSQL "
-    "and Redis together: out of reach one post at a time; processing the messages of "
-    "a `process_inbound_many` chunk in one transaction, with the lookups shared, is "
-    "the next step.",
+    "- Intake: the gateway process spends 1.9–2.8 ms of CPU per message against 0.68 ms "
+    "for the counting server (measured on the same 3,000 messages, gateway on "
+    "PostgreSQL + Redis). Sampled with py-spy: answering each command (the socket writes "
+    "cost both servers alike), the RCPT check (token HMAC, rate limit), storing "
+    "(psycopg executemany and the commit, about a fifth of the process, plus a health "
+    "check of the connection per batch), and publishing the Celery tasks from the "
+    "waker thread (about an eighth). No single piece is large enough that removing it "
+    "reaches 50 %: the gateway would need about 1.2 ms per message on this machine.",
+    "- Processing: made chunk-wise this session. A `process_inbound_many` chunk (up to "
+    "16 messages stored together) is claimed in one transaction and read in one query; "
+    "the posts the reply addresses name and their owners' addresses are read once for "
+    "the chunk; the live pushes of the whole chunk are numbered, stored and sent "
+    "together at its end; the live push renders the post as `post_create` wrote it "
+    "(four queries fewer); the recipients query's SQL is made once per process (Django "
+    "spent 3.8–7 ms making it for every post, PostgreSQL 0.1 ms answering). Measured in "
+    "one process on PostgreSQL + Redis: 60 ms of worker CPU per post one at a time at "
+    "the start of the session, 27.5 ms in chunks of 16; PostgreSQL 7.3 ms and Redis "
+    "0.4 ms more per post; 28 SQL statements per post → 16. What is left: the six "
+    "fragments rendered for the live push (three templates in two languages, 5.4 ms), "
+    "parsing and extracting the reply (about 3.5 ms), and about a dozen ORM statements "
+    "(the thread locked, the post, the thread's counters, the read mark, the stored "
+    "message's outcome). 200 posts/s on 2 cores means under 10 ms of CPU per post for "
+    "worker, PostgreSQL and Redis together: about 35 ms now.",
 ]
 
 

@@ -1,9 +1,12 @@
 """What the messages of one chunk ask the database alike, asked once for them all.
 
 A worker given a chunk of stored messages (mailbridge.process_inbound_many) reads
-beforehand, in two queries, what their reply addresses name: the posts answered
+beforehand, in three queries, what their reply addresses name: the posts answered
 (with thread, board, session, event and author, as verify_token needs them) and
-the verified addresses of the people the addresses were made for (check_sender).
+the verified addresses of the people the addresses were made for (check_sender),
+and which of their post keys (Message-IDs) earlier messages already made posts
+with (deduplicate). A key found twice in the chunk itself is left to the database
+at the time (the first copy may post before the second is looked at).
 The steps ask `ctx.lookups` first and the database for anything it does not hold,
 so a message processed on its own (no lookups) or one whose address is not a
 reply is handled exactly as before.
@@ -15,7 +18,8 @@ have been by a worker that got there a moment earlier.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from allauth.account.models import EmailAddress
@@ -23,13 +27,31 @@ from allauth.account.models import EmailAddress
 from forum.models import Post
 from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.errors import InvalidToken
+from mailbridge.inbound.steps.deduplicate import post_key_from
+from mailbridge.inbound.steps.parse import message_id_of
+from mailbridge.models import InboundMessage
 from mailbridge.tokens import verify_reply_token
 
 REPLY_POST_RELATED = ("thread__board__session", "thread__board__event", "author__profile")
+_MESSAGE_ID_FIELD = re.compile(rb"(?im)^message-id[ \t]*:((?:.*)(?:\r?\n[ \t].*)*)")
+
+
+def post_key_of(raw: bytes) -> str:
+    """The post key deduplicate will find for this message, read from its raw header
+    (its parse may see another: then the step asks the database, see earlier_post)."""
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    match = _MESSAGE_ID_FIELD.search(head)
+    value = match.group(1).decode("ascii", "replace") if match else ""
+    return post_key_from(message_id_of(value), raw)
 
 
 class ChunkLookups:
-    def __init__(self, rcpt_lists: Iterable[list[str]]):
+    def __init__(self, rows: Iterable[InboundMessage]):
+        rows = list(rows)
+        self._read_replies([row.rcpt_tos or [] for row in rows])
+        self._read_post_keys(rows)
+
+    def _read_replies(self, rcpt_lists: list[list[str]]) -> None:
         post_ids, user_ids = set(), set()
         for rcpt_tos in rcpt_lists:
             for address in rcpt_tos:
@@ -57,6 +79,23 @@ class ChunkLookups:
             ).select_related("user__profile"):
                 self._addresses[row.user_id].append(row)
         self._user_ids = user_ids
+
+    def _read_post_keys(self, rows: list[InboundMessage]) -> None:
+        keys = Counter(post_key_of(row.raw) for row in rows)
+        self._keys = {key for key, count in keys.items() if count == 1}
+        self._taken: dict[str, tuple[int, int | None]] = {}
+        if self._keys:
+            for key, inbound_id, post_id in InboundMessage.objects.filter(
+                post_key__in=self._keys
+            ).values_list("post_key", "pk", "post_id"):
+                self._taken[key] = (inbound_id, post_id)
+
+    def earlier_post(self, key: str) -> tuple[bool, tuple[int, int | None] | None]:
+        """(known, (message id, post id) of the message that made a post with `key`,
+        or None): known is False when this chunk did not look the key up."""
+        if key not in self._keys:
+            return False, None
+        return True, self._taken.get(key)
 
     def reply_post(self, post_id: int) -> tuple[bool, Post | None]:
         """(known, the post): known is False when this chunk did not look it up."""

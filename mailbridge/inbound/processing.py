@@ -103,7 +103,7 @@ def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[i
     if not claimed:
         return {}, []
     rows = list(InboundMessage.objects.with_raw().filter(pk__in=claimed).order_by("pk"))
-    lookups = ChunkLookups(row.rcpt_tos or [] for row in rows)
+    lookups = ChunkLookups(rows)
     statuses, failed = {}, []
     with events.batched():
         for row in rows:

@@ -21,20 +21,26 @@ from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage, InboundStatus
 
 
+def post_key_from(message_id: str, raw: bytes) -> str:
+    if message_id:
+        return message_id[:255]
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
 def post_key_for(ctx: InboundContext) -> str:
-    if ctx.message_id:
-        return ctx.message_id[:255]
-    return "sha256:" + hashlib.sha256(ctx.raw).hexdigest()
+    return post_key_from(ctx.message_id, ctx.raw)
 
 
 def step(ctx: InboundContext) -> Outcome:
     ctx.post_key = key = post_key_for(ctx)
-    earlier = (
-        InboundMessage.objects.filter(post_key=key)
-        .exclude(pk=ctx.inbound_id)
-        .values_list("pk", "post_id")
-        .first()
-    )
+    known, earlier = ctx.lookups.earlier_post(key) if ctx.lookups else (False, None)
+    if not known or (earlier is not None and earlier[0] == ctx.inbound_id):
+        earlier = (
+            InboundMessage.objects.filter(post_key=key)
+            .exclude(pk=ctx.inbound_id)
+            .values_list("pk", "post_id")
+            .first()
+        )
     if earlier is not None:
         inbound_id, post_id = earlier
         return Outcome.stop(

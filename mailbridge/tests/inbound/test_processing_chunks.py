@@ -188,3 +188,26 @@ def test_a_chunk_reads_what_its_reply_addresses_name_once(scene):
     # The posts answered and the senders' addresses: read once for 8 as for 1.
     assert lookups(chunk) == lookups(alone)
     assert len(chunk) < 8 * len(alone)
+
+
+def test_copies_of_a_message_in_a_chunk_or_before_it_make_one_post(scene):
+    first = _store_replies(scene, 1)[0]
+    assert inbound_process(inbound_id=first.pk) == InboundStatus.POSTED
+    copies = [
+        store_by_hand(first.raw, mail_from=HELENE, rcpt_tos=first.rcpt_tos),  # sent again
+        *_store_replies(scene, 3)[1:],  # numbers 1 and 2: new messages
+    ]
+    again = bytes(copies[2].raw)
+    copies.append(store_by_hand(again, mail_from=HELENE, rcpt_tos=copies[2].rcpt_tos))
+    statuses, failed = inbound_process_many([row.pk for row in copies])
+    assert failed == []
+    assert [statuses[row.pk] for row in copies] == [
+        InboundStatus.DUPLICATE,
+        InboundStatus.POSTED,
+        InboundStatus.POSTED,
+        InboundStatus.DUPLICATE,
+    ]
+    resent = InboundMessage.objects.get(pk=copies[0].pk)
+    made = InboundMessage.objects.get(pk=first.pk).post_id
+    assert f"already made post {made} (message {first.pk})" in resent.trail[-1]["detail"]
+    assert Post.objects.filter(body_text__startswith="Réponse numéro 2 ").count() == 1
