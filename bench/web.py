@@ -703,6 +703,22 @@ def report(args, runs: list[dict], ceiling: dict | None) -> list[str]:
             f"{verdict['healthz_cpu_ms'] / TARGET_RATIO:.1f} ms of server CPU; it takes "
             f"{verdict['thread_cpu_ms']:.1f} ms."
         )
+        signed_in = run["results"].get("thread_signed_in")
+        if signed_in is not None:
+            base = run["results"]["healthz"]["rps"] or 1e-9
+            ratio = signed_in["rps"] / base
+            met = (
+                ratio >= TARGET_RATIO
+                and signed_in["p99_ms"] < TARGET_P99_MS
+                and signed_in["errors"] == 0
+            )
+            lines.append("")
+            lines.append(
+                f"Thread page (signed-in participant, reloading) at **{_pct_text(ratio)}** "
+                f"of the minimal page's rate, p99 {_fmt_ms(signed_in['p99_ms'])} ms: the same "
+                f"target is **{'met' if met else 'not met'}** for participants; "
+                f"{_cpu_ms(signed_in):.1f} ms of server CPU per page."
+            )
         lines.append("")
         run["verdict"] = verdict
     data = runs[0]["data"]
@@ -722,12 +738,16 @@ def report(args, runs: list[dict], ceiling: dict | None) -> list[str]:
         "(`forum/page_cache.py`: rendered once, kept until a post, thread, profile or "
         "other thing the page shows changes), so the anonymous rows measure serving a "
         "cached page: the reader's CSRF token filled in, the middleware, 68 KB sent. A "
-        "signed-in reader's page is rendered for them, with the shared part of each post "
-        "taken from the cache (`forum/post_fragments.py`); it stays at about a tenth of "
-        "/healthz's rate: the target is met for readers not signed in, not for "
-        "participants. The server calls `gc.freeze()` once started (`config/asgi.py`): "
-        "without it, full collections walking Django's start-up objects put /healthz's "
-        "p99 at 88–93 ms and the cached thread page's at 102–108 ms.",
+        "signed-in participant who reloads a page nothing changed on gets it from the "
+        "page cache too, their own copy (its key holds their id, their `user:<id>` token "
+        "and how far they have read the thread), so the signed-in row measures serving "
+        "it: their session and account and their read mark read from the database, their "
+        "CSRF token and reply key filled in. A page they have not seen yet is rendered for "
+        "them, with the shared part of each post taken from the cache "
+        "(`forum/post_fragments.py`). The server calls `gc.freeze()` once started "
+        "(`config/asgi.py`): without it, full collections walking Django's start-up "
+        "objects put /healthz's p99 at 88–93 ms and the cached thread page's at "
+        "102–108 ms.",
         "",
         "Connections: Django under ASGI runs each request's view in a thread of its own, "
         "so a connection is never kept from one request to the next: SQLite opens its file "

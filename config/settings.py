@@ -177,8 +177,8 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # Anonymous pages (~70 KB each) and post fragments (~2 KB, 50 a page) of
-            # forum/page_cache.py and forum/post_fragments.py.
+            # Pages (~70 KB anonymous, ~90 KB each signed-in reader's) and post
+            # fragments (~2 KB, 50 a page) of forum/page_cache.py and post_fragments.py.
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
@@ -217,7 +217,8 @@ LOGGING = {
 INTERCOOP_POST_MAX_CHARS = env.integer("INTERCOOP_POST_MAX_CHARS", 50_000, minimum=1)
 INTERCOOP_EDIT_WINDOW_MINUTES = env.integer("INTERCOOP_EDIT_WINDOW_MINUTES", 60, minimum=0)
 INTERCOOP_POSTS_PER_PAGE = 50
-# Anonymous thread and board pages are cached this long at most (forum/page_cache.py).
+# Thread and board pages are cached this long at most, for readers signed in or not
+# (forum/page_cache.py); 0 turns the page cache off.
 INTERCOOP_PAGE_CACHE_SECONDS = env.integer("INTERCOOP_PAGE_CACHE_SECONDS", 300, minimum=0)
 
 # Outgoing mail beyond single posts: digests, bounces, DKIM (mailbridge).

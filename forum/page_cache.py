@@ -1,7 +1,8 @@
-"""The page cache for readers who are not signed in.
+"""The page cache: thread and board pages, for readers signed in or not.
 
-Every anonymous reader of a thread or board sees the same page, so it is rendered once
-and served from the cache until something on it changes. Nothing is served stale:
+Every anonymous reader of a thread or board sees the same page, and a signed-in reader
+sees the same page again as long as nothing on it changed, so a page is rendered once
+and served from the cache until then. Nothing is served stale, nor to anyone else:
 
 - Each cached page is stored under *version tokens*: one for the whole site and one for
   its thread or board. Saving or deleting what a page shows (a post, a thread, an
@@ -9,17 +10,26 @@ and served from the cache until something on it changes. Nothing is served stale
   tokens it touches, so the next reader misses and renders afresh. Tokens are replaced
   at once and again when the transaction commits: a page rendered in between from the
   old rows is stored under a token nobody asks for any more.
+- A signed-in reader's page is theirs alone: its key holds their id and their own token
+  (`user:<id>`), replaced whenever something of theirs a page shows changes (their
+  follows, registration, facilitation, mail suspension: forum/page_invalidation.py),
+  and what the view says the page depends on besides (`reader`: on a thread page, how
+  far they have read it; on a board page, the token of their read marks, `reads:<id>`).
 - A token missing from the cache (evicted, expired, a new cache) is created at random,
   never reset to a value an older page was stored under. Tokens are named with a digest
   of the code and templates (`release()`), so a deploy starts from new tokens.
-- Pages live `INTERCOOP_PAGE_CACHE_SECONDS` at most (0 turns the cache off), in Django's
-  cache: Redis when REDIS_URL is set, shared by web processes and workers that write
-  posts; memory in the one-process embedded run.
+- Pages live `INTERCOOP_PAGE_CACHE_SECONDS` at most (0 turns the cache off), less when
+  the view says so (`keep_at_most`: a page showing "Modifier" under the reader's own
+  post leaves the cache before the edit window closes), in Django's cache: Redis when
+  REDIS_URL is set, shared by web processes and workers that write posts; memory in
+  the one-process embedded run.
 
-The only per-reader part of an anonymous page is the CSRF token of the language form; it
-is stored as a placeholder and filled for each request. Pages with flash messages, other
-statuses than 200, or unknown query parameters are neither served from nor put in the
-cache. A cache that does not answer is skipped: the page is rendered as if not cached.
+The hidden inputs whose value belongs to one request (every form's CSRF token, the
+reply box's double-submit key) are stored as placeholders and filled for each request.
+Pages with flash messages, other statuses than 200, or unknown query parameters are
+neither served from nor put in the cache; a page the view or a template marks
+(`do_not_store`, `{% page_not_stored %}`) is served but not kept. A cache that does not
+answer is skipped: the page is rendered as if not cached.
 """
 
 from __future__ import annotations
@@ -39,12 +49,28 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
+from forum.board_forms import new_submission_key
+
 logger = logging.getLogger(__name__)
 
 SITE = "site"
-_PLACEHOLDER = "\x00csrf\x00"
-_CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _VERSION_SECONDS = 7 * 24 * 3600
+
+# The hidden inputs whose value is the request's own: the CSRF token of every form, and
+# the reply box's submission key (two views sharing one would make two replies one).
+_PER_REQUEST_INPUT = re.compile(r'(name="(csrfmiddlewaretoken|submission_key)" value=")[^"]*(")')
+_PER_REQUEST_VALUES: dict[str, Callable] = {
+    "csrfmiddlewaretoken": get_token,
+    "submission_key": lambda request: new_submission_key(),
+}
+
+
+def _placeholder(name: str) -> str:
+    return f"\x00{name}\x00"
+
+
+# Pages are stored encoded: a hit fills and sends bytes, with no 70–90 KB to encode.
+_PLACEHOLDER_BYTES = {name: _placeholder(name).encode() for name in _PER_REQUEST_VALUES}
 
 
 def thread_scope(thread_id: int) -> str:
@@ -53,6 +79,16 @@ def thread_scope(thread_id: int) -> str:
 
 def board_scope(slug: str) -> str:
     return f"board:{slug}"
+
+
+def user_scope(user_id: int) -> str:
+    """What a person's own pages show of them: follows, role, mail suspension."""
+    return f"user:{user_id}"
+
+
+def reads_scope(user_id: int) -> str:
+    """How far a person has read the threads: their unread counts on board pages."""
+    return f"reads:{user_id}"
 
 
 def _version_key(scope: str) -> str:
@@ -79,10 +115,6 @@ def release() -> str:
                     )
         _release = digest.hexdigest()
     return _release
-
-
-def _page_key(versions: Iterable[str], language: str, path: str) -> str:
-    return f"page:{':'.join(versions)}:{language}:{path}"
 
 
 def versions(scopes: list[str]) -> list[str]:
@@ -117,50 +149,81 @@ def _replace(scopes: list[str]) -> None:
             {_version_key(scope): secrets.token_hex(6) for scope in scopes}, _VERSION_SECONDS
         )
     except Exception:
-        # A cache that cannot be written cannot be read either (see cached_for_anonymous).
+        # A cache that cannot be written cannot be read either (see cached_page).
         logger.warning("page cache: could not replace versions %s", scopes, exc_info=True)
 
 
-def _cacheable_request(request, allowed_params: frozenset[str]) -> bool:
+def keep_at_most(request, seconds: float) -> None:
+    """The page rendered for `request` may stay `seconds` at most in the cache (less
+    than one: it is not stored). For what changes with time alone."""
+    current = getattr(request, "_page_cache_seconds", None)
+    request._page_cache_seconds = seconds if current is None else min(current, seconds)
+
+
+def do_not_store(request) -> None:
+    """The page rendered for `request` is served but not kept."""
+    keep_at_most(request, 0)
+
+
+def _cacheable_request(request, allowed_params: frozenset[str], signed_in: bool) -> bool:
     return (
         settings.INTERCOOP_PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and not request.user.is_authenticated
+        and (signed_in or not request.user.is_authenticated)
         and set(request.GET) <= allowed_params
         and len(get_messages(request)) == 0
     )
 
 
-def cached_for_anonymous(
-    scopes: Callable[..., list[str]], *, params: Iterable[str] = ("page",)
-) -> Callable:
-    """Decorate a page view: anonymous GETs are served from the cache when they can be.
+def _page_key(request, scopes: list[str], reader, view_kwargs: dict) -> str:
+    """The key of the page `request` asks for, from the tokens read now (before the
+    view reads anything it shows: see the module)."""
+    user = request.user
+    if not user.is_authenticated:
+        who = "a"
+        tokens = versions([SITE, *scopes])
+    else:
+        tokens = versions([SITE, *scopes, user_scope(user.pk)])
+        depends = ":".join(str(part) for part in reader(request, **view_kwargs))
+        who = f"u{user.pk}:{depends}"
+    return f"page:{who}:{':'.join(tokens)}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
 
-    `scopes(**view_kwargs)` names what the page shows besides the site as a whole."""
+
+def cached_page(
+    scopes: Callable[..., list[str]],
+    *,
+    params: Iterable[str] = ("page",),
+    reader: Callable[..., Iterable] | None = None,
+) -> Callable:
+    """Decorate a page view: GETs are served from the cache when they can be.
+
+    `scopes(**view_kwargs)` names what the page shows besides the site as a whole.
+    `reader(request, **view_kwargs)`: what a signed-in reader's page depends on besides
+    their id and their `user:<id>` token (values read now, or tokens of `versions`);
+    without it, signed-in readers are not cached."""
     allowed = frozenset(params)
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request, allowed):
+            if not _cacheable_request(request, allowed, signed_in=reader is not None):
                 return view(request, *args, **kwargs)
             try:
-                tokens = versions([SITE, *scopes(**kwargs)])
-                key = _page_key(tokens, request.LANGUAGE_CODE, request.get_full_path())
+                key = _page_key(request, scopes(**kwargs), reader, kwargs)
                 stored = cache.get(key)
             except Exception:
                 logger.warning("page cache unavailable; rendering", exc_info=True)
                 return view(request, *args, **kwargs)
             if stored is not None:
                 content_type, body = stored
-                response = HttpResponse(
-                    body.replace(_PLACEHOLDER, get_token(request)), content_type=content_type
-                )
+                response = HttpResponse(_fill(body, request), content_type=content_type)
                 response["X-Page-Cache"] = "hit"
                 return response
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming:
-                _store(key, response)
+                seconds = _lifetime(request)
+                if seconds > 0:
+                    _store(key, response, seconds)
                 response["X-Page-Cache"] = "miss"
             return response
 
@@ -169,10 +232,28 @@ def cached_for_anonymous(
     return decorate
 
 
-def _store(key: str, response: HttpResponse) -> None:
+def _lifetime(request) -> int:
+    """How many seconds the page rendered for `request` may stay (see keep_at_most)."""
+    longest = settings.INTERCOOP_PAGE_CACHE_SECONDS
+    return int(min(longest, getattr(request, "_page_cache_seconds", longest)))
+
+
+def _fill(body: bytes, request) -> bytes:
+    """A stored page with this request's own values in place of the placeholders."""
+    for name, value_for in _PER_REQUEST_VALUES.items():
+        placeholder = _PLACEHOLDER_BYTES[name]
+        if placeholder in body:
+            body = body.replace(placeholder, value_for(request).encode())
+    return body
+
+
+def _store(key: str, response: HttpResponse, seconds: int) -> None:
     charset = response.charset or "utf-8"
-    body = _CSRF_INPUT.sub(rf"\g<1>{_PLACEHOLDER}\g<2>", response.content.decode(charset))
+    text = _PER_REQUEST_INPUT.sub(
+        lambda match: f"{match[1]}{_placeholder(match[2])}{match[3]}",
+        response.content.decode(charset),
+    )
     try:
-        cache.set(key, (response["Content-Type"], body), settings.INTERCOOP_PAGE_CACHE_SECONDS)
+        cache.set(key, (response["Content-Type"], text.encode(charset)), seconds)
     except Exception:
         logger.warning("page cache: could not store %s", key, exc_info=True)

@@ -1,26 +1,42 @@
-"""What makes a cached anonymous page out of date (see forum.page_cache).
+"""What makes a cached page out of date (see forum.page_cache).
 
 Model signals rather than the domain events, so that every writer is covered: the
-services, the mail pipeline, the admin and data fixes in a shell alike.
+services, the mail pipeline, the admin and data fixes in a shell alike. Writes in bulk
+(no signals) replace their tokens themselves: read marks (forum.services.reading).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from forum.models import (
     Attachment,
     Board,
     Event,
+    Follow,
     Network,
     Post,
     Profile,
+    ReadMark,
+    Registration,
     Session,
     SessionSegment,
     Thread,
 )
-from forum.page_cache import SITE, board_scope, invalidate, thread_scope
+from forum.page_cache import (
+    SITE,
+    board_scope,
+    invalidate,
+    reads_scope,
+    thread_scope,
+    user_scope,
+)
+
+# Mail to the person suspended after bounces: the banner of their pages. By name, so
+# that the forum imports nothing of mailbridge (forum/page_cache.py does not store a
+# page showing the banner: lifting the suspension is an update() no signal sees).
+MAILBOX_HEALTH = "mailbridge.MailboxHealth"
 
 
 def _thread_and_board(thread_id: int) -> list[str]:
@@ -68,6 +84,31 @@ def _site_changed(sender, update_fields=None, **kwargs) -> None:
     invalidate([SITE])
 
 
+def _person_changed(sender, instance, **kwargs) -> None:
+    # A follow, a registration (role, status: what they may see, write, moderate),
+    # the state of their mailbox: shown on their own pages only.
+    invalidate([user_scope(instance.user_id)])
+
+
+def _read_mark_changed(sender, instance: ReadMark, **kwargs) -> None:
+    invalidate([reads_scope(instance.user_id)])
+
+
+def _facilitators_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """Session.facilitator_users: who moderates the session's board."""
+    if action in ("post_add", "post_remove"):
+        people = [instance.pk] if reverse else list(pk_set or ())
+    elif action == "pre_clear":
+        people = (
+            [instance.pk]
+            if reverse
+            else list(instance.facilitator_users.values_list("pk", flat=True))
+        )
+    else:
+        return
+    invalidate([user_scope(pk) for pk in people])
+
+
 def connect() -> None:
     for model, handler in (
         (Post, _post_changed),
@@ -80,3 +121,16 @@ def connect() -> None:
         uid = f"page-cache-site-{model._meta.label}"
         post_save.connect(_site_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(_site_changed, sender=model, dispatch_uid=f"{uid}-del")
+    for model in (Follow, Registration, MAILBOX_HEALTH):
+        uid = f"page-cache-person-{model if isinstance(model, str) else model._meta.label}"
+        post_save.connect(_person_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_person_changed, sender=model, dispatch_uid=f"{uid}-del")
+    post_save.connect(_read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark")
+    post_delete.connect(
+        _read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark-del"
+    )
+    m2m_changed.connect(
+        _facilitators_changed,
+        sender=Session.facilitator_users.through,
+        dispatch_uid="page-cache-facilitators",
+    )

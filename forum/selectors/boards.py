@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from forum.models import Board, Follow, FollowLevel, Post, ReadMark, Thread
 from forum.permissions import can_moderate, can_see_board
@@ -53,6 +53,17 @@ def unread_numbers(*, user, threads) -> dict[int, int]:
             "thread_id", "last_read_number"
         )
     )
+
+
+def read_position(*, user, thread_id: int) -> int:
+    """The number of the last post of the thread `user` has read (0 when never opened)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    # Unique per person and thread: no ORDER BY, no LIMIT needed.
+    found = ReadMark.objects.filter(user=user, thread_id=thread_id).values_list(
+        "last_read_number", flat=True
+    )
+    return next(iter(found), 0)
 
 
 def posts_page(
@@ -134,9 +145,11 @@ def follow_level_for(*, user, board: Board, thread: Thread | None = None) -> str
     """The level that applies: the thread's own choice, else the board's, else web."""
     if not getattr(user, "is_authenticated", False):
         return FollowLevel.WEB
+    # Both choices in one query: a follow is of a board or of a thread, never both.
+    wanted = Q(board=board, thread=None)
     if thread is not None:
-        level = Follow.objects.filter(user=user, thread=thread).values_list("level", flat=True)
-        if level:
-            return level[0]
-    level = Follow.objects.filter(user=user, board=board).values_list("level", flat=True)
-    return level[0] if level else FollowLevel.WEB
+        wanted |= Q(thread=thread)
+    levels = dict(Follow.objects.filter(wanted, user=user).values_list("thread_id", "level"))
+    if thread is not None and thread.pk in levels:
+        return levels[thread.pk]
+    return levels.get(None, FollowLevel.WEB)

@@ -7,7 +7,7 @@ transaction; live pushes and worker wake-ups run after commit (forum.events).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -174,6 +174,11 @@ def _edit_window() -> timedelta:
     return timedelta(minutes=settings.INTERCOOP_EDIT_WINDOW_MINUTES)
 
 
+def edit_window_end(post: Post) -> datetime:
+    """When the author of `post` can no longer edit it (moderators always can)."""
+    return post.created_at + _edit_window()
+
+
 def can_edit(user, post: Post, *, moderator: bool | None = None) -> bool:
     """Authors within the edit window, moderators at any time.
 
@@ -186,7 +191,7 @@ def can_edit(user, post: Post, *, moderator: bool | None = None) -> bool:
         moderator = can_moderate(user, post.thread.board)
     if moderator:
         return True
-    return post.author_id == user.pk and timezone.now() - post.created_at <= _edit_window()
+    return post.author_id == user.pk and timezone.now() <= edit_window_end(post)
 
 
 @transaction.atomic

@@ -1,9 +1,15 @@
-"""Unread tracking: how far each person has read each thread."""
+"""Unread tracking: how far each person has read each thread.
+
+Read marks are written in bulk (no model signals): each write here replaces the
+person's `reads:<id>` token itself, so that their cached board pages show the new
+unread counts (forum.page_cache). Their thread pages need nothing: the read position
+is part of a thread page's key."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from forum import page_cache
 from forum.models import Board, ReadMark, Thread
 
 
@@ -20,6 +26,7 @@ def thread_mark_read(*, user, thread: Thread, number: int) -> None:
         ReadMark.objects.bulk_create(
             [ReadMark(user=user, thread=thread, last_read_number=number)], ignore_conflicts=True
         )
+    page_cache.invalidate([page_cache.reads_scope(user.pk)])
 
 
 @transaction.atomic
@@ -42,4 +49,6 @@ def board_mark_all_read(*, user, board: Board) -> int:
     for pk, count in to_update:
         ReadMark.objects.filter(user=user, thread_id=pk).update(last_read_number=count)
     ReadMark.objects.bulk_create(to_create, ignore_conflicts=True)
+    if behind:
+        page_cache.invalidate([page_cache.reads_scope(user.pk)])
     return len(behind)

@@ -3,9 +3,20 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from forum import page_cache
 from forum.rendering import markdown_to_html
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_not_stored(context) -> str:
+    """Where a page shows something of the reader's that no token follows: the page is
+    served but not kept in the page cache (forum/page_cache.py)."""
+    request = context.get("request")
+    if request is not None:
+        page_cache.do_not_store(request)
+    return ""
 
 
 @register.filter

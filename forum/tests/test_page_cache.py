@@ -1,6 +1,7 @@
 """The page cache for readers who are not signed in (forum/page_cache.py): served from
 the cache while nothing changed, fresh as soon as anything on the page changes, never
-to a signed-in reader, and never broken by a cache that fails."""
+to a signed-in reader, and never broken by a cache that fails. Signed-in readers:
+test_page_cache_signed_in.py."""
 
 from __future__ import annotations
 
@@ -130,15 +131,19 @@ def test_a_cached_page_carries_a_working_csrf_token_for_each_reader(thread):
     assert reader.cookies["django_language"].value == "en"
 
 
-def test_signed_in_readers_never_get_a_cached_page(client, thread, alice):
+def test_signed_in_readers_never_get_the_anonymous_page(client, thread, alice):
     url = thread.get_absolute_url()
     Client().get(url)
-    Client().get(url)
+    assert Client().get(url)["X-Page-Cache"] == "hit"
     client.force_login(alice)
     response, text = _read(client, url)
-    assert "X-Page-Cache" not in response
+    assert response["X-Page-Cache"] == "miss"
     assert "Publier la réponse" in text
     assert "Connectez-vous pour répondre" not in text
+    # …nor an anonymous reader a signed-in one's.
+    _response, anonymous_text = _read(Client(), url)
+    assert "Connectez-vous pour répondre" in anonymous_text
+    assert "Publier la réponse" not in anonymous_text
 
 
 def test_pages_with_a_flash_message_are_neither_served_nor_stored(client, thread, alice):

@@ -384,3 +384,57 @@ def test_the_registration_form_offers_a_private_session_only_once_registered(
     assert response.status_code == 302
     chosen = Registration.objects.get(user=person).sessions.all()
     assert [s.number for s in chosen] == [1, 2]
+
+
+# board_rights: the thread page's one question for can_moderate and can_post.
+
+PEOPLE = {
+    "anonymous": None,
+    "not registered": {},
+    "participant": {"role": Role.PARTICIPANT},
+    "cancelled participant": {"role": Role.PARTICIPANT, "status": RegistrationStatus.CANCELLED},
+    "facilitator of the session": {"role": Role.FACILITATOR, "facilitates": True},
+    "facilitator of another session": {"role": Role.FACILITATOR},
+    "former facilitator": {
+        "role": Role.FACILITATOR,
+        "facilitates": True,
+        "status": RegistrationStatus.CANCELLED,
+    },
+    "organiser": {"role": Role.ORGANISER},
+    "cancelled organiser": {"role": Role.ORGANISER, "status": RegistrationStatus.CANCELLED},
+    "superuser": {"is_superuser": True},
+}
+
+
+@pytest.mark.parametrize("board_kind", ["general", "public session", "private session"])
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_board_rights_answers_what_can_moderate_and_can_post_answer(
+    event, sessions, board_kind, person
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from forum.permissions import board_rights, can_moderate, can_post
+    from forum.tests.board_factories import board_for, general_board
+
+    session = sessions[1]
+    if board_kind == "general":
+        board = general_board(event)
+    else:
+        session.is_private = board_kind == "private session"
+        session.save()
+        board = board_for(session)
+    traits = PEOPLE[person]
+    if traits is None:
+        user = AnonymousUser()
+    else:
+        traits = dict(traits)
+        facilitates = traits.pop("facilitates", False)
+        role = traits.pop("role", None)
+        status = traits.pop("status", RegistrationStatus.CONFIRMED)
+        user = make_user(**traits)
+        if role is not None:
+            make_registration(user=user, event=event, role=role, status=status)
+        if facilitates:
+            session.facilitator_users.add(user)
+    rights = board_rights(user, board)
+    assert (rights.moderate, rights.post) == (can_moderate(user, board), can_post(user, board))

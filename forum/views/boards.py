@@ -15,7 +15,7 @@ from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
 from forum.errors import NotAllowed, UserError
 from forum.models import FollowLevel
-from forum.page_cache import board_scope, cached_for_anonymous
+from forum.page_cache import board_scope, cached_page, reads_scope, versions
 from forum.permissions import can_post
 from forum.views.access import board_or_404, refusals_as_403
 
@@ -30,7 +30,11 @@ def boards(request):
     return render(request, "forum/boards.html", context)
 
 
-@cached_for_anonymous(lambda slug: [board_scope(slug)])
+@cached_page(
+    lambda slug: [board_scope(slug)],
+    # Besides what is theirs (forum.page_cache): the unread counts, from their read marks.
+    reader=lambda request, slug: versions([reads_scope(request.user.pk)]),
+)
 def board(request, slug: str):
     board = board_or_404(request, slug)
     page = Paginator(selectors.threads_for_board(board=board), THREADS_PER_PAGE).get_page(

@@ -7,12 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from forum import post_fragments, selectors, services
 from forum.board_forms import (
     FOLLOW_LABELS,
+    PK_MAX,
     FollowForm,
     MoveForm,
     ReplyForm,
@@ -21,15 +23,33 @@ from forum.board_forms import (
 )
 from forum.errors import NotAllowed, UserError
 from forum.models import FollowLevel, Post, Thread
-from forum.page_cache import cached_for_anonymous, thread_scope
-from forum.permissions import boards_moderated_by, can_moderate, can_post
+from forum.page_cache import cached_page, do_not_store, keep_at_most, thread_scope
+from forum.permissions import board_rights, boards_moderated_by, can_moderate
 from forum.rendering import markdown_quote
-from forum.services.posts import can_edit
+from forum.services.posts import can_edit, edit_window_end
 from forum.templatetags.forum_extras import display_name
 from forum.views.access import refusals_as_403, thread_or_404
 
 
-@cached_for_anonymous(lambda pk: [thread_scope(pk)], params=("page", "post"))
+def _read_position(request, thread_pk: int) -> int:
+    """How far the signed-in reader has read the thread (0: never opened), asked once
+    per request: the page shows the position its cache key was made from."""
+    positions = request.__dict__.setdefault("_read_positions", {})
+    if thread_pk not in positions:
+        positions[thread_pk] = (
+            selectors.read_position(user=request.user, thread_id=thread_pk)
+            if 0 < thread_pk <= PK_MAX  # a larger id is a 404 (views.access), not a query
+            else 0
+        )
+    return positions[thread_pk]
+
+
+@cached_page(
+    lambda pk: [thread_scope(pk)],
+    params=("page", "post"),
+    # Besides what is theirs (forum.page_cache): where the "nouveaux messages" mark goes.
+    reader=lambda request, pk: [_read_position(request, pk)],
+)
 def thread(request, pk: int):
     thread = thread_or_404(request, pk)
     return _thread_page(request, thread, page_number=request.GET.get("page"))
@@ -77,8 +97,8 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
     user = request.user
     board = thread.board
     signed_in = user.is_authenticated
-    moderator = can_moderate(user, board)
-    may_post = can_post(user, board)
+    rights = board_rights(user, board)
+    moderator, may_post = rights.moderate, rights.post
     fragment_tokens = post_fragments.tokens_for(thread)  # before the posts: see the module
     page = selectors.posts_page(
         thread=thread,
@@ -90,18 +110,24 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
         light=fragment_tokens is not None,
     )
     posts = list(page.object_list)
-    last_read = (
-        selectors.unread_numbers(user=user, threads=[thread]).get(thread.pk, 0) if signed_in else 0
-    )
+    last_read = _read_position(request, thread.pk) if signed_in else 0
     for post in posts:
         post.editable = can_edit(user, post, moderator=moderator) and (
             moderator or not post.is_hidden
         )
+    if signed_in and not moderator:
+        # "Modifier" under the reader's own posts goes with time: the page leaves the
+        # cache before the first of them closes.
+        closing = [edit_window_end(post) for post in posts if post.editable]
+        if closing:
+            keep_at_most(request, (min(closing) - timezone.now()).total_seconds())
     first_new = (
         next((post for post in posts if post.number > last_read), None) if signed_in else None
     )
     if signed_in and posts and posts[-1].number > last_read:
         services.thread_mark_read(user=user, thread=thread, number=posts[-1].number)
+        # Their next visit asks with the new position: this page would wait in vain.
+        do_not_store(request)
 
     may_reply = may_post and (not thread.is_locked or moderator)
     if may_reply and reply_form is None:
