@@ -11,13 +11,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-# Django under ASGI runs each request's sync code on a thread made for that request:
-# a connection kept for reuse (CONN_MAX_AGE > 0) stays open with its dead thread until
-# the garbage collector finds it. At 76 pages a second that held 34 to 99 PostgreSQL
-# connections and refused the next requests ("too many clients"). Web processes close
-# each request's connection at its end; workers and the SMTP gateway keep theirs.
-for _database in settings.DATABASES.values():
-    _database["CONN_MAX_AGE"] = 0
+from config import env  # noqa: E402
+
+# Each request's connection goes back at its end, to a pool on PostgreSQL (env.py).
+env.web_databases(settings.DATABASES)
 
 django_application = get_asgi_application()
 

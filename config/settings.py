@@ -220,6 +220,8 @@ INTERCOOP_POSTS_PER_PAGE = 50
 # Thread and board pages are cached this long at most, for readers signed in or not
 # (forum/page_cache.py); 0 turns the page cache off.
 INTERCOOP_PAGE_CACHE_SECONDS = env.integer("INTERCOOP_PAGE_CACHE_SECONDS", 300, minimum=0)
+# PostgreSQL connections a web process keeps open for its requests (config/asgi.py).
+INTERCOOP_WEB_DB_POOL = env.integer("INTERCOOP_WEB_DB_POOL", 16, minimum=2)
 
 # Outgoing mail beyond single posts: digests, bounces, DKIM (mailbridge).
 INTERCOOP_DIGEST_HOUR = env.integer("INTERCOOP_DIGEST_HOUR", 7, minimum=0, maximum=23)

@@ -13,8 +13,8 @@ and served from the cache until then. Nothing is served stale, nor to anyone els
 - A signed-in reader's page is theirs alone: its key holds their id and their own token
   (`user:<id>`), replaced whenever something of theirs a page shows changes (their
   follows, registration, facilitation, mail suspension: forum/page_invalidation.py),
-  and what the view says the page depends on besides (`reader`: on a thread page, how
-  far they have read it; on a board page, the token of their read marks, `reads:<id>`).
+  and what the view says the page depends on besides (`reader`: on thread and board
+  pages, the token of their read marks, `reads:<id>`).
 - A token missing from the cache (evicted, expired, a new cache) is created at random,
   never reset to a value an older page was stored under. Tokens are named with a digest
   of the code and templates (`release()`), so a deploy starts from new tokens.

@@ -23,7 +23,14 @@ from forum.board_forms import (
 )
 from forum.errors import NotAllowed, UserError
 from forum.models import FollowLevel, Post, Thread
-from forum.page_cache import cached_page, do_not_store, keep_at_most, thread_scope
+from forum.page_cache import (
+    cached_page,
+    do_not_store,
+    keep_at_most,
+    reads_scope,
+    thread_scope,
+    versions,
+)
 from forum.permissions import board_rights, boards_moderated_by, can_moderate
 from forum.rendering import markdown_quote
 from forum.services.posts import can_edit, edit_window_end
@@ -47,8 +54,10 @@ def _read_position(request, thread_pk: int) -> int:
 @cached_page(
     lambda pk: [thread_scope(pk)],
     params=("page", "post"),
-    # Besides what is theirs (forum.page_cache): where the "nouveaux messages" mark goes.
-    reader=lambda request, pk: [_read_position(request, pk)],
+    # Besides what is theirs (forum.page_cache): how far they have read, through the
+    # token of their read marks (replaced whenever one moves other than by a new post in
+    # the thread, which replaces the thread's): a reload asks the database nothing more.
+    reader=lambda request, pk: versions([reads_scope(request.user.pk)]),
 )
 def thread(request, pk: int):
     thread = thread_or_404(request, pk)
