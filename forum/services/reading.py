@@ -1,9 +1,8 @@
 """Unread tracking: how far each person has read each thread.
 
 Read marks are written in bulk (no model signals): each write here replaces the
-person's `reads:<id>` token itself, so that their cached board pages show the new
-unread counts (forum.page_cache). Their thread pages need nothing: the read position
-is part of a thread page's key."""
+person's `reads:<id>` token itself, so that their cached thread and board pages show
+where they are (the "nouveaux messages" mark, the unread counts: forum.page_cache)."""
 
 from __future__ import annotations
 

@@ -252,14 +252,19 @@ def test_a_moderators_page_stays_cached_with_every_edit_link(thread, alice, orga
     assert edit_link(old) in html(page)
 
 
-def test_the_csrf_token_of_a_cached_page_works_for_a_reply(thread, bruno):
-    url = thread.get_absolute_url()
-    settled(signed_in(bruno), url)
-    # The same person in another browser: the page from the cache, with this browser's token.
+def from_another_browser(person, url: str):
+    """The page `person` settled in one browser, asked for in another that checks CSRF
+    tokens: (that browser, the page, from the cache with this browser's tokens)."""
+    settled(signed_in(person), url)
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(bruno)
+    browser.force_login(person)
     page, _text = visit(browser, url)
     assert page["X-Page-Cache"] == "hit"
+    return browser, page
+
+
+def test_the_csrf_token_of_a_cached_page_works_for_a_reply(thread, bruno):
+    browser, page = from_another_browser(bruno, thread.get_absolute_url())
     tokens = set(CSRF.findall(html(page)))
     assert len(tokens) == 1 and "\x00" not in html(page)
     key = SUBMISSION_KEY.search(html(page))[1]
@@ -277,12 +282,7 @@ def test_the_csrf_token_of_a_cached_page_works_for_a_reply(thread, bruno):
 
 def test_every_form_of_a_moderators_cached_page_gets_a_working_token(thread, alice, organiser):
     reply(thread, author=alice, body="À modérer peut-être.")
-    url = thread.get_absolute_url()
-    settled(signed_in(organiser), url)
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(organiser)
-    page, _text = visit(browser, url)
-    assert page["X-Page-Cache"] == "hit"
+    browser, page = from_another_browser(organiser, thread.get_absolute_url())
     content = html(page)
     forms = content.count('method="post"')
     tokens = CSRF.findall(content)

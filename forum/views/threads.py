@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from forum import post_fragments, selectors, services
 from forum.board_forms import (
     FOLLOW_LABELS,
-    PK_MAX,
     FollowForm,
     MoveForm,
     ReplyForm,
@@ -36,19 +35,6 @@ from forum.rendering import markdown_quote
 from forum.services.posts import can_edit, edit_window_end
 from forum.templatetags.forum_extras import display_name
 from forum.views.access import refusals_as_403, thread_or_404
-
-
-def _read_position(request, thread_pk: int) -> int:
-    """How far the signed-in reader has read the thread (0: never opened), asked once
-    per request: the page shows the position its cache key was made from."""
-    positions = request.__dict__.setdefault("_read_positions", {})
-    if thread_pk not in positions:
-        positions[thread_pk] = (
-            selectors.read_position(user=request.user, thread_id=thread_pk)
-            if 0 < thread_pk <= PK_MAX  # a larger id is a 404 (views.access), not a query
-            else 0
-        )
-    return positions[thread_pk]
 
 
 @cached_page(
@@ -119,7 +105,7 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
         light=fragment_tokens is not None,
     )
     posts = list(page.object_list)
-    last_read = _read_position(request, thread.pk) if signed_in else 0
+    last_read = selectors.read_position(user=user, thread_id=thread.pk)  # 0 if anonymous
     for post in posts:
         post.editable = can_edit(user, post, moderator=moderator) and (
             moderator or not post.is_hidden
