@@ -125,6 +125,23 @@ def _redact(url: str) -> str:
     return str(url)
 
 
+def check_workers_share_state(workers: int) -> None:
+    """Several web processes must share their cache and channel layer: with the
+    embedded defaults (a memory cache, an in-memory channel layer) a logout in one
+    would leave the session alive in the others (config/sessions.py), a new post
+    would not leave the others' page caches, and live pushes would reach one
+    process's readers only."""
+    from django.conf import settings
+
+    if workers < 1:
+        raise Abort(f"--workers {workers}: at least 1 worker is needed")
+    if workers > 1 and not settings.REDIS_URL:
+        raise Abort(
+            f"--workers {workers} needs REDIS_URL: the processes share sessions, "
+            "cached pages and live updates through Redis; without it run 1 worker"
+        )
+
+
 def check_port_free(host: str, port: int, option: str) -> None:
     import socket
 
@@ -206,6 +223,7 @@ def _dispatch(args) -> int:
     if args.command == "web":
         import uvicorn
 
+        check_workers_share_state(args.workers)
         check_port_free(args.host, args.port, "--port")
         check_database()
         uvicorn.run(

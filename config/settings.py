@@ -192,6 +192,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # process at a time, so that a fan-out's tasks spread over every worker.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
