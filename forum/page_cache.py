@@ -49,6 +49,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
+from forum import events
 from forum.board_forms import new_submission_key
 
 logger = logging.getLogger(__name__)
@@ -130,12 +131,31 @@ def versions(scopes: list[str]) -> list[str]:
 
 
 def invalidate(scopes: Iterable[str]) -> None:
-    """Replace the tokens of `scopes` now and once the current transaction commits."""
+    """Replace the tokens of `scopes` now and once the current transaction commits.
+
+    Inside forum.events.batched() (a worker's chunk of emailed replies) both wait for
+    the block's end, after its commits, and the scopes of all its writes are replaced
+    together in one cache call: their pages change then, when the chunk's live pushes
+    go out (collected after these, so sent after the tokens are replaced)."""
     scopes = list(dict.fromkeys(scopes))
     if not scopes:
         return
-    _replace(scopes)
-    transaction.on_commit(lambda: _replace(scopes))
+    if not events.collect(_BATCH_KEY, [], _replace_collected):
+        _replace(scopes)
+    transaction.on_commit(lambda: _replace_later(scopes))
+
+
+_BATCH_KEY = "forum.page_cache.replace"
+
+
+def _replace_later(scopes: list[str]) -> None:
+    if not events.collect(_BATCH_KEY, scopes, _replace_collected):
+        _replace(scopes)
+
+
+def _replace_collected(scopes: list[str]) -> None:
+    if scopes:
+        _replace(list(dict.fromkeys(scopes)))
 
 
 def forget_all() -> None:

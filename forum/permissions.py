@@ -11,11 +11,24 @@ def role_for(user, event: Event) -> str | None:
     """The active role of `user` at `event`, or None when not registered."""
     if not getattr(user, "is_authenticated", False):
         return None
+    known = getattr(user, _KNOWN_ROLES, None)
+    if known is not None and event.pk in known:
+        return known[event.pk]
     return (
         Registration.objects.filter(user=user, event=event, status=RegistrationStatus.CONFIRMED)
         .values_list("role", flat=True)
         .first()
     )
+
+
+_KNOWN_ROLES = "_intercoop_known_roles"
+
+
+def remember_roles(user, roles: dict[int, str | None]) -> None:
+    """Hand role_for the roles of `user` read beforehand, with other people's in one
+    query (a worker's chunk of emailed replies): event id → role, None when not
+    registered. Events missing from `roles` are asked as usual."""
+    setattr(user, _KNOWN_ROLES, dict(roles))
 
 
 def is_organiser(user, event: Event) -> bool:

@@ -130,7 +130,9 @@ def post_create(
     body = clean_body(body)
     now = timezone.now()
     try:
-        with transaction.atomic():
+        # A savepoint only where a failed insert is recovered from (a double submit
+        # racing itself); without a key the error goes up as it is.
+        with transaction.atomic(savepoint=bool(submission_key)):
             post = Post.objects.create(
                 thread=thread,
                 number=thread.post_count + 1,

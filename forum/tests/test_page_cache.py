@@ -223,3 +223,31 @@ def test_a_new_thread_leaves_the_other_boards_pages_cached(client, event, board,
     make_thread(board, author=alice, title="Un fil ailleurs")
     assert _read(client, other)[0]["X-Page-Cache"] == "hit"
     assert "Un fil ailleurs" in _read(client, board.get_absolute_url())[1]
+
+
+def test_posts_written_in_a_batch_change_the_pages_once_at_its_end(
+    client, thread, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker's chunk of emailed replies (forum.events.batched): the tokens of all its
+    posts are replaced together when the chunk ends, before its live pushes go out."""
+    from forum import events, page_cache
+
+    url = thread.get_absolute_url()
+    _read(client, url)
+    replaced = []
+    real = page_cache._replace
+    monkeypatch.setattr(
+        page_cache, "_replace", lambda scopes: (replaced.append(scopes), real(scopes))
+    )
+    order = []
+    with events.batched():
+        for body in ("Première réponse du lot.", "Seconde réponse du lot."):
+            with django_capture_on_commit_callbacks(execute=True):  # each one committed
+                reply(thread, author=alice, body=body)
+        assert replaced == []
+        assert events.collect("later", ["push"], order.extend)
+    assert replaced == [[f"thread:{thread.pk}", f"board:{thread.board.slug}"]]
+    assert order == ["push"]
+    response, text = _read(client, url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Seconde réponse du lot." in text

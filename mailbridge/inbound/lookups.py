@@ -1,12 +1,14 @@
 """What the messages of one chunk ask the database alike, asked once for them all.
 
 A worker given a chunk of stored messages (mailbridge.process_inbound_many) reads
-beforehand, in three queries, what their reply addresses name: the posts answered
-(with thread, board, session, event and author, as verify_token needs them) and
-the verified addresses of the people the addresses were made for (check_sender),
-and which of their post keys (Message-IDs) earlier messages already made posts
-with (deduplicate). A key found twice in the chunk itself is left to the database
-at the time (the first copy may post before the second is looked at).
+beforehand, in four queries, what their reply addresses name: the posts answered
+(with thread, board, session, event and author, as verify_token needs them), the
+verified addresses of the people the addresses were made for (check_sender) and
+those people's roles at the posts' events (the right to post: handed to
+forum.permissions with remember_roles), and which of their post keys (Message-IDs)
+earlier messages already made posts with (deduplicate). A key found twice in the
+chunk itself is left to the database at the time (the first copy may post before
+the second is looked at).
 The steps ask `ctx.lookups` first and the database for anything it does not hold,
 so a message processed on its own (no lookups) or one whose address is not a
 reply is handled exactly as before.
@@ -24,7 +26,8 @@ from collections.abc import Iterable
 
 from allauth.account.models import EmailAddress
 
-from forum.models import Post
+from forum.models import Post, Registration, RegistrationStatus
+from forum.permissions import remember_roles
 from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.errors import InvalidToken
 from mailbridge.inbound.steps.deduplicate import post_key_from
@@ -79,6 +82,25 @@ class ChunkLookups:
             ).select_related("user__profile"):
                 self._addresses[row.user_id].append(row)
         self._user_ids = user_ids
+        self._remember_roles()
+
+    def _remember_roles(self) -> None:
+        """The owners' roles at the events of the posts answered, for can_post."""
+        event_ids = {post.thread.board.event_id for post in self._posts.values()}
+        if not (event_ids and self._addresses):
+            return
+        roles = {
+            (user_id, event_id): role
+            for user_id, event_id, role in Registration.objects.filter(
+                user_id__in=self._addresses.keys(),
+                event_id__in=event_ids,
+                status=RegistrationStatus.CONFIRMED,
+            ).values_list("user_id", "event_id", "role")
+        }
+        for user_id, rows in self._addresses.items():
+            known = {event_id: roles.get((user_id, event_id)) for event_id in event_ids}
+            for row in rows:
+                remember_roles(row.user, known)
 
     def _read_post_keys(self, rows: list[InboundMessage]) -> None:
         keys = Counter(post_key_of(row.raw) for row in rows)

@@ -298,12 +298,14 @@ def test_several_pushes_to_a_group_in_one_record_are_numbered_in_their_order(thr
     assert store.last_seq(group) == start + 3
 
 
-def test_the_writers_of_several_groups_at_once_never_deadlock(thread):
-    # Each writer names the groups in another order; counters are taken by name.
+@pytest.mark.parametrize("made_beforehand", [True, False], ids=["raised", "created"])
+def test_the_writers_of_several_groups_at_once_never_deadlock(thread, made_beforehand):
+    # Each writer names the groups in another order; counters are taken by name, also
+    # when the writers create them.
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises whole write transactions: no lock order to get wrong")
-    groups = [thread_group(thread.pk + n) for n in range(4)]
-    for group in groups:  # counters made beforehand: the writers only raise them
+    groups = [thread_group(thread.pk + (0 if made_beforehand else 100) + n) for n in range(4)]
+    for group in groups if made_beforehand else []:
         store.record(Push(**{**_push(thread, group).__dict__, "group": group}))
     starts = {group: store.last_seq(group) for group in groups}
     errors = []

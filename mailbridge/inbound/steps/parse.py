@@ -11,13 +11,12 @@ From (RFC 5322 §3.6 requires one), since then nobody can be credited or answere
 from __future__ import annotations
 
 import re
-from email import policy
 from email.headerregistry import Address
-from email.parser import BytesParser
 from email.utils import getaddresses
 
 from mailbridge.inbound.body import header_text
 from mailbridge.inbound.context import InboundContext, Outcome, clean
+from mailbridge.inbound.parsed import parse_bytes
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundStatus
 
@@ -58,7 +57,7 @@ def from_address_of(message) -> tuple[str, str]:
 
 
 def step(ctx: InboundContext) -> Outcome:
-    message = BytesParser(policy=policy.default).parsebytes(ctx.raw)
+    message = parse_bytes(ctx.raw)
     ctx.message = message
     if not message.keys():
         return Outcome.stop(InboundStatus.REJECTED, Reason.MALFORMED, "no header could be read")

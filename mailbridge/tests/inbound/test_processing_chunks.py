@@ -190,6 +190,32 @@ def test_a_chunk_reads_what_its_reply_addresses_name_once(scene):
     assert len(chunk) < 8 * len(alone)
 
 
+def test_a_chunk_asks_the_senders_roles_once_and_still_refuses_a_cancelled_one(scene):
+    from forum.models import Registration, RegistrationStatus
+
+    one = _store_replies(scene, 1)
+    with CaptureQueriesContext(connection) as alone:
+        inbound_process_many([one[0].pk])
+    Registration.objects.filter(user=scene.claire).update(status=RegistrationStatus.CANCELLED)
+    rows = _store_replies(scene, 8)[1:]
+    with CaptureQueriesContext(connection) as chunk:
+        inbound_process_many([row.pk for row in rows])
+
+    def role_queries(captured):
+        return [q for q in captured.captured_queries if 'FROM "forum_registration"' in q["sql"]]
+
+    assert len(role_queries(chunk)) == len(role_queries(alone)) == 1
+    statuses = {
+        row.pk: (row.status, row.reason)
+        for row in InboundMessage.objects.filter(pk__in=[row.pk for row in rows])
+    }
+    for number, row in enumerate(rows, start=1):
+        if number % 2 == 0:  # Hélène's
+            assert statuses[row.pk][0] == InboundStatus.POSTED
+        else:  # Claire's: no longer registered
+            assert statuses[row.pk] == (InboundStatus.REJECTED, "not_allowed")
+
+
 def test_copies_of_a_message_in_a_chunk_or_before_it_make_one_post(scene):
     first = _store_replies(scene, 1)[0]
     assert inbound_process(inbound_id=first.pk) == InboundStatus.POSTED
