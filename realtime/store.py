@@ -89,7 +89,7 @@ def record_many(pushes: list[Push]) -> list[LiveEvent]:
             )
             for push in pushes
         ]
-        return LiveEvent.objects.bulk_create(events)
+        return _insert(events)
 
 
 _INCREMENT = "UPDATE {table} SET last_seq = last_seq + %s WHERE name = %s RETURNING last_seq"
@@ -106,6 +106,41 @@ def _raise_seq(group: str, count: int) -> int:
             cursor.execute(sql, [count, group])
             row = cursor.fetchone()
     return row[0]
+
+
+_INSERT_ALL = (
+    'INSERT INTO {table} ("group", seq, kind, subject, html, payload, created_at) '
+    "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::text[], %b::jsonb[], "
+    "%b::jsonb[], %b::timestamptz[]) RETURNING id"
+)
+
+
+def _insert(events: list[LiveEvent]) -> list[LiveEvent]:
+    """Store the events; on PostgreSQL as binary parameters: bulk_create binds them
+    into the SQL text, escaping every character of every fragment (three fragments
+    in two languages per post: 0.75 ms of a worker's CPU per emailed reply)."""
+    if connection.vendor != "postgresql":
+        return LiveEvent.objects.bulk_create(events)
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    sql = _INSERT_ALL.format(table=connection.ops.quote_name(LiveEvent._meta.db_table))
+    columns = [
+        [event.group for event in events],
+        [event.seq for event in events],
+        [event.kind for event in events],
+        [event.subject for event in events],
+        [Jsonb(event.html) for event in events],
+        [Jsonb(event.payload) for event in events],
+        [event.created_at for event in events],
+    ]
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, columns)
+        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = event.id = pk
+            event._state.adding = False
+    return events
 
 
 _UPSERT_ALL = (

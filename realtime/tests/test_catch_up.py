@@ -298,6 +298,22 @@ def test_several_pushes_to_a_group_in_one_record_are_numbered_in_their_order(thr
     assert store.last_seq(group) == start + 3
 
 
+def test_fragments_are_stored_character_for_character(thread):
+    tricky = "Élodie a écrit : « {a,b} » \\ \"cité\" 'apostrophe' NULL, \u2028 😀 <b>&amp;</b>"
+    push = Push(
+        **{
+            **_push(thread, "x").__dict__,
+            "html": {"fr": f"<li>{tricky}</li>", "en": "<li>{}</li>"},
+            "data": {"note": tricky, "ids": [1, 2]},
+        }
+    )
+    [event] = store.record_many([push])
+    stored = LiveEvent.objects.get(pk=event.pk)
+    assert (stored.group, stored.seq) == (event.group, event.seq)
+    assert stored.html == {"fr": f"<li>{tricky}</li>", "en": "<li>{}</li>"}
+    assert stored.payload["data"] == {"note": tricky, "ids": [1, 2]}
+
+
 @pytest.mark.parametrize("made_beforehand", [True, False], ids=["raised", "created"])
 def test_the_writers_of_several_groups_at_once_never_deadlock(thread, made_beforehand):
     # Each writer names the groups in another order; counters are taken by name, also
