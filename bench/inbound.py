@@ -6,6 +6,8 @@
                                        # of docs/benchmarks.md
     python bench/inbound.py --smoke    # 60 replies, SQLite, processed in this process;
                                        # a few seconds, writes nothing
+    python bench/inbound.py --intake-only  # steps 1 and 2 alone, with each server's CPU
+                                       # time per message; writes nothing
 
 The replies are made from the reply corpus (tests/mail/replies/, the cases that leave
 text to post), each From a member, to a valid `reply+<token>@` address of one of 50
@@ -299,15 +301,29 @@ def run(args) -> dict:
         if not args.smoke:
             app.control.purge()
 
+        sink_cpu = common.process_cpu_seconds(frame.sink.process.pid)
         baseline_seconds, baseline_codes = blast(frame.sink.port, replies)
+        sink_cpu = common.process_cpu_seconds(frame.sink.process.pid) - sink_cpu
         assert baseline_codes[250] == count, baseline_codes
 
         port = common.free_port()
         gateway = start_gateway(port, frame.data_dir)
         frame.processes.append(gateway)
+        gateway_cpu = common.process_cpu_seconds(gateway.pid)
         product_seconds, product_codes = blast(port, replies)
+        time.sleep(0.2)  # the waker's last publish
+        gateway_cpu = common.process_cpu_seconds(gateway.pid) - gateway_cpu
         common.stop(gateway)
         accepted = product_codes[250]
+        if args.intake_only:
+            return {
+                "replies": count,
+                "baseline_rate": count / baseline_seconds,
+                "product_rate": accepted / product_seconds,
+                "codes": dict(product_codes),
+                "baseline_cpu": sink_cpu / count,
+                "product_cpu": gateway_cpu / count,
+            }
 
         started = time.time()
         if args.smoke:
@@ -436,8 +452,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replies", type=int, default=FULL_REPLIES)
     parser.add_argument("--keep", action="store_true", help="keep the data dir and its logs")
     common.add_worker_options(parser, 600, "seconds to wait for posts")
+    parser.add_argument(
+        "--intake-only",
+        action="store_true",
+        help="measure acceptance alone (rates and CPU per message), no workers, no docs",
+    )
     args = parser.parse_args(argv)
     result = run(args)
+    if args.intake_only:
+        print(
+            f"counting server {result['baseline_rate']:,.0f} messages/s, "
+            f"{result['baseline_cpu'] * 1000:.3f} ms CPU each; gateway "
+            f"{result['product_rate']:,.0f} messages/s, {result['product_cpu'] * 1000:.3f} "
+            f"ms CPU each; ratio {result['product_rate'] / result['baseline_rate']:.0%}; "
+            f"replies {result['codes']}"
+        )
+        return 0
     lines = table(result)
     print("\n".join(lines))
     if not args.smoke and not args.no_write:

@@ -182,6 +182,22 @@ def load_programme() -> dict[str, int]:
         raise Abort(str(exc)) from exc
 
 
+def use_uvloop() -> None:
+    """New event loops from uvloop, when installed (docs/architecture.md): for the
+    gateway's process, where aiosmtpd's reads, writes and callbacks cost a sixth
+    less CPU per message on it (bench/inbound.py)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - a platform without uvloop keeps asyncio's
+        return
+    import asyncio
+    import warnings
+
+    with warnings.catch_warnings():  # event loop policies are deprecated from 3.14 on
+        warnings.simplefilter("ignore", DeprecationWarning)
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -245,6 +261,7 @@ def _dispatch(args) -> int:
 
         check_port_free(args.host, args.port, "--port")
         check_database()
+        use_uvloop()
         return embedded.run_smtp_only(host=args.host, port=args.port)
 
     if args.command in ("worker", "beat"):

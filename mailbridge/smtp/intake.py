@@ -1,26 +1,31 @@
 """What the gateway asks the database: does an address exist, and store this message.
 
-Both run in worker threads, never on the event loop (design.md, "Known traps").
+All of it runs in one thread of the gateway's own (`DatabaseThread`), never on the
+event loop (design.md, "Known traps"), on one long-lived connection.
 
 Storing uses group commit: the messages whose DATA ended while the previous write
-was running are written together, in one transaction, by one thread. A commit is
+was running are written together, in one transaction, by that thread. A commit is
 the expensive part of a durable write (PostgreSQL waits for the WAL flush, SQLite
 for the fsync of its WAL), so under load N messages cost about one commit instead
 of N, and each sender still gets its 250 only once its own row is committed. A
-batch that fails is written again message by message, so that one bad message
-cannot take the others down with it.
+batch that fails is written again message by message, on a new connection, so that
+one bad message cannot take the others down with it and a database restart costs
+no 451.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from channels.db import database_sync_to_async
 from django.db import connection, transaction
 
 from mailbridge.addresses import AddressKind, parse_address
@@ -37,12 +42,63 @@ BATCH_MAX_BYTES = 32 * 1024 * 1024
 LIST_CACHE_SECONDS = 30.0
 
 
-def in_thread(func):
-    """Run an ORM call in a worker thread, off the event loop, and tidy that thread's
-    database connection around it as Django does around a request: a connection past
-    CONN_MAX_AGE, or broken by a database restart, is closed instead of failing every
-    later command with 451."""
-    return database_sync_to_async(func, thread_sensitive=False)
+# The database thread.
+
+
+def connection_refresh() -> None:
+    """Before each piece of work of the database thread: close its connection when
+    Django would no longer use it (older than CONN_MAX_AGE, left outside autocommit,
+    or marked by an error), so the next query opens a new one.
+
+    Not Django's per-request routine (close_old_connections), which also runs a
+    health check query (`SELECT 1`) before every use: that cost a round trip per
+    batch. A connection broken by a database restart fails the write instead, is
+    closed (`connection_drop`), and the messages are written again on a new one."""
+    if connection.connection is None:
+        return
+    if (
+        connection.errors_occurred
+        or not connection.get_autocommit()
+        or (connection.close_at is not None and time.monotonic() >= connection.close_at)
+    ):
+        connection_drop()
+
+
+def connection_drop() -> None:
+    """Close the thread's connection after a failure; never raises."""
+    try:
+        connection.close()
+    except Exception:
+        logger.debug("closing a failed database connection", exc_info=True)
+
+
+def _job(func: Callable, *args):
+    connection_refresh()
+    try:
+        return func(*args)
+    except Exception:
+        connection_drop()
+        raise
+
+
+class DatabaseThread:
+    """The gateway's one thread for the database: its work queues up there, in
+    order, on one connection, with no per-call hand-off machinery (asgiref's
+    database_sync_to_async cost two connection health checks and a context copy per
+    call). Tests pass an executor of their own, to share its thread."""
+
+    def __init__(self, executor: Executor | None = None):
+        self.executor = executor or ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="gateway-db"
+        )
+
+    def submit(self, func: Callable, *args) -> Future:
+        """Run func(*args) there, with the connection refreshed before and dropped
+        after an exception."""
+        return self.executor.submit(_job, func, *args)
+
+    async def call(self, func: Callable, *args):
+        return await asyncio.wrap_future(self.submit(func, *args))
 
 
 # Addresses.
@@ -56,10 +112,12 @@ def _list_exists(slug: str) -> bool:
 
 class AddressBook:
     """The RCPT check. Tokens are verified without the database (an HMAC); a list
-    name is looked up in a thread and remembered for LIST_CACHE_SECONDS when it
-    exists (a session's list does not vanish in the middle of a conversation)."""
+    name is looked up in the database thread and remembered for LIST_CACHE_SECONDS
+    when it exists (a session's list does not vanish in the middle of a
+    conversation)."""
 
-    def __init__(self):
+    def __init__(self, database: DatabaseThread | None = None):
+        self.database = database or DatabaseThread()
         self._lists: dict[str, float] = {}
 
     async def check(self, address: str) -> None:
@@ -81,7 +139,7 @@ class AddressBook:
         now = time.monotonic()
         if self._lists.get(slug, 0.0) > now:
             return True
-        if await in_thread(_list_exists)(slug):
+        if await self.database.call(_list_exists, slug):
             self._lists[slug] = now + LIST_CACHE_SECONDS
             return True
         return False
@@ -124,7 +182,7 @@ def _row(arrival: Arrival) -> InboundMessage:
 def messages_store(arrivals: list[Arrival]) -> list[int]:
     """Write the rows in one transaction; their ids, in order, once committed."""
     if connection.vendor == "postgresql":
-        return _store_postgresql([_row(arrival) for arrival in arrivals])
+        return _store_postgresql(arrivals)
     if connection.vendor == "sqlite":
         # WAL with synchronous=NORMAL (config/env.py) is safe against a crash of the
         # process but may lose the last commits on power loss: the gateway's own
@@ -139,91 +197,145 @@ def messages_store(arrivals: list[Arrival]) -> list[int]:
     return ids
 
 
-_INSERT = (
-    "INSERT INTO {table} (raw, size, mail_from, rcpt_tos, peer, helo, received_at, "
-    "message_id, from_address, subject, status, reason, trail, original_text, attempts) "
-    "VALUES (%b, %s, %s, %s, %s, %s, %s, '', '', '', 'received', '', '[]', '', 0) "
-    "RETURNING id"
+_COLUMNS = (
+    "raw, size, mail_from, rcpt_tos, peer, helo, received_at, "
+    "message_id, from_address, subject, status, reason, trail, original_text, attempts"
 )
+_VALUES = "(%b, %s, %s, %s, %s, %s, %s, '', '', '', 'received', '', '[]', '', 0)"
 
 
-def _store_postgresql(rows: list[InboundMessage]) -> list[int]:
-    """The same rows through psycopg directly, with the raw bytes as a binary
-    parameter (%b) and server-side binding: bulk_create's client-side binding
-    escapes every byte of every message as text and parses each statement anew,
-    a fifth of the gateway's CPU per message (bench/inbound.py)."""
+@lru_cache(maxsize=BATCH_MAX_MESSAGES)
+def _insert_sql(count: int) -> str:
+    table = InboundMessage._meta.db_table
+    values = ", ".join([_VALUES] * count)
+    return f"INSERT INTO {table} ({_COLUMNS}) VALUES {values} RETURNING id"
+
+
+def _store_postgresql(arrivals: list[Arrival]) -> list[int]:
+    """The rows through psycopg directly, as one multi-row INSERT in autocommit: one
+    statement is one transaction, so the batch is written and committed in a single
+    round trip (RETURNING gives the ids in the order of VALUES, as bulk_create relies
+    on). Server-side binding with the raw bytes as a binary parameter (%b):
+    bulk_create's client-side binding escapes every byte of every message as text,
+    a fifth of the gateway's CPU per message (bench/inbound.py); psycopg prepares
+    the statement of each batch size once it has been used a few times."""
     import psycopg
     from psycopg.types.json import Jsonb
 
-    sql = _INSERT.format(table=InboundMessage._meta.db_table)
-    params = [
-        (bytes(row.raw), row.size, row.mail_from, Jsonb(row.rcpt_tos), row.peer, row.helo,
-         row.received_at)
-        for row in rows
-    ]  # fmt: skip
-    with transaction.atomic():
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.executemany(sql, params, returning=True)
-            ids = []
-            while True:
-                ids.append(cursor.fetchone()[0])
-                if not cursor.nextset():
-                    break
-    return ids
+    params: list = []
+    for arrival in arrivals:
+        params += (
+            arrival.raw,
+            len(arrival.raw),
+            _text(arrival.mail_from, 320),
+            Jsonb([_text(address, 320) for address in arrival.rcpt_tos]),
+            _text(arrival.peer, 100),
+            _text(arrival.helo, 255),
+            arrival.received_at,
+        )
+    connection.ensure_connection()
+    if not connection.get_autocommit():  # pragma: no cover - connection_refresh sees to it
+        raise IntakeUnavailable("the gateway's connection is inside a transaction")
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_insert_sql(len(arrivals)), params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 class IntakeStore:
     """Group commit of accepted messages; `await store(arrival)` returns the row id
-    once it is committed, then `wake(ids)` is called in a thread (the Celery
-    wake-up, after the commit: design.md "Enqueue after commit")."""
+    once it is committed. Then `wake(ids)` is called in the database thread (the
+    Celery wake-up, after the commit: design.md "Enqueue after commit"); it must
+    return quickly (gateway.Waker publishes from a thread of its own).
 
-    def __init__(self, *, wake: Callable[[list[int]], object] | None = None):
+    The event loop appends each arrival to a queue and, when the database thread is
+    not already at work on it, submits one drain of that queue; the drain writes
+    batch after batch until the queue is empty, and answers each batch's senders
+    with one callback on the loop."""
+
+    def __init__(
+        self,
+        *,
+        wake: Callable[[list[int]], object] | None = None,
+        database: DatabaseThread | None = None,
+    ):
         self.wake = wake
-        self._waiting: list[tuple[Arrival, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self.database = database or DatabaseThread()
+        self._lock = threading.Lock()
+        self._waiting: deque[tuple[Arrival, asyncio.Future]] = deque()
+        self._draining = False
 
     async def store(self, arrival: Arrival) -> int:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._waiting.append((arrival, future))
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write_all())
+        with self._lock:
+            self._waiting.append((arrival, future))
+            start, self._draining = not self._draining, True
+        if start:
+            try:
+                self.database.executor.submit(self._drain, loop)
+            except BaseException:  # shutting down: the handler answers 451
+                with self._lock:
+                    self._draining = False
+                    dropped, self._waiting = self._waiting, deque()
+                for _arrival, waiting in dropped:
+                    if waiting is not future and not waiting.done():
+                        waiting.set_exception(IntakeUnavailable("the gateway is stopping"))
+                raise
         return await future
 
     def _next_batch(self) -> list[tuple[Arrival, asyncio.Future]]:
         batch, size = [], 0
-        while self._waiting and len(batch) < BATCH_MAX_MESSAGES:
-            arrival = self._waiting[0][0]
-            if batch and size + len(arrival.raw) > BATCH_MAX_BYTES:
-                break
-            batch.append(self._waiting.pop(0))
-            size += len(arrival.raw)
+        with self._lock:
+            while self._waiting and len(batch) < BATCH_MAX_MESSAGES:
+                arrival = self._waiting[0][0]
+                if batch and size + len(arrival.raw) > BATCH_MAX_BYTES:
+                    break
+                batch.append(self._waiting.popleft())
+                size += len(arrival.raw)
+            if not batch:
+                self._draining = False
         return batch
 
-    async def _write_all(self) -> None:
-        while self._waiting:
-            batch = self._next_batch()
-            if not await self._write(batch) and len(batch) > 1:
-                logger.warning("storing %d messages together failed; one by one", len(batch))
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In the database thread: write what waits, batch after batch."""
+        while batch := self._next_batch():
+            if not self._write(batch, loop):
+                # Again one by one, each on a fresh connection: a message that
+                # cannot be stored fails alone, and a connection broken by a
+                # database restart costs no 451. (If the failure hid a commit, a
+                # message is stored twice, as when its sender retries after a 451;
+                # processing makes one post of a Message-ID.)
+                logger.warning("storing %d message(s) failed; again one by one", len(batch))
                 for item in batch:
-                    await self._write([item])
+                    self._write([item], loop, last_try=True)
 
-    async def _write(self, batch: list[tuple[Arrival, asyncio.Future]]) -> bool:
-        """Store `batch` and answer its senders; False when it failed (a single
-        message's sender is then answered with IntakeUnavailable)."""
+    def _write(self, batch, loop, *, last_try: bool = False) -> bool:
+        """Store `batch` and answer its senders; False when it failed (on the last
+        try its senders are then answered with IntakeUnavailable)."""
         try:
-            ids = await in_thread(messages_store)([arrival for arrival, _future in batch])
+            connection_refresh()
+            ids = messages_store([arrival for arrival, _future in batch])
         except Exception:
-            if len(batch) > 1:
+            connection_drop()
+            if not last_try:
                 return False
             logger.exception("storing a message failed")
-            _settle(batch, None, IntakeUnavailable("the message could not be stored"))
+            _answer(loop, batch, None, IntakeUnavailable("the message could not be stored"))
             return False
-        _settle(batch, ids, None)
+        _answer(loop, batch, ids, None)
         if self.wake is not None:
-            asyncio.get_running_loop().run_in_executor(None, self.wake, ids)
+            try:
+                self.wake(ids)
+            except Exception:  # stored all the same: the sweeper wakes them later
+                logger.exception("waking the workers for %d message(s) failed", len(ids))
         return True
+
+
+def _answer(loop, batch, ids: list[int] | None, error: Exception | None) -> None:
+    try:
+        loop.call_soon_threadsafe(_settle, batch, ids, error)
+    except RuntimeError:  # the loop has closed: the gateway stopped, nobody waits
+        pass
 
 
 def _settle(batch, ids: list[int] | None, error: Exception | None) -> None:

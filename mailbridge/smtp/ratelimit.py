@@ -1,4 +1,5 @@
-"""Per-sender and per-client rate limits at RCPT, with the `limits` library.
+"""Per-sender and per-client rate limits at RCPT (rates written and parsed with the
+`limits` library).
 
 Two sliding windows (INTERCOOP_SMTP_RATE_LIMIT, default "30/10 minutes"): one per
 envelope sender (MAIL FROM, lowercased), one per client IP address
@@ -7,14 +8,17 @@ recipient. The null sender (bounces) is counted per client only. Clients in
 INTERCOOP_SMTP_TRUSTED_PEERS (the MTA in front of the gateway, which relays
 everyone's mail from one address) are not limited per client.
 
-limits' sliding window counter (the current and previous windows' counts, weighted)
-rather than its moving window: the moving window keeps every hit and its in-memory
-storage sweeps them all, in threads, after each hit, which cost the gateway more CPU
-than the rest of a message. Counters live in the gateway's memory (limits'
-MemoryStorage): one `intercoop smtp` process serves an installation, and keeping them
-there costs microseconds where a Redis round trip per message cost a tenth of the
-gateway's CPU (bench/inbound.py).
-Several gateway processes would each count on their own; pass a Redis storage
+The counting is limits' sliding window counter (the current and previous windows'
+counts, the previous one weighted by the share of it still inside the sliding
+window), kept in the gateway's memory by `WindowCounts`: one `intercoop smtp`
+process serves an installation, and keeping counts there costs microseconds where
+a Redis round trip per message cost a tenth of the gateway's CPU
+(bench/inbound.py). Not limits' own MemoryStorage: after every hit it starts a task
+that sweeps all its counters, a cost that grows with the number of senders (26 µs
+a message with 500 senders, about a tenth of the gateway's CPU); `WindowCounts`
+forgets the windows that have ended once a minute. Its moving window, which keeps every hit,
+cost more still.
+Several gateway processes would each count on their own; pass a limits storage
 (`limits.aio.storage.RedisStorage`) to share the counts. A limiter whose storage
 fails lets mail through and says so in the log: refusing all mail because a
 counter store restarts would be worse than a few messages over the limit.
@@ -24,13 +28,63 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
+from collections.abc import Callable
+from math import floor
 
 from django.conf import settings
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 logger = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0
+
+
+class WindowCounts:
+    """Sliding window counters in memory, counted as limits' sliding window counter
+    counts (SlidingWindowCounterRateLimiter): a hit is allowed while
+    floor(previous x remaining share of the window + current) + 1 <= the limit, and
+    only an allowed hit counts."""
+
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self.clock = clock
+        # (period in seconds, key) -> [window number, its count, the previous window's]
+        self._counts: dict[tuple[int, str], list[int]] = {}
+        self._next_sweep = 0.0
+
+    def hit(self, item: RateLimitItem, key: str) -> bool:
+        now = self.clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        period = item.get_expiry()
+        window = int(now // period)
+        counts = self._counts.get((period, key))
+        if counts is None:
+            counts = self._counts[(period, key)] = [window, 0, 0]
+        elif counts[0] != window:
+            counts[2] = counts[1] if counts[0] == window - 1 else 0
+            counts[0], counts[1] = window, 0
+        remaining = (window + 1) * period - now
+        if floor(counts[2] * remaining / period + counts[1]) + 1 > item.amount:
+            return False
+        counts[1] += 1
+        return True
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def _sweep(self, now: float) -> None:
+        """Forget the counters whose windows no longer count (two windows old)."""
+        self._next_sweep = now + SWEEP_SECONDS
+        ended = [
+            name
+            for name, (window, _current, _previous) in self._counts.items()
+            if window < int(now // name[0]) - 1
+        ]
+        for name in ended:
+            del self._counts[name]
 
 
 def rate(value: str) -> RateLimitItem | None:
@@ -58,7 +112,9 @@ class SenderLimiter:
         self.per_peer = per_peer
         self.trusted = trusted_peers or []
         self._storage = storage
+        self._counts = WindowCounts()
         self._limiter: SlidingWindowCounterRateLimiter | None = None
+        self._trusted_peers: dict[str, bool] = {}
 
     @classmethod
     def from_settings(cls) -> SenderLimiter:
@@ -68,18 +124,26 @@ class SenderLimiter:
             trusted_peers=trusted_networks(settings.INTERCOOP_SMTP_TRUSTED_PEERS),
         )
 
-    def _strategy(self) -> SlidingWindowCounterRateLimiter:
-        # MemoryStorage starts its expiry task on the running loop: made on first use.
+    async def _hit(self, item: RateLimitItem, key: str) -> bool:
+        if self._storage is None:
+            return self._counts.hit(item, key)
         if self._limiter is None:
-            self._limiter = SlidingWindowCounterRateLimiter(self._storage or MemoryStorage())
-        return self._limiter
+            self._limiter = SlidingWindowCounterRateLimiter(self._storage)
+        return await self._limiter.hit(item, key)
 
     def _trusted(self, peer_ip: str) -> bool:
-        try:
-            address = ipaddress.ip_address(peer_ip)
-        except ValueError:
-            return False
-        return any(address in network for network in self.trusted)
+        trusted = self._trusted_peers.get(peer_ip)
+        if trusted is None:
+            try:
+                address = ipaddress.ip_address(peer_ip)
+            except ValueError:
+                trusted = False
+            else:
+                trusted = any(address in network for network in self.trusted)
+            if len(self._trusted_peers) >= 4096:  # clients come and go: a bounded memo
+                self._trusted_peers.clear()
+            self._trusted_peers[peer_ip] = trusted
+        return trusted
 
     async def hit(self, *, mail_from: str, peer_ip: str) -> str:
         """Count one message; "" when allowed, else which limit it went over."""
@@ -89,9 +153,8 @@ class SenderLimiter:
         if self.per_peer is not None and peer_ip and not self._trusted(peer_ip):
             checks.append(("client", self.per_peer, "peer:" + peer_ip))
         try:
-            strategy = self._strategy()
             for name, item, key in checks:
-                if not await strategy.hit(item, key):
+                if not await self._hit(item, key):
                     return f"{name} over {item}"
         except Exception:
             logger.warning("rate limit storage unavailable; letting mail through", exc_info=True)

@@ -80,6 +80,7 @@ class RunningGateway:
                 max_size=max_size,
                 wake=self._wake,
                 limiter=limiter,
+                executor=self.executor,
             ),
             self.loop,
         ).result(timeout=10)

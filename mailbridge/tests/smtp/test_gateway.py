@@ -7,19 +7,27 @@ reply code and enhanced status, and what was stored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import smtplib
 import ssl
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from aiosmtpd.smtp import SMTP
+from django.db import OperationalError, connection
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from limits import parse
 
 from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.smtp import intake
-from mailbridge.smtp.gateway import Waker
+from mailbridge.smtp.gateway import GatewaySMTP, Waker
+from mailbridge.smtp.intake import Arrival
 from mailbridge.smtp.ratelimit import SenderLimiter, trusted_networks
 from mailbridge.tests.inbound.factories import (
     HELENE,
@@ -337,3 +345,170 @@ def test_the_waker_coalesces_wake_ups_and_hands_over_what_it_holds_when_stopping
         waker.pending.extend([4, 5])  # stored just before the gateway stops
     waker.flush()
     assert woken[-1] == [4, 5]
+
+
+# What this gateway does faster than aiosmtpd or Django would, with the same results.
+
+COMMAND_ADDRESSES = [
+    "<marie@exemple.org>",
+    "<reply+2n9c-7ps-k3abcdefghijklmn@lists.intercoop.test>",
+    "<Marie.Curie+tag@Exemple.ORG> SIZE=1000 BODY=8BITMIME",
+    "  <a@b>\t SMTPUTF8",
+    "<a@b>(comment) SIZE=1",
+    "<a@b> (comment) SIZE=1",
+    '<"quoted local"@exemple.org>',
+    "<a..b@exemple.org>",
+    "<.a@exemple.org>",
+    "<a@[192.0.2.1]>",
+    "<élève@exemple.org>",
+    "<>",
+    "<a@b",
+    "marie@exemple.org",
+    "<@relay.example:a@b>",
+    "",
+]
+
+
+def _read(protocol: SMTP, arg: str):
+    try:
+        return protocol._getaddr(arg)
+    except Exception as exc:  # aiosmtpd's parser fails on some garbage ("<")
+        return type(exc)
+
+
+@pytest.mark.parametrize("limit", [0, 5])
+def test_command_addresses_are_read_as_aiosmtpd_reads_them(limit):
+    ours = GatewaySMTP(object())
+    theirs = SMTP(object())
+    ours.local_part_limit = theirs.local_part_limit = limit
+    for arg in COMMAND_ADDRESSES:
+        assert _read(ours, arg) == _read(theirs, arg), arg
+
+
+PIECES = ["<", ">", "@", ".", " ", "\t", "(", ")", '"', "[", "]", "\\", ",", ":", "é", "\x00"]
+PIECES += ["a", "b", "marie", "exemple.org", "reply+2n9c-k3", "SIZE=1", "!#$%&'*+/=?^_`{|}~-"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    arg=st.tuples(
+        st.sampled_from(["", " ", "<", " \t<"]),
+        st.lists(st.sampled_from(PIECES), max_size=6).map("".join),
+        st.sampled_from(["", ">", "@b>", "@exemple.org>"]),
+        st.lists(st.sampled_from(PIECES), max_size=6).map("".join),
+    ).map("".join)
+)
+def test_any_command_address_is_read_as_aiosmtpd_reads_it(arg):
+    assert _read(GatewaySMTP(object()), arg) == _read(SMTP(object()), arg)
+
+
+def test_a_lone_message_whose_write_fails_once_is_stored_on_a_second_try(
+    gateway, board, monkeypatch, caplog
+):
+    # What a connection broken by a database restart does to the first write after it.
+    real, failures = intake.messages_store, []
+
+    def once_broken(arrivals):
+        if not failures:
+            failures.append(len(arrivals))
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(arrivals)
+
+    monkeypatch.setattr(intake, "messages_store", once_broken)
+    with caplog.at_level(logging.WARNING, logger="mailbridge.smtp.intake"):
+        conversation = gateway.send(
+            SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"]
+        )
+    assert failures == [1]
+    assert conversation.data[0] == 250
+    assert InboundMessage.objects.filter(pk=conversation.inbound_id).exists()
+    assert "storing 1 message(s) failed; again one by one" in caplog.text
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a PostgreSQL backend is terminated here"
+)
+def test_the_gateway_stores_again_after_the_database_dropped_its_connection(gateway, board):
+    first = gateway.send(SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"])
+    assert first.data[0] == 250
+    gateway.idle()
+    with connection.cursor() as cursor:  # as a PostgreSQL restart does to every client
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+    second = gateway.send(SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"])
+    assert second.data[0] == 250
+    assert InboundMessage.objects.filter(pk=second.inbound_id).exists()
+
+
+def test_messages_stored_together_each_get_their_own_row(transactional_db):
+    arrivals = [
+        Arrival(
+            raw=f"Subject: {number}\r\n\r\nx\r\n".encode(),
+            mail_from=f"n{number}@exemple.org",
+            rcpt_tos=[f"liste{number}@{DOMAIN}", "nul\x00@exemple.org"],
+            peer="192.0.2.7",
+            helo="client\udcff.exemple.org",
+            received_at=timezone.now(),
+        )
+        for number in range(5)
+    ]
+    ids = intake.messages_store(arrivals)
+    assert len(set(ids)) == 5
+    for number, pk in enumerate(ids):
+        row = InboundMessage.objects.with_raw().get(pk=pk)
+        assert bytes(row.raw) == f"Subject: {number}\r\n\r\nx\r\n".encode()
+        assert row.size == len(row.raw) and row.mail_from == f"n{number}@exemple.org"
+        assert row.rcpt_tos == [f"liste{number}@{DOMAIN}", "nul@exemple.org"]
+        assert row.status == InboundStatus.RECEIVED and row.helo == "client?.exemple.org"
+
+
+def test_a_stored_message_is_recorded_by_its_row_and_logged_at_debug_only(gateway, board, caplog):
+    with caplog.at_level(logging.INFO, logger="mailbridge.smtp.gateway"):
+        quiet = gateway.send(SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"])
+    assert quiet.data[0] == 250 and "stored message" not in caplog.text
+    with caplog.at_level(logging.DEBUG, logger="mailbridge.smtp.gateway"):
+        told = gateway.send(SIMPLE, mail_from=SENDER, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"])
+    assert f"stored message {told.inbound_id} from 127.0.0.1" in caplog.text
+
+
+def test_the_wake_up_publishes_chunks_of_ids_through_one_producer(monkeypatch):
+    from mailbridge.inbound import processing, tasks
+
+    sent = []
+    for task in (tasks.process_inbound, tasks.process_inbound_many):
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda args, _name=task.name, **options: sent.append((_name, args, options)),
+        )
+    ids = list(range(1, processing.WAKE_CHUNK * 2 + 2))
+    assert processing.inbound_wake(ids) == len(ids)
+    names = [name for name, _args, _options in sent]
+    assert names == ["mailbridge.process_inbound_many"] * 2 + ["mailbridge.process_inbound"]
+    assert [args for _name, args, _options in sent] == [
+        [ids[: processing.WAKE_CHUNK]],
+        [ids[processing.WAKE_CHUNK : -1]],
+        [ids[-1]],
+    ]
+    assert len({id(options["producer"]) for _name, _args, options in sent}) == 1
+    assert all(options["argsrepr"] == repr(args) for _name, args, options in sent)
+
+
+def test_a_message_arriving_as_the_gateway_stops_is_refused_and_not_kept():
+    executor = ThreadPoolExecutor(max_workers=1)
+    executor.shutdown()
+    store = intake.IntakeStore(database=intake.DatabaseThread(executor))
+    arrival = Arrival(
+        raw=SIMPLE,
+        mail_from=SENDER,
+        rcpt_tos=[f"travail-collaboratif@{DOMAIN}"],
+        peer="127.0.0.1",
+        helo="client.exemple.org",
+        received_at=timezone.now(),
+    )
+    with pytest.raises(RuntimeError):
+        asyncio.run(store.store(arrival))
+    assert not store._waiting and not store._draining
