@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
 
 from config import env
 
@@ -12,6 +13,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("intercoop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Database connections in workers: Celery's Django fixup closes every connection
+# before and after each task unless CELERY_DB_REUSE_MAX is set, so each task opened a
+# new one (on PostgreSQL a forked backend and its authentication, for every chunk of
+# emailed replies). Workers follow Django's own rule instead, as around a web request:
+# before and after each task, a connection older than CONN_MAX_AGE (60 s), or unusable
+# after an error or a database restart (CONN_HEALTH_CHECKS), is closed; any other is
+# kept. The fixup still closes them all every DB_REUSE_MAX tasks.
+app.conf["CELERY_DB_REUSE_MAX"] = 1000
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _tidy_database_connections(sender=None, **kwargs) -> None:
+    if not getattr(getattr(sender, "request", None), "is_eager", False):
+        from django.db import close_old_connections
+
+        close_old_connections()
 
 
 def _digest_hour() -> int:
