@@ -8,6 +8,7 @@ class ForumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from forum import page_invalidation
+        from forum import page_invalidation, user_cache
 
         page_invalidation.connect()
+        user_cache.connect()

@@ -279,6 +279,7 @@ def test_a_results_page_takes_a_fixed_number_of_queries(
 ):
     make_private(sessions[1])
     client.force_login(lea)
+    client.get("/recherche/", {"q": "rien"})  # her account is then read from the cache
     boards = (general_board(event), board_of(sessions[1]), board_of(sessions[2]))
     for board in boards:
         write_thread(board, lea, title="Plénière", body="Compte rendu de plénière.")
