@@ -394,33 +394,35 @@ def table(result: dict) -> list[str]:
 # Where the time goes: measured by hand (py-spy on the gateway; each step and event
 # subscriber timed in one worker), kept with the figures it explains.
 PROFILE = [
-    "Where the time goes (profiled 2026-11-25, third session; this machine ran about "
-    "twice as slow as in the second session: the counting server 1,050–1,450 "
-    "messages/s against 2,700–3,000, the same code 23 posts/s against 61):",
+    "Where the time goes (profiled 2026-11-26, fourth session, on a machine about three "
+    "times as fast as the third session's: the counting server 3,300–3,650 messages/s):",
     "",
-    "- Intake: the gateway process spends 1.9–2.8 ms of CPU per message against 0.68 ms "
-    "for the counting server (measured on the same 3,000 messages, gateway on "
-    "PostgreSQL + Redis). Sampled with py-spy: answering each command (the socket writes "
-    "cost both servers alike), the RCPT check (token HMAC, rate limit), storing "
-    "(psycopg executemany and the commit, about a fifth of the process, plus a health "
-    "check of the connection per batch), and publishing the Celery tasks from the "
-    "waker thread (about an eighth). No single piece is large enough that removing it "
-    "reaches 50 %: the gateway would need about 1.2 ms per message on this machine.",
-    "- Processing: made chunk-wise this session. A `process_inbound_many` chunk (up to "
-    "16 messages stored together) is claimed in one transaction and read in one query; "
-    "the posts the reply addresses name and their owners' addresses are read once for "
-    "the chunk; the live pushes of the whole chunk are numbered, stored and sent "
-    "together at its end; the live push renders the post as `post_create` wrote it "
-    "(four queries fewer); the recipients query's SQL is made once per process (Django "
-    "spent 3.8–7 ms making it for every post, PostgreSQL 0.1 ms answering). Measured in "
-    "one process on PostgreSQL + Redis: 60 ms of worker CPU per post one at a time at "
-    "the start of the session, 27.5 ms in chunks of 16; PostgreSQL 7.3 ms and Redis "
-    "0.4 ms more per post; 28 SQL statements per post → 16. What is left: the six "
-    "fragments rendered for the live push (three templates in two languages, 5.4 ms), "
-    "parsing and extracting the reply (about 3.5 ms), and about a dozen ORM statements "
-    "(the thread locked, the post, the thread's counters, the read mark, the stored "
-    "message's outcome). 200 posts/s on 2 cores means under 10 ms of CPU per post for "
-    "worker, PostgreSQL and Redis together: about 35 ms now.",
+    "- Intake: the gateway spends 0.32–0.36 ms of CPU per message against 0.26–0.30 ms "
+    "for the counting server (3,000 messages, `--intake-only`), from 0.69–0.76 ms at "
+    "the start of the session. What went: a health-check `SELECT 1` and a thread "
+    "hand-off per batch (one database thread of the gateway's own now writes each batch "
+    "as one multi-row INSERT in autocommit), aiosmtpd's general address parser at MAIL "
+    "and RCPT (a fast path for plain `<local@domain>`, 0.12 ms), asyncio's loop (uvloop "
+    "for `intercoop smtp`, 0.10 ms; the counting server runs on uvloop too), the rate "
+    "limiter's sweep task after every hit, and an INFO log line per stored message "
+    "(DEBUG now: the stored row is the record).",
+    "- Processing: the worker spends about 8.4 ms of CPU per post in the bench (6.5–7 ms "
+    "in one process alone), PostgreSQL about 2.3–3.8 ms. Removed this session: Celery's "
+    "Django fixup closed the worker's database connection before and after every task "
+    "(a new PostgreSQL backend per chunk: 144–154 → 156–169 posts/s); Django 5.2's "
+    "`bulk_create` escaped every character of the live fragments into the SQL text "
+    "(0.75 ms per post); the page-cache tokens were replaced twice per post through "
+    "Redis (now once per chunk); the sender's role was one query per post (now read "
+    "with the chunk); `policy.default` parsed a header anew at every read (now once per "
+    "part); the live counters were one UPDATE per group (now one upsert). Tried without "
+    "gain: server-side binding (prepared statements), `synchronous_commit=off`, "
+    "`gc.freeze()`, chunks of 32, 1 or 3 processes per worker. What is left per post, "
+    "in the worker's profile: the six live fragments (three templates in two languages, "
+    "26 %), `post_create` (25 %: the thread locked with its board, the post, the "
+    "thread's counters, the author's read mark, the recipients), parsing (13 %: the "
+    "feed parser and the From, Subject and Content-Type headers), extracting the reply "
+    "(11 %). 200 posts/s on 2 cores means under 10 ms of CPU per post for the worker, "
+    "PostgreSQL and Redis together: about 12 ms now.",
 ]
 
 
