@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.compiled_queries import CompiledQuery
 from forum import events
 from forum.errors import EditWindowClosed, NotAllowed, ThreadLocked, UserError
 from forum.models import Board, Post, PostRevision, PostSource, ReadMark, Thread
@@ -91,6 +93,47 @@ def thread_create(
     return thread
 
 
+# The thread's own columns a post changes or depends on, read under lock.
+_THREAD_LOCK = CompiledQuery(
+    lambda shape, *, thread_id: (
+        Thread.objects.select_for_update()
+        .filter(pk=thread_id)
+        .values_list("post_count", "is_locked", "board_id")
+    )
+)
+_THREAD_RELATED = ("board__event", "board__session", "author__profile")
+
+
+def _locked(thread: Thread) -> Thread:
+    """Lock the thread row: numbers and counters stay consistent under concurrent
+    replies. When the caller's thread comes with its board (event, session) and
+    author (profile) loaded, as the mail pipeline's chunk lookups read them, only
+    its counter and lock flag are read again, with SQL made once per process (making
+    the query with its joins cost a fifth of an emailed reply's CPU); otherwise the
+    thread is read again with them (of="self": those rows come along unlocked)."""
+    if _has_related(thread):
+        row = _THREAD_LOCK.rows(thread_id=thread.pk)
+        if row and row[0][2] == thread.board_id:
+            thread.post_count, thread.is_locked = row[0][0], bool(row[0][1])
+            return thread
+    return (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related(*_THREAD_RELATED)
+        .get(pk=thread.pk)
+    )
+
+
+def _has_related(thread: Thread) -> bool:
+    if not (Thread.board.is_cached(thread) and Thread.author.is_cached(thread)):
+        return False
+    board, author = thread.board, thread.author
+    return (
+        Board.event.is_cached(board)
+        and Board.session.is_cached(board)
+        and get_user_model().profile.is_cached(author)
+    )
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -113,13 +156,7 @@ def post_create(
         existing = Post.objects.filter(author=author, submission_key=submission_key).first()
         if existing is not None:
             return existing
-    # Lock the thread row: numbers and counters stay consistent under concurrent replies.
-    # (of="self": the board, event and session rows come along for reading, unlocked.)
-    thread = (
-        Thread.objects.select_for_update(of=("self",))
-        .select_related("board__event", "board__session", "author__profile")
-        .get(pk=thread.pk)
-    )
+    thread = _locked(thread)
     board = thread.board
     if not can_post(author, board):
         raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")

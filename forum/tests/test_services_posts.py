@@ -237,15 +237,46 @@ def test_a_post_from_email_keeps_its_source_and_message_id(thread, bruno):
     assert (post.source, post.message_id) == ("email", "<a@b>")
 
 
+def _read_with_its_board_and_author(thread: Thread) -> Thread:
+    """The thread as the mail pipeline's chunk lookups read it: post_create then locks
+    it without reading those rows again (forum/services/posts.py, _locked)."""
+    return Thread.objects.select_related("board__event", "board__session", "author__profile").get(
+        pk=thread.pk
+    )
+
+
+def test_a_thread_read_earlier_is_replied_to_as_it_is_now(thread, organiser, alice, bruno):
+    earlier = _read_with_its_board_and_author(thread)
+    reply(thread, author=alice, body="Entre-temps.")
+    services.thread_lock(thread=Thread.objects.get(pk=thread.pk), moderator=organiser, locked=True)
+    with pytest.raises(ThreadLocked):
+        services.post_create(thread=earlier, author=bruno, body="Trop tard ?")
+    post = services.post_create(thread=earlier, author=organiser, body="La modération répond.")
+    assert post.number == Thread.objects.get(pk=thread.pk).post_count == 3
+    assert earlier.post_count == 3 and earlier.is_locked
+
+
+def test_a_thread_read_earlier_and_moved_since_is_read_again(thread, event, organiser, bruno):
+    earlier = _read_with_its_board_and_author(thread)
+    services.thread_move(
+        thread=Thread.objects.get(pk=thread.pk), moderator=organiser, board=general_board(event)
+    )
+    post = services.post_create(thread=earlier, author=bruno, body="Ailleurs.")
+    assert post.thread.board == general_board(event)
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="concurrent writers need a server database (SQLite's test database is in memory)",
 )
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_replies_get_distinct_consecutive_numbers(event, sessions):
+@pytest.mark.parametrize("read_with_related", [False, True], ids=["plain", "with-related"])
+def test_concurrent_replies_get_distinct_consecutive_numbers(event, sessions, read_with_related):
     board = board_for(sessions[1])
     people = [make_participant(event) for _ in range(8)]
     thread = make_thread(board, author=people[0])
+    if read_with_related:
+        thread = _read_with_its_board_and_author(thread)
     barrier = threading.Barrier(len(people))
     failures = []
 
