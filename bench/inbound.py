@@ -406,15 +406,18 @@ PROFILE = [
     "for `intercoop smtp`, 0.10 ms; the counting server runs on uvloop too), the rate "
     "limiter's sweep task after every hit, and an INFO log line per stored message "
     "(DEBUG now: the stored row is the record).",
-    "- Processing: the worker spends about 8.4 ms of CPU per post in the bench (6.5–7 ms "
-    "in one process alone), PostgreSQL about 2.3–3.8 ms. Removed this session: Celery's "
+    "- Processing: the worker spends about 8.5 ms of CPU per post in the bench (5.9–7 ms "
+    "in one process alone: four processes share two cores with PostgreSQL), PostgreSQL "
+    "about 2.4 ms, Redis 0.1 ms. Removed this session: Celery's "
     "Django fixup closed the worker's database connection before and after every task "
     "(a new PostgreSQL backend per chunk: 144–154 → 156–169 posts/s); Django 5.2's "
     "`bulk_create` escaped every character of the live fragments into the SQL text "
     "(0.75 ms per post); the page-cache tokens were replaced twice per post through "
     "Redis (now once per chunk); the sender's role was one query per post (now read "
     "with the chunk); `policy.default` parsed a header anew at every read (now once per "
-    "part); the live counters were one UPDATE per group (now one upsert). Tried without "
+    "part); the live counters were one UPDATE per group (now one upsert); `post_create` "
+    "read the thread again with its board and author under lock (now its counter and lock "
+    "flag only, when the caller's thread carries the rest). Tried without "
     "gain: server-side binding (prepared statements), `synchronous_commit=off`, "
     "`gc.freeze()`, chunks of 32, 1 or 3 processes per worker. What is left per post, "
     "in the worker's profile: the six live fragments (three templates in two languages, "
@@ -422,7 +425,7 @@ PROFILE = [
     "thread's counters, the author's read mark, the recipients), parsing (13 %: the "
     "feed parser and the From, Subject and Content-Type headers), extracting the reply "
     "(11 %). 200 posts/s on 2 cores means under 10 ms of CPU per post for the worker, "
-    "PostgreSQL and Redis together: about 12 ms now.",
+    "PostgreSQL and Redis together: about 11 ms now.",
 ]
 
 
