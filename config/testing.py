@@ -39,3 +39,24 @@ def _fresh_page_cache():
 
     page_cache.forget_all()
     yield
+
+
+def asgi_application():
+    """config.asgi's application, for tests that drive it in-process (websocket
+    communicators). Importing config.asgi prepares a web process's connections
+    (env.web_databases: no connection kept, a pool on PostgreSQL); a test run must
+    keep the settings its test databases were made with, or every later test of the
+    process would take its connections from a pool. So they are put back as they
+    were once the module is imported."""
+    import copy
+
+    from django.conf import settings
+
+    kept = copy.deepcopy(settings.DATABASES)
+    try:
+        from config.asgi import application
+    finally:
+        for alias, database in kept.items():
+            settings.DATABASES[alias].clear()
+            settings.DATABASES[alias].update(database)
+    return application

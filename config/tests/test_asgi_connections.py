@@ -2,6 +2,8 @@
 request on a thread of its own: a kept connection is never reused and stays open
 until the garbage collector finds it); workers keep theirs."""
 
+import sys
+
 from config import env
 
 
@@ -12,6 +14,7 @@ def test_the_web_application_gives_each_requests_connection_back():
 
     kept = copy.deepcopy(live.DATABASES)
     try:
+        sys.modules.pop("config.asgi", None)  # imported afresh, as a web process does
         import config.asgi  # noqa: F401  (sets the web process's connections)
 
         assert all(database["CONN_MAX_AGE"] == 0 for database in live.DATABASES.values())
@@ -20,6 +23,19 @@ def test_the_web_application_gives_each_requests_connection_back():
         for alias, database in kept.items():
             live.DATABASES[alias].clear()
             live.DATABASES[alias].update(database)
+
+
+def test_tests_driving_the_application_keep_their_database_settings():
+    import copy
+
+    from django.conf import settings as live
+
+    from config.testing import asgi_application
+
+    kept = copy.deepcopy(live.DATABASES)
+    sys.modules.pop("config.asgi", None)
+    assert asgi_application() is not None
+    assert live.DATABASES == kept
 
 
 def test_web_processes_take_postgresql_connections_from_a_pool(monkeypatch, tmp_path, settings):

@@ -11,7 +11,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from config.asgi import application
+from config.testing import asgi_application
+
+application = asgi_application()
 
 ORIGIN = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
 TIMEOUT = 5

@@ -6,7 +6,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
-from config.asgi import application
+from config.testing import asgi_application
+
+application = asgi_application()
 
 pytestmark = pytest.mark.django_db
 
