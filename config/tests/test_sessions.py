@@ -8,13 +8,17 @@ import logging
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.cli import main
+
+# Each test its own cache keys (autouse): SQLite gives the next test's account the same
+# id, and a session or account cached by the previous test must not be found.
+from forum.tests.shared_fixtures import _own_cache_namespace  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +72,9 @@ def test_a_failing_cache_leaves_signed_in_pages_working(member, monkeypatch, cap
     def unavailable(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cache, "get", unavailable)
-    monkeypatch.setattr(cache, "set", unavailable)
+    backend = type(caches["default"])
+    monkeypatch.setattr(backend, "get", unavailable)
+    monkeypatch.setattr(backend, "set", unavailable)
     with caplog.at_level(logging.WARNING, logger="config.sessions"):
         response = account_page(client)
     assert response.status_code == 200
@@ -97,3 +102,39 @@ def test_intercoop_web_refuses_workers_that_cannot_share_state(workers, settings
     assert f"--workers {workers}" in err
     if workers == "2":
         assert "REDIS_URL" in err
+
+
+def test_a_session_stays_in_the_cache_five_minutes_at_most(member, monkeypatch):
+    from config.sessions import CACHE_SECONDS
+
+    backend = type(caches["default"])
+    kept = []
+    real = backend.set
+
+    def recording(self, key, value, timeout=None, *args, **kwargs):
+        if "sessions" in key:
+            kept.append(timeout)
+        return real(self, key, value, timeout, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "set", recording)
+    client = signed_in(member)
+    cache.clear()
+    assert account_page(client).status_code == 200  # read from the database, kept again
+    assert len(kept) >= 2
+    assert all(0 < timeout <= CACHE_SECONDS for timeout in kept)
+
+
+def test_a_logout_while_the_cache_fails_signs_out_and_says_so(member, monkeypatch, caplog):
+    client = signed_in(member)
+    assert account_page(client).status_code == 200
+
+    def unavailable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(type(caches["default"]), "delete", unavailable)
+    with caplog.at_level(logging.ERROR, logger="config.sessions"):
+        response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert "a deleted session stays there 300 s at most" in caplog.text
+    monkeypatch.undo()
+    assert account_page(client).status_code == 302  # this browser is signed out

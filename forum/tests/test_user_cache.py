@@ -95,3 +95,16 @@ def test_a_failing_cache_leaves_signed_in_pages_working(member, monkeypatch, cap
     with caplog.at_level(logging.WARNING, logger="forum.user_cache"):
         assert who(client) == "helene"
     assert "account cache unavailable" in caplog.text
+
+
+def test_an_account_read_just_before_a_change_is_not_put_back(member):
+    """A request that read the old row before the change was saved must not put it
+    back into the cache after the change has removed it."""
+    from forum import user_cache
+
+    backend = user_cache.ModelBackend()
+    old = get_user_model().objects.get(pk=member.pk)  # read by a slower request
+    member.set_password("un-autre-mot-de-passe-2007")
+    member.save()  # the change: the cached row is forgotten
+    cache.add(user_cache._key(member.pk), old, 60)  # that request, done reading, keeps it
+    assert backend.get_user(member.pk).password == member.password
