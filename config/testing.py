@@ -60,3 +60,25 @@ def asgi_application():
             settings.DATABASES[alias].clear()
             settings.DATABASES[alias].update(database)
     return application
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - this module is a pytest plugin
+    pytest = None
+
+if pytest is not None:
+
+    @pytest.fixture(autouse=True)
+    def _own_cache_namespace(settings):
+        """Each test gets cache keys of its own. The cache holds sessions, signed-in
+        accounts (forum/user_cache.py), allauth's rate limits and live presence
+        counts; on SQLite the next test's account gets the id of the previous test's,
+        whose cached row must not be found. A fresh key prefix, rather than a flush
+        that would empty a Redis database other test runs may share."""
+        import copy
+        import uuid
+
+        caches = copy.deepcopy(settings.CACHES)
+        caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+        settings.CACHES = caches

@@ -16,10 +16,6 @@ from django.urls import reverse
 
 from config.cli import main
 
-# Each test its own cache keys (autouse): SQLite gives the next test's account the same
-# id, and a session or account cached by the previous test must not be found.
-from forum.tests.shared_fixtures import _own_cache_namespace  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

@@ -3,9 +3,6 @@ conftest.py files import them all, which registers them for their folder."""
 
 from __future__ import annotations
 
-import copy
-import uuid
-
 import pytest
 from django.utils import translation
 
@@ -13,17 +10,7 @@ from forum.models import Event
 from forum.seed.loader import programme_load
 from forum.tests.board_factories import board_for, make_participant
 
-__all__ = ["_french_first", "_own_cache_namespace", "alice", "board", "event", "sessions"]
-
-
-@pytest.fixture(autouse=True)
-def _own_cache_namespace(settings):
-    # allauth's rate limits and the live pages' presence counts live in the cache: each
-    # test gets keys of its own, rather than a flush that would empty a Redis database
-    # other test runs may share.
-    caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = caches
+__all__ = ["_french_first", "alice", "board", "event", "sessions"]
 
 
 @pytest.fixture(autouse=True)
