@@ -16,6 +16,7 @@ from config.celery import app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 class Task:
     """A task as the signals see it while a worker runs it."""
 
