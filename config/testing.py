@@ -62,6 +62,19 @@ def asgi_application():
     return application
 
 
+def cache_fails(monkeypatch, *methods: str, error: str = "cache down") -> None:
+    """Make these methods of the default cache raise, as an unreachable Redis does (for
+    the rest of the test: monkeypatch undoes it)."""
+    from django.core.cache import caches
+
+    def unavailable(*args, **kwargs):
+        raise ConnectionError(error)
+
+    backend = type(caches["default"])
+    for method in methods:
+        monkeypatch.setattr(backend, method, unavailable)
+
+
 try:
     import pytest
 except ImportError:  # pragma: no cover - this module is a pytest plugin

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.cli import main
+from config.testing import cache_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +66,7 @@ def test_a_session_missing_from_the_cache_is_read_from_the_database_once(member)
 def test_a_failing_cache_leaves_signed_in_pages_working(member, monkeypatch, caplog):
     client = signed_in(member)
 
-    def unavailable(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    backend = type(caches["default"])
-    monkeypatch.setattr(backend, "get", unavailable)
-    monkeypatch.setattr(backend, "set", unavailable)
+    cache_fails(monkeypatch, "get", "set")
     with caplog.at_level(logging.WARNING, logger="config.sessions"):
         response = account_page(client)
     assert response.status_code == 200
@@ -124,10 +120,7 @@ def test_a_logout_while_the_cache_fails_signs_out_and_says_so(member, monkeypatc
     client = signed_in(member)
     assert account_page(client).status_code == 200
 
-    def unavailable(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(type(caches["default"]), "delete", unavailable)
+    cache_fails(monkeypatch, "delete")
     with caplog.at_level(logging.ERROR, logger="config.sessions"):
         response = client.post(reverse("account_logout"))
     assert response.status_code == 302

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from config.testing import cache_fails
 from forum import services
 from forum.tests.board_factories import (
     board_for,
@@ -176,10 +177,7 @@ def test_zero_seconds_turns_the_cache_off(client, thread, settings):
 
 
 def test_a_failing_cache_leaves_pages_rendered(client, thread, monkeypatch, caplog):
-    def broken(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(type(caches["default"]), "get_many", broken)
+    cache_fails(monkeypatch, "get_many")
     response, text = _read(client, thread.get_absolute_url())
     assert "Premier message." in text
     assert "page cache unavailable" in caplog.text

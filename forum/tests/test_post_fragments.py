@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
+from config.testing import cache_fails
 from forum import post_fragments, services
 from forum.models import Attachment
 from forum.tests.board_factories import add_posts_in_bulk, age, make_participant, reply
@@ -224,20 +224,14 @@ def test_the_edit_link_only_for_the_author_within_the_edit_window(thread, alice,
 def test_a_failing_cache_still_renders_the_page(thread, alice, bruno, monkeypatch, caplog):
     reply(thread, author=alice, body="Une réponse.")
 
-    def broken(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(type(caches["default"]), "get_many", broken)
+    cache_fails(monkeypatch, "get_many")
     _html, text = read(signed_in(bruno), thread)
     assert "Premier message." in text and "Une réponse." in text and "Répondre" in text
     assert "post fragments: cache unavailable" in caplog.text
 
 
 def test_a_cache_that_cannot_store_still_renders_the_page(thread, bruno, monkeypatch, caplog):
-    def broken(*args, **kwargs):
-        raise ConnectionError("cache full")
-
-    monkeypatch.setattr(type(caches["default"]), "set_many", broken)
+    cache_fails(monkeypatch, "set_many", error="cache full")
     assert "Premier message." in read(signed_in(bruno), thread)[1]
     assert "Premier message." in read(signed_in(bruno), thread)[1]
 

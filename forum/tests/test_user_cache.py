@@ -7,11 +7,13 @@ import logging
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from config.testing import cache_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -86,12 +88,7 @@ def test_an_inactive_account_found_in_the_cache_is_refused(member, settings):
 def test_a_failing_cache_leaves_signed_in_pages_working(member, monkeypatch, caplog):
     client = signed_in()
 
-    def unavailable(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    backend = type(caches["default"])
-    monkeypatch.setattr(backend, "get", unavailable)
-    monkeypatch.setattr(backend, "set", unavailable)
+    cache_fails(monkeypatch, "get", "set")
     with caplog.at_level(logging.WARNING, logger="forum.user_cache"):
         assert who(client) == "helene"
     assert "account cache unavailable" in caplog.text
