@@ -10,6 +10,7 @@ import json
 import logging
 import time
 import uuid
+import weakref
 from collections import OrderedDict
 from types import SimpleNamespace
 from urllib.parse import parse_qs
@@ -21,7 +22,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 
-from realtime import fanout, presence, store, streams
+from realtime import fanout, fragments, presence, store, streams
 from realtime.errors import CloseCode, LiveError, StreamForbidden
 from realtime.streams import Stream
 
@@ -120,6 +121,43 @@ def _seq(value) -> int:
     return value
 
 
+# The fragment of an event in a language it was stored without (nobody read it in
+# that language when it was pushed: realtime.listening), rendered once per process
+# for all the readers that need it, live or replaying; the pending renders are per
+# event loop (a test, or a server, runs its own).
+_rendered: OrderedDict[tuple, str | None] = OrderedDict()
+_rendering: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict] = weakref.WeakKeyDictionary()
+RENDERED_KEPT = 256
+
+
+async def _fragment(message: dict, language: str) -> str | None:
+    """The event's fragment in `language`; None when what it showed is gone."""
+    stored = (message.get("html") or {}).get(language)
+    if stored is not None:
+        return stored
+    # The commit time tells this push from another of the same seq (a store reset).
+    key = (
+        message["group"],
+        message["seq"],
+        (message.get("data") or {}).get("committed_at"),
+        language,
+    )
+    if key in _rendered:
+        return _rendered[key]
+    pending = _rendering.setdefault(asyncio.get_running_loop(), {})
+    task = pending.get(key)
+    if task is None:
+        task = pending[key] = asyncio.ensure_future(
+            database_sync_to_async(fragments.event_html)(message, language)
+        )
+        task.add_done_callback(lambda _done: pending.pop(key, None))
+    fragment = await asyncio.shield(task)
+    _rendered[key] = fragment
+    if len(_rendered) > RENDERED_KEPT:
+        _rendered.popitem(last=False)
+    return fragment
+
+
 # The JSON frame of an event, encoded once for all the readers of a group in this
 # process that read it in the same language (a thousand readers: one encoding). The
 # fragment itself is part of the key: a fragment re-rendered since (a hidden post,
@@ -128,9 +166,7 @@ _frames: OrderedDict[tuple[str, int, str], str] = OrderedDict()
 FRAMES_KEPT = 256
 
 
-def _event_frame(message: dict, language: str) -> str:
-    html = message.get("html") or {}
-    fragment = html.get(language) or html.get(settings.LANGUAGE_CODE) or ""
+def _event_frame(message: dict, fragment: str) -> str:
     key = (message["group"], message["seq"], fragment)
     frame = _frames.get(key)
     if frame is None:
@@ -374,10 +410,11 @@ class LiveConsumer(StrictJsonConsumer):
     LAYER_MESSAGES = {store.EVENT_MESSAGE: live_event, PRESENCE_MESSAGE: live_presence}
 
     async def send_event(self, message: dict) -> None:
+        fragment = await _fragment(message, self.language)
+        if fragment is None:
+            return  # what the event showed is gone: nothing to show
         # Straight to the ASGI send: this runs once per reader and push.
-        await self.base_send(
-            {"type": "websocket.send", "text": _event_frame(message, self.language)}
-        )
+        await self.base_send({"type": "websocket.send", "text": _event_frame(message, fragment)})
 
 
 class ThreadConsumer(LiveConsumer):

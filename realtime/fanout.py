@@ -11,6 +11,10 @@ consumer of the group in this process (`LiveConsumer.offer`), which sends it.
 The group name is still the one realtime.groups gives, so a push sent with
 `group_send` from any process (channels_redis) or thread (realtime.bridge) reaches
 every reader, whatever the layer.
+
+The fan-out also tells writers in which languages its readers read
+(realtime.listening): when the first reader of a language joins, and every
+listening.REFRESH_SECONDS while any stays.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ import logging
 import weakref
 from typing import Protocol
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+
+from realtime import listening
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +37,16 @@ REJOIN_SECONDS = 30 * 60
 
 
 class Reader(Protocol):
+    language: str  # the language the reader's fragments are sent in
+
     def offer(self, message: dict) -> None: ...
+
+
+async def _register(group: str, languages: set[str]) -> None:
+    try:
+        await sync_to_async(listening.register, thread_sensitive=False)(group, languages)
+    except Exception:  # the pushes are then rendered for these readers when sent
+        logger.warning("cannot register the readers of %s", group, exc_info=True)
 
 
 class GroupFanout:
@@ -40,17 +56,35 @@ class GroupFanout:
         self.layer = get_channel_layer()
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
+        self.refresher: asyncio.Task | None = None
         self.ready = asyncio.Event()
 
     async def start(self) -> None:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.group, self.channel)
         self.task = asyncio.create_task(self._relay(), name=f"fanout {self.group}")
+        self.refresher = asyncio.create_task(self._refresh(), name=f"listening {self.group}")
         self.ready.set()
 
+    def languages(self) -> set[str]:
+        return {lang for lang in (getattr(r, "language", "") for r in self.readers) if lang}
+
+    async def add(self, reader: Reader) -> None:
+        language = getattr(reader, "language", "")
+        new = bool(language) and language not in self.languages()
+        self.readers.add(reader)  # at once: a leave meanwhile must see it
+        if new:
+            await _register(self.group, {language})
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(listening.REFRESH_SECONDS)
+            await _register(self.group, self.languages())
+
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        for task in (self.task, self.refresher):
+            if task is not None:
+                task.cancel()
         if self.channel is not None:
             try:
                 await self.layer.group_discard(self.group, self.channel)
@@ -101,7 +135,7 @@ async def join(group: str, reader: Reader) -> None:
         else:
             await fanout.ready.wait()
         if fanouts.get(group) is fanout:  # not abandoned while we waited
-            fanout.readers.add(reader)
+            await fanout.add(reader)
             return
 
 

@@ -1,16 +1,21 @@
 """Server-rendered fragments: the very templates the pages include, rendered once per
 language for a reader with no per-person controls.
 
-A fragment kind names a template, the element id it targets and how to build its
-context from a forum object. The pages include the same templates in their loops
-(`forum/_post.html`, `forum/_thread_row.html`, `realtime/_latest_post.html`,
-`realtime/_session_state.html`), so a live update and a reload show the same HTML.
+A fragment kind names a template, the element id it targets, how to build its
+context from a forum object, and how to read that object again from a stored push.
+The pages include the same templates in their loops (`forum/_post.html`,
+`forum/_thread_row.html`, `realtime/_latest_post.html`, `realtime/_session_state.html`),
+so a live update and a reload show the same HTML.
 Moderator controls (hide, history, edit) are per person: they appear on reload.
+
+A push is rendered at commit in the languages its group is read in
+(realtime.listening); `event_html` renders a language a push lacks when a reader
+needs it, from the object as it is then (a post hidden since shows as hidden).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from forum.models import Post, Session, Thread
+from realtime.groups import group_pk
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class FragmentKind:
     container: str
     target: Callable[[Any], str]
     context: Callable[[Any], dict[str, Any]]
+    # The object again, from a push's data and group; None when it is gone.
+    load: Callable[[dict[str, Any], str], Any]
 
 
 def _post_context(post: Post, *, with_reply_links: bool) -> dict[str, Any]:
@@ -62,6 +70,7 @@ KINDS: dict[str, FragmentKind] = {
             container="posts",
             target=lambda post: f"post-{post.pk}",
             context=lambda post: _post_context(post, with_reply_links=True),
+            load=lambda data, group: post_for_fragments(data["post_id"]),
         ),
         FragmentKind(
             name="board.row",
@@ -69,6 +78,7 @@ KINDS: dict[str, FragmentKind] = {
             container="threads",
             target=lambda thread: f"thread-{thread.pk}",
             context=_thread_row_context,
+            load=lambda data, group: thread_for_fragments(data["thread_id"]),
         ),
         FragmentKind(
             name="session.note",
@@ -76,6 +86,7 @@ KINDS: dict[str, FragmentKind] = {
             container="notes",
             target=lambda post: f"post-{post.pk}",
             context=lambda post: _post_context(post, with_reply_links=False),
+            load=lambda data, group: post_for_fragments(data["post_id"]),
         ),
         FragmentKind(
             name="session.latest",
@@ -83,6 +94,7 @@ KINDS: dict[str, FragmentKind] = {
             container="latest",
             target=lambda post: f"latest-post-{post.pk}",
             context=lambda post: {"post": post},
+            load=lambda data, group: post_for_fragments(data["post_id"]),
         ),
         FragmentKind(
             name="session.state",
@@ -90,6 +102,7 @@ KINDS: dict[str, FragmentKind] = {
             container="",
             target=lambda session: "session-state",
             context=lambda session: {"session": session},
+            load=lambda data, group: session_for_fragments(group_pk(group)),
         ),
     )
 }
@@ -102,15 +115,40 @@ def kind(name: str) -> FragmentKind:
         raise LookupError(f"unknown fragment kind {name!r}; known: {sorted(KINDS)}") from None
 
 
-def render(name: str, obj) -> dict[str, str]:
-    """The fragment `name` for `obj`, in every language of the site."""
+def site_languages() -> tuple[str, ...]:
+    return tuple(code for code, _label in settings.LANGUAGES)
+
+
+def render(name: str, obj, languages: Iterable[str] | None = None) -> dict[str, str]:
+    """The fragment `name` for `obj`, in `languages` of the site's (all by default);
+    nothing is built for no language."""
+    wanted = [code for code in site_languages() if languages is None or code in languages]
+    if not wanted:
+        return {}
     fragment = kind(name)
     context = fragment.context(obj)
     rendered = {}
-    for code, _label in settings.LANGUAGES:
+    for code in wanted:
         with translation.override(code):
             rendered[code] = render_to_string(fragment.template, context).strip()
     return rendered
+
+
+def event_html(message: dict[str, Any], language: str) -> str | None:
+    """The fragment of a push (a realtime.store message) in `language`: as stored, or
+    rendered now from its object when the push was stored without that language
+    (nobody read it then). A language the site does not have falls back to the
+    site's own. None when the object is gone (nothing to show)."""
+    if language not in site_languages():
+        language = settings.LANGUAGE_CODE
+    stored = (message.get("html") or {}).get(language)
+    if stored is not None:
+        return stored
+    fragment = kind(message["kind"])
+    obj = fragment.load(message.get("data") or {}, message["group"])
+    if obj is None:
+        return None
+    return render(message["kind"], obj, [language])[language]
 
 
 def post_for_fragments(post_id: int, *, known: Post | None = None) -> Post | None:

@@ -33,3 +33,8 @@ def board_group(board_id: int) -> str:
 def session_group(session_id: int) -> str:
     """Everyone following the session's live page."""
     return _name("session", session_id)
+
+
+def group_pk(group: str) -> int:
+    """The id a group name carries ("live.session.3" → 3)."""
+    return int(group.rsplit(".", 1)[1])

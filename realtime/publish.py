@@ -3,8 +3,10 @@
 For each forum event, the pushes it makes (which fragment, for which group, what to
 do with it in the page) are listed here. After the forum's commit (so a rolled-back
 post is never shown, and everything written with the post — its attachments —
-is there to render), each push is rendered, numbered and stored in the catch-up
-store (realtime.store), then sent to its group through the channel layer
+is there to render), each push is rendered in the languages its group is read in
+now (realtime.listening; other languages are rendered when a reader needs them,
+realtime.fragments.event_html), numbered and stored in the catch-up store
+(realtime.store), then sent to its group through the channel layer
 (realtime.bridge): the thread's readers first. `data.committed_at`, the time the
 handler started, right after the commit, is what bench/live.py measures from.
 """
@@ -17,7 +19,7 @@ import time
 from forum import events
 from forum.models import Post
 from forum.selectors.notes import NOTES_THREAD_TITLE, notes_thread_for_session
-from realtime import bridge, fragments, store
+from realtime import bridge, fragments, listening, store
 from realtime.groups import board_group, session_group, thread_group
 from realtime.store import Push
 
@@ -38,7 +40,7 @@ def _push(kind: str, obj, *, group: str, op: str, subject: str = "", **data) -> 
         op=op,
         target=fragment.target(obj),
         container=fragment.container,
-        html=fragments.render(kind, obj),
+        html=fragments.render(kind, obj, listening.languages(group)),
         subject=subject,
         data=data,
     )
@@ -120,8 +122,9 @@ def _on_post_changed(post_id: int, kind_of_change: str) -> None:
     post = fragments.post_for_fragments(post_id)
     if post is None:
         return
-    # The fragments kept for catch-up are re-rendered first: a replay after a hide
-    # shows the placeholder, never the hidden text (nor an edit's earlier text).
+    # The fragments kept for catch-up are re-rendered first, in every language (none
+    # is left to render later from a post that may change again): a replay after a
+    # hide shows the placeholder, never the hidden text (nor an edit's earlier text).
     for event in store.events_about(f"post:{post.pk}"):
         event.html = fragments.render(event.kind, post)
         event.save(update_fields=["html"])

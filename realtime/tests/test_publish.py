@@ -21,7 +21,7 @@ from forum.tests.board_factories import (
     make_thread,
     reply,
 )
-from realtime import bridge, publish
+from realtime import bridge, fragments, listening, publish, store
 from realtime.groups import board_group, session_group, thread_group
 from realtime.models import LiveEvent
 
@@ -38,52 +38,93 @@ def _latest(group: str) -> LiveEvent:
     return LiveEvent.objects.filter(group=group).latest("seq")
 
 
+def _shown(event: LiveEvent, language: str = "fr") -> str:
+    """What a reader in `language` is sent for `event`: as stored, or rendered now."""
+    return fragments.event_html(store.as_message(event), language)
+
+
+@pytest.fixture(params=["at commit", "when read"])
+def rendered(request, board, sessions):
+    """Both roads of a fragment: rendered at commit for a group read in French, or
+    stored without it (nobody reading) and rendered when a reader asks."""
+    if request.param == "at commit":
+        for session in sessions.values():
+            listening.register(session_group(session.pk), {"fr"})
+        listening.register(board_group(board.pk), {"fr"})
+        original = listening.languages
+        request.getfixturevalue("monkeypatch").setattr(
+            listening, "languages", lambda group: original(group) | {"fr"}
+        )
+    return request.param
+
+
 def test_realtime_subscribes_to_every_domain_event_it_turns_into_pushes():
     for name, handler in publish.HANDLERS.items():
         assert handler in events._registry[name].after_commit
 
 
-def test_the_post_fragment_is_the_thread_pages_own_rendering(board, alice, event):
+def test_the_post_fragment_is_the_thread_pages_own_rendering(board, alice, event, rendered):
     thread = make_thread(board, author=alice, title="Comparaison")
+    if rendered == "at commit":
+        listening.register(thread_group(thread.pk), {"fr"})
     post = reply(thread, author=alice, body="Ce message *exactement*.")
     reader = make_participant(event)
     client = Client()
     client.force_login(reader)
     client.get(thread.get_absolute_url())  # read once: nothing is "new" the second time
     page = client.get(thread.get_absolute_url()).content.decode()
-    fragment = _latest(thread_group(thread.pk)).html["fr"]
-    assert fragment == _element(page, f"post-{post.pk}", "li")
+    stored = _latest(thread_group(thread.pk))
+    assert ("fr" in stored.html) == (rendered == "at commit")
+    assert _shown(stored) == _element(page, f"post-{post.pk}", "li")
 
 
-def test_the_board_row_fragment_is_the_board_pages_own_rendering(board, alice):
+def test_the_board_row_fragment_is_the_board_pages_own_rendering(board, alice, rendered):
     thread = make_thread(board, author=alice, title="Une ligne du forum")
     page = Client().get(board.get_absolute_url()).content.decode()
-    fragment = _latest(board_group(board.pk)).html["fr"]
-    assert fragment == _element(page, f"thread-{thread.pk}", "tr")
+    stored = _latest(board_group(board.pk))
+    assert ("fr" in stored.html) == (rendered == "at commit")
+    assert _shown(stored) == _element(page, f"thread-{thread.pk}", "tr")
 
 
 def test_the_note_and_latest_post_fragments_are_the_live_pages_own_rendering(
-    sessions, board, alice
+    sessions, board, alice, rendered
 ):
     session = sessions[1]
     facilitator = make_facilitator(session)
     note = session_note_post(session=session, author=facilitator, body="Une note.")
-    note_fragment = _latest(session_group(session.pk)).html["fr"]
+    note_fragment = _shown(_latest(session_group(session.pk)))
     thread = make_thread(board, author=alice, title="Un fil")
     post = reply(thread, author=alice, body="Un message.")
-    latest_fragment = _latest(session_group(session.pk)).html["fr"]
+    latest = _latest(session_group(session.pk))
+    assert ("fr" in latest.html) == (rendered == "at commit")
     page = Client().get(reverse("realtime:session_live", kwargs={"slug": session.slug}))
     html = page.content.decode()
     assert note_fragment == _element(html, f"post-{note.pk}", "li")
-    assert latest_fragment == _element(html, f"latest-post-{post.pk}", "li")
+    assert _shown(latest) == _element(html, f"latest-post-{post.pk}", "li")
 
 
-def test_fragments_are_rendered_in_every_language_of_the_site(board, alice):
+def test_fragments_are_rendered_at_commit_in_the_languages_read_and_later_in_others(board, alice):
     thread = make_thread(board, author=alice)
+    reply(thread, author=alice, body="Nobody reads", source="email")
+    assert _latest(thread_group(thread.pk)).html == {}  # nobody reading: nothing rendered
+    listening.register(thread_group(thread.pk), {"en"})
     reply(thread, author=alice, body="Bonjour", source="email")
     event = _latest(thread_group(thread.pk))
-    assert set(event.html) == {"fr", "en"}
-    assert "source : courriel" in event.html["fr"]
+    assert set(event.html) == {"en"}
+    assert "via email" in event.html["en"]
+    # A French reader arriving now is sent it in French, rendered for them.
+    assert "source : courriel" in _shown(event, "fr")
+    assert "Bonjour" in _shown(event, "fr")
+    # A language the site does not have gets the site's own.
+    assert _shown(event, "de") == _shown(event, "fr")
+
+
+def test_a_fragment_whose_post_is_gone_has_nothing_to_show(board, alice):
+    thread = make_thread(board, author=alice)
+    post = reply(thread, author=alice, body="Bientôt supprimé")
+    event = _latest(thread_group(thread.pk))
+    post.delete()
+    assert _shown(event) is None
 
 
 def test_hiding_a_post_rewrites_its_kept_fragments(sessions, board, alice):
@@ -93,8 +134,14 @@ def test_hiding_a_post_rewrites_its_kept_fragments(sessions, board, alice):
     kept = LiveEvent.objects.filter(subject=f"post:{post.pk}")
     assert kept.count() == 4  # created and hidden, on the thread and the session page
     for event in kept:
-        for html in event.html.values():
-            assert "Texte à retirer" not in html
+        if event.payload["op"] != "replace":
+            # Those kept from before the hide: in every language, so that none is
+            # rendered later from a post that may change again.
+            assert set(event.html) == {"fr", "en"}
+        for language in ("fr", "en"):
+            assert "Texte à retirer" not in _shown(event, language)
+        assert "Message masqué par la modération" in _shown(event, "fr")
+        assert "Post hidden by the moderators" in _shown(event, "en")
 
 
 def test_an_edit_rewrites_the_kept_fragments_with_the_new_text(board, alice):
@@ -132,7 +179,7 @@ def test_a_posts_pushes_are_numbered_in_order_and_old_ones_forgotten_as_posts_co
     assert kept[-1].subject == f"post:{posts[-1].pk}"
     # The board's row shows the thread with its latest post, by its author.
     row = _latest(board_group(board.pk))
-    assert "Alice Coopère" in row.html["fr"] and row.payload["data"]["thread_id"] == thread.pk
+    assert "Alice Coopère" in _shown(row) and row.payload["data"]["thread_id"] == thread.pk
 
 
 @pytest.fixture
