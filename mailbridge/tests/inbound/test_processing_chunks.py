@@ -18,8 +18,10 @@ from mailbridge.inbound.tasks import process_inbound_many
 from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.tests.inbound.factories import CLAIRE, HELENE, Scene, first_post, member, reply_to
 from mailbridge.tests.inbound.support import store_by_hand
+from realtime.fragments import event_html
 from realtime.groups import thread_group
 from realtime.models import LiveEvent
+from realtime.store import as_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,11 +96,12 @@ def test_the_live_pushes_of_a_chunk_are_numbered_in_the_order_of_the_posts(scene
 def test_a_fragment_from_a_chunk_is_what_the_thread_page_shows(scene):
     inbound_process_many([row.pk for row in _store_replies(scene, 2)])
     post = Post.objects.get(thread=scene.thread, number=2)
-    fragment = (
-        LiveEvent.objects.filter(group=thread_group(scene.thread.pk), subject=f"post:{post.pk}")
-        .get()
-        .html["fr"]
-    )
+    # What a French reader of the thread is sent: stored at commit when one was
+    # reading then, rendered when sent otherwise (realtime.fragments.event_html).
+    event = LiveEvent.objects.filter(
+        group=thread_group(scene.thread.pk), subject=f"post:{post.pk}"
+    ).get()
+    fragment = event_html(as_message(event), "fr")
     reader = Client()
     reader.force_login(scene.paul)
     reader.get(scene.thread.get_absolute_url())  # read once: nothing is "new" the second time
