@@ -53,7 +53,6 @@ def clean_body(body: str) -> str:
     return body
 
 
-@transaction.atomic
 def thread_create(
     *,
     board: Board,
@@ -63,12 +62,27 @@ def thread_create(
     source: str = PostSource.WEB,
     submission_key: str = "",
     message_id: str = "",
+    savepoint: bool = True,
 ) -> Thread:
     """Open a thread in `board` with its first post; returns the thread.
 
     The same `submission_key` from the same author (a double submit) returns the
-    thread made the first time instead of a second one.
+    thread made the first time instead of a second one. `savepoint` as for
+    post_create.
     """
+    with transaction.atomic(savepoint=savepoint):
+        return _thread_create(
+            board=board,
+            author=author,
+            title=title,
+            body=body,
+            source=source,
+            submission_key=submission_key,
+            message_id=message_id,
+        )
+
+
+def _thread_create(*, board, author, title, body, source, submission_key, message_id) -> Thread:
     if submission_key:
         existing = Post.objects.filter(author=author, submission_key=submission_key).first()
         if existing is not None:
@@ -87,6 +101,7 @@ def thread_create(
         source=source,
         submission_key=submission_key,
         message_id=message_id,
+        savepoint=False,  # inside this function's transaction, which fails with it
         _new_thread=True,
     )
     events.publish("thread_created", thread_id=thread.pk)
@@ -134,7 +149,6 @@ def _has_related(thread: Thread) -> bool:
     )
 
 
-@transaction.atomic
 def post_create(
     *,
     thread: Thread,
@@ -144,6 +158,7 @@ def post_create(
     source: str = PostSource.WEB,
     submission_key: str = "",
     message_id: str = "",
+    savepoint: bool = True,
     _new_thread: bool = False,
 ) -> Post:
     """Add a post to `thread` (a reply to `in_reply_to` when given); returns it.
@@ -151,8 +166,29 @@ def post_create(
     Refuses a person who may not write in the board (NotAllowed), a locked thread
     (ThreadLocked, moderators excepted), an empty or oversized body (UserError).
     A repeated `submission_key` returns the post made the first time.
+
+    Called inside a transaction of the caller's, the post is written under a
+    savepoint, so that a refusal leaves the caller's transaction usable. A caller
+    whose transaction is rolled back whole when this raises (the mail pipeline's
+    create_post step) passes `savepoint=False` and saves its two round trips.
     """
-    if submission_key and not _new_thread:
+    with transaction.atomic(savepoint=savepoint):
+        return _post_create(
+            thread=thread,
+            author=author,
+            body=body,
+            in_reply_to=in_reply_to,
+            source=source,
+            submission_key=submission_key,
+            message_id=message_id,
+            new_thread=_new_thread,
+        )
+
+
+def _post_create(
+    *, thread, author, body, in_reply_to, source, submission_key, message_id, new_thread
+) -> Post:
+    if submission_key and not new_thread:
         existing = Post.objects.filter(author=author, submission_key=submission_key).first()
         if existing is not None:
             return existing
@@ -205,7 +241,7 @@ def post_create(
     # `post` comes with its thread as now written (board, session and author loaded):
     # the subscribers inside this transaction write from it, the live push after
     # commit renders from it instead of reading the rows again.
-    events.publish("post_created", post_id=post.pk, new_thread=_new_thread, post=post)
+    events.publish("post_created", post_id=post.pk, new_thread=new_thread, post=post)
     return post
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from forum import events, services
@@ -235,6 +236,30 @@ def test_answering_a_post_of_another_thread_is_refused(thread, board, alice, bru
 def test_a_post_from_email_keeps_its_source_and_message_id(thread, bruno):
     post = reply(thread, author=bruno, body="Par courriel", source="email", message_id="<a@b>")
     assert (post.source, post.message_id) == ("email", "<a@b>")
+
+
+def _savepoints(queries) -> int:
+    return sum(query["sql"].upper().startswith("SAVEPOINT") for query in queries)
+
+
+def test_inside_a_transaction_a_refusal_leaves_it_usable(thread, organiser, bruno):
+    services.thread_lock(thread=thread, moderator=organiser, locked=True)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with pytest.raises(ThreadLocked):
+            reply(thread, author=bruno, body="Encore un mot")
+        assert thread.posts.count() == 1  # the caller's transaction still answers
+    assert _savepoints(queries) >= 1
+
+
+def test_without_a_savepoint_a_post_is_written_in_the_callers_transaction(thread, bruno):
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        post = services.post_create(thread=thread, author=bruno, body="Vu", savepoint=False)
+        new = services.thread_create(
+            board=thread.board, author=bruno, title="Autre", body="Nouveau", savepoint=False
+        )
+    assert _savepoints(queries) == 0
+    assert Post.objects.get(pk=post.pk).number == 2
+    assert new.posts.get().body_text == "Nouveau"
 
 
 def _read_with_its_board_and_author(thread: Thread) -> Thread:

@@ -76,6 +76,7 @@ def step(ctx: InboundContext) -> Outcome:
                     body=ctx.body,
                     source=PostSource.EMAIL,
                     message_id=ctx.message_id,
+                    savepoint=False,  # any refusal leaves this block, rolled back whole
                 )
                 post = Post.objects.select_related("thread").get(thread=thread, number=1)
             else:
@@ -86,6 +87,7 @@ def step(ctx: InboundContext) -> Outcome:
                     in_reply_to=ctx.parent,
                     source=PostSource.EMAIL,
                     message_id=ctx.message_id,
+                    savepoint=False,
                 )
             post.prefetched_attachments = Attachment.objects.bulk_create(
                 [
