@@ -272,7 +272,16 @@ def _dispatch(args) -> int:
             from config.embedded import requeue_inbound
 
             requeue_inbound()  # mail stored but never processed is picked up again
-            argv = ["worker", "--loglevel=INFO"]
+            # No mingle (a second's wait at start for the other workers' lists of
+            # revoked tasks: nothing here revokes one), no gossip and no event
+            # heartbeats (each worker hearing every other's: nothing here listens).
+            argv = [
+                "worker",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ]
             if args.concurrency:
                 argv.append(f"--concurrency={args.concurrency}")
         else:

@@ -185,6 +185,19 @@ def post_create(
         )
 
 
+def reply_check(*, thread: Thread, author, in_reply_to: Post | None, body: str) -> str:
+    """The body cleaned, when `author` may add it to `thread` (locked, as read under
+    lock); raises the refusal otherwise. Shared by post_create and replies_create."""
+    board = thread.board
+    if not can_post(author, board):
+        raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
+    if thread.is_locked and not can_moderate(author, board):
+        raise ThreadLocked(_("Ce fil est verrouillé : on ne peut plus y répondre."))
+    if in_reply_to is not None and in_reply_to.thread_id != thread.pk:
+        raise UserError(_("Le message auquel vous répondez est dans un autre fil."), code="reply")
+    return clean_body(body)
+
+
 def _post_create(
     *, thread, author, body, in_reply_to, source, submission_key, message_id, new_thread
 ) -> Post:
@@ -193,14 +206,7 @@ def _post_create(
         if existing is not None:
             return existing
     thread = _locked(thread)
-    board = thread.board
-    if not can_post(author, board):
-        raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
-    if thread.is_locked and not can_moderate(author, board):
-        raise ThreadLocked(_("Ce fil est verrouillé : on ne peut plus y répondre."))
-    if in_reply_to is not None and in_reply_to.thread_id != thread.pk:
-        raise UserError(_("Le message auquel vous répondez est dans un autre fil."), code="reply")
-    body = clean_body(body)
+    body = reply_check(thread=thread, author=author, in_reply_to=in_reply_to, body=body)
     now = timezone.now()
     try:
         # A savepoint only where a failed insert is recovered from (a double submit

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.errors import StepFailed
@@ -66,28 +67,64 @@ STEPS: tuple[Step, ...] = (
 STEP_NAMES = tuple(step.name for step in STEPS)
 
 
-def pipeline_run(ctx: InboundContext) -> Outcome:
-    """Run the steps on `ctx` until one stops; record each in `ctx.trail`.
+def pipeline_run(ctx: InboundContext, *, before: str | None = None) -> Outcome | None:
+    """Run the steps on `ctx` until one stops; record each in `ctx.trail`. With
+    `before`, stop short of that step and return None when the message got there:
+    the caller runs it for many messages together (pipeline_finish_many).
 
     An exception in a step is no decision: it is recorded, and StepFailed is
     raised so that the caller keeps the message for another attempt.
     """
     for step in STEPS:
+        if step.name == before:
+            return None
         try:
             outcome = step.run(ctx)
         except Exception as exc:
-            logger.exception("inbound %s: step %s failed", ctx.inbound_id, step.name)
-            ctx.note(step.name, "error", f"{type(exc).__name__}: {exc}", "processing_error")
-            _cleanup(ctx)
-            raise StepFailed(step.name, exc) from exc
-        ctx.record(step.name, outcome)
-        if outcome.stops:
-            ctx.status = outcome.status
-            ctx.reason = outcome.reason
-            if ctx.post is None:
-                _cleanup(ctx)
+            _failed(ctx, step.name, exc)
+        if _decided(ctx, step.name, outcome):
             return outcome
     raise RuntimeError("the pipeline ended without a decision; create_post must decide")
+
+
+LAST_STEP = STEPS[-1].name
+
+
+def pipeline_finish_many(contexts: list[InboundContext]) -> dict[int, StepFailed]:
+    """The last step (create_post) for messages that reached it together
+    (pipeline_run with before=LAST_STEP): their replies are written in one
+    transaction (create_post.step_many). Returns {message id: StepFailed} for those
+    whose step raised, to be tried again."""
+    failures: dict[int, StepFailed] = {}
+    if not contexts:
+        return failures
+    for ctx, outcome in zip(contexts, create_post.step_many(contexts), strict=True):
+        try:
+            if isinstance(outcome, Exception):
+                _failed(ctx, LAST_STEP, outcome)
+            if not _decided(ctx, LAST_STEP, outcome):
+                _failed(ctx, LAST_STEP, RuntimeError("create_post must decide"))
+        except StepFailed as failure:
+            failures[ctx.inbound_id] = failure
+    return failures
+
+
+def _decided(ctx: InboundContext, name: str, outcome: Outcome) -> bool:
+    ctx.record(name, outcome)
+    if not outcome.stops:
+        return False
+    ctx.status = outcome.status
+    ctx.reason = outcome.reason
+    if ctx.post is None:
+        _cleanup(ctx)
+    return True
+
+
+def _failed(ctx: InboundContext, name: str, exc: Exception) -> NoReturn:
+    logger.error("inbound %s: step %s failed", ctx.inbound_id, name, exc_info=exc)
+    ctx.note(name, "error", f"{type(exc).__name__}: {exc}", "processing_error")
+    _cleanup(ctx)
+    raise StepFailed(name, exc) from exc
 
 
 def _cleanup(ctx: InboundContext) -> None:

@@ -26,7 +26,7 @@ from mailbridge.inbound.context import InboundContext
 from mailbridge.inbound.errors import StepFailed
 from mailbridge.inbound.lookups import ChunkLookups
 from mailbridge.inbound.notices import notice_send
-from mailbridge.inbound.pipeline import pipeline_run
+from mailbridge.inbound.pipeline import LAST_STEP, pipeline_finish_many, pipeline_run
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage, InboundStatus
 
@@ -92,8 +92,10 @@ def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[i
     """Process the stored messages `inbound_ids` as a chunk: claimed together, read in
     one query, what their reply addresses name read once for all (lookups.py), and
     their live pushes numbered, stored and sent together at the end
-    (forum.events.batched). Each message still runs the pipeline on its own, in its
-    own transaction: one that fails takes no other down.
+    (forum.events.batched). Each message runs the pipeline on its own up to its last
+    step; then the replies among them are written together, in one transaction
+    (pipeline_finish_many: create_post.step_many), or one by one should that fail. A
+    message whose step fails takes no other down.
 
     Returns ({id: new status} of those processed, [ids of those that failed and wait
     for another attempt]); messages another worker has are in neither."""
@@ -106,9 +108,19 @@ def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[i
     lookups = ChunkLookups(rows)
     statuses, failed = {}, []
     with events.batched():
+        contexts, errors, waiting = [], {}, []
         for row in rows:
+            ctx = InboundContext.from_row(row, lookups)
+            contexts.append((row, ctx))
             try:
-                statuses[row.pk] = _process_claimed(row, lookups)
+                if pipeline_run(ctx, before=LAST_STEP) is None:
+                    waiting.append(ctx)
+            except Exception as exc:  # noqa: BLE001 - concluded below, for this message
+                errors[row.pk] = exc
+        errors.update(pipeline_finish_many(waiting))
+        for row, ctx in contexts:
+            try:
+                statuses[row.pk] = _conclude(ctx, row, errors.get(row.pk))
             except StepFailed:
                 failed.append(row.pk)
     return statuses, failed
@@ -117,19 +129,35 @@ def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[i
 def _process_claimed(row: InboundMessage, lookups: ChunkLookups | None = None) -> str:
     """Run the pipeline on a message this worker claimed and record the outcome; its
     new status. Raises StepFailed when it must be tried again (left RECEIVED)."""
-    inbound_id = row.pk
     ctx = InboundContext.from_row(row, lookups)
     try:
         pipeline_run(ctx)
-        _notify(ctx)
-        inbound_save(ctx)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - concluded below
+        return _conclude(ctx, row, exc)
+    return _conclude(ctx, row, None)
+
+
+def _conclude(ctx: InboundContext, row: InboundMessage, error: Exception | None) -> str:
+    """After the pipeline ran on the message (`error`: what it raised), its notice,
+    its row saved and its log line; its new status. Raises StepFailed when it must
+    be tried again (left RECEIVED), until MAX_ATTEMPTS."""
+    inbound_id = row.pk
+    if error is None:
+        try:
+            _notify(ctx)
+            inbound_save(ctx)
+        except Exception as exc:  # noqa: BLE001 - handled as the pipeline's own
+            error = exc
+    if error is not None:
+        exc = error
         if ctx.post is not None:
             # The post, and this message's status with it, are committed already.
-            logger.exception("inbound %s: posted, but the trail could not be saved", inbound_id)
+            logger.error(
+                "inbound %s: posted, but the trail could not be saved", inbound_id, exc_info=exc
+            )
             return ctx.status
         if not isinstance(exc, StepFailed):
-            logger.exception("inbound %s: recording the outcome failed", inbound_id)
+            logger.error("inbound %s: recording the outcome failed", inbound_id, exc_info=exc)
             ctx.note("processing", "error", f"{type(exc).__name__}: {exc}", "processing_error")
         if row.attempts < MAX_ATTEMPTS:
             InboundMessage.objects.filter(pk=inbound_id).update(
@@ -139,7 +167,7 @@ def _process_claimed(row: InboundMessage, lookups: ChunkLookups | None = None) -
             )
             logger.warning("inbound %s: attempt %d failed (%s)", inbound_id, row.attempts, exc)
             if isinstance(exc, StepFailed):
-                raise
+                raise exc
             raise StepFailed("processing", exc) from exc
         ctx.note("processing", "stop", f"gave up after {row.attempts} attempts", "processing_error")
         InboundMessage.objects.filter(pk=inbound_id).update(

@@ -15,18 +15,22 @@ ThreadLocked, an over-long text.
 
 from __future__ import annotations
 
+import logging
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from forum.errors import NotAllowed, ThreadLocked, UserError
 from forum.models import Attachment, Post, PostSource
 from forum.services import post_create, thread_create
+from forum.services.replies import ReplyDraft, replies_create
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage, InboundStatus
+
+logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 # Reply and forward prefixes of the clients our members use, in the languages of
@@ -90,17 +94,7 @@ def step(ctx: InboundContext) -> Outcome:
                     savepoint=False,
                 )
             post.prefetched_attachments = Attachment.objects.bulk_create(
-                [
-                    Attachment(
-                        post=post,
-                        filename=item.filename,
-                        content_type=item.content_type,
-                        size=item.size,
-                        path=item.path,
-                        is_inline_safe=item.is_inline_safe,
-                    )
-                    for item in ctx.attachments
-                ]
+                [_attachment(post, item) for item in ctx.attachments]
             )
             outcome = _posted(ctx, post, new_thread)
             # The decision and the unique post_key, with the post or not at all.
@@ -114,15 +108,108 @@ def step(ctx: InboundContext) -> Outcome:
         return Outcome.stop(
             InboundStatus.DUPLICATE, Reason.DUPLICATE, f"{ctx.post_key} posted by another copy"
         )
-    except ThreadLocked as exc:
-        return Outcome.stop(InboundStatus.REJECTED, Reason.THREAD_LOCKED, str(exc))
-    except NotAllowed as exc:
-        return Outcome.stop(InboundStatus.REJECTED, Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
-    except UserError as exc:
-        reason = Reason.EMPTY if exc.code == "body_required" else Reason.TOO_LONG
-        return Outcome.stop(InboundStatus.REJECTED, reason, f"{exc} ({exc.code})")
+    except (NotAllowed, UserError) as exc:
+        return _refused(exc)
     ctx.saved = True
     return outcome
+
+
+def step_many(contexts: list[InboundContext]) -> list[Outcome | Exception]:
+    """The step for the messages of a chunk that reached it together: the replies
+    written in one transaction (forum.services.replies_create), with their
+    attachments and their rows' new status, each refusal as `step` gives it; a new
+    thread on its own, with `step`. Should the transaction fail (a post_key taken by
+    another copy, a database error), it is rolled back whole and every message goes
+    through `step` alone. For each message, its outcome, or what `step` raised."""
+    replies = [ctx for ctx in contexts if ctx.thread is not None]
+    written: dict[int, Outcome] = {}
+    if len(replies) > 1:
+        try:
+            written = _replies_write(replies)
+        except DatabaseError:
+            logger.info("a chunk's %d replies written one by one", len(replies), exc_info=True)
+            for ctx in replies:
+                ctx.post, ctx.status, ctx.reason, ctx.saved = (
+                    None,
+                    InboundStatus.RECEIVED,
+                    None,
+                    False,
+                )
+            written = {}
+    outcomes: list[Outcome | Exception] = []
+    for ctx in contexts:
+        if ctx.inbound_id in written:
+            outcomes.append(written[ctx.inbound_id])
+            continue
+        try:
+            outcomes.append(step(ctx))
+        except Exception as exc:  # noqa: BLE001 - the pipeline records it for this message
+            outcomes.append(exc)
+    return outcomes
+
+
+def _replies_write(replies: list[InboundContext]) -> dict[int, Outcome]:
+    outcomes: dict[int, Outcome] = {}
+    with transaction.atomic():
+        results = replies_create(
+            [
+                ReplyDraft(
+                    thread=ctx.thread,
+                    author=ctx.sender,
+                    body=ctx.body,
+                    in_reply_to=ctx.parent,
+                    source=PostSource.EMAIL,
+                    message_id=ctx.message_id,
+                )
+                for ctx in replies
+            ]
+        )
+        posted = []
+        for ctx, result in zip(replies, results, strict=True):
+            if isinstance(result, Post):
+                posted.append((ctx, result))
+            else:
+                outcomes[ctx.inbound_id] = _refused(result)
+        files = Attachment.objects.bulk_create(
+            [_attachment(post, item) for ctx, post in posted for item in ctx.attachments]
+        )
+        for _ctx, post in posted:
+            post.prefetched_attachments = [file for file in files if file.post is post]
+        rows, names = [], {"post_key"}
+        for ctx, post in posted:
+            outcome = outcomes[ctx.inbound_id] = _posted(ctx, post, False)
+            ctx.post, ctx.status, ctx.reason = post, outcome.status, outcome.reason
+            fields = ctx.row_fields()
+            fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
+            fields.setdefault("original_text", "")
+            names.update(fields)
+            rows.append(InboundMessage(pk=ctx.inbound_id, post_key=ctx.post_key, **fields))
+        if rows:
+            InboundMessage.objects.bulk_update(rows, sorted(names))
+    for ctx, _post in posted:
+        ctx.saved = True
+    return outcomes
+
+
+def _attachment(post: Post, item) -> Attachment:
+    return Attachment(
+        post=post,
+        filename=item.filename,
+        content_type=item.content_type,
+        size=item.size,
+        path=item.path,
+        is_inline_safe=item.is_inline_safe,
+    )
+
+
+def _refused(exc: Exception) -> Outcome:
+    """The outcome of a message the forum refused to post."""
+    if isinstance(exc, ThreadLocked):
+        return Outcome.stop(InboundStatus.REJECTED, Reason.THREAD_LOCKED, str(exc))
+    if isinstance(exc, NotAllowed):
+        return Outcome.stop(InboundStatus.REJECTED, Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
+    reason = Reason.EMPTY if getattr(exc, "code", "") == "body_required" else Reason.TOO_LONG
+    return Outcome.stop(InboundStatus.REJECTED, reason, f"{exc} ({exc.code})")
 
 
 def _posted(ctx: InboundContext, post: Post, new_thread: bool) -> Outcome:
