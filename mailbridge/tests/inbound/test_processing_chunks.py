@@ -240,3 +240,37 @@ def test_copies_of_a_message_in_a_chunk_or_before_it_make_one_post(scene):
     made = InboundMessage.objects.get(pk=first.pk).post_id
     assert f"already made post {made} (message {first.pk})" in resent.trail[-1]["detail"]
     assert Post.objects.filter(body_text__startswith="Réponse numéro 2 ").count() == 1
+
+
+def test_a_chunk_writes_its_replies_together_and_a_locked_thread_refuses_its_own(scene):
+    from forum.models import Thread
+
+    Thread.objects.filter(pk=scene.other_post.thread_id).update(is_locked=True)
+    rows = _store_replies(scene, 6)
+    with CaptureQueriesContext(connection) as queries:
+        statuses, failed = inbound_process_many([row.pk for row in rows])
+    assert failed == []
+    for number, row in enumerate(rows):
+        stored = InboundMessage.objects.get(pk=row.pk)
+        if number % 2 == 0:  # Hélène's, in the open thread
+            assert (statuses[row.pk], stored.post.number) == (InboundStatus.POSTED, number // 2 + 2)
+            assert stored.trail[-1]["step"] == "create_post"
+        else:  # Claire's, in the locked one
+            assert (stored.status, stored.reason) == (InboundStatus.REJECTED, "thread_locked")
+    post_inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "forum_post"')]
+    assert len(post_inserts) == 1
+
+
+def test_when_the_chunks_transaction_fails_each_reply_is_written_alone(scene, monkeypatch):
+    from django.db import OperationalError
+
+    from mailbridge.inbound.steps import create_post
+
+    def fail(replies):
+        raise OperationalError("serialization failure")
+
+    monkeypatch.setattr(create_post, "_replies_write", fail)
+    rows = _store_replies(scene, 4)
+    statuses, failed = inbound_process_many([row.pk for row in rows])
+    assert (statuses, failed) == ({row.pk: InboundStatus.POSTED for row in rows}, [])
+    assert sorted(scene.post.thread.posts.values_list("number", flat=True)) == [1, 2, 3]
