@@ -1,5 +1,5 @@
 """Many replies at once (forum.services.replies): each lands as post_create would put
-it, a refused one keeps no other back, and the writes are one statement per table."""
+it, a refused one keeps no other back, and the posts and read marks are one statement each."""
 
 from __future__ import annotations
 
