@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -126,7 +127,7 @@ def step_many(contexts: list[InboundContext]) -> list[Outcome | Exception]:
     if len(replies) > 1:
         try:
             written = _replies_write(replies)
-        except DatabaseError:
+        except (DatabaseError, ObjectDoesNotExist):  # a thread deleted meanwhile, too
             logger.info("a chunk's %d replies written one by one", len(replies), exc_info=True)
             for ctx in replies:
                 ctx.post, ctx.status, ctx.reason, ctx.saved = (
