@@ -394,38 +394,28 @@ def table(result: dict) -> list[str]:
 # Where the time goes: measured by hand (py-spy on the gateway; each step and event
 # subscriber timed in one worker), kept with the figures it explains.
 PROFILE = [
-    "Where the time goes (profiled 2026-11-26, fourth session, on a machine about three "
-    "times as fast as the third session's: the counting server 3,300–3,650 messages/s):",
+    "Where the time goes (profiled 2026-12-06, on a machine about half as fast as "
+    "2026-11-26's: the counting server 1,700–2,400 messages/s, varying from run to run "
+    "on a shared host):",
     "",
-    "- Intake: the gateway spends 0.32–0.36 ms of CPU per message against 0.26–0.30 ms "
-    "for the counting server (3,000 messages, `--intake-only`), from 0.69–0.76 ms at "
-    "the start of the session. What went: a health-check `SELECT 1` and a thread "
-    "hand-off per batch (one database thread of the gateway's own now writes each batch "
-    "as one multi-row INSERT in autocommit), aiosmtpd's general address parser at MAIL "
-    "and RCPT (a fast path for plain `<local@domain>`, 0.12 ms), asyncio's loop (uvloop "
-    "for `intercoop smtp`, 0.10 ms; the counting server runs on uvloop too), the rate "
-    "limiter's sweep task after every hit, and an INFO log line per stored message "
-    "(DEBUG now: the stored row is the record).",
-    "- Processing: the worker spends about 8.5 ms of CPU per post in the bench (5.9–7 ms "
-    "in one process alone: four processes share two cores with PostgreSQL), PostgreSQL "
-    "about 2.4 ms, Redis 0.1 ms. Removed this session: Celery's "
-    "Django fixup closed the worker's database connection before and after every task "
-    "(a new PostgreSQL backend per chunk: 144–154 → 156–169 posts/s); Django 5.2's "
-    "`bulk_create` escaped every character of the live fragments into the SQL text "
-    "(0.75 ms per post); the page-cache tokens were replaced twice per post through "
-    "Redis (now once per chunk); the sender's role was one query per post (now read "
-    "with the chunk); `policy.default` parsed a header anew at every read (now once per "
-    "part); the live counters were one UPDATE per group (now one upsert); `post_create` "
-    "read the thread again with its board and author under lock (now its counter and lock "
-    "flag only, when the caller's thread carries the rest). Tried without "
-    "gain: server-side binding (prepared statements), `synchronous_commit=off`, "
-    "`gc.freeze()`, chunks of 32, 1 or 3 processes per worker. What is left per post, "
-    "in the worker's profile: the six live fragments (three templates in two languages, "
-    "26 %), `post_create` (25 %: the thread locked with its board, the post, the "
-    "thread's counters, the author's read mark, the recipients), parsing (13 %: the "
-    "feed parser and the From, Subject and Content-Type headers), extracting the reply "
-    "(11 %). 200 posts/s on 2 cores means under 10 ms of CPU per post for the worker, "
-    "PostgreSQL and Redis together: about 11 ms now.",
+    "- Intake: unchanged since 2026-11-26 (the gateway stores each batch as one "
+    "multi-row INSERT and answers 250 after the commit); 52–67 % of the counting "
+    "server across this session's runs.",
+    "- Processing: at the start of the session, 112–152 posts/s, the two cores full: "
+    "about 12.5 ms of CPU per post (worker 8.2 ms, PostgreSQL 2.7 ms, system time "
+    "1.2 ms), each reply written in a transaction of its own, about 10 SQL statements "
+    "apiece. Now a chunk's replies are written together (`forum.services.replies_create`"
+    ", `create_post.step_many`): 65 statements for a chunk of 16 instead of about 160, "
+    "and about 6.8 ms of CPU per post (worker 4.8 ms, PostgreSQL 1.4 ms, system 0.5 ms): "
+    "241–255 posts/s (2 × concurrency 1 or 2). Also removed: the savepoint of "
+    "`post_create` inside the step's transaction (two round trips per post), and "
+    "Celery's mingle, gossip and heartbeats at worker start (a second of the workers' "
+    "start). Django's `bulk_update` was tried for the chunk's rows and dropped: its "
+    "CASE per column and row cost the worker more than the rest of the chunk's writes. "
+    "What is left per post, in the worker's profile: the chunk's writes (39 %, of which "
+    "the Markdown 5 % and the recipients 5 %), parsing (17 %: the feed parser and the "
+    "From, Subject and Content-Type headers), the chunk's lookups (12 %), extracting "
+    "the reply (11 %), the live pushes (9 %).",
 ]
 
 
