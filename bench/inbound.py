@@ -433,10 +433,11 @@ def section_lines(lines: list[str], result: dict) -> list[str]:
         "own on 127.0.0.1, sharing the 2 cores with PostgreSQL, Redis and the client. The "
         "gateway verifies each reply token and the sender's rate limit (in memory) at RCPT "
         "and answers 250 only once the message is committed (group commit), then queues its "
-        "Celery task. The posts are made by `mailbridge.process_inbound` through "
-        "`forum.services.post_create`, the road of a web post; members follow on the site "
-        "only, so no outgoing mail is written. Targets: ≥ 50 % of the counting server, "
-        "≥ 200 posts/s with 2 workers.",
+        "Celery task, one per chunk of up to 16 messages stored together. The posts are "
+        "made by `mailbridge.process_inbound_many`, a chunk's replies together through "
+        "`forum.services.replies_create` (post_create's checks and events, the road of a "
+        "web post); members follow on the site only, so no outgoing mail is written. "
+        "Targets: ≥ 50 % of the counting server, ≥ 200 posts/s with 2 workers.",
         "",
         *PROFILE,
     ]
