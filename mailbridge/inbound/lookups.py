@@ -42,6 +42,8 @@ REPLY_POST_RELATED = (
     "author__profile",
 )
 _MESSAGE_ID_FIELD = re.compile(rb"(?im)^message-id[ \t]*:((?:.*)(?:\r?\n[ \t].*)*)")
+_REFERENCE_FIELDS = re.compile(rb"(?im)^(?:in-reply-to|references)[ \t]*:((?:.*)(?:\r?\n[ \t].*)*)")
+_MSGID = re.compile(r"<[^<>\s]{1,250}>")
 
 
 def post_key_of(raw: bytes) -> str:
@@ -51,6 +53,17 @@ def post_key_of(raw: bytes) -> str:
     match = _MESSAGE_ID_FIELD.search(head)
     value = match.group(1).decode("ascii", "replace") if match else ""
     return post_key_from(message_id_of(value), raw)
+
+
+def references_of(raw: bytes) -> set[str]:
+    """The Message-IDs this message's In-Reply-To and References name, read from its
+    raw header: enough for a chunk to see that it answers one of its own messages."""
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    return {
+        message_id
+        for field in _REFERENCE_FIELDS.finditer(head)
+        for message_id in _MSGID.findall(field.group(1).decode("ascii", "replace"))
+    }
 
 
 class ChunkLookups:

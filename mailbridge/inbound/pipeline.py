@@ -98,7 +98,11 @@ def pipeline_finish_many(contexts: list[InboundContext]) -> dict[int, StepFailed
     failures: dict[int, StepFailed] = {}
     if not contexts:
         return failures
-    for ctx, outcome in zip(contexts, create_post.step_many(contexts), strict=True):
+    try:
+        outcomes = create_post.step_many(contexts)
+    except Exception as exc:  # noqa: BLE001 - no decision for any: each is tried again
+        outcomes = [exc] * len(contexts)
+    for ctx, outcome in zip(contexts, outcomes, strict=True):
         try:
             if isinstance(outcome, Exception):
                 _failed(ctx, LAST_STEP, outcome)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from mailbridge.inbound.context import InboundContext
 from mailbridge.inbound.errors import StepFailed
-from mailbridge.inbound.lookups import ChunkLookups
+from mailbridge.inbound.lookups import ChunkLookups, post_key_of, references_of
 from mailbridge.inbound.notices import notice_send
 from mailbridge.inbound.pipeline import LAST_STEP, pipeline_finish_many, pipeline_run
 from mailbridge.inbound.reasons import Reason
@@ -110,6 +110,9 @@ def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[i
     with events.batched():
         contexts, errors, waiting = [], {}, []
         for row in rows:
+            if waiting and _needs_written(row, waiting):
+                errors.update(pipeline_finish_many(waiting))
+                waiting = []
             ctx = InboundContext.from_row(row, lookups)
             contexts.append((row, ctx))
             try:
@@ -124,6 +127,16 @@ def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[i
             except StepFailed:
                 failed.append(row.pk)
     return statuses, failed
+
+
+def _needs_written(row: InboundMessage, waiting: list[InboundContext]) -> bool:
+    """Whether the replies waiting to be written must be written before `row` runs
+    the pipeline: it answers one of them (its In-Reply-To or References name their
+    Message-ID: find_parent must find that post), or is another copy of one (its
+    deduplicate must find the post made)."""
+    names = references_of(row.raw)
+    key = post_key_of(row.raw)
+    return any(ctx.message_id in names or ctx.post_key == key for ctx in waiting)
 
 
 def _process_claimed(row: InboundMessage, lookups: ChunkLookups | None = None) -> str:

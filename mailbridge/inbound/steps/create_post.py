@@ -18,8 +18,7 @@ from __future__ import annotations
 import logging
 import re
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -120,14 +119,17 @@ def step_many(contexts: list[InboundContext]) -> list[Outcome | Exception]:
     written in one transaction (forum.services.replies_create), with their
     attachments and their rows' new status, each refusal as `step` gives it; a new
     thread on its own, with `step`. Should the transaction fail (a post_key taken by
-    another copy, a database error), it is rolled back whole and every message goes
-    through `step` alone. For each message, its outcome, or what `step` raised."""
+    another copy, a database error, any exception), it is rolled back whole and every
+    message goes through `step` alone. For each message, its outcome, or what `step` raised."""
     replies = [ctx for ctx in contexts if ctx.thread is not None]
     written: dict[int, Outcome] = {}
     if len(replies) > 1:
         try:
             written = _replies_write(replies)
-        except (DatabaseError, ObjectDoesNotExist):  # a thread deleted meanwhile, too
+        except Exception:  # noqa: BLE001 - rolled back whole: each message alone, below
+            # A post_key taken by another copy, a thread deleted meanwhile, the
+            # database; or a bug of a subscriber: then the one message it concerns
+            # fails alone, in `step`, and is retried, then rejected, as alone.
             logger.info("a chunk's %d replies written one by one", len(replies), exc_info=True)
             for ctx in replies:
                 ctx.post, ctx.status, ctx.reason, ctx.saved = (

@@ -274,3 +274,53 @@ def test_when_the_chunks_transaction_fails_each_reply_is_written_alone(scene, mo
     statuses, failed = inbound_process_many([row.pk for row in rows])
     assert (statuses, failed) == ({row.pk: InboundStatus.POSTED for row in rows}, [])
     assert sorted(scene.post.thread.posts.values_list("number", flat=True)) == [1, 2, 3]
+
+
+def test_a_reply_to_a_message_of_the_same_chunk_answers_its_post(scene):
+    first = _store_replies(scene, 1)[0]  # Hélène, by her reply address
+    answer = (
+        f"From: Claire Bernard <{CLAIRE}>\r\nTo: <{scene.list_address}>\r\n"
+        "Subject: Re: [session] Qui vient ?\r\nMessage-ID: <claire-1@exemple.org>\r\n"
+        "In-Reply-To: <chunk-0@exemple.org>\r\n"
+        f"References: <post-{scene.post.pk}@lists.intercoop.test> <chunk-0@exemple.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nJe viens aussi, Hélène.\r\n"
+    ).encode()
+    second = store_by_hand(answer, mail_from=CLAIRE, rcpt_tos=[scene.list_address])
+    statuses, failed = inbound_process_many([first.pk, second.pk])
+    assert (statuses, failed) == ({first.pk: "posted", second.pk: "posted"}, [])
+    helene_post = InboundMessage.objects.get(pk=first.pk).post
+    claire_post = InboundMessage.objects.get(pk=second.pk).post
+    assert claire_post.thread_id == scene.thread.pk
+    assert claire_post.in_reply_to_id == helene_post.pk
+
+
+def test_a_copy_in_the_same_chunk_is_told_which_post_its_message_made(scene):
+    rows = _store_replies(scene, 2)
+    copy = store_by_hand(bytes(rows[0].raw), mail_from=HELENE, rcpt_tos=rows[0].rcpt_tos)
+    statuses, failed = inbound_process_many([*(row.pk for row in rows), copy.pk])
+    assert failed == []
+    assert statuses[copy.pk] == InboundStatus.DUPLICATE
+    made = InboundMessage.objects.get(pk=rows[0].pk).post_id
+    detail = InboundMessage.objects.get(pk=copy.pk).trail[-1]["detail"]
+    assert f"already made post {made} (message {rows[0].pk})" in detail
+
+
+def test_a_subscriber_failing_for_one_post_holds_back_only_its_message(scene):
+    from forum import events
+
+    rows = _store_replies(scene, 4)
+
+    def broken_for_number_2(*, post, **payload):
+        if "numéro 2 " in post.body_text:
+            raise RuntimeError("a bug in a subscriber")
+
+    events.subscribe("post_created", broken_for_number_2, atomic=True)
+    try:
+        statuses, failed = inbound_process_many([row.pk for row in rows])
+    finally:
+        events._registry["post_created"].atomic.remove(broken_for_number_2)
+    assert failed == [rows[2].pk]
+    assert statuses == {row.pk: InboundStatus.POSTED for row in rows if row.pk != rows[2].pk}
+    stored = InboundMessage.objects.get(pk=rows[2].pk)
+    assert (stored.status, stored.post_id) == (InboundStatus.RECEIVED, None)
+    assert "a bug in a subscriber" in stored.trail[-1]["detail"]
