@@ -64,8 +64,10 @@ def replies_create(drafts: list[ReplyDraft]) -> list[Post | NotAllowed | UserErr
     for index, draft in enumerate(drafts):
         thread = threads[draft.thread.pk]
         try:
+            # The body as cleaned before the locks (reply_check cleans it again: a no-op).
+            cleaned = rendered[index][0] if index in rendered else draft.body
             body = reply_check(
-                thread=thread, author=draft.author, in_reply_to=draft.in_reply_to, body=draft.body
+                thread=thread, author=draft.author, in_reply_to=draft.in_reply_to, body=cleaned
             )
         except (NotAllowed, UserError) as refusal:
             results.append(refusal)

@@ -84,24 +84,12 @@ def step(ctx: InboundContext) -> Outcome:
                 )
                 post = Post.objects.select_related("thread").get(thread=thread, number=1)
             else:
-                post = post_create(
-                    thread=ctx.thread,
-                    author=ctx.sender,
-                    body=ctx.body,
-                    in_reply_to=ctx.parent,
-                    source=PostSource.EMAIL,
-                    message_id=ctx.message_id,
-                    savepoint=False,
-                )
+                post = post_create(**vars(_draft(ctx)), savepoint=False)
             post.prefetched_attachments = Attachment.objects.bulk_create(
                 [_attachment(post, item) for item in ctx.attachments]
             )
             outcome = _posted(ctx, post, new_thread)
-            # The decision and the unique post_key, with the post or not at all.
-            ctx.post, ctx.status, ctx.reason = post, outcome.status, outcome.reason
-            fields = ctx.row_fields()
-            fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
-            InboundMessage.objects.filter(pk=ctx.inbound_id).update(post_key=ctx.post_key, **fields)
+            _row_save(ctx, post, outcome)
     except IntegrityError:
         # Only the post_key can collide: another copy made the post meanwhile.
         ctx.post, ctx.status, ctx.reason = None, InboundStatus.RECEIVED, None
@@ -154,19 +142,7 @@ def step_many(contexts: list[InboundContext]) -> list[Outcome | Exception]:
 def _replies_write(replies: list[InboundContext]) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     with transaction.atomic():
-        results = replies_create(
-            [
-                ReplyDraft(
-                    thread=ctx.thread,
-                    author=ctx.sender,
-                    body=ctx.body,
-                    in_reply_to=ctx.parent,
-                    source=PostSource.EMAIL,
-                    message_id=ctx.message_id,
-                )
-                for ctx in replies
-            ]
-        )
+        results = replies_create([_draft(ctx) for ctx in replies])
         posted = []
         for ctx, result in zip(replies, results, strict=True):
             if isinstance(result, Post):
@@ -179,16 +155,33 @@ def _replies_write(replies: list[InboundContext]) -> dict[int, Outcome]:
         for _ctx, post in posted:
             post.prefetched_attachments = [file for file in files if file.post is post]
         for ctx, post in posted:
-            outcome = outcomes[ctx.inbound_id] = _posted(ctx, post, False)
-            ctx.post, ctx.status, ctx.reason = post, outcome.status, outcome.reason
-            fields = ctx.row_fields()
-            fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
             # One UPDATE per row: Django's bulk_update, with its CASE per column and
             # row, cost the worker more than all the rest of the chunk's writes.
-            InboundMessage.objects.filter(pk=ctx.inbound_id).update(post_key=ctx.post_key, **fields)
+            _row_save(ctx, post, outcomes.setdefault(ctx.inbound_id, _posted(ctx, post, False)))
     for ctx, _post in posted:
         ctx.saved = True
     return outcomes
+
+
+def _draft(ctx: InboundContext) -> ReplyDraft:
+    """The reply as the forum takes it (replies_create, or post_create's arguments)."""
+    return ReplyDraft(
+        thread=ctx.thread,
+        author=ctx.sender,
+        body=ctx.body,
+        in_reply_to=ctx.parent,
+        source=PostSource.EMAIL,
+        message_id=ctx.message_id,
+    )
+
+
+def _row_save(ctx: InboundContext, post: Post, outcome: Outcome) -> None:
+    """The decision and the unique post_key on the stored message's row, in the
+    post's transaction: with the post or not at all."""
+    ctx.post, ctx.status, ctx.reason = post, outcome.status, outcome.reason
+    fields = ctx.row_fields()
+    fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
+    InboundMessage.objects.filter(pk=ctx.inbound_id).update(post_key=ctx.post_key, **fields)
 
 
 def _attachment(post: Post, item) -> Attachment:
