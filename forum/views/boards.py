@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
-from forum.errors import NotAllowed, UserError
+from forum.errors import UserError
 from forum.models import FollowLevel
 from forum.page_cache import board_scope, cached_page, reads_scope, versions
 from forum.permissions import can_post
-from forum.views.access import board_or_404, refusals_as_403
+from forum.views.access import board_or_404
 
 THREADS_PER_PAGE = 50
 
@@ -67,8 +67,7 @@ def board_follow(request, slug: str):
         messages.error(request, _("Choisissez une option de suivi dans la liste."))
         return redirect(board)
     try:
-        with refusals_as_403():
-            services.follow_set(user=request.user, board=board, level=form.cleaned_data["level"])
+        services.follow_set(user=request.user, board=board, level=form.cleaned_data["level"])
     except UserError as error:
         messages.error(request, str(error))
     else:
@@ -106,8 +105,6 @@ def thread_new(request, slug: str):
                     body=data["body"],
                     submission_key=data["submission_key"],
                 )
-            except NotAllowed as error:
-                raise PermissionDenied(str(error)) from error
             except UserError as error:
                 form.add_user_error(error)
             else:

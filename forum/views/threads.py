@@ -20,7 +20,7 @@ from forum.board_forms import (
     new_submission_key,
     parse_pk,
 )
-from forum.errors import NotAllowed, UserError
+from forum.errors import UserError
 from forum.models import FollowLevel, Post, Thread
 from forum.page_cache import (
     cached_page,
@@ -34,7 +34,7 @@ from forum.permissions import board_rights, boards_moderated_by, can_moderate
 from forum.rendering import markdown_quote
 from forum.services.posts import can_edit, edit_window_end
 from forum.templatetags.forum_extras import display_name
-from forum.views.access import refusals_as_403, thread_or_404
+from forum.views.access import thread_or_404
 
 
 @cached_page(
@@ -69,8 +69,6 @@ def post_reply(request, pk: int):
                 in_reply_to=answered,
                 submission_key=data["submission_key"],
             )
-        except NotAllowed as error:
-            raise PermissionDenied(str(error)) from error
         except UserError as error:
             form.add_user_error(error)
         else:
@@ -195,8 +193,7 @@ def thread_follow(request, pk: int):
         return redirect(thread)
     level = form.cleaned_data["level"]
     try:
-        with refusals_as_403():
-            services.follow_set(user=request.user, thread=thread, level=level)
+        services.follow_set(user=request.user, thread=thread, level=level)
     except UserError as error:
         messages.error(request, str(error))
     else:
@@ -215,8 +212,7 @@ def _flag(request, name: str) -> bool:
 def thread_lock(request, pk: int):
     thread = thread_or_404(request, pk)
     locked = _flag(request, "locked")
-    with refusals_as_403():
-        services.thread_lock(thread=thread, moderator=request.user, locked=locked)
+    services.thread_lock(thread=thread, moderator=request.user, locked=locked)
     messages.success(
         request, _("Le fil est verrouillé.") if locked else _("Le fil est de nouveau ouvert.")
     )
@@ -228,8 +224,7 @@ def thread_lock(request, pk: int):
 def thread_pin(request, pk: int):
     thread = thread_or_404(request, pk)
     pinned = _flag(request, "pinned")
-    with refusals_as_403():
-        services.thread_pin(thread=thread, moderator=request.user, pinned=pinned)
+    services.thread_pin(thread=thread, moderator=request.user, pinned=pinned)
     messages.success(
         request,
         _("Le fil est épinglé en tête du forum.") if pinned else _("Le fil n'est plus épinglé."),
@@ -252,8 +247,7 @@ def thread_move(request, pk: int):
         return redirect(thread)
     target = next(board for board in targets if board.pk == form.cleaned_data["board"])
     try:
-        with refusals_as_403():
-            services.thread_move(thread=thread, moderator=request.user, board=target)
+        services.thread_move(thread=thread, moderator=request.user, board=target)
     except UserError as error:
         messages.error(request, str(error))
     else:
