@@ -1,4 +1,4 @@
-"""The boards: the index, one board's threads, following it, marking it read, a new thread."""
+"""The boards: the index, one board's threads, marking it read, a new thread."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
 from forum.errors import UserError
-from forum.models import FollowLevel
 from forum.page_cache import board_scope, cached_page, reads_scope, versions
 from forum.permissions import can_post
 from forum.views.access import board_or_404
@@ -56,27 +55,6 @@ def board(request, slug: str):
         "follow_level": FOLLOW_LABELS.get(level, level) if level else None,
     }
     return render(request, "forum/board.html", context)
-
-
-@login_required
-@require_POST
-def board_follow(request, slug: str):
-    board = board_or_404(request, slug)
-    form = FollowForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choisissez une option de suivi dans la liste."))
-        return redirect(board)
-    try:
-        services.follow_set(user=request.user, board=board, level=form.cleaned_data["level"])
-    except UserError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("Suivi de ce forum : %(level)s.")
-            % {"level": FollowLevel(form.cleaned_data["level"]).label},
-        )
-    return redirect(board)
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""A thread: reading it, replying, following it, and the moderators' lock, pin and move."""
+"""A thread: reading it, replying, and the moderators' lock, pin and move."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from forum.board_forms import (
     parse_pk,
 )
 from forum.errors import UserError
-from forum.models import FollowLevel, Post, Thread
+from forum.models import Post, Thread
 from forum.page_cache import (
     cached_page,
     do_not_store,
@@ -181,26 +181,6 @@ def _reply_initial(request, thread: Thread, moderator: bool) -> dict:
     if answered is not None:
         initial["in_reply_to"] = answered.pk
     return initial
-
-
-@login_required
-@require_POST
-def thread_follow(request, pk: int):
-    thread = thread_or_404(request, pk)
-    form = FollowForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choisissez une option de suivi dans la liste."))
-        return redirect(thread)
-    level = form.cleaned_data["level"]
-    try:
-        services.follow_set(user=request.user, thread=thread, level=level)
-    except UserError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, _("Suivi de ce fil : %(level)s.") % {"level": FollowLevel(level).label}
-        )
-    return redirect(thread)
 
 
 def _flag(request, name: str) -> bool:
