@@ -1,4 +1,4 @@
-"""The `intercoop` command: parse options, call one function per part.
+"""The `intercoop` command: parse options, call the sub-command's function (`cmd_*`).
 
     intercoop run      everything in one process on embedded defaults
     intercoop web      the ASGI server (HTTP + websockets)
@@ -37,24 +37,31 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--smtp-port", type=int, default=DEFAULT_SMTP_PORT, help="SMTP port (default 2525)"
     )
+    run.set_defaults(handler=cmd_run)
 
     web = commands.add_parser("web", help="ASGI server: HTTP + websockets")
     web.add_argument("--host", default=DEFAULT_HOST)
     web.add_argument("--port", type=int, default=DEFAULT_WEB_PORT)
     web.add_argument("--workers", type=int, default=1)
+    web.set_defaults(handler=cmd_web)
 
     smtp = commands.add_parser("smtp", help="SMTP gateway")
     smtp.add_argument("--host", default=DEFAULT_HOST)
     smtp.add_argument("--port", type=int, default=DEFAULT_SMTP_PORT)
+    smtp.set_defaults(handler=cmd_smtp)
 
     worker = commands.add_parser("worker", help="Celery worker")
     worker.add_argument("--concurrency", type=int, default=None)
-    commands.add_parser("beat", help="Celery beat scheduler")
-    commands.add_parser("seed", help="load the Intercoop 2007 programme")
+    worker.set_defaults(handler=cmd_worker)
+    commands.add_parser("beat", help="Celery beat scheduler").set_defaults(handler=cmd_beat)
+    commands.add_parser("seed", help="load the Intercoop 2007 programme").set_defaults(
+        handler=cmd_seed
+    )
     dkim = commands.add_parser(
         "dkim-keygen", help="generate the DKIM key for outgoing mail and print its DNS record"
     )
     dkim.add_argument("--selector", default=None, help="DKIM selector (default: intercoop)")
+    dkim.set_defaults(handler=cmd_dkim_keygen)
     return parser
 
 
@@ -202,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         setup_django()
-        return _dispatch(args)
+        return args.handler(args)
     except Abort as exc:
         print(f"intercoop: {exc}", file=sys.stderr)
         return 2
@@ -210,92 +217,101 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _dispatch(args) -> int:
-    if args.command == "seed":
-        check_database()
-        # On a fresh data dir the tables do not exist yet: `intercoop seed` is often
-        # the first command a newcomer types, so it applies the migrations first.
-        prepare_database(load_programme_if_empty=False)
-        counts = load_programme()
-        print(f"programme loaded: {counts['created']} created, {counts['updated']} updated")
-        return 0
+# One function per sub-command (the parser names it with `handler`): each checks what
+# it needs, then runs its part; Django is set up by main before.
 
-    if args.command == "dkim-keygen":
-        from django.core.management import call_command
 
-        options = ["--selector", args.selector] if args.selector else []
-        call_command("dkim_keygen", *options)
-        return 0
+def cmd_seed(args) -> int:
+    check_database()
+    # On a fresh data dir the tables do not exist yet: `intercoop seed` is often
+    # the first command a newcomer types, so it applies the migrations first.
+    prepare_database(load_programme_if_empty=False)
+    counts = load_programme()
+    print(f"programme loaded: {counts['created']} created, {counts['updated']} updated")
+    return 0
 
-    if args.command == "run":
-        from config import embedded
 
-        check_port_free(args.host, args.port, "--port")
-        check_port_free(args.host, args.smtp_port, "--smtp-port")
-        check_database()
-        prepare_database(load_programme_if_empty=True)
-        return embedded.run(host=args.host, port=args.port, smtp_port=args.smtp_port)
+def cmd_dkim_keygen(args) -> int:
+    from django.core.management import call_command
 
-    if args.command == "web":
-        import uvicorn
+    options = ["--selector", args.selector] if args.selector else []
+    call_command("dkim_keygen", *options)
+    return 0
 
-        check_workers_share_state(args.workers)
-        check_port_free(args.host, args.port, "--port")
-        check_database()
-        uvicorn.run(
-            "config.asgi:application",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            lifespan="off",
-            proxy_headers=True,
-            # Live pushes are small HTML fragments sent to many readers at once:
-            # compressing each one per connection cost more CPU than the rest of the
-            # push (bench/live.py, docs/architecture.md "Live updates").
-            ws_per_message_deflate=False,
-        )
-        return 0
 
-    if args.command == "smtp":
-        from config import embedded
+def cmd_run(args) -> int:
+    from config import embedded
 
-        check_port_free(args.host, args.port, "--port")
-        check_database()
-        use_uvloop()
-        return embedded.run_smtp_only(host=args.host, port=args.port)
+    check_port_free(args.host, args.port, "--port")
+    check_port_free(args.host, args.smtp_port, "--smtp-port")
+    check_database()
+    prepare_database(load_programme_if_empty=True)
+    return embedded.run(host=args.host, port=args.port, smtp_port=args.smtp_port)
 
-    if args.command in ("worker", "beat"):
-        from config.celery import app
 
-        check_database()
-        if args.command == "worker":
-            from config.embedded import requeue_inbound
+def cmd_web(args) -> int:
+    import uvicorn
 
-            requeue_inbound()  # mail stored but never processed is picked up again
-            # No mingle (a second's wait at start for the other workers' lists of
-            # revoked tasks: nothing here revokes one), no gossip and no event
-            # heartbeats (each worker hearing every other's: nothing here listens).
-            argv = [
-                "worker",
-                "--loglevel=INFO",
-                "--without-mingle",
-                "--without-gossip",
-                "--without-heartbeat",
-            ]
-            if args.concurrency:
-                argv.append(f"--concurrency={args.concurrency}")
-        else:
-            from django.conf import settings
+    check_workers_share_state(args.workers)
+    check_port_free(args.host, args.port, "--port")
+    check_database()
+    uvicorn.run(
+        "config.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        lifespan="off",
+        proxy_headers=True,
+        # Live pushes are small HTML fragments sent to many readers at once:
+        # compressing each one per connection cost more CPU than the rest of the
+        # push (bench/live.py, docs/architecture.md "Live updates").
+        ws_per_message_deflate=False,
+    )
+    return 0
 
-            argv = [
-                "beat",
-                "--loglevel=INFO",
-                f"--schedule={settings.DATA_DIR / 'celerybeat-schedule'}",
-            ]
-        app.start(argv=argv)
-        return 0
 
-    raise Abort(f"unknown command {args.command!r}")
+def cmd_smtp(args) -> int:
+    from config import embedded
+
+    check_port_free(args.host, args.port, "--port")
+    check_database()
+    use_uvloop()
+    return embedded.run_smtp_only(host=args.host, port=args.port)
+
+
+def cmd_worker(args) -> int:
+    from config.celery import app
+
+    check_database()
+    from config.embedded import requeue_inbound
+
+    requeue_inbound()  # mail stored but never processed is picked up again
+    # No mingle (a second's wait at start for the other workers' lists of
+    # revoked tasks: nothing here revokes one), no gossip and no event
+    # heartbeats (each worker hearing every other's: nothing here listens).
+    argv = [
+        "worker",
+        "--loglevel=INFO",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+    ]
+    if args.concurrency:
+        argv.append(f"--concurrency={args.concurrency}")
+    app.start(argv=argv)
+    return 0
+
+
+def cmd_beat(args) -> int:
+    from config.celery import app
+
+    check_database()
+    from django.conf import settings
+
+    app.start(
+        argv=["beat", "--loglevel=INFO", f"--schedule={settings.DATA_DIR / 'celerybeat-schedule'}"]
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A service's NotAllowed raised through a view becomes the 403 page (or the API's JSON).
+    "forum.middleware.DomainRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from forum import selectors, services
-from forum.errors import NotAllowed, UserError
+from forum.errors import UserError
 from forum.models import Session, SessionState
 from forum.permissions import can_see_session, is_facilitator
 from forum.selectors.notes import (
@@ -69,8 +69,6 @@ def session_state(request, slug: str):
         services.session_state_set(
             session=session, actor=request.user, state=request.POST.get("state", "")
         )
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
     except UserError as error:
         messages.error(request, str(error))
     return redirect(_live_url(session))
@@ -86,8 +84,6 @@ def session_note(request, slug: str):
     if form.is_valid():
         try:
             session_note_post(session=session, author=request.user, body=form.cleaned_data["body"])
-        except NotAllowed as error:
-            raise PermissionDenied(str(error)) from error
         except UserError as error:
             form.add_error("body", str(error))
         else:

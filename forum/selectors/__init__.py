@@ -22,14 +22,17 @@ from forum.selectors.programme import (
     sessions_for_event,
 )
 from forum.selectors.search import search_posts
+from forum.selectors.threads import ThreadPageRead, post_in_thread, thread_page_read
 
 __all__ = [
+    "ThreadPageRead",
     "board_by_slug",
     "boards_for_event",
     "event_current",
     "follow_level_for",
     "networks_participating",
     "person_by_id",
+    "post_in_thread",
     "posts_by_person",
     "posts_full",
     "posts_page",
@@ -41,6 +44,7 @@ __all__ = [
     "session_by_slug",
     "sessions_for_event",
     "thread_by_id",
+    "thread_page_read",
     "threads_for_board",
     "unread_numbers",
 ]

@@ -228,6 +228,21 @@ def test_following_a_private_board_one_cannot_see_is_not_found(client, sessions)
     assert not Follow.objects.exists()
 
 
+def test_following_a_board_or_a_thread_needs_a_signed_in_post(client, board, alice):
+    thread = make_thread(board, author=alice, title="Suivi")
+    for url in (
+        reverse("forum:board_follow", args=[board.slug]),
+        reverse("forum:thread_follow", args=[thread.pk]),
+    ):
+        anonymous = client.post(url, {"level": "email"})
+        assert anonymous.status_code == 302
+        assert anonymous["Location"].startswith(reverse("account_login"))
+        client.force_login(alice)
+        assert client.get(url).status_code == 405
+        client.logout()
+    assert not Follow.objects.filter(level=FollowLevel.EMAIL, thread=thread).exists()
+
+
 def test_the_board_page_is_in_english_on_request(client, board, alice):
     client.force_login(alice)
     response = client.get(board.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")

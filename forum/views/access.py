@@ -1,19 +1,16 @@
-"""Looking up what a URL names, and turning the forum's refusals into HTTP answers.
+"""Looking up what a URL names, for the reader asking.
 
 What the reader may not see does not exist for them (404, as for private sessions);
-what they may see but not do is a 403 with the reason in French.
+what they may see but not do is a 403 with the reason in their language, answered for
+every view by forum.middleware.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from forum import selectors
 from forum.board_forms import PK_MAX
-from forum.errors import NotAllowed
 from forum.models import Board, Post, Thread
 from forum.permissions import can_see_board
 
@@ -45,12 +42,3 @@ def post_or_404(request, pk: int) -> Post:
     if post is None or not can_see_board(request.user, post.thread.board):
         raise Http404("no such post")
     return post
-
-
-@contextmanager
-def refusals_as_403():
-    """A NotAllowed from a service becomes the 403 page, with its reason."""
-    try:
-        yield
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error

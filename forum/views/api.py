@@ -70,3 +70,8 @@ def thread(request, pk: str):
     if found is None or not can_see_board(request.user, found.board):
         return _error(_("Fil introuvable."), 404)
     return _json(thread_json(found, posts_published(thread=found)))
+
+
+def refused(request, exception) -> JsonResponse:
+    """A refusal of the forum (NotAllowed) as the API's JSON 403 (forum.middleware)."""
+    return _error(str(exception) or _("Vous n'avez pas le droit d'accéder à cette page."), 403)

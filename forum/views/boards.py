@@ -1,4 +1,4 @@
-"""The boards: the index, one board's threads, following it, marking it read, a new thread."""
+"""The boards: the index, one board's threads, marking it read, a new thread."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from django.views.decorators.http import require_POST
 
 from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
-from forum.errors import NotAllowed, UserError
-from forum.models import FollowLevel
+from forum.errors import UserError
 from forum.page_cache import board_scope, cached_page, reads_scope, versions
 from forum.permissions import can_post
-from forum.views.access import board_or_404, refusals_as_403
+from forum.views.access import board_or_404
 
 THREADS_PER_PAGE = 50
 
@@ -60,28 +59,6 @@ def board(request, slug: str):
 
 @login_required
 @require_POST
-def board_follow(request, slug: str):
-    board = board_or_404(request, slug)
-    form = FollowForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choisissez une option de suivi dans la liste."))
-        return redirect(board)
-    try:
-        with refusals_as_403():
-            services.follow_set(user=request.user, board=board, level=form.cleaned_data["level"])
-    except UserError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("Suivi de ce forum : %(level)s.")
-            % {"level": FollowLevel(form.cleaned_data["level"]).label},
-        )
-    return redirect(board)
-
-
-@login_required
-@require_POST
 def board_mark_read(request, slug: str):
     board = board_or_404(request, slug)
     services.board_mark_all_read(user=request.user, board=board)
@@ -106,8 +83,6 @@ def thread_new(request, slug: str):
                     body=data["body"],
                     submission_key=data["submission_key"],
                 )
-            except NotAllowed as error:
-                raise PermissionDenied(str(error)) from error
             except UserError as error:
                 form.add_user_error(error)
             else:

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 
 from forum import services
 from forum.board_forms import HideForm, PostEditForm
-from forum.errors import EditWindowClosed, NotAllowed, UserError
+from forum.errors import EditWindowClosed, UserError
 from forum.permissions import can_moderate
 from forum.services.posts import can_edit
-from forum.views.access import post_or_404, refusals_as_403
+from forum.views.access import post_or_404
 
 
 @login_required
@@ -30,8 +30,6 @@ def post_edit(request, pk: int):
         if form.is_valid():
             try:
                 services.post_edit(post=post, editor=request.user, body=form.cleaned_data["body"])
-            except NotAllowed as error:
-                raise PermissionDenied(str(error)) from error
             except EditWindowClosed as error:
                 messages.error(request, str(error))
                 return redirect(post.get_absolute_url())
@@ -76,10 +74,7 @@ def post_hide(request, pk: int):
         messages.error(request, _("Indiquez le motif du masquage."))
         return redirect(post.get_absolute_url())
     try:
-        with refusals_as_403():
-            services.post_hide(
-                post=post, moderator=request.user, reason=form.cleaned_data["reason"]
-            )
+        services.post_hide(post=post, moderator=request.user, reason=form.cleaned_data["reason"])
     except UserError as error:
         messages.error(request, str(error))
     else:
@@ -91,7 +86,6 @@ def post_hide(request, pk: int):
 @require_POST
 def post_unhide(request, pk: int):
     post = post_or_404(request, pk)
-    with refusals_as_403():
-        services.post_unhide(post=post, moderator=request.user)
+    services.post_unhide(post=post, moderator=request.user)
     messages.success(request, _("Le message est de nouveau visible."))
     return redirect(post.get_absolute_url())

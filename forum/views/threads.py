@@ -1,4 +1,4 @@
-"""A thread: reading it, replying, following it, and the moderators' lock, pin and move."""
+"""A thread: reading it, replying, and the moderators' lock, pin and move."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from forum.board_forms import (
     new_submission_key,
     parse_pk,
 )
-from forum.errors import NotAllowed, UserError
-from forum.models import FollowLevel, Post, Thread
+from forum.errors import UserError
+from forum.models import Post, Thread
 from forum.page_cache import (
     cached_page,
     do_not_store,
@@ -30,11 +30,10 @@ from forum.page_cache import (
     thread_scope,
     versions,
 )
-from forum.permissions import board_rights, boards_moderated_by, can_moderate
+from forum.permissions import boards_moderated_by, can_moderate
 from forum.rendering import markdown_quote
-from forum.services.posts import can_edit, edit_window_end
 from forum.templatetags.forum_extras import display_name
-from forum.views.access import refusals_as_403, thread_or_404
+from forum.views.access import thread_or_404
 
 
 @cached_page(
@@ -69,8 +68,6 @@ def post_reply(request, pk: int):
                 in_reply_to=answered,
                 submission_key=data["submission_key"],
             )
-        except NotAllowed as error:
-            raise PermissionDenied(str(error)) from error
         except UserError as error:
             form.add_user_error(error)
         else:
@@ -80,130 +77,90 @@ def post_reply(request, pk: int):
     return _thread_page(request, thread, page_number=last_page, reply_form=form, status=400)
 
 
-def _post_in(thread: Thread, pk: int | None) -> Post | None:
-    if pk is None:
-        return None
-    return Post.objects.select_related("author__profile").filter(pk=pk, thread=thread).first()
-
-
 def _thread_page(request, thread: Thread, *, page_number, reply_form=None, status=200):
-    """Render a page of the thread. Every per-post decision is made here from values
-    computed once, so the number of queries does not grow with the number of posts."""
+    """Render a page of the thread: what it shows is read by the selector; here, the
+    forms, the reader's read mark, and how long the page may stay in the cache."""
     user = request.user
-    board = thread.board
-    signed_in = user.is_authenticated
-    rights = board_rights(user, board)
-    moderator, may_post = rights.moderate, rights.post
     fragment_tokens = post_fragments.tokens_for(thread)  # before the posts: see the module
-    page = selectors.posts_page(
+    read = selectors.thread_page_read(
         thread=thread,
         user=user,
-        page_number=page_number or 1,
+        page_number=page_number,
         around_post=parse_pk(request.GET.get("post")),
-        moderator=moderator,
         # With fragments from the cache, the page reads only the per-reader fields.
         light=fragment_tokens is not None,
     )
-    posts = list(page.object_list)
-    last_read = selectors.read_position(user=user, thread_id=thread.pk)  # 0 if anonymous
-    for post in posts:
-        post.editable = can_edit(user, post, moderator=moderator) and (
-            moderator or not post.is_hidden
-        )
-    if signed_in and not moderator:
+    if read.edits_close_at is not None:
         # "Modifier" under the reader's own posts goes with time: the page leaves the
         # cache before the first of them closes.
-        closing = [edit_window_end(post) for post in posts if post.editable]
-        if closing:
-            keep_at_most(request, (min(closing) - timezone.now()).total_seconds())
-    first_new = (
-        next((post for post in posts if post.number > last_read), None) if signed_in else None
-    )
-    if signed_in and posts and posts[-1].number > last_read:
-        services.thread_mark_read(user=user, thread=thread, number=posts[-1].number)
+        keep_at_most(request, (read.edits_close_at - timezone.now()).total_seconds())
+    if read.read_to is not None:
+        services.thread_mark_read(user=user, thread=thread, number=read.read_to)
         # Their next visit asks with the new position: this page would wait in vain.
         do_not_store(request)
 
-    may_reply = may_post and (not thread.is_locked or moderator)
-    if may_reply and reply_form is None:
-        reply_form = ReplyForm(initial=_reply_initial(request, thread, moderator))
-    replying_to = None
-    if reply_form is not None:
-        replying_to = _post_in(thread, parse_pk(reply_form["in_reply_to"].value()))
-
+    if read.may_reply and reply_form is None:
+        reply_form = ReplyForm(initial=_reply_initial(request, thread, read.moderator))
     # A refused reply keeps its form (and the text typed) even where replying is over.
-    shown_form = reply_form if may_reply or (reply_form and reply_form.is_bound) else None
+    shown_form = reply_form if read.may_reply or (reply_form and reply_form.is_bound) else None
     post_fragments.attach(
-        posts,
+        read.posts,
         thread=thread,
         tokens=fragment_tokens,
-        page=page,
-        moderator=moderator,
+        page=read.page,
+        moderator=read.moderator,
         reply_form=shown_form,
         load_full=(
-            (lambda pks: selectors.posts_full(pks, moderator=moderator))
+            (lambda pks: selectors.posts_full(pks, moderator=read.moderator))
             if fragment_tokens is not None
             else None
         ),
     )
+    return render(
+        request, "forum/thread.html", _context(read, reply_form, shown_form), status=status
+    )
+
+
+def _context(read: selectors.ThreadPageRead, reply_form, shown_form) -> dict:
     context = {
-        "event": board.event,
-        "board": board,
-        "thread": thread,
-        "page": page,
-        "posts": posts,
-        "page_post_ids": {post.pk for post in posts},
-        "first_new": first_new,
-        "new_count": thread.post_count - last_read if first_new else 0,
-        "moderator": moderator,
-        "may_post": may_post,
+        "event": read.board.event,
+        "board": read.board,
+        "thread": read.thread,
+        "page": read.page,
+        "posts": read.posts,
+        "page_post_ids": {post.pk for post in read.posts},
+        "first_new": read.first_new,
+        "new_count": read.new_count,
+        "moderator": read.moderator,
+        "may_post": read.may_post,
         "reply_form": shown_form,
-        "replying_to": replying_to,
+        "replying_to": None,
     }
-    if signed_in:
-        level = selectors.follow_level_for(user=user, board=board, thread=thread)
-        context["follow_form"] = FollowForm(initial={"level": level})
-        context["follow_level"] = FOLLOW_LABELS.get(level, level)
-    if moderator:
-        targets = boards_moderated_by(user, board.event).exclude(pk=board.pk)
-        context["move_form"] = MoveForm(boards=targets)
-    return render(request, "forum/thread.html", context, status=status)
+    if reply_form is not None:
+        context["replying_to"] = selectors.post_in_thread(
+            thread=read.thread, pk=parse_pk(reply_form["in_reply_to"].value())
+        )
+    if read.follow_level is not None:
+        context["follow_form"] = FollowForm(initial={"level": read.follow_level})
+        context["follow_level"] = FOLLOW_LABELS.get(read.follow_level, read.follow_level)
+    if read.move_targets is not None:
+        context["move_form"] = MoveForm(boards=read.move_targets)
+    return context
 
 
 def _reply_initial(request, thread: Thread, moderator: bool) -> dict:
     """The reply box as "Répondre" or "Citer" leave it: answering a post, maybe quoting it."""
     initial = {"submission_key": new_submission_key()}
-    quoted = _post_in(thread, parse_pk(request.GET.get("quote")))
+    quoted = selectors.post_in_thread(thread=thread, pk=parse_pk(request.GET.get("quote")))
     if quoted is not None and (moderator or not quoted.is_hidden):
         initial["in_reply_to"] = quoted.pk
         attribution = _("%(name)s a écrit :") % {"name": display_name(quoted.author)}
         initial["body"] = markdown_quote(quoted.body_markdown, attribution)
         return initial
-    answered = _post_in(thread, parse_pk(request.GET.get("reply_to")))
+    answered = selectors.post_in_thread(thread=thread, pk=parse_pk(request.GET.get("reply_to")))
     if answered is not None:
         initial["in_reply_to"] = answered.pk
     return initial
-
-
-@login_required
-@require_POST
-def thread_follow(request, pk: int):
-    thread = thread_or_404(request, pk)
-    form = FollowForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choisissez une option de suivi dans la liste."))
-        return redirect(thread)
-    level = form.cleaned_data["level"]
-    try:
-        with refusals_as_403():
-            services.follow_set(user=request.user, thread=thread, level=level)
-    except UserError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, _("Suivi de ce fil : %(level)s.") % {"level": FollowLevel(level).label}
-        )
-    return redirect(thread)
 
 
 def _flag(request, name: str) -> bool:
@@ -215,8 +172,7 @@ def _flag(request, name: str) -> bool:
 def thread_lock(request, pk: int):
     thread = thread_or_404(request, pk)
     locked = _flag(request, "locked")
-    with refusals_as_403():
-        services.thread_lock(thread=thread, moderator=request.user, locked=locked)
+    services.thread_lock(thread=thread, moderator=request.user, locked=locked)
     messages.success(
         request, _("Le fil est verrouillé.") if locked else _("Le fil est de nouveau ouvert.")
     )
@@ -228,8 +184,7 @@ def thread_lock(request, pk: int):
 def thread_pin(request, pk: int):
     thread = thread_or_404(request, pk)
     pinned = _flag(request, "pinned")
-    with refusals_as_403():
-        services.thread_pin(thread=thread, moderator=request.user, pinned=pinned)
+    services.thread_pin(thread=thread, moderator=request.user, pinned=pinned)
     messages.success(
         request,
         _("Le fil est épinglé en tête du forum.") if pinned else _("Le fil n'est plus épinglé."),
@@ -252,8 +207,7 @@ def thread_move(request, pk: int):
         return redirect(thread)
     target = next(board for board in targets if board.pk == form.cleaned_data["board"])
     try:
-        with refusals_as_403():
-            services.thread_move(thread=thread, moderator=request.user, board=target)
+        services.thread_move(thread=thread, moderator=request.user, board=target)
     except UserError as error:
         messages.error(request, str(error))
     else:

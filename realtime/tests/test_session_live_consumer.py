@@ -22,6 +22,7 @@ from forum.tests.board_factories import (
     reply,
 )
 from forum.tests.factories import make_user
+from forum.tests.reading import page_text
 from realtime.models import LiveEvent
 from realtime.tests.live import (
     cookie_for,
@@ -200,6 +201,10 @@ def test_a_participant_cannot_switch_the_state_or_post_a_note(session, alice):
         reverse("realtime:session_note", kwargs={"slug": session.slug}), {"body": "Hop"}
     )
     assert (state.status_code, note.status_code) == (403, 403)
+    # The service's refusal of the state, answered with the 403 page (forum.middleware).
+    refusal = page_text(state)
+    assert "Accès refusé" in refusal
+    assert "Seules l'animation et l'organisation peuvent changer l'état de la session." in refusal
     session.refresh_from_db()
     assert session.state == "upcoming"
 
