@@ -404,11 +404,11 @@ PROFILE = [
     "- Processing: at the start of the session, 112–152 posts/s, the two cores full: "
     "about 12.5 ms of CPU per post (worker 8.2 ms, PostgreSQL 2.7 ms, system time "
     "1.2 ms), each reply written in a transaction of its own, about 10 SQL statements "
-    "apiece. Now a chunk's replies are written together (`forum.services.replies_create`"
+    "apiece. Now a chunk's replies are written together (`forum.services.posts_create`"
     ", `create_post.step_many`): 65 statements for a chunk of 16 instead of about 160, "
     "and about 6.8 ms of CPU per post (worker 4.8 ms, PostgreSQL 1.4 ms, system 0.5 ms): "
     "241–255 posts/s (2 × concurrency 1 or 2). Also removed: the savepoint of "
-    "`post_create` inside the step's transaction (two round trips per post), and "
+    "the single post's write inside the step's transaction (two round trips per post), and "
     "Celery's mingle, gossip and heartbeats at worker start (a second of the workers' "
     "start). Django's `bulk_update` was tried for the chunk's rows and dropped: its "
     "CASE per column and row cost the worker more than the rest of the chunk's writes. "
@@ -435,8 +435,8 @@ def section_lines(lines: list[str], result: dict) -> list[str]:
         "and answers 250 only once the message is committed (group commit), then queues its "
         "Celery task, one per chunk of up to 16 messages stored together. The posts are "
         "made by `mailbridge.process_inbound_many`, a chunk's replies together through "
-        "`forum.services.replies_create` (post_create's checks and events, the road of a "
-        "web post); members follow on the site only, so no outgoing mail is written. "
+        "`forum.services.posts_create` (the one write core of posts, the road of a web "
+        "post too); members follow on the site only, so no outgoing mail is written. "
         "Targets: ≥ 50 % of the counting server, ≥ 200 posts/s with 2 workers.",
         "",
         *PROFILE,

@@ -7,7 +7,7 @@
 
 Intercoop: `intercoop web` (uvicorn, Channels, channels_redis) serves a thread page;
 N websocket clients connect to /ws/threads/<id>/?after=<seq> as live.js does; a
-separate process then makes posts with `forum.services.post_create`, one every
+separate process then makes posts with `forum.services.post_add`, one every
 200 ms, whose live pushes go through channels_redis. Baseline, in the same run: a
 bare `websockets` server relaying a Redis pub/sub channel to N clients, fed by a
 separate publisher at the same pace with a payload of the same size.
@@ -18,7 +18,7 @@ baseline) to receipt; per client, connection set-up (TCP + handshake + "ready");
 and that every client got every message exactly once.
 
 The smoke run has no Redis to carry pushes from another process, so its posts go
-through the reply form of the running server (the same post_create, in a view).
+through the reply form of the running server (the same post_add, in a view).
 Load goes only to servers started here, on 127.0.0.1.
 """
 
@@ -276,13 +276,15 @@ def role_post(args) -> int:
     author = get_user_model().objects.get(pk=args.author)
     # One post before the clients connect: a cold process (templates, connections)
     # would otherwise weigh on the first measured message only.
-    services.post_create(thread=thread, author=author, body=BODY.format(n=0))
+    services.post_add(draft=services.PostDraft(thread=thread, author=author, body=BODY.format(n=0)))
     print("warm", flush=True)
     sys.stdin.readline()
     start = time.monotonic()
     for number in range(args.count):
         time.sleep(max(0.0, start + number * args.interval - time.monotonic()))
-        services.post_create(thread=thread, author=author, body=BODY.format(n=number + 1))
+        services.post_add(
+            draft=services.PostDraft(thread=thread, author=author, body=BODY.format(n=number + 1))
+        )
     return 0
 
 
@@ -574,7 +576,7 @@ def report(args, ours: dict, baseline: dict | None, backend_name: str) -> list[s
         lines.append("Baseline not measured: no Redis reachable at " + BENCH_REDIS + ".")
     lines += [
         "",
-        "Intercoop's side: a separate process calls `forum.services.post_create`; after "
+        "Intercoop's side: a separate process calls `forum.services.post_add`; after "
         "the commit, `realtime.publish` renders the fragment (`forum/_post.html`, French "
         "and English), numbers and stores it (`realtime.store`), and publishes it once "
         "(channels_redis pub/sub); the web process receives it once and hands it to its "

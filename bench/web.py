@@ -9,7 +9,7 @@ Django page (GET /healthz) served by the same uvicorn process, in the same run.
 
 For each database the bench prepares a data directory of its own (a temporary
 one): `intercoop seed` loads the programme, then the forum's own services
-(forum.services.thread_create / post_create) write a thread of 50 posts by a dozen
+(forum.services.thread_create / post_add) write a thread of 50 posts by a dozen
 people with profiles and networks (French Markdown, replies answering a post, some
 quoting it) in a session's board, with 199 other threads beside it. The server is
 `intercoop web --port P` (uvicorn, 1 worker), as in production.
@@ -207,7 +207,11 @@ def role_prepare(args) -> int:
                 attribution = f"{answered.author.profile.display_name} a écrit :"
                 body = markdown_quote(excerpt, attribution) + body
         posts.append(
-            services.post_create(thread=thread, author=author, body=body, in_reply_to=answered)
+            services.post_add(
+                draft=services.PostDraft(
+                    thread=thread, author=author, body=body, in_reply_to=answered
+                )
+            )
         )
 
     # The rest of the board: short threads of one to four posts.
@@ -216,10 +220,12 @@ def role_prepare(args) -> int:
         title = f"{TITLES[number % len(TITLES)]} ({number})"
         other = services.thread_create(board=board, author=author, title=title, body=_body(number))
         for reply in range(number % 4):
-            services.post_create(
-                thread=other,
-                author=people[(number + reply + 1) % len(people)],
-                body=_body(number + reply + 1),
+            services.post_add(
+                draft=services.PostDraft(
+                    thread=other,
+                    author=people[(number + reply + 1) % len(people)],
+                    body=_body(number + reply + 1),
+                )
             )
 
     # Spread the dates over the last three days, as a real board has them; the thread

@@ -2,10 +2,13 @@
 
 Model signals rather than the domain events, so that every writer is covered: the
 services, the mail pipeline, the admin and data fixes in a shell alike. Writes in bulk
-(no signals) replace their tokens themselves: read marks (forum.services.reading).
+(no signals) replace their tokens themselves: new posts (forum.services.posting, through
+`posts_written`, whichever road they came by) and read marks (forum.services.reading).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -45,13 +48,21 @@ def _thread_and_board(thread_id: int) -> list[str]:
     return [*scopes, board_scope(slug)] if slug else scopes
 
 
+def posts_written(posts: Iterable[Post]) -> None:
+    """The pages showing `posts` just written in bulk: their threads' and boards'."""
+    invalidate([scope for post in posts for scope in _post_scopes(post)])
+
+
 def _post_changed(sender, instance: Post, **kwargs) -> None:
-    # post_create hands the post its thread, board loaded: no query then.
-    thread = instance.thread if Post.thread.is_cached(instance) else None
-    if thread is not None and Thread.board.is_cached(thread) and thread.pk == instance.thread_id:
-        invalidate([thread_scope(thread.pk), board_scope(thread.board.slug)])
-    else:
-        invalidate(_thread_and_board(instance.thread_id))
+    invalidate(_post_scopes(instance))
+
+
+def _post_scopes(post: Post) -> list[str]:
+    # The post writers hand over comes with its thread, board loaded: no query then.
+    thread = post.thread if Post.thread.is_cached(post) else None
+    if thread is not None and Thread.board.is_cached(thread) and thread.pk == post.thread_id:
+        return [thread_scope(thread.pk), board_scope(thread.board.slug)]
+    return _thread_and_board(post.thread_id)
 
 
 def _attachment_changed(sender, instance: Attachment, **kwargs) -> None:

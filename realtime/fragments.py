@@ -154,9 +154,10 @@ def event_html(message: dict[str, Any], language: str) -> str | None:
 def post_for_fragments(post_id: int, *, known: Post | None = None) -> Post | None:
     """A post with everything its fragments show, and its thread's row.
 
-    `known` is the post as its writer just made it (forum.services.post_create hands
-    it over with its thread as written, board, session and author loaded): rendered
-    from as it is, with its attachments read when the writer did not say which.
+    `known` is the post as its writer just made it (forum.services.posts_create hands
+    it over with its thread as written, board, session and author loaded, and its
+    attachments): rendered from as it is, its attachments read when the writer did not
+    say which.
     Otherwise two short queries rather than one join of a dozen tables (the planner's
     time on such a join was most of the cost of a live push); the answered post and
     the person who hid it, when there are, come with a query each."""
@@ -196,7 +197,7 @@ def thread_for_fragments(thread_id: int) -> Thread | None:
 
 def thread_of_post(post: Post) -> Thread:
     """`post`'s thread as its board row shows it, from what post_for_fragments fetched;
-    the row's last post is `post` when it is the thread's latest (as after post_create)."""
+    the row's last post is `post` when it is the thread's latest (as after posts_create)."""
     thread = post.thread
     if thread.last_post_id == post.pk:
         thread.last_post = post

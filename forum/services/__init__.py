@@ -9,7 +9,8 @@ from forum.services.moderation import (
     thread_move,
     thread_pin,
 )
-from forum.services.posts import post_create, post_edit, thread_create
+from forum.services.posting import AttachmentDraft, PostDraft, posts_create
+from forum.services.posts import post_add, post_edit, thread_create
 from forum.services.reading import board_mark_all_read, thread_mark_read
 from forum.services.registrations import (
     network_find_or_create,
@@ -21,14 +22,17 @@ from forum.services.registrations import (
 from forum.services.sessions import session_state_set
 
 __all__ = [
+    "AttachmentDraft",
+    "PostDraft",
     "board_mark_all_read",
     "follow_set",
     "follows_default_for_registration",
     "network_find_or_create",
-    "post_create",
+    "post_add",
     "post_edit",
     "post_hide",
     "post_unhide",
+    "posts_create",
     "profile_ensure",
     "registration_cancel",
     "registration_grant_requested_role",

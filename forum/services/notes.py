@@ -1,7 +1,7 @@
 """The facilitators' notes of a session: short Markdown notes posted during it.
 
 A note is a post in the session board's notes thread (forum.selectors.notes), made
-through `post_create` like every post: it is kept afterwards, goes out by mail to
+through `post_add` like any reply: it is kept afterwards, goes out by mail to
 those who follow the board, and is pushed to the live pages after commit.
 """
 
@@ -15,7 +15,8 @@ from forum.models import Board, Post, Session
 from forum.permissions import is_facilitator
 from forum.selectors.notes import NOTES_THREAD_TITLE, notes_thread_for_session
 from forum.services.moderation import thread_lock
-from forum.services.posts import post_create, thread_create
+from forum.services.posting import PostDraft
+from forum.services.posts import post_add, thread_create
 
 NOTE_MAX_CHARS = 2000
 
@@ -47,7 +48,7 @@ def session_note_post(*, session: Session, author, body: str) -> Post:
         raise UserError(_("Cette session n'a pas de forum pour ses notes."), code="no_board")
     thread = notes_thread_for_session(session=session)
     if thread is not None:
-        return post_create(thread=thread, author=author, body=body)
+        return post_add(draft=PostDraft(thread=thread, author=author, body=body))
     thread = thread_create(board=board, author=author, title=NOTES_THREAD_TITLE, body=body)
     thread_lock(thread=thread, moderator=author, locked=True)
     return thread.posts.order_by("number").first()

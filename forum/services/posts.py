@@ -1,26 +1,37 @@
-"""Creating threads and posts, and editing posts: the one road every post takes.
+"""Threads and single posts as people submit them, and edits.
 
-Web views, the mail pipeline (source="email") and tasks call these. The write, the
-thread's counters and the atomic subscribers (the mail outbox) share one
-transaction; live pushes and worker wake-ups run after commit (forum.events).
+`thread_create` opens a thread with its first post, `post_add` writes one reply:
+each writes one draft with forum.services.posting.posts_create, the one road of
+every post, in a transaction of its own (or a savepoint in the caller's), and
+answers a double submit (the same `submission_key` from the same author) with what
+the first submit made. Refusals are raised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.compiled_queries import CompiledQuery
 from forum import events
-from forum.errors import EditWindowClosed, NotAllowed, ThreadLocked, UserError
-from forum.models import Board, Post, PostRevision, PostSource, ReadMark, Thread
+from forum.errors import EditWindowClosed, NotAllowed, UserError
+from forum.models import Board, Post, PostRevision, PostSource, Thread
 from forum.permissions import can_moderate, can_post
 from forum.rendering import markdown_to_html
+from forum.services.posting import (
+    AttachmentDraft,
+    PostDraft,
+    Refusal,
+    clean_body,
+    posts_create,
+)
+
+Written = TypeVar("Written")
 
 TITLE_MAX = 200
 
@@ -38,21 +49,6 @@ def _clean_title(title: str) -> str:
     return title
 
 
-def clean_body(body: str) -> str:
-    """Strip the body and check it is neither empty nor over the size limit."""
-    body = (body or "").replace("\r\n", "\n").replace("\x00", "").strip()
-    if not body:
-        raise UserError(_("Le message est vide."), code="body_required")
-    limit = settings.INTERCOOP_POST_MAX_CHARS
-    if len(body) > limit:
-        raise UserError(
-            _("Le message est trop long : %(length)d caractères pour %(max)d au plus.")
-            % {"length": len(body), "max": limit},
-            code="body_too_long",
-        )
-    return body
-
-
 def thread_create(
     *,
     board: Board,
@@ -62,110 +58,47 @@ def thread_create(
     source: str = PostSource.WEB,
     submission_key: str = "",
     message_id: str = "",
+    attachments: Sequence[AttachmentDraft] = (),
     savepoint: bool = True,
 ) -> Thread:
-    """Open a thread in `board` with its first post; returns the thread.
+    """Open a thread in `board` with its first post; returns the thread as now
+    written, its first post as `last_post`.
 
     The same `submission_key` from the same author (a double submit) returns the
-    thread made the first time instead of a second one. `savepoint` as for
-    post_create.
+    thread made the first time instead of a second one. `savepoint` as for post_add.
     """
-    with transaction.atomic(savepoint=savepoint):
-        return _thread_create(
-            board=board,
-            author=author,
-            title=title,
-            body=body,
-            source=source,
-            submission_key=submission_key,
-            message_id=message_id,
+
+    def write() -> Thread:
+        if not can_post(author, board):
+            raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
+        cleaned_title, cleaned_body = _clean_title(title), clean_body(body)
+        thread = Thread.objects.create(
+            board=board, title=cleaned_title, author=author, last_post_at=timezone.now()
         )
+        draft = PostDraft(
+            thread=thread,
+            author=author,
+            body=cleaned_body,
+            source=source,
+            message_id=message_id,
+            submission_key=submission_key,
+            attachments=attachments,
+        )
+        post = _posted(posts_create(drafts=[draft])[0])
+        events.publish("thread_created", thread_id=thread.pk)
+        return post.thread
+
+    with transaction.atomic(savepoint=savepoint):
+        return _once(author=author, key=submission_key, write=write, made=lambda p: p.thread)
 
 
-def _thread_create(*, board, author, title, body, source, submission_key, message_id) -> Thread:
-    if submission_key:
-        existing = Post.objects.filter(author=author, submission_key=submission_key).first()
-        if existing is not None:
-            return existing.thread
-    if not can_post(author, board):
-        raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
-    title = _clean_title(title)
-    body = clean_body(body)
-    thread = Thread.objects.create(
-        board=board, title=title, author=author, last_post_at=timezone.now()
-    )
-    post_create(
-        thread=thread,
-        author=author,
-        body=body,
-        source=source,
-        submission_key=submission_key,
-        message_id=message_id,
-        savepoint=False,  # inside this function's transaction, which fails with it
-        _new_thread=True,
-    )
-    events.publish("thread_created", thread_id=thread.pk)
-    return thread
+def post_add(*, draft: PostDraft, savepoint: bool = True) -> Post:
+    """Write one reply (posts_create with one draft); returns the post.
 
-
-# The thread's own columns a post changes or depends on, read under lock.
-_THREAD_LOCK = CompiledQuery(
-    lambda shape, *, thread_id: (
-        Thread.objects.select_for_update()
-        .filter(pk=thread_id)
-        .values_list("post_count", "is_locked", "board_id")
-    )
-)
-_THREAD_RELATED = ("board__event", "board__session", "author__profile")
-
-
-def _locked(thread: Thread) -> Thread:
-    """Lock the thread row: numbers and counters stay consistent under concurrent
-    replies. When the caller's thread comes with its board (event, session) and
-    author (profile) loaded, as the mail pipeline's chunk lookups read them, only
-    its counter and lock flag are read again, with SQL made once per process (making
-    the query with its joins cost a fifth of an emailed reply's CPU); otherwise the
-    thread is read again with them (of="self": those rows come along unlocked)."""
-    if _has_related(thread):
-        row = _THREAD_LOCK.rows(thread_id=thread.pk)
-        if row and row[0][2] == thread.board_id:
-            thread.post_count, thread.is_locked = row[0][0], bool(row[0][1])
-            return thread
-    return (
-        Thread.objects.select_for_update(of=("self",))
-        .select_related(*_THREAD_RELATED)
-        .get(pk=thread.pk)
-    )
-
-
-def _has_related(thread: Thread) -> bool:
-    if not (Thread.board.is_cached(thread) and Thread.author.is_cached(thread)):
-        return False
-    board, author = thread.board, thread.author
-    return (
-        Board.event.is_cached(board)
-        and Board.session.is_cached(board)
-        and get_user_model().profile.is_cached(author)
-    )
-
-
-def post_create(
-    *,
-    thread: Thread,
-    author,
-    body: str,
-    in_reply_to: Post | None = None,
-    source: str = PostSource.WEB,
-    submission_key: str = "",
-    message_id: str = "",
-    savepoint: bool = True,
-    _new_thread: bool = False,
-) -> Post:
-    """Add a post to `thread` (a reply to `in_reply_to` when given); returns it.
-
-    Refuses a person who may not write in the board (NotAllowed), a locked thread
-    (ThreadLocked, moderators excepted), an empty or oversized body (UserError).
-    A repeated `submission_key` returns the post made the first time.
+    Raises the refusal: NotAllowed (a person who may not write in the board),
+    ThreadLocked (moderators excepted), UserError (an empty or oversized body, an
+    answered post of another thread). A repeated `submission_key` returns the post
+    made the first time.
 
     Called inside a transaction of the caller's, the post is written under a
     savepoint, so that a refusal leaves the caller's transaction usable. A caller
@@ -173,82 +106,39 @@ def post_create(
     create_post step) passes `savepoint=False` and saves its two round trips.
     """
     with transaction.atomic(savepoint=savepoint):
-        return _post_create(
-            thread=thread,
-            author=author,
-            body=body,
-            in_reply_to=in_reply_to,
-            source=source,
-            submission_key=submission_key,
-            message_id=message_id,
-            new_thread=_new_thread,
+        return _once(
+            author=draft.author,
+            key=draft.submission_key,
+            write=lambda: _posted(posts_create(drafts=[draft])[0]),
+            made=lambda post: post,
         )
 
 
-def reply_check(*, thread: Thread, author, in_reply_to: Post | None, body: str) -> str:
-    """The body cleaned, when `author` may add it to `thread` (locked, as read under
-    lock); raises the refusal otherwise. Shared by post_create and replies_create."""
-    board = thread.board
-    if not can_post(author, board):
-        raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
-    if thread.is_locked and not can_moderate(author, board):
-        raise ThreadLocked(_("Ce fil est verrouillé : on ne peut plus y répondre."))
-    if in_reply_to is not None and in_reply_to.thread_id != thread.pk:
-        raise UserError(_("Le message auquel vous répondez est dans un autre fil."), code="reply")
-    return clean_body(body)
-
-
-def _post_create(
-    *, thread, author, body, in_reply_to, source, submission_key, message_id, new_thread
-) -> Post:
-    if submission_key and not new_thread:
-        existing = Post.objects.filter(author=author, submission_key=submission_key).first()
-        if existing is not None:
-            return existing
-    thread = _locked(thread)
-    body = reply_check(thread=thread, author=author, in_reply_to=in_reply_to, body=body)
-    now = timezone.now()
+def _once(
+    *, author, key: str, write: Callable[[], Written], made: Callable[[Post], Written]
+) -> Written:
+    """`write()`, unless `author` has submitted `key` already (a double submit): then
+    `made(the post written the first time)`. Two submits racing each other meet at the
+    post's unique key: the second is rolled back to a savepoint and answered alike."""
+    if not key:
+        return write()
+    existing = Post.objects.filter(author=author, submission_key=key).first()
+    if existing is not None:
+        return made(existing)
     try:
-        # A savepoint only where a failed insert is recovered from (a double submit
-        # racing itself); without a key the error goes up as it is.
-        with transaction.atomic(savepoint=bool(submission_key)):
-            post = Post.objects.create(
-                thread=thread,
-                number=thread.post_count + 1,
-                author=author,
-                in_reply_to=in_reply_to,
-                body_markdown=body,
-                body_html=markdown_to_html(body),
-                body_text=body,
-                source=source,
-                submission_key=submission_key,
-                message_id=message_id,
-            )
+        with transaction.atomic():
+            return write()
     except IntegrityError:
-        existing = (
-            submission_key
-            and Post.objects.filter(author=author, submission_key=submission_key).first()
-        )
-        if existing:
-            return existing
-        raise
-    Thread.objects.filter(pk=thread.pk).update(
-        post_count=post.number, last_post_at=now, last_post=post
-    )
-    thread.post_count, thread.last_post_at, thread.last_post = post.number, now, post
-    # The author has read the thread up to their own post (one upsert: the thread is
-    # locked, so no later post exists whose number this would lower).
-    ReadMark.objects.bulk_create(
-        [ReadMark(user=author, thread=thread, last_read_number=post.number)],
-        update_conflicts=True,
-        unique_fields=["user", "thread"],
-        update_fields=["last_read_number"],
-    )
-    # `post` comes with its thread as now written (board, session and author loaded):
-    # the subscribers inside this transaction write from it, the live push after
-    # commit renders from it instead of reading the rows again.
-    events.publish("post_created", post_id=post.pk, new_thread=new_thread, post=post)
-    return post
+        existing = Post.objects.filter(author=author, submission_key=key).first()
+        if existing is None:
+            raise
+        return made(existing)
+
+
+def _posted(result: Post | Refusal) -> Post:
+    if isinstance(result, Post):
+        return result
+    raise result
 
 
 def _edit_window() -> timedelta:

@@ -75,7 +75,9 @@ def make_thread(board: Board, *, author, title: str = "", body: str = "Premier m
 
 
 def reply(thread: Thread, *, author, body: str = "Une réponse.", **kwargs) -> Post:
-    return services.post_create(thread=thread, author=author, body=body, **kwargs)
+    return services.post_add(
+        draft=services.PostDraft(thread=thread, author=author, body=body, **kwargs)
+    )
 
 
 def age(post: Post, *, minutes: int) -> Post:

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from forum.models import Board, Post, PostSource, Role, Session, Thread
+from forum.services import PostDraft, post_add, thread_create
 from forum.services.moderation import post_hide
-from forum.services.posts import post_create, thread_create
 from forum.tests.factories import make_registration, make_user
 
 
@@ -60,7 +60,9 @@ def write_thread(board: Board, author, *, title: str, body: str, source=PostSour
 
 
 def reply(thread: Thread, author, *, body: str, in_reply_to: Post | None = None, **kwargs) -> Post:
-    return post_create(thread=thread, author=author, body=body, in_reply_to=in_reply_to, **kwargs)
+    return post_add(
+        draft=PostDraft(thread=thread, author=author, body=body, in_reply_to=in_reply_to, **kwargs)
+    )
 
 
 def first_post(thread: Thread) -> Post:

@@ -9,11 +9,13 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from config.testing import cache_fails
 from forum import services
+from forum.services import PostDraft
 from forum.tests.board_factories import (
     board_for,
     general_board,
@@ -57,6 +59,32 @@ def test_a_new_post_shows_at_once(client, thread, alice):
     assert response["X-Page-Cache"] == "miss"
     assert "Une réponse toute fraîche." in text
     assert "2 messages" in text
+
+
+@pytest.mark.parametrize("road", ["alone", "in a chunk"])
+def test_a_reply_alone_or_in_a_chunk_changes_the_same_pages(client, board, thread, alice, road):
+    """A reply from the reply form or one email (post_add) and replies written together
+    (a chunk of emails, posts_create): their thread's and board's pages change at once,
+    another thread's page stays served from the cache."""
+    other = make_thread(board, author=alice, title="Un fil sans réponse")
+    pages = [thread.get_absolute_url(), board.get_absolute_url(), other.get_absolute_url()]
+    for url in pages:
+        _read(client, url)
+    drafts = [PostDraft(thread=thread, author=alice, body="Une réponse toute fraîche.")]
+    if road == "alone":
+        services.post_add(draft=drafts[0])
+    else:
+        drafts.append(PostDraft(thread=thread, author=alice, body="Et une autre."))
+        with transaction.atomic():
+            services.posts_create(drafts=drafts)
+    (thread_page, thread_text), (board_page, board_text), (other_page, _text) = (
+        _read(client, url) for url in pages
+    )
+    assert [thread_page["X-Page-Cache"], board_page["X-Page-Cache"]] == ["miss", "miss"]
+    assert other_page["X-Page-Cache"] == "hit"
+    assert "Une réponse toute fraîche." in thread_text
+    assert f"{len(drafts) + 1} messages" in thread_text
+    assert f"Messages : {len(drafts) + 1}" in board_text  # the thread's row
 
 
 def test_the_board_page_follows_new_threads_and_posts(client, board, thread, alice):

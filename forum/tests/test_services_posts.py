@@ -253,7 +253,9 @@ def test_inside_a_transaction_a_refusal_leaves_it_usable(thread, organiser, brun
 
 def test_without_a_savepoint_a_post_is_written_in_the_callers_transaction(thread, bruno):
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-        post = services.post_create(thread=thread, author=bruno, body="Vu", savepoint=False)
+        post = services.post_add(
+            draft=services.PostDraft(thread=thread, author=bruno, body="Vu"), savepoint=False
+        )
         new = services.thread_create(
             board=thread.board, author=bruno, title="Autre", body="Nouveau", savepoint=False
         )
@@ -263,8 +265,8 @@ def test_without_a_savepoint_a_post_is_written_in_the_callers_transaction(thread
 
 
 def _read_with_its_board_and_author(thread: Thread) -> Thread:
-    """The thread as the mail pipeline's chunk lookups read it: post_create then locks
-    it without reading those rows again (forum/services/posts.py, _locked)."""
+    """The thread as the mail pipeline's chunk lookups read it: posts_create then locks
+    it without reading those rows again (forum/services/posting.py, _threads_locked)."""
     return Thread.objects.select_related("board__event", "board__session", "author__profile").get(
         pk=thread.pk
     )
@@ -275,8 +277,12 @@ def test_a_thread_read_earlier_is_replied_to_as_it_is_now(thread, organiser, ali
     reply(thread, author=alice, body="Entre-temps.")
     services.thread_lock(thread=Thread.objects.get(pk=thread.pk), moderator=organiser, locked=True)
     with pytest.raises(ThreadLocked):
-        services.post_create(thread=earlier, author=bruno, body="Trop tard ?")
-    post = services.post_create(thread=earlier, author=organiser, body="La modération répond.")
+        services.post_add(
+            draft=services.PostDraft(thread=earlier, author=bruno, body="Trop tard ?")
+        )
+    post = services.post_add(
+        draft=services.PostDraft(thread=earlier, author=organiser, body="La modération répond.")
+    )
     assert post.number == Thread.objects.get(pk=thread.pk).post_count == 3
     assert earlier.post_count == 3 and earlier.is_locked
 
@@ -286,7 +292,9 @@ def test_a_thread_read_earlier_and_moved_since_is_read_again(thread, event, orga
     services.thread_move(
         thread=Thread.objects.get(pk=thread.pk), moderator=organiser, board=general_board(event)
     )
-    post = services.post_create(thread=earlier, author=bruno, body="Ailleurs.")
+    post = services.post_add(
+        draft=services.PostDraft(thread=earlier, author=bruno, body="Ailleurs.")
+    )
     assert post.thread.board == general_board(event)
 
 
@@ -308,7 +316,9 @@ def test_concurrent_replies_get_distinct_consecutive_numbers(event, sessions, re
     def write(person):
         try:
             barrier.wait(timeout=10)
-            services.post_create(thread=thread, author=person, body=f"De {person.pk}")
+            services.post_add(
+                draft=services.PostDraft(thread=thread, author=person, body=f"De {person.pk}")
+            )
         except Exception as error:  # reported below, the test must see it
             failures.append(error)
         finally:

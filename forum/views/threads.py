@@ -61,12 +61,14 @@ def post_reply(request, pk: int):
             Post.objects.filter(pk=data["in_reply_to"]).first() if data["in_reply_to"] else None
         )
         try:
-            post = services.post_create(
-                thread=thread,
-                author=request.user,
-                body=data["body"],
-                in_reply_to=answered,
-                submission_key=data["submission_key"],
+            post = services.post_add(
+                draft=services.PostDraft(
+                    thread=thread,
+                    author=request.user,
+                    body=data["body"],
+                    in_reply_to=answered,
+                    submission_key=data["submission_key"],
+                )
             )
         except UserError as error:
             form.add_user_error(error)

@@ -22,6 +22,7 @@ from mailbridge.models import InboundStatus
 
 if TYPE_CHECKING:
     from forum.models import Board, Post, Thread
+    from forum.services import AttachmentDraft
     from mailbridge.inbound.lookups import ChunkLookups
     from mailbridge.models import InboundMessage
 
@@ -67,17 +68,6 @@ class Route:
     token: str = ""
 
 
-@dataclass(frozen=True)
-class AttachmentFile:
-    """An attachment written under the data dir, waiting for its post."""
-
-    filename: str
-    content_type: str
-    size: int
-    path: str  # relative to INTERCOOP_ATTACHMENTS_DIR
-    is_inline_safe: bool
-
-
 @dataclass
 class InboundContext:
     # As received (the stored row).
@@ -109,7 +99,7 @@ class InboundContext:
     # extract, attachments
     original_text: str = ""
     body: str = ""
-    attachments: list[AttachmentFile] = field(default_factory=list)
+    attachments: list[AttachmentDraft] = field(default_factory=list)
     # The decision.
     status: str = InboundStatus.RECEIVED
     reason: Reason | None = None

@@ -38,7 +38,7 @@ from mailbridge.tokens import verify_reply_token
 REPLY_POST_RELATED = (
     "thread__board__session",
     "thread__board__event",
-    "thread__author__profile",  # for post_create's cheaper lock and the board's live row
+    "thread__author__profile",  # for posts_create's cheaper lock and the board's live row
     "author__profile",
 )
 _MESSAGE_ID_FIELD = re.compile(rb"(?im)^message-id[ \t]*:((?:.*)(?:\r?\n[ \t].*)*)")

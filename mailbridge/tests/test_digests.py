@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from forum.models import Follow, FollowLevel, Post, RegistrationStatus
-from forum.services import post_create, post_hide, thread_create
+from forum.services import PostDraft, post_add, post_hide, thread_create
 from mailbridge.digests import digests_write
 from mailbridge.models import Delivery, DeliveryKind, DeliveryStatus, MailboxHealth
 from mailbridge.outbound.payload_message import build_payload_message
@@ -86,7 +86,9 @@ def test_the_digest_gathers_the_new_posts_by_thread(board, author):
         board=board, author=author, title="Les statuts types", body="Voici **nos** statuts."
     )
     at(first, earlier)
-    reply = at(post_create(thread=first, author=author, body="Et la charte."), earlier)
+    reply = at(
+        post_add(draft=PostDraft(thread=first, author=author, body="Et la charte.")), earlier
+    )
     second = thread_create(board=board, author=author, title="Le budget", body="À voter.")
     at(second, earlier + timedelta(hours=1))
     write()
@@ -145,7 +147,7 @@ def test_hidden_posts_are_left_out(board, author):
     moderator = make_member(board, level=FollowLevel.WEB, is_superuser=True)
     followers_since_long_ago()
     thread = thread_create(board=board, author=author, title="Un fil", body="Visible")
-    spam = post_create(thread=thread, author=author, body="Publicité cachée")
+    spam = post_add(draft=PostDraft(thread=thread, author=author, body="Publicité cachée"))
     post_hide(post=spam, moderator=moderator, reason="publicité")
     for post in thread.posts.all():
         at(post, timezone.now() - timedelta(hours=2))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from forum.models import FollowLevel, PostSource, SessionState
-from forum.services import post_create, post_hide, session_state_set, thread_create
+from forum.services import PostDraft, post_add, post_hide, session_state_set, thread_create
 from mailbridge.models import Delivery, DeliveryKind, MailboxHealth
 from mailbridge.tests.listmail_support import (  # noqa: F401
     DOMAIN,
@@ -55,10 +55,12 @@ def test_the_recap_tells_what_was_said_with_counts_and_links(board, organiser):
     busy = thread_create(
         board=board, author=writer, title="Les statuts types", body="Voici nos statuts."
     )
-    post_create(thread=busy, author=organiser, body="Merci !")
-    post_create(thread=busy, author=writer, body="Par courriel", source=PostSource.EMAIL)
+    post_add(draft=PostDraft(thread=busy, author=organiser, body="Merci !"))
+    post_add(
+        draft=PostDraft(thread=busy, author=writer, body="Par courriel", source=PostSource.EMAIL)
+    )
     quiet = thread_create(board=board, author=organiser, title="Le budget", body="À voter.")
-    hidden = post_create(thread=quiet, author=writer, body="Hors sujet")
+    hidden = post_add(draft=PostDraft(thread=quiet, author=writer, body="Hors sujet"))
     post_hide(post=hidden, moderator=organiser, reason="hors sujet")
     close(board, organiser)
     (recap,) = recaps()

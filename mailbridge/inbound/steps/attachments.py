@@ -30,7 +30,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from mailbridge.inbound.context import AttachmentFile, InboundContext, Outcome, clean
+from forum.services import AttachmentDraft
+from mailbridge.inbound.context import InboundContext, Outcome, clean
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def file_write(data: bytes, extension: str) -> str:
     return relative
 
 
-def files_remove(files: list[AttachmentFile]) -> None:
+def files_remove(files: list[AttachmentDraft]) -> None:
     for item in files:
         try:
             (attachments_root() / item.path).unlink(missing_ok=True)
@@ -177,7 +178,7 @@ def files_remove(files: list[AttachmentFile]) -> None:
 
 
 def step(ctx: InboundContext) -> Outcome:
-    kept: list[AttachmentFile] = []
+    kept: list[AttachmentDraft] = []
     skipped: list[str] = []
     for part, related in _leaves(ctx.message):
         if _is_body_or_decoration(part, related):
@@ -200,7 +201,7 @@ def step(ctx: InboundContext) -> Outcome:
         disk_extension = extension if re.fullmatch(r"\.[a-z0-9]{1,8}", extension) else ""
         path = file_write(data, disk_extension)
         kept.append(
-            AttachmentFile(
+            AttachmentDraft(
                 filename=filename,
                 content_type=content_type,
                 size=len(data),

@@ -1,10 +1,11 @@
 """create_post: the message becomes a post through forum.services, the one road of a post.
 
-A reply (a token, or In-Reply-To naming a known post) → post_create in that thread,
+A reply (a token, or In-Reply-To naming a known post) → post_add in that thread,
 answering that post; a message to `<slug>@` answering nothing → thread_create in the
-session's board, its subject cleaned of reply and forward prefixes. source="email"
-and the Message-ID go with it, so the post is fanned out to followers (the outbox),
-pushed live and searchable exactly as a web post.
+session's board, its subject cleaned of reply and forward prefixes. source="email",
+the Message-ID and the files of the attachments step go with it, so the post is
+fanned out to followers (the outbox), pushed live and searchable exactly as a web
+post, its attachments with it.
 
 One transaction holds: the claim of the message's `post_key` (unique: a second
 copy processed at the same moment fails here and is a duplicate), the post, its
@@ -23,9 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from forum.errors import NotAllowed, ThreadLocked, UserError
-from forum.models import Attachment, Post, PostSource
-from forum.services import post_create, thread_create
-from forum.services.replies import ReplyDraft, replies_create
+from forum.models import Post, PostSource
+from forum.services import PostDraft, post_add, posts_create, thread_create
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage, InboundStatus
@@ -80,14 +80,12 @@ def step(ctx: InboundContext) -> Outcome:
                     body=ctx.body,
                     source=PostSource.EMAIL,
                     message_id=ctx.message_id,
+                    attachments=ctx.attachments,
                     savepoint=False,  # any refusal leaves this block, rolled back whole
                 )
-                post = Post.objects.select_related("thread").get(thread=thread, number=1)
+                post = thread.last_post
             else:
-                post = post_create(**vars(_draft(ctx)), savepoint=False)
-            post.prefetched_attachments = Attachment.objects.bulk_create(
-                [_attachment(post, item) for item in ctx.attachments]
-            )
+                post = post_add(draft=_draft(ctx), savepoint=False)
             outcome = _posted(ctx, post, new_thread)
             _row_save(ctx, post, outcome)
     except IntegrityError:
@@ -104,8 +102,8 @@ def step(ctx: InboundContext) -> Outcome:
 
 def step_many(contexts: list[InboundContext]) -> list[Outcome | Exception]:
     """The step for the messages of a chunk that reached it together: the replies
-    written in one transaction (forum.services.replies_create), with their
-    attachments and their rows' new status, each refusal as `step` gives it; a new
+    written in one transaction (forum.services.posts_create), with their
+    attachments, and their rows' new status, each refusal as `step` gives it; a new
     thread on its own, with `step`. Should the transaction fail (a post_key taken by
     another copy, a database error, any exception), it is rolled back whole and every
     message goes through `step` alone. For each message, its outcome, or what `step` raised."""
@@ -142,18 +140,13 @@ def step_many(contexts: list[InboundContext]) -> list[Outcome | Exception]:
 def _replies_write(replies: list[InboundContext]) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     with transaction.atomic():
-        results = replies_create([_draft(ctx) for ctx in replies])
+        results = posts_create(drafts=[_draft(ctx) for ctx in replies])
         posted = []
         for ctx, result in zip(replies, results, strict=True):
             if isinstance(result, Post):
                 posted.append((ctx, result))
             else:
                 outcomes[ctx.inbound_id] = _refused(result)
-        files = Attachment.objects.bulk_create(
-            [_attachment(post, item) for ctx, post in posted for item in ctx.attachments]
-        )
-        for _ctx, post in posted:
-            post.prefetched_attachments = [file for file in files if file.post is post]
         for ctx, post in posted:
             # One UPDATE per row: Django's bulk_update, with its CASE per column and
             # row, cost the worker more than all the rest of the chunk's writes.
@@ -163,15 +156,16 @@ def _replies_write(replies: list[InboundContext]) -> dict[int, Outcome]:
     return outcomes
 
 
-def _draft(ctx: InboundContext) -> ReplyDraft:
-    """The reply as the forum takes it (replies_create, or post_create's arguments)."""
-    return ReplyDraft(
+def _draft(ctx: InboundContext) -> PostDraft:
+    """The reply as the forum writes it, alone (post_add) or in a chunk (posts_create)."""
+    return PostDraft(
         thread=ctx.thread,
         author=ctx.sender,
         body=ctx.body,
         in_reply_to=ctx.parent,
         source=PostSource.EMAIL,
         message_id=ctx.message_id,
+        attachments=ctx.attachments,
     )
 
 
@@ -182,17 +176,6 @@ def _row_save(ctx: InboundContext, post: Post, outcome: Outcome) -> None:
     fields = ctx.row_fields()
     fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
     InboundMessage.objects.filter(pk=ctx.inbound_id).update(post_key=ctx.post_key, **fields)
-
-
-def _attachment(post: Post, item) -> Attachment:
-    return Attachment(
-        post=post,
-        filename=item.filename,
-        content_type=item.content_type,
-        size=item.size,
-        path=item.path,
-        is_inline_safe=item.is_inline_safe,
-    )
 
 
 def _refused(exc: Exception) -> Outcome:

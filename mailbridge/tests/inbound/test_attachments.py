@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from forum import events
 from forum.models import Attachment
+from mailbridge.inbound.processing import inbound_process, inbound_process_many
 from mailbridge.inbound.steps.attachments import classify, safe_filename
-from mailbridge.models import InboundStatus
+from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.tests.inbound.factories import HELENE, Scene
+from mailbridge.tests.inbound.support import store_by_hand
 
 
 def test_a_pdf_and_a_photo_are_kept_the_photo_inline_the_pdf_as_a_download(gateway):
@@ -46,6 +51,53 @@ def test_executables_svg_and_html_are_kept_as_downloads_never_inline(gateway):
         assert not item.is_inline_safe
         assert item.content_type == "application/octet-stream"
         assert ".." not in item.path and "/" not in item.path.split("/", 2)[-1]
+
+
+@pytest.fixture
+def heard_with_files():
+    """For each post_created, the file names its subscribers find: in the database,
+    inside the post's transaction, and on the post handed over."""
+    heard = {}
+
+    def subscriber(*, post_id, post, **payload):
+        heard[post_id] = (
+            sorted(Attachment.objects.filter(post_id=post_id).values_list("filename", flat=True)),
+            sorted(item.filename for item in post.shown_attachments()),
+        )
+
+    events.subscribe("post_created", subscriber, atomic=True)
+    yield heard
+    events._registry["post_created"].atomic.remove(subscriber)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("road", ["reply alone", "new thread", "chunk of replies"])
+def test_subscribers_of_post_created_see_the_posts_attachments(heard_with_files, road):
+    scene = Scene()
+    sent = scene.fixture("attachment_pdf.eml")
+    if road == "new thread":  # to the list, answering nothing
+        rows = [store_by_hand(sent, mail_from=HELENE, rcpt_tos=[scene.list_address])]
+    else:
+        copies = 2 if road == "chunk of replies" else 1
+        rows = [
+            store_by_hand(
+                sent.replace(b"attachment-pdf-9c8b7a", f"attachment-pdf-{n}".encode()),
+                mail_from=HELENE,
+                rcpt_tos=[scene.address],
+            )
+            for n in range(copies)
+        ]
+    with CaptureQueriesContext(connection) as queries:
+        if road == "chunk of replies":
+            inbound_process_many([row.pk for row in rows])
+        else:
+            inbound_process(inbound_id=rows[0].pk)
+    posts = [InboundMessage.objects.get(pk=row.pk).post_id for row in rows]
+    assert None not in posts
+    post_inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "forum_post"')]
+    assert len(post_inserts) == 1  # a chunk's replies are written together
+    files = ["Compte rendu été 2007.pdf", "tableau.png"]
+    assert [heard_with_files[post] for post in posts] == [(files, files)] * len(posts)
 
 
 @pytest.mark.parametrize(

@@ -52,10 +52,12 @@ def test_a_web_post_answered_from_thunderbird_appears_under_it_and_reaches_follo
         relay_settings(settings, sink.port)
         scene = Scene()
         claire = member(scene.board, CLAIRE, name="Claire Bernard")
-        question = services.post_create(
-            thread=scene.thread,
-            author=scene.paul,
-            body="Qui peut animer la table ronde de 14 h ?",
+        question = services.post_add(
+            draft=services.PostDraft(
+                thread=scene.thread,
+                author=scene.paul,
+                body="Qui peut animer la table ronde de 14 h ?",
+            )
         )  # eager Celery: the outbox is sent now, to the sink
         assert sink.wait_for(3)
         copy = _copy_for_post(sink, HELENE, question.pk)

@@ -12,7 +12,9 @@ from mailbridge.tests.inbound.factories import CLAIRE, Scene, first_post, member
 def test_a_reply_to_the_list_naming_a_post_in_in_reply_to_is_threaded_under_it(gateway):
     scene = Scene()
     member(scene.board, CLAIRE, name="Claire Bernard")
-    answer = services.post_create(thread=scene.thread, author=scene.helene, body="Moi aussi.")
+    answer = services.post_add(
+        draft=services.PostDraft(thread=scene.thread, author=scene.helene, body="Moi aussi.")
+    )
     data = scene.fixture("reply_to_list_with_references.eml", FIRSTID=str(scene.post.pk)).replace(
         f"<post-{scene.post.pk}@lists.intercoop.test>\r\nReferences".encode(),
         f"<post-{answer.pk}@lists.intercoop.test>\r\nReferences".encode(),
@@ -42,9 +44,11 @@ def test_a_reference_to_a_post_of_another_board_opens_a_new_thread_here(gateway)
 def test_a_post_that_came_by_email_is_found_by_its_own_message_id(gateway):
     scene = Scene()
     member(scene.board, CLAIRE)
-    by_mail = services.post_create(
-        thread=scene.thread, author=scene.helene, body="Par courriel.",
-        source="email", message_id="<abc@exemple.coop>",
+    by_mail = services.post_add(
+        draft=services.PostDraft(
+            thread=scene.thread, author=scene.helene, body="Par courriel.",
+            source="email", message_id="<abc@exemple.coop>",
+        )
     )  # fmt: skip
     data = (
         scene.fixture("reply_to_list_with_references.eml", FIRSTID=str(scene.post.pk))

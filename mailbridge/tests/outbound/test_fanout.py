@@ -63,7 +63,7 @@ def test_a_muted_thread_overrides_email_on_the_board(board, author):
     muted = make_member(board, email="muet@exemple.org")
     thread = services.thread_create(board=board, author=author, title="Fil", body="Texte.")
     follow_thread(muted, thread, FollowLevel.MUTED)
-    post = services.post_create(thread=thread, author=author, body="Suite.")
+    post = services.post_add(draft=services.PostDraft(thread=thread, author=author, body="Suite."))
     assert "muet@exemple.org" not in addresses_for(post)
 
 
@@ -71,7 +71,7 @@ def test_email_on_a_thread_overrides_web_on_the_board(board, author):
     keen = make_member(board, email="fil@exemple.org", level=FollowLevel.WEB)
     thread = services.thread_create(board=board, author=author, title="Fil", body="Texte.")
     follow_thread(keen, thread, FollowLevel.EMAIL)
-    post = services.post_create(thread=thread, author=author, body="Suite.")
+    post = services.post_add(draft=services.PostDraft(thread=thread, author=author, body="Suite."))
     assert addresses_for(post) == {"fil@exemple.org"}
 
 

@@ -199,9 +199,13 @@ def test_the_footer_speaks_the_recipients_language(sink, board, author):
 def test_replies_thread_under_the_post_they_answer(sink, board, author, follower):
     thread = services.thread_create(board=board, author=author, title=TITLE, body="Premier.")
     first = thread.posts.get()
-    second = services.post_create(thread=thread, author=follower, body="Deuxième.")
-    third = services.post_create(
-        thread=thread, author=author, body="Réponse à la réponse.", in_reply_to=second
+    second = services.post_add(
+        draft=services.PostDraft(thread=thread, author=follower, body="Deuxième.")
+    )
+    third = services.post_add(
+        draft=services.PostDraft(
+            thread=thread, author=author, body="Réponse à la réponse.", in_reply_to=second
+        )
     )
     send_all(sink, 3)  # marc: first and third; hélène: second
     to_marc = {str(m["Message-ID"]): m for m, _e in received_by(sink, "marc@exemple.org")}

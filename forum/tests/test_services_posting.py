@@ -1,5 +1,6 @@
-"""Many replies at once (forum.services.replies): each lands as post_create would put
-it, a refused one keeps no other back, and the posts and read marks are one statement each."""
+"""Many posts at once (forum.services.posting.posts_create, the mail pipeline's chunks):
+each lands as alone, a refused one keeps no other back, and the posts and read marks
+are one statement each."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from forum import events, page_cache
 from forum.errors import NotAllowed, ThreadLocked
 from forum.models import Post, ReadMark, Thread
-from forum.services import thread_lock
-from forum.services.replies import ReplyDraft, replies_create
+from forum.services import PostDraft, posts_create, thread_lock
 from forum.tests.board_factories import make_organiser, make_participant, make_thread
 from forum.tests.factories import make_user
 
@@ -36,7 +36,7 @@ def threads(board, people):
 
 def _create(drafts):
     with transaction.atomic():
-        return replies_create(drafts)
+        return posts_create(drafts=drafts)
 
 
 def test_replies_in_two_threads_are_numbered_in_order_with_their_counters(threads, people):
@@ -44,10 +44,10 @@ def test_replies_in_two_threads_are_numbered_in_order_with_their_counters(thread
     alice, bruno = people
     results = _create(
         [
-            ReplyDraft(thread=first, author=bruno, body="A"),
-            ReplyDraft(thread=second, author=bruno, body="B"),
-            ReplyDraft(thread=first, author=alice, body="**C**"),
-            ReplyDraft(thread=first, author=bruno, body="D", source="email", message_id="<d@x>"),
+            PostDraft(thread=first, author=bruno, body="A"),
+            PostDraft(thread=second, author=bruno, body="B"),
+            PostDraft(thread=first, author=alice, body="**C**"),
+            PostDraft(thread=first, author=bruno, body="D", source="email", message_id="<d@x>"),
         ]
     )
     assert [(post.thread_id, post.number) for post in results] == [
@@ -79,10 +79,10 @@ def test_a_refused_reply_keeps_no_other_back(threads, people, event):
     thread_lock(thread=second, moderator=make_organiser(event), locked=True)
     results = _create(
         [
-            ReplyDraft(thread=second, author=bruno, body="Trop tard"),
-            ReplyDraft(thread=first, author=make_user(), body="Je m'invite"),
-            ReplyDraft(thread=first, author=bruno, body="   "),
-            ReplyDraft(thread=first, author=alice, body="Bienvenue"),
+            PostDraft(thread=second, author=bruno, body="Trop tard"),
+            PostDraft(thread=first, author=make_user(), body="Je m'invite"),
+            PostDraft(thread=first, author=bruno, body="   "),
+            PostDraft(thread=first, author=alice, body="Bienvenue"),
         ]
     )
     assert isinstance(results[0], ThreadLocked)
@@ -102,7 +102,7 @@ def test_the_writes_are_one_statement_per_table_whatever_the_number(threads, peo
 
     def inserts(count):
         drafts = [
-            ReplyDraft(thread=(first, second)[n % 2], author=bruno, body=f"R{n}")
+            PostDraft(thread=(first, second)[n % 2], author=bruno, body=f"R{n}")
             for n in range(count)
         ]
         with CaptureQueriesContext(connection) as queries:
@@ -126,8 +126,8 @@ def test_each_post_is_published_and_its_pages_are_replaced(threads, people):
     try:
         results = _create(
             [
-                ReplyDraft(thread=first, author=bruno, body="Un"),
-                ReplyDraft(thread=second, author=bruno, body="Deux"),
+                PostDraft(thread=first, author=bruno, body="Un"),
+                PostDraft(thread=second, author=bruno, body="Deux"),
             ]
         )
     finally:
@@ -141,5 +141,5 @@ def test_each_post_is_published_and_its_pages_are_replaced(threads, people):
 def test_outside_a_transaction_nothing_is_written(threads, people):
     first, _second = threads
     with pytest.raises(RuntimeError):
-        replies_create([ReplyDraft(thread=first, author=people[1], body="Hors transaction")])
+        posts_create(drafts=[PostDraft(thread=first, author=people[1], body="Hors transaction")])
     assert first.posts.count() == 1
