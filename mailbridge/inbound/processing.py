@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from mailbridge.inbound.context import InboundContext
 from mailbridge.inbound.errors import StepFailed
-from mailbridge.inbound.lookups import ChunkLookups, post_key_of, references_of
+from mailbridge.inbound.identity import post_key_of, references_of
+from mailbridge.inbound.lookups import ChunkLookups
 from mailbridge.inbound.notices import notice_send
 from mailbridge.inbound.pipeline import LAST_STEP, pipeline_finish_many, pipeline_run
 from mailbridge.inbound.reasons import Reason
