@@ -271,7 +271,7 @@ class Waker:
 
 
 def _inbound_wake(ids: list[int]) -> None:
-    from mailbridge.inbound.processing import inbound_wake
+    from mailbridge.inbound.tasks import inbound_wake
 
     inbound_wake(ids)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.db import connections
 
-from mailbridge.inbound.processing import inbound_wake
+from mailbridge.inbound.tasks import inbound_wake
 from mailbridge.models import InboundMessage
 from mailbridge.smtp.gateway import start_gateway
 from mailbridge.smtp.ratelimit import SenderLimiter
