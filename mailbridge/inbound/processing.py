@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mailbridge.inbound.context import InboundContext
+from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.errors import StepFailed
 from mailbridge.inbound.identity import post_key_of, references_of
 from mailbridge.inbound.lookups import ChunkLookups
@@ -184,13 +184,13 @@ def _conclude(ctx: InboundContext, row: InboundMessage, error: Exception | None)
                 raise exc
             raise StepFailed("processing", exc) from exc
         ctx.note("processing", "stop", f"gave up after {row.attempts} attempts", "processing_error")
+        ctx.decide(Outcome.found(Reason.PROCESSING_ERROR))
         InboundMessage.objects.filter(pk=inbound_id).update(
-            status=InboundStatus.REJECTED,
-            reason=Reason.PROCESSING_ERROR.value,
+            status=ctx.status,
+            reason=ctx.reason.value,
             trail=ctx.trail,
             processed_at=timezone.now(),
         )
-        ctx.status, ctx.reason = InboundStatus.REJECTED, Reason.PROCESSING_ERROR
     logger.info(
         "inbound %s from %s: %s (%s)",
         inbound_id,
@@ -204,7 +204,7 @@ def _conclude(ctx: InboundContext, row: InboundMessage, error: Exception | None)
 def _notify(ctx: InboundContext) -> None:
     """The refusal notice, if one is due; a notice that cannot be written is noted
     and loses nothing else."""
-    if ctx.reason is None or not ctx.reason.notice:
+    if ctx.reason is None or ctx.decision(ctx.reason).notice is None:
         return
     try:
         ctx.note("notice", "done", notice_send(ctx))

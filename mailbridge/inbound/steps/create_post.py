@@ -93,9 +93,7 @@ def step(ctx: InboundContext) -> Outcome:
     except IntegrityError:
         # Only the post_key can collide: another copy made the post meanwhile.
         ctx.post, ctx.status, ctx.reason = None, InboundStatus.RECEIVED, None
-        return Outcome.stop(
-            InboundStatus.DUPLICATE, Reason.DUPLICATE, f"{ctx.post_key} posted by another copy"
-        )
+        return Outcome.found(Reason.DUPLICATE, f"{ctx.post_key} posted by another copy")
     except (NotAllowed, UserError) as exc:
         return _refused(exc)
     ctx.saved = True
@@ -178,7 +176,8 @@ def _draft(ctx: InboundContext) -> ReplyDraft:
 def _row_save(ctx: InboundContext, post: Post, outcome: Outcome) -> None:
     """The decision and the unique post_key on the stored message's row, in the
     post's transaction: with the post or not at all."""
-    ctx.post, ctx.status, ctx.reason = post, outcome.status, outcome.reason
+    ctx.post = post
+    ctx.decide(outcome)
     fields = ctx.row_fields()
     fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
     InboundMessage.objects.filter(pk=ctx.inbound_id).update(post_key=ctx.post_key, **fields)
@@ -198,11 +197,11 @@ def _attachment(post: Post, item) -> Attachment:
 def _refused(exc: Exception) -> Outcome:
     """The outcome of a message the forum refused to post."""
     if isinstance(exc, ThreadLocked):
-        return Outcome.stop(InboundStatus.REJECTED, Reason.THREAD_LOCKED, str(exc))
+        return Outcome.found(Reason.THREAD_LOCKED, str(exc))
     if isinstance(exc, NotAllowed):
-        return Outcome.stop(InboundStatus.REJECTED, Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
+        return Outcome.found(Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
     reason = Reason.EMPTY if getattr(exc, "code", "") == "body_required" else Reason.TOO_LONG
-    return Outcome.stop(InboundStatus.REJECTED, reason, f"{exc} ({exc.code})")
+    return Outcome.found(reason, f"{exc} ({exc.code})")
 
 
 def _posted(ctx: InboundContext, post: Post, new_thread: bool) -> Outcome:
@@ -211,5 +210,5 @@ def _posted(ctx: InboundContext, post: Post, new_thread: bool) -> Outcome:
         where += f" answering post {post.in_reply_to_id}"
     files = f", {len(ctx.attachments)} attachment(s)" if ctx.attachments else ""
     if new_thread:
-        return Outcome.stop(InboundStatus.NEW_THREAD, Reason.NEW_THREAD, where + files)
-    return Outcome.stop(InboundStatus.POSTED, Reason.POSTED, where + files)
+        return Outcome.found(Reason.NEW_THREAD, where + files)
+    return Outcome.found(Reason.POSTED, where + files)

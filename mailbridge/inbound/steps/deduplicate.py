@@ -17,7 +17,7 @@ from __future__ import annotations
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.identity import post_key_from
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundMessage, InboundStatus
+from mailbridge.models import InboundMessage
 
 
 def step(ctx: InboundContext) -> Outcome:
@@ -32,8 +32,7 @@ def step(ctx: InboundContext) -> Outcome:
         )
     if earlier is not None:
         inbound_id, post_id = earlier
-        return Outcome.stop(
-            InboundStatus.DUPLICATE,
+        return Outcome.found(
             Reason.DUPLICATE,
             f"{key} already made post {post_id} (message {inbound_id})",
         )

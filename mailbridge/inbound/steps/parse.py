@@ -18,7 +18,6 @@ from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.identity import message_id_of, one_line
 from mailbridge.inbound.parsed import parse_bytes
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 SUBJECT_MAX = 300
 
@@ -44,14 +43,12 @@ def step(ctx: InboundContext) -> Outcome:
     message = parse_bytes(ctx.raw)
     ctx.message = message
     if not message.keys():
-        return Outcome.stop(InboundStatus.REJECTED, Reason.MALFORMED, "no header could be read")
+        return Outcome.found(Reason.MALFORMED, "no header could be read")
     ctx.message_id = message_id_of(header_text(message, "Message-ID"))
     ctx.subject = one_line(header_text(message, "Subject"), SUBJECT_MAX)
     ctx.from_address, ctx.from_name = from_address_of(message)
     if not ctx.from_address:
-        return Outcome.stop(
-            InboundStatus.REJECTED, Reason.MALFORMED, "no sender address in the From header"
-        )
+        return Outcome.found(Reason.MALFORMED, "no sender address in the From header")
     defects = sorted({type(defect).__name__ for defect in message.defects})
     detail = f"From {ctx.from_address}, Message-ID {ctx.message_id or '(none)'}"
     if defects:
