@@ -38,16 +38,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from mailbridge.inbound.errors import MessageRefused
+from mailbridge.inbound.reasons import Reason
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
 from mailbridge.smtp.ratelimit import SenderLimiter
-from mailbridge.smtp.replies import AIOSMTPD_REPLIES, Reply
+from mailbridge.smtp.replies import AIOSMTPD_REPLIES
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 25 * 1024 * 1024
 # The replies of every accepted message, made once.
-RECIPIENT_OK = Reply.RECIPIENT_OK.line()
-STORED_AS = Reply.STORED.line("queued as ")
+RECIPIENT_OK = Reason.RECIPIENT_OK.line()
+STORED_AS = Reason.STORED.line("queued as ")
 COALESCE_SECONDS = 0.05
 __all__ = ["GatewayHandler", "GatewaySMTP", "smtp_factory", "start_gateway"]
 
@@ -118,7 +119,7 @@ class GatewaySMTP(SMTP):
             if reason is not None:
                 logger.info(
                     "refused %s from %s (MAIL FROM %r): %s",
-                    "message" if reason is Reply.TOO_BIG else "line",
+                    "message" if reason is Reason.TOO_BIG else "line",
                     _peer_ip(self.session) if self.session else "?",
                     getattr(self.envelope, "mail_from", None),
                     reason.value,
@@ -146,7 +147,7 @@ class GatewayHandler:
     ):
         try:
             if len(envelope.rcpt_tos) >= self.max_recipients:
-                return self._refuse(Reply.TOO_MANY_RECIPIENTS, session, envelope, address)
+                return self._refuse(Reason.TOO_MANY_RECIPIENTS, session, envelope, address)
             try:
                 await self.addresses.check(address)
             except MessageRefused as refused:
@@ -158,11 +159,11 @@ class GatewayHandler:
                     mail_from=envelope.mail_from or "", peer_ip=_peer_ip(session)
                 )
                 if over:
-                    return self._refuse(Reply.RATE_LIMITED, session, envelope, address, over)
+                    return self._refuse(Reason.RATE_LIMITED, session, envelope, address, over)
                 envelope.intercoop_counted = True
         except Exception:
             logger.exception("RCPT check failed for %r", address)
-            return Reply.TEMPORARY_FAILURE.line()
+            return Reason.TEMPORARY_FAILURE.line()
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return RECIPIENT_OK
@@ -198,7 +199,7 @@ class GatewayHandler:
                 _peer_ip(session),
                 envelope.mail_from,
             )
-            return Reply.TEMPORARY_FAILURE.line()
+            return Reason.TEMPORARY_FAILURE.line()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "stored message %s from %s (MAIL FROM %r) for %s, %d bytes",
@@ -212,7 +213,7 @@ class GatewayHandler:
 
     async def handle_exception(self, error: Exception) -> str:
         logger.error("SMTP session error, answered 451", exc_info=error)
-        return Reply.TEMPORARY_FAILURE.line()
+        return Reason.TEMPORARY_FAILURE.line()
 
 
 def tls_context() -> ssl.SSLContext | None:
