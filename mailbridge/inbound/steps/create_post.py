@@ -10,7 +10,9 @@ One transaction holds: the claim of the message's `post_key` (unique: a second
 copy processed at the same moment fails here and is a duplicate), the post, its
 attachments and the stored message's new status. The forum's refusals become
 reasons: NotAllowed (a board the person may not write in, or no longer see),
-ThreadLocked, an over-long text.
+ThreadLocked, an empty or over-long text. Any other refusal is a bug of ours, not
+the sender's: it is raised, so the message is tried again, then rejected with
+`processing_error` (processing.py), with the traceback in the log.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from mailbridge.models import InboundMessage, InboundStatus
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
+# The forum's refusals (UserError codes) a message can meet, and what they are found as.
+REFUSALS = {"body_required": Reason.EMPTY, "body_too_long": Reason.TOO_LONG}
 # Reply and forward prefixes of the clients our members use, in the languages of
 # the issue, with or without a space before the colon (French typography), possibly
 # counted ("Re[2]:", "RE^2:"), and our own "[slug]" tag; repeated, in any order.
@@ -195,12 +199,16 @@ def _attachment(post: Post, item) -> Attachment:
 
 
 def _refused(exc: Exception) -> Outcome:
-    """The outcome of a message the forum refused to post."""
+    """The outcome of a message the forum refused to post; `exc` raised again when
+    it is no refusal a message can meet (a title we made too long, a reply placed
+    in another thread): a bug, tried again, never blamed on the sender."""
     if isinstance(exc, ThreadLocked):
         return Outcome.found(Reason.THREAD_LOCKED, str(exc))
     if isinstance(exc, NotAllowed):
         return Outcome.found(Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
-    reason = Reason.EMPTY if getattr(exc, "code", "") == "body_required" else Reason.TOO_LONG
+    reason = REFUSALS.get(getattr(exc, "code", ""))
+    if reason is None:
+        raise exc
     return Outcome.found(reason, f"{exc} ({exc.code})")
 
 

@@ -24,10 +24,12 @@ from pathlib import Path
 
 from django.db import connections
 
+from mailbridge.inbound import pipeline
 from mailbridge.inbound.tasks import inbound_wake
 from mailbridge.models import InboundMessage
 from mailbridge.smtp.gateway import start_gateway
 from mailbridge.smtp.ratelimit import SenderLimiter
+from mailbridge.tests.inbound.factories import first_post
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # one line per SMTP command otherwise
 
@@ -166,4 +168,26 @@ def store_by_hand(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> Inbound
         rcpt_tos=rcpt_tos,
         peer="127.0.0.1",
         received_at=timezone.now(),
+    )
+
+
+def answering_another_thread(monkeypatch, scene, inbound_ids=None):
+    """A bug of ours before create_post: the post answered is put in another thread
+    than the one the reply goes to, which the forum refuses (UserError "reply")."""
+    elsewhere = first_post(scene.board, scene.paul, title="Un autre fil")
+    real = next(step.run for step in pipeline.STEPS if step.name == "attachments")
+
+    def misplaced(ctx):
+        outcome = real(ctx)
+        if inbound_ids is None or ctx.inbound_id in inbound_ids:
+            ctx.parent = elsewhere
+        return outcome
+
+    monkeypatch.setattr(
+        pipeline,
+        "STEPS",
+        tuple(
+            pipeline.Step(s.name, misplaced if s.name == "attachments" else s.run)
+            for s in pipeline.STEPS
+        ),
     )
