@@ -34,6 +34,7 @@ from mailbridge.inbound.context import InboundContext
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.outbound.fanout import outbox_wake
 from mailbridge.outbound.sender import OutboxRow, register_builder
+from mailbridge.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ def mail_write(
         except IntegrityError:
             return False
         transaction.on_commit(lambda: outbox_wake(deliveries=1))
-    logger.info("notice %s written for %s", key, address)
+    logger.info("notice %s written for %s", key, redact(address, logger))
     return True
 
 

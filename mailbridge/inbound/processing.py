@@ -31,6 +31,7 @@ from mailbridge.inbound.notices import notice_send
 from mailbridge.inbound.pipeline import LAST_STEP, pipeline_finish_many, pipeline_run
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage, InboundStatus
+from mailbridge.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def _conclude(ctx: InboundContext, row: InboundMessage, error: Exception | None)
     logger.info(
         "inbound %s from %s: %s (%s)",
         inbound_id,
-        ctx.from_address or ctx.mail_from or "<>",
+        redact(ctx.from_address or ctx.mail_from, logger),
         ctx.status,
         ctx.reason.value if ctx.reason else "",
     )

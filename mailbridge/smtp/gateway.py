@@ -13,7 +13,8 @@
   `mailbridge.process_inbound(id)` is woken: everything else happens there
   (mailbridge/inbound/pipeline.py). The stored row is the record of what was
   accepted (id, client, envelope, size, time): the log says it again at DEBUG only,
-  refusals and failures at INFO and above.
+  refusals and failures at INFO and above, their addresses redacted unless the log
+  is at DEBUG (mailbridge/redaction.py).
 - STARTTLS when INTERCOOP_SMTP_TLS_CERT and INTERCOOP_SMTP_TLS_KEY are set.
 - Any unexpected exception answers 451 4.3.0 (the sender retries; nothing is lost),
   never a 500, and the conversation goes on. Every refusal is logged with its reason.
@@ -39,6 +40,7 @@ from django.utils import timezone
 
 from mailbridge.inbound.errors import MessageRefused
 from mailbridge.inbound.reasons import Reason
+from mailbridge.redaction import redact
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
 from mailbridge.smtp.ratelimit import SenderLimiter
 from mailbridge.smtp.replies import AIOSMTPD_REPLIES
@@ -121,7 +123,7 @@ class GatewaySMTP(SMTP):
                     "refused %s from %s (MAIL FROM %r): %s",
                     "message" if reason is Reason.TOO_BIG else "line",
                     _peer_ip(self.session) if self.session else "?",
-                    getattr(self.envelope, "mail_from", None),
+                    redact(getattr(self.envelope, "mail_from", None), logger),
                     reason.value,
                 )
                 status = reason.line()
@@ -162,7 +164,7 @@ class GatewayHandler:
                     return self._refuse(Reason.RATE_LIMITED, session, envelope, address, over)
                 envelope.intercoop_counted = True
         except Exception:
-            logger.exception("RCPT check failed for %r", address)
+            logger.exception("RCPT check failed for %r", redact(address, logger))
             return Reason.TEMPORARY_FAILURE.line()
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
@@ -172,10 +174,10 @@ class GatewayHandler:
         logger.info(
             "RCPT refused, %s %r from %s (MAIL FROM %r)%s",
             reason.value.replace("_", " "),
-            address,
+            redact(address, logger),
             _peer_ip(session),
-            envelope.mail_from,
-            f": {detail}" if detail else "",
+            redact(envelope.mail_from, logger),
+            f": {detail}" if detail and detail != address else "",
         )
         return reason.line(echo)
 
@@ -197,7 +199,7 @@ class GatewayHandler:
             logger.exception(
                 "DATA from %s (MAIL FROM %r) not stored; answered 451",
                 _peer_ip(session),
-                envelope.mail_from,
+                redact(envelope.mail_from, logger),
             )
             return Reason.TEMPORARY_FAILURE.line()
         if logger.isEnabledFor(logging.DEBUG):
