@@ -17,7 +17,7 @@ import logging
 import re
 import smtplib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,11 +171,19 @@ def store_by_hand(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> Inbound
     )
 
 
+def step_replaced(monkeypatch, name: str, run: Callable) -> Callable:
+    """The pipeline runs `run(ctx)` in place of its step `name` for the rest of the
+    test; returns the step replaced, for `run` to call."""
+    replaced = next(step.run for step in pipeline.STEPS if step.name == name)
+    steps = tuple(pipeline.Step(s.name, run if s.name == name else s.run) for s in pipeline.STEPS)
+    monkeypatch.setattr(pipeline, "STEPS", steps)
+    return replaced
+
+
 def answering_another_thread(monkeypatch, scene, inbound_ids=None):
     """A bug of ours before create_post: the post answered is put in another thread
     than the one the reply goes to, which the forum refuses (UserError "reply")."""
     elsewhere = first_post(scene.board, scene.paul, title="Un autre fil")
-    real = next(step.run for step in pipeline.STEPS if step.name == "attachments")
 
     def misplaced(ctx):
         outcome = real(ctx)
@@ -183,11 +191,4 @@ def answering_another_thread(monkeypatch, scene, inbound_ids=None):
             ctx.parent = elsewhere
         return outcome
 
-    monkeypatch.setattr(
-        pipeline,
-        "STEPS",
-        tuple(
-            pipeline.Step(s.name, misplaced if s.name == "attachments" else s.run)
-            for s in pipeline.STEPS
-        ),
-    )
+    real = step_replaced(monkeypatch, "attachments", misplaced)

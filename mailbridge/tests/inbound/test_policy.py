@@ -7,7 +7,6 @@ from django.template.loader import get_template
 
 from forum.models import Post
 from mailbridge.addresses import AddressKind
-from mailbridge.inbound import pipeline
 from mailbridge.inbound.context import Outcome
 from mailbridge.inbound.errors import StepFailed
 from mailbridge.inbound.policy import (
@@ -22,7 +21,7 @@ from mailbridge.inbound.processing import inbound_process
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import Delivery, DeliveryKind, InboundStatus
 from mailbridge.tests.inbound.factories import HELENE, Scene
-from mailbridge.tests.inbound.support import store_by_hand
+from mailbridge.tests.inbound.support import step_replaced, store_by_hand
 
 STATUSES_OF = {
     Action.POST: {InboundStatus.POSTED, InboundStatus.NEW_THREAD},
@@ -93,13 +92,7 @@ def test_a_step_finding_a_reason_without_policy_keeps_the_message_for_another_tr
     row = store_by_hand(
         scene.fixture("reply_thunderbird_fr.eml"), mail_from=HELENE, rcpt_tos=[scene.address]
     )
-    steps = tuple(
-        pipeline.Step(s.name, lambda ctx: Outcome.found(Reason.TOO_BIG))
-        if s.name == "extract"
-        else s
-        for s in pipeline.STEPS
-    )
-    monkeypatch.setattr(pipeline, "STEPS", steps)
+    step_replaced(monkeypatch, "extract", lambda ctx: Outcome.found(Reason.TOO_BIG))
     with pytest.raises(StepFailed):
         inbound_process(inbound_id=row.pk)
     row.refresh_from_db()
