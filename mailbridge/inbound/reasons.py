@@ -214,15 +214,3 @@ class Reason(Enum):
         # An SMTP reply is one line of printable ASCII (RFC 5321 §4.2).
         text = "".join(c if " " <= c <= "~" else "?" for c in text)[:400]
         return f"{self.code} {self.enhanced} {text}"
-
-    @property
-    def smtp(self) -> str:
-        return f"{self.code} {self.enhanced}"
-
-    @classmethod
-    def lookup(cls, value: str) -> Reason:
-        """The reason named `value`; an unknown name fails loudly (style.md)."""
-        return cls(value)
-
-
-REASON_LABELS = {reason.value: reason.label for reason in Reason}
