@@ -124,7 +124,7 @@ async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> 
 def requeue_inbound() -> None:
     """Stored mail not processed yet (the process stopped between the gateway's 250
     and the pipeline) is handed to the workers again at start (mailbridge.inbound)."""
-    from mailbridge.inbound.processing import inbound_requeue_at_start
+    from mailbridge.inbound.tasks import inbound_requeue_at_start
 
     try:
         inbound_requeue_at_start()

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mailbridge.models import Bounce, BounceKind, Delivery, DeliveryStatus, MailboxHealth
+from mailbridge.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,11 @@ def bounce_process(raw: bytes, delivery_id: int | None = None) -> BounceOutcome:
     for report in reports:
         kind = report.kind
         if kind is None:
-            logger.info("DSN for %s: action %r, not a failure", report.recipient, report.action)
+            logger.info(
+                "DSN for %s: action %r, not a failure",
+                redact(report.recipient, logger),
+                report.action,
+            )
             continue
         target = delivery or _recent_delivery_to(report.recipient)
         if target is not None:
@@ -178,7 +183,7 @@ def bounce_process(raw: bytes, delivery_id: int | None = None) -> BounceOutcome:
         else:
             logger.warning(
                 "DSN for %s, to whom nothing was sent lately: recorded, not scored",
-                report.recipient,
+                redact(report.recipient, logger),
             )
             bounce = record_bounce(
                 user=_person_with_address(report.recipient),

@@ -2,9 +2,11 @@
 about it so far, and the trail of decisions (style.md, "Inbound mail is a pipeline").
 
 A step reads and fills an `InboundContext`, and returns an `Outcome`: go on to the
-next step, or stop here with a status and a reason. The trail, one entry per step
-that ran, is saved on the InboundMessage row, so "why was my mail not posted?" is
-answered from the database.
+next step, or stop here with what it found, a reason. What then becomes of the
+message (its status, a notice) is the policy table's answer for that reason
+(policy.py), not the step's. The trail, one entry per step that ran, is saved on
+the InboundMessage row, so "why was my mail not posted?" is answered from the
+database.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from mailbridge.addresses import AddressKind
+from mailbridge.inbound.policy import Decision, decision_for
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundStatus
 
@@ -39,23 +42,24 @@ def clean(text: str) -> str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A step's decision. `status` None means "continue"."""
+    """What a step found: `reason` None means "nothing that stops the message,
+    continue"; a reason stops it there, and the policy table says what follows."""
 
-    status: str | None = None
     reason: Reason | None = None
     detail: str = ""
 
     @property
     def stops(self) -> bool:
-        return self.status is not None
+        return self.reason is not None
 
     @classmethod
     def go_on(cls, detail: str = "") -> Outcome:
         return cls(detail=detail)
 
     @classmethod
-    def stop(cls, status: str, reason: Reason, detail: str = "") -> Outcome:
-        return cls(status=InboundStatus(status), reason=reason, detail=detail)
+    def found(cls, reason: Reason, detail: str = "") -> Outcome:
+        decision_for(reason)  # a reason no step may find fails here, in its step
+        return cls(reason=reason, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -122,18 +126,27 @@ class InboundContext:
             attempts=row.attempts,
         )
 
-    @staticmethod
-    def entry(step: str, outcome: Outcome) -> dict:
+    def decision(self, reason: Reason) -> Decision:
+        """What the policy table does with `reason` for this message."""
+        return decision_for(reason, self.route.kind if self.route else None)
+
+    def entry(self, step: str, outcome: Outcome) -> dict:
         return {
             "step": step,
             "outcome": "stop" if outcome.stops else "continue",
-            "status": outcome.status or "",
+            "status": self.decision(outcome.reason).status if outcome.stops else "",
             "reason": outcome.reason.value if outcome.reason else "",
             "detail": clean(outcome.detail)[:DETAIL_MAX],
         }
 
     def record(self, step: str, outcome: Outcome) -> None:
         self.trail.append(self.entry(step, outcome))
+
+    def decide(self, outcome: Outcome) -> None:
+        """The message's status and reason, from the policy table, for what `outcome`
+        found."""
+        self.status = self.decision(outcome.reason).status
+        self.reason = outcome.reason
 
     def row_fields(self) -> dict:
         """What the stored message's row records of the decision."""

@@ -20,7 +20,6 @@ have been by a worker that got there a moment earlier.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -30,8 +29,7 @@ from forum.models import Post, Registration, RegistrationStatus
 from forum.permissions import remember_roles
 from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.errors import InvalidToken
-from mailbridge.inbound.steps.deduplicate import post_key_from
-from mailbridge.inbound.steps.parse import message_id_of
+from mailbridge.inbound.identity import post_key_of
 from mailbridge.models import InboundMessage
 from mailbridge.tokens import verify_reply_token
 
@@ -41,29 +39,6 @@ REPLY_POST_RELATED = (
     "thread__author__profile",  # for posts_create's cheaper lock and the board's live row
     "author__profile",
 )
-_MESSAGE_ID_FIELD = re.compile(rb"(?im)^message-id[ \t]*:((?:.*)(?:\r?\n[ \t].*)*)")
-_REFERENCE_FIELDS = re.compile(rb"(?im)^(?:in-reply-to|references)[ \t]*:((?:.*)(?:\r?\n[ \t].*)*)")
-_MSGID = re.compile(r"<[^<>\s]{1,250}>")
-
-
-def post_key_of(raw: bytes) -> str:
-    """The post key deduplicate will find for this message, read from its raw header
-    (its parse may see another: then the step asks the database, see earlier_post)."""
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    match = _MESSAGE_ID_FIELD.search(head)
-    value = match.group(1).decode("ascii", "replace") if match else ""
-    return post_key_from(message_id_of(value), raw)
-
-
-def references_of(raw: bytes) -> set[str]:
-    """The Message-IDs this message's In-Reply-To and References name, read from its
-    raw header: enough for a chunk to see that it answers one of its own messages."""
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    return {
-        message_id
-        for field in _REFERENCE_FIELDS.finditer(head)
-        for message_id in _MSGID.findall(field.group(1).decode("ascii", "replace"))
-    }
 
 
 class ChunkLookups:

@@ -1,6 +1,6 @@
 """Notices: the sender of a refused or held message is told why, once.
 
-When the reason says so (reasons.Reason.notice), the sender gets a short mail in
+When the policy table says so (policy.py), the sender gets a short mail in
 their language (French when we do not know it; both French and English when we
 know nothing of them) saying what happened and what to do. Never:
 
@@ -34,6 +34,7 @@ from mailbridge.inbound.context import InboundContext
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.outbound.fanout import outbox_wake
 from mailbridge.outbound.sender import OutboxRow, register_builder
+from mailbridge.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ _MSGID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>")
 
 def why_no_notice(ctx: InboundContext) -> str:
     """ "" when the sender of `ctx` may get a notice, else why not."""
-    if ctx.reason is None or not ctx.reason.notice:
+    if ctx.reason is None or ctx.decision(ctx.reason).notice is None:
         return "no notice for this reason"
     if ctx.automatic:
         return "no notice to automatic mail"
@@ -98,7 +99,7 @@ def notice_send(ctx: InboundContext) -> str:
         address=ctx.mail_from,
         recipient=ctx.sender if _is_sender_address(ctx) else None,
         board=board,
-        template="refused",
+        template=ctx.decision(ctx.reason).notice,
         context=context,
         key=f"notice:{ctx.reason.value}:{timezone.localdate().isoformat()}",
         language=ctx.language,
@@ -193,7 +194,7 @@ def mail_write(
         except IntegrityError:
             return False
         transaction.on_commit(lambda: outbox_wake(deliveries=1))
-    logger.info("notice %s written for %s", key, address)
+    logger.info("notice %s written for %s", key, redact(address, logger))
     return True
 
 

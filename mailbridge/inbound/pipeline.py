@@ -2,9 +2,10 @@
 
 Read top to bottom, this is what happens to a message the gateway stored (Mailman's
 chains of rules, style.md). Each step is a module of mailbridge/inbound/steps/ with
-`step(ctx) -> Outcome`; it either lets the message go on or stops it with a status
-and a reason from the one table (reasons.py). `create_post` always decides, so every
-message ends with a status.
+`step(ctx) -> Outcome`; it either lets the message go on or stops it with what it
+found, a reason (reasons.py). What that reason does to the message (its status, a
+notice) is read from the policy table (policy.py). `create_post` always decides, so
+every message ends with a status.
 
 Why detect_bounce comes before detect_auto_reply: a delivery status notification
 carries `Auto-Submitted: auto-replied` (Postfix, Exim, Exchange add it, as RFC 3834
@@ -117,8 +118,7 @@ def _decided(ctx: InboundContext, name: str, outcome: Outcome) -> bool:
     ctx.record(name, outcome)
     if not outcome.stops:
         return False
-    ctx.status = outcome.status
-    ctx.reason = outcome.reason
+    ctx.decide(outcome)
     if ctx.post is None:
         _cleanup(ctx)
     return True
@@ -134,7 +134,5 @@ def _failed(ctx: InboundContext, name: str, exc: Exception) -> NoReturn:
 def _cleanup(ctx: InboundContext) -> None:
     """Attachment files written for a post that was not made are removed."""
     if ctx.attachments:
-        from mailbridge.inbound.steps.attachments import files_remove
-
-        files_remove(ctx.attachments)
+        attachments.files_remove(ctx.attachments)
         ctx.attachments = []

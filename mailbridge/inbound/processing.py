@@ -5,9 +5,10 @@ the message. A worker claims it (RECEIVED → PROCESSING, one UPDATE: two worker
 never both claim it), runs the pipeline, and saves status, reason and trail. A
 worker that dies mid-way leaves it PROCESSING; after STALE_AFTER it can be claimed
 again, by the sweeper (every minute) or at the start of a process
-(`inbound_requeue_pending`). A step that raises (a bug, the database gone) leaves
-the message RECEIVED for another attempt; after MAX_ATTEMPTS it is rejected with
-`processing_error` and the trail holds the error: never silently dropped.
+(tasks.py, `inbound_requeue_pending`). A step that raises (a bug, the database
+gone) leaves the message RECEIVED for another attempt; after MAX_ATTEMPTS it is
+rejected with `processing_error` and the trail holds the error: never silently
+dropped.
 
 Re-processing is safe: posts are guarded by the unique post_key, bounces by
 bounces.py, notices and confirmations by the outbox's (address, key).
@@ -22,13 +23,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mailbridge.inbound.context import InboundContext
+from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.errors import StepFailed
-from mailbridge.inbound.lookups import ChunkLookups, post_key_of, references_of
+from mailbridge.inbound.identity import post_key_of, references_of
+from mailbridge.inbound.lookups import ChunkLookups
 from mailbridge.inbound.notices import notice_send
 from mailbridge.inbound.pipeline import LAST_STEP, pipeline_finish_many, pipeline_run
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage, InboundStatus
+from mailbridge.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,6 @@ STALE_AFTER = timedelta(minutes=5)
 SWEEP_GRACE = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
 REQUEUE_BATCH = 1000
-WAKE_CHUNK = 16
 
 
 def inbound_claim(*, inbound_id: int, force: bool = False) -> bool:
@@ -183,17 +185,17 @@ def _conclude(ctx: InboundContext, row: InboundMessage, error: Exception | None)
                 raise exc
             raise StepFailed("processing", exc) from exc
         ctx.note("processing", "stop", f"gave up after {row.attempts} attempts", "processing_error")
+        ctx.decide(Outcome.found(Reason.PROCESSING_ERROR))
         InboundMessage.objects.filter(pk=inbound_id).update(
-            status=InboundStatus.REJECTED,
-            reason=Reason.PROCESSING_ERROR.value,
+            status=ctx.status,
+            reason=ctx.reason.value,
             trail=ctx.trail,
             processed_at=timezone.now(),
         )
-        ctx.status, ctx.reason = InboundStatus.REJECTED, Reason.PROCESSING_ERROR
     logger.info(
         "inbound %s from %s: %s (%s)",
         inbound_id,
-        ctx.from_address or ctx.mail_from or "<>",
+        redact(ctx.from_address or ctx.mail_from, logger),
         ctx.status,
         ctx.reason.value if ctx.reason else "",
     )
@@ -203,7 +205,7 @@ def _conclude(ctx: InboundContext, row: InboundMessage, error: Exception | None)
 def _notify(ctx: InboundContext) -> None:
     """The refusal notice, if one is due; a notice that cannot be written is noted
     and loses nothing else."""
-    if ctx.reason is None or not ctx.reason.notice:
+    if ctx.reason is None or ctx.decision(ctx.reason).notice is None:
         return
     try:
         ctx.note("notice", "done", notice_send(ctx))
@@ -230,64 +232,3 @@ def pending_ids(*, older_than: timedelta = timedelta(0), limit: int = REQUEUE_BA
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-def inbound_wake(inbound_ids: list[int]) -> int:
-    """Ask the workers to process these messages; never raises (the sweeper will).
-
-    One `mailbridge.process_inbound(id)` task per message; when the gateway stored
-    many at once (group commit under load), one `mailbridge.process_inbound_many(ids)`
-    per WAKE_CHUNK of them instead: publishing a task costs the gateway about 0.3 ms
-    of CPU, as much as receiving a message, and chunks still spread over every
-    worker process. Returns how many messages were handed out."""
-    from mailbridge.inbound.tasks import process_inbound, process_inbound_many
-
-    sent = 0
-    retry_policy = {"max_retries": 2, "interval_start": 0.2}
-    try:
-        # One producer for all the chunks, and their arguments' repr (shown by
-        # monitoring tools) written here: Celery's safe repr of a list of ids cost a
-        # sixth of each publish, a producer taken from the pool per task a tenth.
-        with process_inbound.app.producer_or_acquire() as producer:
-            for start in range(0, len(inbound_ids), WAKE_CHUNK):
-                chunk = [int(pk) for pk in inbound_ids[start : start + WAKE_CHUNK]]
-                task, args = (
-                    (process_inbound, chunk) if len(chunk) == 1 else (process_inbound_many, [chunk])
-                )
-                task.apply_async(
-                    args=args,
-                    argsrepr=repr(args),
-                    kwargsrepr="{}",
-                    producer=producer,
-                    retry=True,
-                    retry_policy=retry_policy,
-                )
-                sent += len(chunk)
-    except Exception:
-        logger.warning(
-            "cannot wake the workers for %d stored message(s); the sweeper will",
-            len(inbound_ids) - sent,
-            exc_info=True,
-        )
-    return sent
-
-
-def inbound_requeue_at_start() -> int:
-    """What a starting process hands to the workers: with the in-process broker
-    (`intercoop run`) every task was lost with the process, so every waiting
-    message; with Redis the queued tasks survived, so only what waits longer than a
-    task takes to arrive (SWEEP_GRACE), instead of queueing a backlog twice."""
-    from django.conf import settings
-
-    memory = str(settings.CELERY_BROKER_URL).startswith("memory")
-    return inbound_requeue_pending(older_than=timedelta(0) if memory else SWEEP_GRACE)
-
-
-def inbound_requeue_pending(*, older_than: timedelta = timedelta(0)) -> int:
-    """Wake the workers for every message not processed yet; returns how many.
-    Called at the start of `intercoop run`, `smtp` and `worker`, and every minute
-    by the sweeper (mailbridge.sweep_inbound)."""
-    ids = pending_ids(older_than=older_than)
-    if ids:
-        logger.info("inbound: %d stored message(s) not processed yet, waking workers", len(ids))
-    return inbound_wake(ids)

@@ -7,10 +7,10 @@ pipeline afterwards, names one of these reasons. Each has:
   answers when it decides there, or that would describe the decision (the pipeline
   runs after the 250: its codes are recorded, not sent);
 - the reply text, in ASCII (an SMTP reply is read by servers and logged in bounces);
-- a label for organisers (admin, trail), translatable, French first;
-- whether the sender of a refused *human* message gets an explanatory notice
-  (mailbridge/inbound/notices.py decides the rest: never to a bounce, an
-  auto-reply or the null sender, at most one per sender per reason per day).
+- a label for organisers (admin, trail), translatable, French first.
+
+What becomes of a message in which the pipeline found a reason (posted, held,
+rejected…, and whether its sender gets a notice) is the other table, policy.py.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Reason(Enum):
-    # (value, SMTP code, enhanced status, SMTP text, label for organisers, notice?)
-    RECIPIENT_OK = ("recipient_ok", 250, "2.1.5", "Recipient OK", _("destinataire accepté"), False)
-    STORED = ("stored", 250, "2.0.0", "Message stored", _("message enregistré"), False)
+    # (value, SMTP code, enhanced status, SMTP text, label for organisers)
+    RECIPIENT_OK = ("recipient_ok", 250, "2.1.5", "Recipient OK", _("destinataire accepté"))
+    STORED = ("stored", 250, "2.0.0", "Message stored", _("message enregistré"))
     UNKNOWN_ADDRESS = (
         "unknown_address",
         550,
         "5.1.1",
         "No such list or address here",
         _("adresse inconnue"),
-        False,
     )
     INVALID_TOKEN = (
         "invalid_token",
@@ -38,7 +37,6 @@ class Reason(Enum):
         "5.7.1",
         "This reply address is not valid (forged or damaged)",
         _("adresse de réponse invalide ou falsifiée"),
-        False,
     )
     RATE_LIMITED = (
         "rate_limited",
@@ -46,7 +44,6 @@ class Reason(Enum):
         "4.7.1",
         "Too many messages from you; try again later",
         _("trop de messages de cet expéditeur"),
-        False,
     )
     TOO_MANY_RECIPIENTS = (
         "too_many_recipients",
@@ -54,7 +51,6 @@ class Reason(Enum):
         "4.5.3",
         "Too many recipients in one message",
         _("trop de destinataires"),
-        False,
     )
     TOO_BIG = (
         "too_big",
@@ -62,7 +58,6 @@ class Reason(Enum):
         "5.3.4",
         "Message too big for this list",
         _("message trop volumineux"),
-        False,
     )
     LINE_TOO_LONG = (
         "line_too_long",
@@ -70,7 +65,6 @@ class Reason(Enum):
         "5.5.2",
         "Line too long (RFC 5321 section 4.5.3.1.6)",
         _("ligne trop longue"),
-        False,
     )
     TEMPORARY_FAILURE = (
         "temporary_failure",
@@ -78,18 +72,16 @@ class Reason(Enum):
         "4.3.0",
         "Temporary failure, please try again later",
         _("incident temporaire"),
-        False,
     )
     # Outcomes of the pipeline.
-    POSTED = ("posted", 250, "2.0.0", "Posted", _("publié"), False)
-    NEW_THREAD = ("new_thread", 250, "2.0.0", "New thread opened", _("nouveau fil ouvert"), False)
+    POSTED = ("posted", 250, "2.0.0", "Posted", _("publié"))
+    NEW_THREAD = ("new_thread", 250, "2.0.0", "New thread opened", _("nouveau fil ouvert"))
     DUPLICATE = (
         "duplicate",
         250,
         "2.0.0",
         "Already received: this message was posted once",
         _("doublon d'un message déjà publié"),
-        False,
     )
     BOUNCE = (
         "bounce",
@@ -97,7 +89,6 @@ class Reason(Enum):
         "2.0.0",
         "Delivery status notification recorded",
         _("avis de non-remise enregistré"),
-        False,
     )
     NOT_A_BOUNCE = (
         "not_a_bounce",
@@ -105,7 +96,6 @@ class Reason(Enum):
         "5.7.1",
         "Only delivery reports are taken at this address",
         _("message à l'adresse des retours qui n'est pas un avis de non-remise"),
-        False,
     )
     SUBSCRIBE_REQUESTED = (
         "subscribe_requested",
@@ -113,7 +103,6 @@ class Reason(Enum):
         "2.0.0",
         "Subscription to be confirmed by email",
         _("abonnement à confirmer par courriel"),
-        False,
     )
     UNSUBSCRIBE_REQUESTED = (
         "unsubscribe_requested",
@@ -121,7 +110,6 @@ class Reason(Enum):
         "2.0.0",
         "Unsubscription to be confirmed by email",
         _("désabonnement à confirmer par courriel"),
-        False,
     )
     MALFORMED = (
         "malformed",
@@ -129,7 +117,6 @@ class Reason(Enum):
         "5.6.0",
         "Malformed message that cannot be read",
         _("message illisible (MIME invalide)"),
-        True,
     )
     LOOP = (
         "loop",
@@ -137,7 +124,6 @@ class Reason(Enum):
         "5.4.6",
         "Mail loop detected: this message came from this list",
         _("boucle : le message vient de la liste elle-même"),
-        False,
     )
     AUTO_REPLY = (
         "auto_reply",
@@ -145,7 +131,6 @@ class Reason(Enum):
         "5.7.1",
         "Automatic replies are not posted",
         _("réponse automatique (absence, accusé de réception)"),
-        False,
     )
     UNKNOWN_SENDER = (
         "unknown_sender",
@@ -153,7 +138,6 @@ class Reason(Enum):
         "5.7.1",
         "Sender is not a registered member; held for moderation",
         _("expéditeur inconnu : retenu pour modération"),
-        True,
     )
     SENDER_MISMATCH = (
         "sender_mismatch",
@@ -161,7 +145,6 @@ class Reason(Enum):
         "5.7.1",
         "Sender is not the person this reply address was made for; held for moderation",
         _("l'expéditeur n'est pas la personne à qui l'adresse de réponse a été donnée"),
-        True,
     )
     AUTHENTICATION_FAILED = (
         "authentication_failed",
@@ -169,7 +152,6 @@ class Reason(Enum):
         "5.7.26",
         "Sender authentication failed (DMARC/DKIM/SPF); held for moderation",
         _("authentification de l'expéditeur en échec (DMARC, DKIM, SPF)"),
-        False,
     )
     POST_GONE = (
         "post_gone",
@@ -177,7 +159,6 @@ class Reason(Enum):
         "5.1.1",
         "The message you answer no longer exists",
         _("le message auquel on répond n'existe plus"),
-        True,
     )
     UNKNOWN_LIST = (
         "unknown_list",
@@ -185,7 +166,6 @@ class Reason(Enum):
         "5.1.1",
         "No such list here",
         _("liste inconnue"),
-        True,
     )
     EMPTY = (
         "empty",
@@ -193,16 +173,14 @@ class Reason(Enum):
         "5.6.0",
         "Nothing left to post once quotes and signature are removed",
         _("vide une fois citations et signature retirées"),
-        True,
     )
-    TOO_LONG = ("too_long", 552, "5.3.4", "Message text too long", _("texte trop long"), True)
+    TOO_LONG = ("too_long", 552, "5.3.4", "Message text too long", _("texte trop long"))
     THREAD_LOCKED = (
         "thread_locked",
         550,
         "5.7.1",
         "This thread is locked",
         _("fil verrouillé"),
-        True,
     )
     NOT_ALLOWED = (
         "not_allowed",
@@ -210,7 +188,6 @@ class Reason(Enum):
         "5.7.1",
         "You may not write in this forum",
         _("l'expéditeur ne peut pas écrire dans ce forum"),
-        True,
     )
     PROCESSING_ERROR = (
         "processing_error",
@@ -218,7 +195,6 @@ class Reason(Enum):
         "4.3.0",
         "The message could not be processed",
         _("erreur de traitement (voir le parcours)"),
-        False,
     )
 
     def __new__(cls, value: str, *_rest):
@@ -226,12 +202,11 @@ class Reason(Enum):
         member._value_ = value
         return member
 
-    def __init__(self, value, code, enhanced, text, label, notice):
+    def __init__(self, value, code, enhanced, text, label):
         self.code = code
         self.enhanced = enhanced
         self.text = text
         self.label = label
-        self.notice = notice
 
     def line(self, detail: str = "") -> str:
         """The SMTP reply line, e.g. `550 5.1.1 No such list or address here: x@y`."""
@@ -239,15 +214,3 @@ class Reason(Enum):
         # An SMTP reply is one line of printable ASCII (RFC 5321 §4.2).
         text = "".join(c if " " <= c <= "~" else "?" for c in text)[:400]
         return f"{self.code} {self.enhanced} {text}"
-
-    @property
-    def smtp(self) -> str:
-        return f"{self.code} {self.enhanced}"
-
-    @classmethod
-    def lookup(cls, value: str) -> Reason:
-        """The reason named `value`; an unknown name fails loudly (style.md)."""
-        return cls(value)
-
-
-REASON_LABELS = {reason.value: reason.label for reason in Reason}

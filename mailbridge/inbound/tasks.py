@@ -1,27 +1,32 @@
-"""Celery tasks of the inbound side: interfaces over mailbridge.inbound.processing.
+"""Celery tasks of the inbound side: interfaces over mailbridge.inbound.processing,
+and the wake-ups that send them.
 
-The gateway wakes `mailbridge.process_inbound(id)` after the row is committed; the
-row is the message, the task only says "look at it". A lost task, a restarted
-broker or a dead worker loses nothing: `mailbridge.sweep_inbound`, every minute
-(config/celery.py), wakes the workers again for what is still waiting.
+The gateway wakes `mailbridge.process_inbound(id)` after the row is committed
+(`inbound_wake`); the row is the message, the task only says "look at it". A lost
+task, a restarted broker or a dead worker loses nothing: `mailbridge.sweep_inbound`,
+every minute (config/celery.py), wakes the workers again for what is still waiting.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from mailbridge.inbound.processing import (
     MAX_ATTEMPTS,
     SWEEP_GRACE,
     inbound_process,
     inbound_process_many,
-    inbound_requeue_pending,
+    pending_ids,
 )
 
 logger = logging.getLogger(__name__)
+
+WAKE_CHUNK = 16
 
 
 @shared_task(
@@ -57,3 +62,60 @@ def process_inbound_many(inbound_ids: list[int]) -> int:
 def sweep_inbound() -> dict:
     """Every minute: wake the workers for stored messages still waiting."""
     return {"woken": inbound_requeue_pending(older_than=SWEEP_GRACE)}
+
+
+def inbound_wake(inbound_ids: list[int]) -> int:
+    """Ask the workers to process these messages; never raises (the sweeper will).
+
+    One `mailbridge.process_inbound(id)` task per message; when the gateway stored
+    many at once (group commit under load), one `mailbridge.process_inbound_many(ids)`
+    per WAKE_CHUNK of them instead: publishing a task costs the gateway as much CPU
+    as receiving a message, and chunks still spread over every worker process.
+    Returns how many messages were handed out."""
+    sent = 0
+    retry_policy = {"max_retries": 2, "interval_start": 0.2}
+    try:
+        # One producer for all the chunks, and their arguments' repr (shown by
+        # monitoring tools) written here: Celery's safe repr of a list of ids, and a
+        # producer taken from the pool per task, were a good part of each publish.
+        with process_inbound.app.producer_or_acquire() as producer:
+            for start in range(0, len(inbound_ids), WAKE_CHUNK):
+                chunk = [int(pk) for pk in inbound_ids[start : start + WAKE_CHUNK]]
+                task, args = (
+                    (process_inbound, chunk) if len(chunk) == 1 else (process_inbound_many, [chunk])
+                )
+                task.apply_async(
+                    args=args,
+                    argsrepr=repr(args),
+                    kwargsrepr="{}",
+                    producer=producer,
+                    retry=True,
+                    retry_policy=retry_policy,
+                )
+                sent += len(chunk)
+    except Exception:
+        logger.warning(
+            "cannot wake the workers for %d stored message(s); the sweeper will",
+            len(inbound_ids) - sent,
+            exc_info=True,
+        )
+    return sent
+
+
+def inbound_requeue_at_start() -> int:
+    """What a starting process hands to the workers: with the in-process broker
+    (`intercoop run`) every task was lost with the process, so every waiting
+    message; with Redis the queued tasks survived, so only what waits longer than a
+    task takes to arrive (SWEEP_GRACE), instead of queueing a backlog twice."""
+    memory = str(settings.CELERY_BROKER_URL).startswith("memory")
+    return inbound_requeue_pending(older_than=timedelta(0) if memory else SWEEP_GRACE)
+
+
+def inbound_requeue_pending(*, older_than: timedelta = timedelta(0)) -> int:
+    """Wake the workers for every message not processed yet; returns how many.
+    Called at the start of `intercoop run`, `smtp` and `worker`, and every minute
+    by the sweeper (mailbridge.sweep_inbound)."""
+    ids = pending_ids(older_than=older_than)
+    if ids:
+        logger.info("inbound: %d stored message(s) not processed yet, waking workers", len(ids))
+    return inbound_wake(ids)

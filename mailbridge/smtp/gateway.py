@@ -13,7 +13,8 @@
   `mailbridge.process_inbound(id)` is woken: everything else happens there
   (mailbridge/inbound/pipeline.py). The stored row is the record of what was
   accepted (id, client, envelope, size, time): the log says it again at DEBUG only,
-  refusals and failures at INFO and above.
+  refusals and failures at INFO and above, their addresses redacted unless the log
+  is at DEBUG (mailbridge/redaction.py).
 - STARTTLS when INTERCOOP_SMTP_TLS_CERT and INTERCOOP_SMTP_TLS_KEY are set.
 - Any unexpected exception answers 451 4.3.0 (the sender retries; nothing is lost),
   never a 500, and the conversation goes on. Every refusal is logged with its reason.
@@ -38,16 +39,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from mailbridge.inbound.errors import MessageRefused
+from mailbridge.inbound.reasons import Reason
+from mailbridge.redaction import redact
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
 from mailbridge.smtp.ratelimit import SenderLimiter
-from mailbridge.smtp.replies import AIOSMTPD_REPLIES, Reply
+from mailbridge.smtp.replies import AIOSMTPD_REPLIES
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 25 * 1024 * 1024
 # The replies of every accepted message, made once.
-RECIPIENT_OK = Reply.RECIPIENT_OK.line()
-STORED_AS = Reply.STORED.line("queued as ")
+RECIPIENT_OK = Reason.RECIPIENT_OK.line()
+STORED_AS = Reason.STORED.line("queued as ")
 COALESCE_SECONDS = 0.05
 __all__ = ["GatewayHandler", "GatewaySMTP", "smtp_factory", "start_gateway"]
 
@@ -118,9 +121,9 @@ class GatewaySMTP(SMTP):
             if reason is not None:
                 logger.info(
                     "refused %s from %s (MAIL FROM %r): %s",
-                    "message" if reason is Reply.TOO_BIG else "line",
+                    "message" if reason is Reason.TOO_BIG else "line",
                     _peer_ip(self.session) if self.session else "?",
-                    getattr(self.envelope, "mail_from", None),
+                    redact(getattr(self.envelope, "mail_from", None), logger),
                     reason.value,
                 )
                 status = reason.line()
@@ -146,7 +149,7 @@ class GatewayHandler:
     ):
         try:
             if len(envelope.rcpt_tos) >= self.max_recipients:
-                return self._refuse(Reply.TOO_MANY_RECIPIENTS, session, envelope, address)
+                return self._refuse(Reason.TOO_MANY_RECIPIENTS, session, envelope, address)
             try:
                 await self.addresses.check(address)
             except MessageRefused as refused:
@@ -158,11 +161,11 @@ class GatewayHandler:
                     mail_from=envelope.mail_from or "", peer_ip=_peer_ip(session)
                 )
                 if over:
-                    return self._refuse(Reply.RATE_LIMITED, session, envelope, address, over)
+                    return self._refuse(Reason.RATE_LIMITED, session, envelope, address, over)
                 envelope.intercoop_counted = True
         except Exception:
-            logger.exception("RCPT check failed for %r", address)
-            return Reply.TEMPORARY_FAILURE.line()
+            logger.exception("RCPT check failed for %r", redact(address, logger))
+            return Reason.TEMPORARY_FAILURE.line()
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return RECIPIENT_OK
@@ -171,10 +174,10 @@ class GatewayHandler:
         logger.info(
             "RCPT refused, %s %r from %s (MAIL FROM %r)%s",
             reason.value.replace("_", " "),
-            address,
+            redact(address, logger),
             _peer_ip(session),
-            envelope.mail_from,
-            f": {detail}" if detail else "",
+            redact(envelope.mail_from, logger),
+            f": {detail}" if detail and detail != address else "",
         )
         return reason.line(echo)
 
@@ -196,9 +199,9 @@ class GatewayHandler:
             logger.exception(
                 "DATA from %s (MAIL FROM %r) not stored; answered 451",
                 _peer_ip(session),
-                envelope.mail_from,
+                redact(envelope.mail_from, logger),
             )
-            return Reply.TEMPORARY_FAILURE.line()
+            return Reason.TEMPORARY_FAILURE.line()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "stored message %s from %s (MAIL FROM %r) for %s, %d bytes",
@@ -212,7 +215,7 @@ class GatewayHandler:
 
     async def handle_exception(self, error: Exception) -> str:
         logger.error("SMTP session error, answered 451", exc_info=error)
-        return Reply.TEMPORARY_FAILURE.line()
+        return Reason.TEMPORARY_FAILURE.line()
 
 
 def tls_context() -> ssl.SSLContext | None:
@@ -271,7 +274,7 @@ class Waker:
 
 
 def _inbound_wake(ids: list[int]) -> None:
-    from mailbridge.inbound.processing import inbound_wake
+    from mailbridge.inbound.tasks import inbound_wake
 
     inbound_wake(ids)
 

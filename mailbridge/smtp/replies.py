@@ -1,16 +1,14 @@
-"""SMTP replies: lines of the one reasons table (mailbridge/inbound/reasons.py).
+"""aiosmtpd's own refusals, answered from the one reasons table
+(mailbridge/inbound/reasons.py).
 
-`Reply` is that table, under the name the gateway uses. aiosmtpd answers a few
-refusals itself with fixed text and no enhanced status code (RFC 3463);
-`AIOSMTPD_REPLIES` maps them to our reasons, so that every refusal a sender reads
-comes from the same table and names its enhanced code.
+aiosmtpd answers a few refusals itself with fixed text and no enhanced status code
+(RFC 3463); `AIOSMTPD_REPLIES` maps them to our reasons, so that every refusal a
+sender reads comes from the same table and names its enhanced code.
 """
 
 from __future__ import annotations
 
 from mailbridge.inbound.reasons import Reason
-
-Reply = Reason
 
 AIOSMTPD_REPLIES = {
     "552 Error: Too much mail data": Reason.TOO_BIG,

@@ -24,7 +24,6 @@ from django.conf import settings
 from mailbridge.addresses import AddressKind
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 
 def aligned(domain: str, from_domain: str) -> bool:
@@ -103,7 +102,5 @@ def step(ctx: InboundContext) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - a header our MTA wrote but authres cannot read
         return Outcome.go_on(f"unreadable Authentication-Results ({type(exc).__name__})")
     if result == "fail":
-        return Outcome.stop(
-            InboundStatus.HELD, Reason.AUTHENTICATION_FAILED, f"{authserv_id}: {why}"
-        )
+        return Outcome.found(Reason.AUTHENTICATION_FAILED, f"{authserv_id}: {why}")
     return Outcome.go_on(f"{authserv_id}: {why}")

@@ -22,7 +22,6 @@ from mailbridge.inbound.people import (
     person_for_address,
 )
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 
 def step(ctx: InboundContext) -> Outcome:
@@ -35,14 +34,12 @@ def step(ctx: InboundContext) -> Outcome:
         who = f"user {ctx.sender.pk}" if ctx.sender else "nobody we know"
         return Outcome.go_on(f"{ctx.from_address} is {who}")
     if ctx.sender is None:
-        return Outcome.stop(
-            InboundStatus.HELD,
+        return Outcome.found(
             Reason.UNKNOWN_SENDER,
             f"{ctx.from_address} is no verified address of anyone",
         )
     if not is_member(ctx.sender, ctx.board.event):
-        return Outcome.stop(
-            InboundStatus.HELD,
+        return Outcome.found(
             Reason.UNKNOWN_SENDER,
             f"user {ctx.sender.pk} ({ctx.from_address}) is not registered at {ctx.board.event}",
         )
@@ -55,8 +52,7 @@ def _reply(ctx: InboundContext) -> Outcome:
     if owner is None or not owner.is_active:
         ctx.sender = person_for_address(ctx.from_address)
         ctx.language = language_of(ctx.sender)
-        return Outcome.stop(
-            InboundStatus.REJECTED,
+        return Outcome.found(
             Reason.NOT_ALLOWED,
             f"the account {ctx.token_user_id} the reply address was made for is closed",
         )
@@ -66,8 +62,7 @@ def _reply(ctx: InboundContext) -> Outcome:
         return Outcome.go_on(f"From {ctx.from_address} is user {owner.pk}, as the token says")
     ctx.sender = person_for_address(ctx.from_address)
     ctx.language = language_of(ctx.sender) or language_of(owner)
-    return Outcome.stop(
-        InboundStatus.HELD,
+    return Outcome.found(
         Reason.SENDER_MISMATCH,
         f"From {ctx.from_address} is not an address of user {owner.pk}, "
         "to whom this reply address was sent",

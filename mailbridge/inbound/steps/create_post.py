@@ -11,7 +11,9 @@ One transaction holds: the claim of the message's `post_key` (unique: a second
 copy processed at the same moment fails here and is a duplicate), the post, its
 attachments and the stored message's new status. The forum's refusals become
 reasons: NotAllowed (a board the person may not write in, or no longer see),
-ThreadLocked, an over-long text.
+ThreadLocked, an empty or over-long text. Any other refusal is a bug of ours, not
+the sender's: it is raised, so the message is tried again, then rejected with
+`processing_error` (processing.py), with the traceback in the log.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from mailbridge.models import InboundMessage, InboundStatus
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
+# The forum's refusals (UserError codes) a message can meet, and what they are found as.
+REFUSALS = {"body_required": Reason.EMPTY, "body_too_long": Reason.TOO_LONG}
 # Reply and forward prefixes of the clients our members use, in the languages of
 # the issue, with or without a space before the colon (French typography), possibly
 # counted ("Re[2]:", "RE^2:"), and our own "[slug]" tag; repeated, in any order.
@@ -91,9 +95,7 @@ def step(ctx: InboundContext) -> Outcome:
     except IntegrityError:
         # Only the post_key can collide: another copy made the post meanwhile.
         ctx.post, ctx.status, ctx.reason = None, InboundStatus.RECEIVED, None
-        return Outcome.stop(
-            InboundStatus.DUPLICATE, Reason.DUPLICATE, f"{ctx.post_key} posted by another copy"
-        )
+        return Outcome.found(Reason.DUPLICATE, f"{ctx.post_key} posted by another copy")
     except (NotAllowed, UserError) as exc:
         return _refused(exc)
     ctx.saved = True
@@ -172,20 +174,25 @@ def _draft(ctx: InboundContext) -> PostDraft:
 def _row_save(ctx: InboundContext, post: Post, outcome: Outcome) -> None:
     """The decision and the unique post_key on the stored message's row, in the
     post's transaction: with the post or not at all."""
-    ctx.post, ctx.status, ctx.reason = post, outcome.status, outcome.reason
+    ctx.post = post
+    ctx.decide(outcome)
     fields = ctx.row_fields()
     fields["trail"] = [*ctx.trail, ctx.entry("create_post", outcome)]
     InboundMessage.objects.filter(pk=ctx.inbound_id).update(post_key=ctx.post_key, **fields)
 
 
 def _refused(exc: Exception) -> Outcome:
-    """The outcome of a message the forum refused to post."""
+    """The outcome of a message the forum refused to post; `exc` raised again when
+    it is no refusal a message can meet (a title we made too long, a reply placed
+    in another thread): a bug, tried again, never blamed on the sender."""
     if isinstance(exc, ThreadLocked):
-        return Outcome.stop(InboundStatus.REJECTED, Reason.THREAD_LOCKED, str(exc))
+        return Outcome.found(Reason.THREAD_LOCKED, str(exc))
     if isinstance(exc, NotAllowed):
-        return Outcome.stop(InboundStatus.REJECTED, Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
-    reason = Reason.EMPTY if getattr(exc, "code", "") == "body_required" else Reason.TOO_LONG
-    return Outcome.stop(InboundStatus.REJECTED, reason, f"{exc} ({exc.code})")
+        return Outcome.found(Reason.NOT_ALLOWED, f"{exc} ({exc.code})")
+    reason = REFUSALS.get(getattr(exc, "code", ""))
+    if reason is None:
+        raise exc
+    return Outcome.found(reason, f"{exc} ({exc.code})")
 
 
 def _posted(ctx: InboundContext, post: Post, new_thread: bool) -> Outcome:
@@ -194,5 +201,5 @@ def _posted(ctx: InboundContext, post: Post, new_thread: bool) -> Outcome:
         where += f" answering post {post.in_reply_to_id}"
     files = f", {len(ctx.attachments)} attachment(s)" if ctx.attachments else ""
     if new_thread:
-        return Outcome.stop(InboundStatus.NEW_THREAD, Reason.NEW_THREAD, where + files)
-    return Outcome.stop(InboundStatus.POSTED, Reason.POSTED, where + files)
+        return Outcome.found(Reason.NEW_THREAD, where + files)
+    return Outcome.found(Reason.POSTED, where + files)

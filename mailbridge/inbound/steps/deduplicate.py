@@ -14,25 +14,14 @@ processing the two copies at the same moment end with one post.
 
 from __future__ import annotations
 
-import hashlib
-
 from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.identity import post_key_from
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundMessage, InboundStatus
-
-
-def post_key_from(message_id: str, raw: bytes) -> str:
-    if message_id:
-        return message_id[:255]
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
-
-
-def post_key_for(ctx: InboundContext) -> str:
-    return post_key_from(ctx.message_id, ctx.raw)
+from mailbridge.models import InboundMessage
 
 
 def step(ctx: InboundContext) -> Outcome:
-    ctx.post_key = key = post_key_for(ctx)
+    ctx.post_key = key = post_key_from(ctx.message_id, ctx.raw)
     known, earlier = ctx.lookups.earlier_post(key) if ctx.lookups else (False, None)
     if not known or (earlier is not None and earlier[0] == ctx.inbound_id):
         earlier = (
@@ -43,8 +32,7 @@ def step(ctx: InboundContext) -> Outcome:
         )
     if earlier is not None:
         inbound_id, post_id = earlier
-        return Outcome.stop(
-            InboundStatus.DUPLICATE,
+        return Outcome.found(
             Reason.DUPLICATE,
             f"{key} already made post {post_id} (message {inbound_id})",
         )

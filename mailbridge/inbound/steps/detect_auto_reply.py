@@ -23,7 +23,6 @@ import re
 
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 VACATION_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder")
 BULK_PRECEDENCE = {"bulk", "junk", "list"}
@@ -85,5 +84,5 @@ def step(ctx: InboundContext) -> Outcome:
     sign = auto_reply_sign(ctx)
     if sign:
         ctx.automatic = True
-        return Outcome.stop(InboundStatus.REJECTED, Reason.AUTO_REPLY, sign)
+        return Outcome.found(Reason.AUTO_REPLY, sign)
     return Outcome.go_on("written by a person")

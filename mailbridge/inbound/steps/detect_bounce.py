@@ -17,7 +17,6 @@ from mailbridge.bounces import bounce_process
 from mailbridge.errors import InvalidToken
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 from mailbridge.tokens import verify_bounce_token
 
 
@@ -47,5 +46,5 @@ def step(ctx: InboundContext) -> Outcome:
     outcome = bounce_process(ctx.raw, delivery_id)
     if outcome.is_dsn:
         where = f"delivery {delivery_id}" if delivery_id else "no delivery named"
-        return Outcome.stop(InboundStatus.BOUNCE, Reason.BOUNCE, f"{outcome.reason} ({where})")
-    return Outcome.stop(InboundStatus.REJECTED, Reason.NOT_A_BOUNCE, outcome.reason)
+        return Outcome.found(Reason.BOUNCE, f"{outcome.reason} ({where})")
+    return Outcome.found(Reason.NOT_A_BOUNCE, outcome.reason)

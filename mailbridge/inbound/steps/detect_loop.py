@@ -20,7 +20,6 @@ from django.conf import settings
 
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 MARKER = "X-Intercoop-Post"
 _OUR_KINDS = r"(?:post|digest|recap|notice)"
@@ -36,16 +35,12 @@ def step(ctx: InboundContext) -> Outcome:
     if message.get(MARKER) is not None:
         ctx.automatic = True
         marker = " ".join(str(message.get(MARKER)).split())[:40]
-        return Outcome.stop(
-            InboundStatus.REJECTED, Reason.LOOP, f"carries our {MARKER} marker ({marker})"
-        )
+        return Outcome.found(Reason.LOOP, f"carries our {MARKER} marker ({marker})")
     if own_message_id(ctx.message_id):
         ctx.automatic = True
-        return Outcome.stop(
-            InboundStatus.REJECTED, Reason.LOOP, f"our own Message-ID {ctx.message_id}"
-        )
+        return Outcome.found(Reason.LOOP, f"our own Message-ID {ctx.message_id}")
     hops = len(message.get_all("Received") or [])
     if hops > settings.INTERCOOP_INBOUND_MAX_RECEIVED:
         ctx.automatic = True
-        return Outcome.stop(InboundStatus.REJECTED, Reason.LOOP, f"{hops} Received headers")
+        return Outcome.found(Reason.LOOP, f"{hops} Received headers")
     return Outcome.go_on(f"{hops} Received headers")

@@ -13,7 +13,6 @@ from mailbridge.inbound.body import message_bodies
 from mailbridge.inbound.context import InboundContext, Outcome, clean
 from mailbridge.inbound.extract_reply import extract_reply_with_rules
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 ORIGINAL_MAX = 1_000_000  # characters kept for "show the whole message"
 
@@ -27,7 +26,7 @@ def step(ctx: InboundContext) -> Outcome:
     if bodies.charset_note:
         detail += f"; {bodies.charset_note}"
     if not ctx.body:
-        return Outcome.stop(InboundStatus.REJECTED, Reason.EMPTY, detail)
+        return Outcome.found(Reason.EMPTY, detail)
     removed = [
         name
         for name, part in (("quote", extracted.quoted), ("signature", extracted.signature))

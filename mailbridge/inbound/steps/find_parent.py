@@ -16,8 +16,8 @@ from django.conf import settings
 from forum.models import Post
 from mailbridge.addresses import AddressKind
 from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.identity import MSGID
 
-_MSGID = re.compile(r"<[^<>\s]{1,250}>")
 MAX_REFERENCES = 50
 
 
@@ -29,7 +29,7 @@ def referenced_ids(message) -> list[str]:
             values = message.get_all(name) or []
         except Exception:  # noqa: BLE001 - an unreadable header answers nothing
             values = []
-        found = [m for value in values for m in _MSGID.findall(str(value))]
+        found = [m for value in values for m in MSGID.findall(str(value))]
         ids.extend(reversed(found) if name == "References" else found)
     unique = list(dict.fromkeys(ids))
     return unique[:MAX_REFERENCES]

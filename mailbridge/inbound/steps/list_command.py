@@ -13,7 +13,6 @@ from mailbridge.addresses import AddressKind
 from mailbridge.inbound.commands import command_request
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 REQUESTED = {
     AddressKind.SUBSCRIBE: Reason.SUBSCRIBE_REQUESTED,
@@ -26,12 +25,9 @@ def step(ctx: InboundContext) -> Outcome:
     if kind not in REQUESTED:
         return Outcome.go_on("not a list command")
     if ctx.sender is None:
-        return Outcome.stop(
-            InboundStatus.COMMAND, Reason.UNKNOWN_SENDER, f"{kind.value} from {ctx.from_address}"
-        )
+        return Outcome.found(Reason.UNKNOWN_SENDER, f"{kind.value} from {ctx.from_address}")
     if kind is AddressKind.SUBSCRIBE and not can_see_board(ctx.sender, ctx.board):
-        return Outcome.stop(
-            InboundStatus.COMMAND,
+        return Outcome.found(
             Reason.NOT_ALLOWED,
             f"user {ctx.sender.pk} may not read {ctx.board.slug}",
         )
@@ -47,4 +43,4 @@ def step(ctx: InboundContext) -> Outcome:
         if sent
         else f"a confirmation was already mailed to {ctx.from_address} today"
     )
-    return Outcome.stop(InboundStatus.COMMAND, REQUESTED[kind], detail)
+    return Outcome.found(REQUESTED[kind], detail)

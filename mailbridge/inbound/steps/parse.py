@@ -10,33 +10,16 @@ From (RFC 5322 §3.6 requires one), since then nobody can be credited or answere
 
 from __future__ import annotations
 
-import re
 from email.headerregistry import Address
 from email.utils import getaddresses
 
 from mailbridge.inbound.body import header_text
-from mailbridge.inbound.context import InboundContext, Outcome, clean
+from mailbridge.inbound.context import InboundContext, Outcome
+from mailbridge.inbound.identity import message_id_of, one_line
 from mailbridge.inbound.parsed import parse_bytes
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 SUBJECT_MAX = 300
-MESSAGE_ID_MAX = 255
-_MSGID = re.compile(r"<[^<>\s]{1,250}>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def one_line(text: str, limit: int) -> str:
-    """A header value as one printable line (no CR/LF can reach a title or a log)."""
-    return " ".join(_CONTROL.sub(" ", clean(text)).split())[:limit]
-
-
-def message_id_of(value: str) -> str:
-    """The `<left@right>` of a Message-ID header; the raw value trimmed otherwise."""
-    match = _MSGID.search(value or "")
-    if match:
-        return match.group(0)
-    return one_line(value, MESSAGE_ID_MAX)
 
 
 def from_address_of(message) -> tuple[str, str]:
@@ -60,14 +43,12 @@ def step(ctx: InboundContext) -> Outcome:
     message = parse_bytes(ctx.raw)
     ctx.message = message
     if not message.keys():
-        return Outcome.stop(InboundStatus.REJECTED, Reason.MALFORMED, "no header could be read")
+        return Outcome.found(Reason.MALFORMED, "no header could be read")
     ctx.message_id = message_id_of(header_text(message, "Message-ID"))
     ctx.subject = one_line(header_text(message, "Subject"), SUBJECT_MAX)
     ctx.from_address, ctx.from_name = from_address_of(message)
     if not ctx.from_address:
-        return Outcome.stop(
-            InboundStatus.REJECTED, Reason.MALFORMED, "no sender address in the From header"
-        )
+        return Outcome.found(Reason.MALFORMED, "no sender address in the From header")
     defects = sorted({type(defect).__name__ for defect in message.defects})
     detail = f"From {ctx.from_address}, Message-ID {ctx.message_id or '(none)'}"
     if defects:

@@ -13,7 +13,6 @@ from forum.models import Board
 from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.inbound.context import InboundContext, Outcome, Route
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 
 RANK = (AddressKind.REPLY, AddressKind.LIST, AddressKind.SUBSCRIBE, AddressKind.UNSUBSCRIBE)
 
@@ -32,9 +31,7 @@ def step(ctx: InboundContext) -> Outcome:
         if parsed.kind in RANK:
             routes.append(Route(parsed.kind, address, slug=parsed.slug, token=parsed.token))
     if not routes:
-        return Outcome.stop(
-            InboundStatus.REJECTED, Reason.UNKNOWN_ADDRESS, "none of our addresses among RCPTs"
-        )
+        return Outcome.found(Reason.UNKNOWN_ADDRESS, "none of our addresses among RCPTs")
     routes.sort(key=lambda route: RANK.index(route.kind))
     ctx.route = route = routes[0]
     ignored = [r.address for r in routes[1:]]
@@ -44,5 +41,5 @@ def step(ctx: InboundContext) -> Outcome:
     if route.kind is not AddressKind.REPLY:
         ctx.board = board_for_list(route.slug)
         if ctx.board is None:
-            return Outcome.stop(InboundStatus.REJECTED, Reason.UNKNOWN_LIST, route.address)
+            return Outcome.found(Reason.UNKNOWN_LIST, route.address)
     return Outcome.go_on(detail)

@@ -13,7 +13,6 @@ from mailbridge.errors import InvalidToken
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.lookups import REPLY_POST_RELATED
 from mailbridge.inbound.reasons import Reason
-from mailbridge.models import InboundStatus
 from mailbridge.tokens import verify_reply_token
 
 
@@ -23,15 +22,13 @@ def step(ctx: InboundContext) -> Outcome:
     try:
         token = verify_reply_token(ctx.route.token)
     except InvalidToken as exc:
-        return Outcome.stop(InboundStatus.REJECTED, Reason.INVALID_TOKEN, str(exc))
+        return Outcome.found(Reason.INVALID_TOKEN, str(exc))
     ctx.token_user_id = token.user_id
     known, post = ctx.lookups.reply_post(token.post_id) if ctx.lookups else (False, None)
     if not known:
         post = Post.objects.select_related(*REPLY_POST_RELATED).filter(pk=token.post_id).first()
     if post is None:
-        return Outcome.stop(
-            InboundStatus.REJECTED, Reason.POST_GONE, f"post {token.post_id} does not exist"
-        )
+        return Outcome.found(Reason.POST_GONE, f"post {token.post_id} does not exist")
     ctx.parent = post
     ctx.thread = post.thread
     ctx.board = post.thread.board

@@ -17,17 +17,19 @@ import logging
 import re
 import smtplib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connections
 
-from mailbridge.inbound.processing import inbound_wake
+from mailbridge.inbound import pipeline
+from mailbridge.inbound.tasks import inbound_wake
 from mailbridge.models import InboundMessage
 from mailbridge.smtp.gateway import start_gateway
 from mailbridge.smtp.ratelimit import SenderLimiter
+from mailbridge.tests.inbound.factories import first_post
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # one line per SMTP command otherwise
 
@@ -167,3 +169,26 @@ def store_by_hand(raw: bytes, *, mail_from: str, rcpt_tos: list[str]) -> Inbound
         peer="127.0.0.1",
         received_at=timezone.now(),
     )
+
+
+def step_replaced(monkeypatch, name: str, run: Callable) -> Callable:
+    """The pipeline runs `run(ctx)` in place of its step `name` for the rest of the
+    test; returns the step replaced, for `run` to call."""
+    replaced = next(step.run for step in pipeline.STEPS if step.name == name)
+    steps = tuple(pipeline.Step(s.name, run if s.name == name else s.run) for s in pipeline.STEPS)
+    monkeypatch.setattr(pipeline, "STEPS", steps)
+    return replaced
+
+
+def answering_another_thread(monkeypatch, scene, inbound_ids=None):
+    """A bug of ours before create_post: the post answered is put in another thread
+    than the one the reply goes to, which the forum refuses (UserError "reply")."""
+    elsewhere = first_post(scene.board, scene.paul, title="Un autre fil")
+
+    def misplaced(ctx):
+        outcome = real(ctx)
+        if inbound_ids is None or ctx.inbound_id in inbound_ids:
+            ctx.parent = elsewhere
+        return outcome
+
+    real = step_replaced(monkeypatch, "attachments", misplaced)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from forum.models import Thread
+from forum.models import Post, Thread
+from mailbridge.inbound.errors import StepFailed
+from mailbridge.inbound.processing import MAX_ATTEMPTS, inbound_process
 from mailbridge.inbound.steps.create_post import clean_subject
-from mailbridge.models import Delivery, DeliveryKind, InboundStatus
+from mailbridge.models import Delivery, DeliveryKind, InboundMessage, InboundStatus
 from mailbridge.tests.inbound.factories import CLAIRE, HELENE, Scene, member
+from mailbridge.tests.inbound.support import answering_another_thread, store_by_hand
 
 
 def test_a_member_writing_to_the_list_opens_a_thread_with_a_clean_title(gateway):
@@ -99,3 +102,25 @@ def test_the_reply_counts_in_its_thread_as_a_web_reply_does(gateway):
     ).message()
     thread = Thread.objects.get(pk=scene.thread.pk)
     assert thread.post_count == 2 and thread.last_post_id == stored.post_id
+
+
+def test_a_refusal_no_message_can_meet_is_retried_then_a_processing_error(db, monkeypatch):
+    scene = Scene()
+    answering_another_thread(monkeypatch, scene)
+    row = store_by_hand(
+        scene.fixture("reply_thunderbird_fr.eml"), mail_from=HELENE, rcpt_tos=[scene.address]
+    )
+    with pytest.raises(StepFailed):
+        inbound_process(inbound_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.reason) == (InboundStatus.RECEIVED, "processing_error")  # kept
+    # The retries fail alike, up to the last attempt.
+    InboundMessage.objects.filter(pk=row.pk).update(attempts=MAX_ATTEMPTS - 1)
+    assert inbound_process(inbound_id=row.pk) == InboundStatus.REJECTED
+    row.refresh_from_db()
+    assert row.reason == "processing_error"
+    failure = next(entry for entry in row.trail if entry["step"] == "create_post")
+    assert failure["outcome"] == "error" and "UserError" in failure["detail"]
+    assert not Post.objects.filter(thread=scene.thread, number__gt=1).exists()
+    # Not the sender's fault: no notice telling them their text was too long.
+    assert not Delivery.objects.filter(kind=DeliveryKind.NOTICE).exists()

@@ -8,13 +8,12 @@ import pytest
 from django.utils import timezone
 
 from config import embedded
-from mailbridge.inbound import pipeline
 from mailbridge.inbound.errors import StepFailed
 from mailbridge.inbound.processing import MAX_ATTEMPTS, inbound_process, pending_ids
 from mailbridge.inbound.tasks import sweep_inbound
 from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.tests.inbound.factories import HELENE, Scene
-from mailbridge.tests.inbound.support import store_by_hand
+from mailbridge.tests.inbound.support import step_replaced, store_by_hand
 
 
 @pytest.fixture
@@ -68,10 +67,7 @@ def test_a_failing_step_keeps_the_message_then_rejects_it_with_a_reason(stored, 
     def broken(ctx):
         raise RuntimeError("database went away")
 
-    steps = tuple(
-        pipeline.Step(s.name, broken if s.name == "extract" else s.run) for s in pipeline.STEPS
-    )
-    monkeypatch.setattr(pipeline, "STEPS", steps)
+    step_replaced(monkeypatch, "extract", broken)
     for attempt in range(1, MAX_ATTEMPTS):
         with pytest.raises(StepFailed):
             inbound_process(inbound_id=stored.pk)

@@ -12,12 +12,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from forum.models import Post
-from mailbridge.inbound import pipeline
 from mailbridge.inbound.processing import inbound_process, inbound_process_many
 from mailbridge.inbound.tasks import process_inbound_many
 from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.tests.inbound.factories import CLAIRE, HELENE, Scene, first_post, member, reply_to
-from mailbridge.tests.inbound.support import store_by_hand
+from mailbridge.tests.inbound.support import (
+    answering_another_thread,
+    step_replaced,
+    store_by_hand,
+)
 from realtime.fragments import event_html
 from realtime.groups import thread_group
 from realtime.models import LiveEvent
@@ -124,15 +127,7 @@ def test_one_broken_message_takes_no_other_down(scene, monkeypatch):
             raise RuntimeError("the database went away for this one")
         return original(ctx)
 
-    original = next(step.run for step in pipeline.STEPS if step.name == "extract")
-    monkeypatch.setattr(
-        pipeline,
-        "STEPS",
-        tuple(
-            pipeline.Step(s.name, extract_or_break if s.name == "extract" else s.run)
-            for s in pipeline.STEPS
-        ),
-    )
+    original = step_replaced(monkeypatch, "extract", extract_or_break)
     statuses, failed = inbound_process_many([row.pk for row in rows])
     assert failed == [broken_id]
     assert statuses == {row.pk: InboundStatus.POSTED for row in rows if row.pk != broken_id}
@@ -140,6 +135,18 @@ def test_one_broken_message_takes_no_other_down(scene, monkeypatch):
     assert (broken.status, broken.attempts) == (InboundStatus.RECEIVED, 1)
     monkeypatch.undo()
     assert inbound_process(inbound_id=broken_id) == InboundStatus.POSTED
+
+
+def test_a_refusal_no_message_can_meet_fails_its_message_alone_in_a_chunk(scene, monkeypatch):
+    rows = _store_replies(scene, 4)
+    misplaced_id = rows[2].pk
+    answering_another_thread(monkeypatch, scene, inbound_ids={misplaced_id})
+    statuses, failed = inbound_process_many([row.pk for row in rows])
+    assert failed == [misplaced_id]
+    assert statuses == {row.pk: InboundStatus.POSTED for row in rows if row.pk != misplaced_id}
+    misplaced = InboundMessage.objects.get(pk=misplaced_id)
+    assert (misplaced.status, misplaced.reason) == (InboundStatus.RECEIVED, "processing_error")
+    assert misplaced.post is None
 
 
 def test_a_message_another_worker_holds_is_left_to_it(scene):

@@ -475,7 +475,7 @@ def test_a_stored_message_is_recorded_by_its_row_and_logged_at_debug_only(gatewa
 
 
 def test_the_wake_up_publishes_chunks_of_ids_through_one_producer(monkeypatch):
-    from mailbridge.inbound import processing, tasks
+    from mailbridge.inbound import tasks
 
     sent = []
     for task in (tasks.process_inbound, tasks.process_inbound_many):
@@ -484,13 +484,13 @@ def test_the_wake_up_publishes_chunks_of_ids_through_one_producer(monkeypatch):
             "apply_async",
             lambda args, _name=task.name, **options: sent.append((_name, args, options)),
         )
-    ids = list(range(1, processing.WAKE_CHUNK * 2 + 2))
-    assert processing.inbound_wake(ids) == len(ids)
+    ids = list(range(1, tasks.WAKE_CHUNK * 2 + 2))
+    assert tasks.inbound_wake(ids) == len(ids)
     names = [name for name, _args, _options in sent]
     assert names == ["mailbridge.process_inbound_many"] * 2 + ["mailbridge.process_inbound"]
     assert [args for _name, args, _options in sent] == [
-        [ids[: processing.WAKE_CHUNK]],
-        [ids[processing.WAKE_CHUNK : -1]],
+        [ids[: tasks.WAKE_CHUNK]],
+        [ids[tasks.WAKE_CHUNK : -1]],
         [ids[-1]],
     ]
     assert len({id(options["producer"]) for _name, _args, options in sent}) == 1

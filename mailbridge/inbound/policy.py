@@ -1,0 +1,124 @@
+"""What happens to a message, by what the pipeline found: one table (Mailman's chains).
+
+A step of the pipeline (pipeline.py) does not decide what becomes of a message: it
+says what it found, a `Reason` (reasons.py, which also holds the SMTP code, the
+enhanced status and the text of each reason). This table maps each reason to:
+
+- the action: `post` (a post was made), `hold` (kept for an organiser to look at),
+  `reject` (refused), `bounce` (a delivery report, scored by bounces.py as the step
+  read it), `command` (a list command, answered by mail), `discard` (nothing to do:
+  a copy of a message already posted);
+- the status the stored message gets (the admin's filter, "why was my mail not
+  posted?");
+- the notice the sender gets, if any: a template of templates/mail/notices/, sent
+  by notices.py, which also decides who never gets one (a robot, an automatic
+  message, the null sender) and that one goes per sender per reason per day.
+
+Messages to a list command address (`<slug>+subscribe@`, `+unsubscribe@`) are
+requests, not posts: nothing is held for an organiser, so the reasons list_command
+finds there have a row of their own, `AT_COMMAND_ADDRESS`.
+
+The reasons the gateway answers at RCPT or DATA (`ANSWERED_AT_SMTP`) stop the
+message before it is stored: the sending server reads the reply, and no step ever
+finds them. A reason that is in neither table is a bug, and `decision_for` says so
+(a test checks that every reason is somewhere).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mailbridge.addresses import AddressKind
+from mailbridge.inbound.reasons import Reason
+from mailbridge.models import InboundStatus
+
+
+class Action(StrEnum):
+    POST = "post"
+    HOLD = "hold"
+    REJECT = "reject"
+    BOUNCE = "bounce"
+    COMMAND = "command"
+    DISCARD = "discard"
+
+
+REFUSED = "refused"  # templates/mail/notices/refused.txt: says why, by reason
+
+POST, HOLD, REJECT = Action.POST, Action.HOLD, Action.REJECT
+BOUNCE, COMMAND, DISCARD = Action.BOUNCE, Action.COMMAND, Action.DISCARD
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    status: InboundStatus
+    notice: str | None = None  # the notice's template, or None: no notice
+
+
+# fmt: off
+POLICY: dict[Reason, Decision] = {
+    # The message becomes a post.
+    Reason.POSTED:                Decision(POST,    InboundStatus.POSTED),
+    Reason.NEW_THREAD:            Decision(POST,    InboundStatus.NEW_THREAD),
+    # Not a post, and nothing went wrong.
+    Reason.DUPLICATE:             Decision(DISCARD, InboundStatus.DUPLICATE),
+    Reason.BOUNCE:                Decision(BOUNCE,  InboundStatus.BOUNCE),
+    # list_command mailed the confirmation link (commands.py).
+    Reason.SUBSCRIBE_REQUESTED:   Decision(COMMAND, InboundStatus.COMMAND),
+    Reason.UNSUBSCRIBE_REQUESTED: Decision(COMMAND, InboundStatus.COMMAND),
+    # Perhaps a good message, from someone we cannot credit it to: an organiser looks.
+    Reason.UNKNOWN_SENDER:        Decision(HOLD,    InboundStatus.HELD,       REFUSED),
+    Reason.SENDER_MISMATCH:       Decision(HOLD,    InboundStatus.HELD,       REFUSED),
+    # No notice: the sender's own domain says the mail may be forged.
+    Reason.AUTHENTICATION_FAILED: Decision(HOLD,    InboundStatus.HELD),
+    # Refused, the sender told why.
+    Reason.MALFORMED:             Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.UNKNOWN_LIST:          Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.POST_GONE:             Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.NOT_ALLOWED:           Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.THREAD_LOCKED:         Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.EMPTY:                 Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.TOO_LONG:              Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    # Refused silently: a program wrote it, or the gateway refused it already at RCPT
+    # (a message reprocessed after a key rotation, a row written by hand).
+    Reason.LOOP:                  Decision(REJECT,  InboundStatus.REJECTED),
+    Reason.AUTO_REPLY:            Decision(REJECT,  InboundStatus.REJECTED),
+    Reason.NOT_A_BOUNCE:          Decision(REJECT,  InboundStatus.REJECTED),
+    Reason.UNKNOWN_ADDRESS:       Decision(REJECT,  InboundStatus.REJECTED),
+    Reason.INVALID_TOKEN:         Decision(REJECT,  InboundStatus.REJECTED),
+    # A step kept failing (processing.MAX_ATTEMPTS): our fault, the trail and the log say why.
+    Reason.PROCESSING_ERROR:      Decision(REJECT,  InboundStatus.REJECTED),
+}
+
+AT_COMMAND_ADDRESS: dict[Reason, Decision] = {
+    # Told how to register, or that the session is not open to them.
+    Reason.UNKNOWN_SENDER:        Decision(COMMAND, InboundStatus.COMMAND,    REFUSED),
+    Reason.NOT_ALLOWED:           Decision(COMMAND, InboundStatus.COMMAND,    REFUSED),
+}
+# fmt: on
+
+ANSWERED_AT_SMTP = frozenset(
+    {
+        Reason.RECIPIENT_OK,
+        Reason.STORED,
+        Reason.RATE_LIMITED,
+        Reason.TOO_MANY_RECIPIENTS,
+        Reason.TOO_BIG,
+        Reason.LINE_TOO_LONG,
+        Reason.TEMPORARY_FAILURE,
+    }
+)
+COMMAND_ADDRESSES = (AddressKind.SUBSCRIBE, AddressKind.UNSUBSCRIBE)
+
+
+def decision_for(reason: Reason, address_kind: AddressKind | None = None) -> Decision:
+    """What becomes of a message in which the pipeline found `reason`, sent to an
+    address of `address_kind` (None: not resolved yet). LookupError for a reason
+    no step may find."""
+    if address_kind in COMMAND_ADDRESSES and reason in AT_COMMAND_ADDRESS:
+        return AT_COMMAND_ADDRESS[reason]
+    try:
+        return POLICY[reason]
+    except KeyError:
+        raise LookupError(f"no policy for reason {reason!r}") from None
