@@ -26,10 +26,19 @@ def _pipe(line: str) -> re.Match[str] | None:
     return None
 
 
+def _candidate(line: str) -> bool:
+    """A cheap look before the regexes: "|" first, or a ">" right after a few letters."""
+    start = line.lstrip(" ")[:6]
+    return start.startswith("|") or (start[:1].isalpha() and ">" in start)
+
+
 def normalise_quote_prefixes(lines: list[str]) -> list[str]:
     """`lines` with "| " and "HM> " quote prefixes written "> " (nesting kept)."""
-    pipes = sum(1 for line in lines if _pipe(line))
-    initials = Counter(m.group("initials") for line in lines if (m := _INITIALS.match(line)))
+    candidates = [line for line in lines if _candidate(line)]
+    if len(candidates) < MIN_LINES:
+        return lines
+    pipes = sum(1 for line in candidates if _pipe(line))
+    initials = Counter(m.group("initials") for line in candidates if (m := _INITIALS.match(line)))
     taken = {name for name, count in initials.items() if count >= MIN_LINES}
     if pipes < MIN_LINES and not taken:
         return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["separator", "forward", "header_block", "attribution"]
@@ -65,6 +66,7 @@ class Match:
     end: int
 
 
+@lru_cache(maxsize=4096)  # each rule family cleans the same line again
 def clean(line: str) -> str:
     """A line as the rules see it: no-break spaces as spaces, Markdown emphasis and link
     syntax (from HTML converted by html2text) removed, whitespace collapsed."""
