@@ -43,6 +43,10 @@ HELDOUT_TITLE = "### Held-out batch"
 # The record of the held-out batch's score before any rule changed: written once, then
 # kept as it is by every later run (it cannot be measured again).
 FIRST_RUN_TITLE = "### Held-out batch: first run, before any rule change"
+# What was changed after that first run, and what was tried and did not help: written by
+# hand, kept as it is by every run.
+CHANGES_TITLE = "### Held-out batch: what was generalised, what did not help"
+KEPT_SUBSECTIONS = (FIRST_RUN_TITLE, CHANGES_TITLE)
 SMOKE_SIZE = 5
 MIN_TIMING_SECONDS = 1.0
 
@@ -242,8 +246,11 @@ def category_lines(cases, misses: dict[str, list[str]], by_number: dict[str, str
 
 def section_lines(lines: list[str], heldout: list[str], notes: list[str]) -> list[str]:
     """The "Reply extraction" section of docs/benchmarks.md, below its title: the corpus,
-    the held-out batch now, then the held-out batch's first-run record kept as it is."""
-    first_run = current_subsection(FIRST_RUN_TITLE)
+    the held-out batch now, then the subsections kept as they are (KEPT_SUBSECTIONS)."""
+    kept: list[str] = []
+    for title in KEPT_SUBSECTIONS:
+        subsection = current_subsection(title)
+        kept += ["", *subsection] if subsection else []
     return [
         f"`python bench/replies.py`, {dt.date.today().isoformat()}, {common.machine()}.",
         "",
@@ -269,7 +276,7 @@ def section_lines(lines: list[str], heldout: list[str], notes: list[str]) -> lis
         "rules were generalised; these are today's figures, with the same rules as above.",
         "",
         *heldout,
-        *(["", *first_run] if first_run else []),
+        *kept,
     ]
 
 
