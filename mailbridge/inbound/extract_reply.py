@@ -3,10 +3,13 @@ history, forwarded headers, signatures or the list's own footer.
 
 No library is good enough alone on real replies (talon, quotequail, mail-parser-reply
 and email-reply-parser scored 27–58 % exact on a real corpus; see docs/benchmarks.md for
-their scores on ours), so the rules are ours, driven by the corpus in tests/mail/replies/:
+their scores on ours), so the rules are ours, driven by the corpus in tests/mail/replies/
+and checked on the held-out batch of tests/mail/replies-heldout/:
 
+0. Quotes written "| " or with initials ("HM> ") are read as "> " quotes
+   (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes.
 1. History starts at the first separator, Outlook-style header block or reply header
-   not followed by "> " lines (quote_headers.py). Everything from there on is history.
+   not followed by "> " lines (quote_headers/). Everything from there on is history.
 2. A forwarded message (« Message transféré », « Forwarded message ») is treated as a
    message of its own: its header block goes, its body is extracted by the same rules
    and kept, as a Markdown quote under the sender's own words if there are any (what is
@@ -16,9 +19,10 @@ their scores on ours), so the rules are ours, driven by the corpus in tests/mail
 5. "> " lines left in the middle: an inline reply (the person answers point by point
    between quoted lines) keeps them as Markdown quotes, so that each answer reads with
    the question it answers; the reply headers go. A bottom-posted reply (one quote at
-   the top, the answer under it) drops the quote: the forum shows the post it answers.
-6. A mobile signature on the last line and a contact block under a sign-off go
-   (signatures.py); the sign-off and the name stay.
+   the top, or one quote of the whole post with our footer, the answer under it) drops
+   the quote: the forum shows the post it answers.
+6. Mobile signatures and disclaimers at the end (signatures.py), then a contact block
+   under the name (contact_blocks.py) go; the sign-off and the name stay.
 7. When the text shows no history and an HTML body is given, the HTML markup decides
    (html_quotes.py) and the reply is converted to text (html_text.py).
 
@@ -31,9 +35,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from mailbridge.inbound import html_quotes, quote_headers, signatures
+from mailbridge.inbound import contact_blocks, html_quotes, quote_headers, signatures
 from mailbridge.inbound.html_text import html_to_text
 from mailbridge.inbound.quote_headers import is_quoted
+from mailbridge.inbound.quote_prefixes import normalise_quote_prefixes
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +147,10 @@ def _forwarded_body(tail: list[str], depth: int) -> list[str]:
     if start is None:
         return []
     end = quote_headers.header_block_end(body, start)
+    # Zoho closes the forwarded headers with the same rule that opened them
+    after = _next_content(body, end)
+    if after is not None and quote_headers.RULE_LINE.match(body[after].strip()):
+        end = after + 1
     inner = _extract("\n".join(body[end:]), depth + 1)
     body = _tidy(inner.body)
     return body.split("\n") if body else []
@@ -149,6 +158,9 @@ def _forwarded_body(tail: list[str], depth: int) -> list[str]:
 
 def _extract(text: str, depth: int = 0) -> _Result:
     lines = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = normalise_quote_prefixes(
+        [line for line in lines if not signatures.is_tracking_mark(line)]
+    )
     scan = _scan(lines)
     result = _Result(body=[])
     own = lines
@@ -231,11 +243,14 @@ def _settle_inner_quotes(
     result.found_history = True
     blocks = _quote_blocks(marks)
     text_before = "T" in marks[: blocks[0][0]]
-    if len(blocks) >= 2 or text_before:
+    # one quote holding the whole post, our footer included, was not trimmed to what is
+    # answered: a bottom-posted reply, whatever greeting stands above it
+    whole_post = len(blocks) == 1 and _quotes_our_footer(own[blocks[0][0] : blocks[0][1]])
+    if (len(blocks) >= 2 or text_before) and not whole_post:
         result.rules.append("inline_reply")
         # the last quote, when only a sign-off follows it, was left unanswered
         last_start, last_end = blocks[-1]
-        if signatures.is_closing(own[last_end:]):
+        if contact_blocks.is_closing(own[last_end:]):
             result.quoted = own[last_start:last_end] + result.quoted
             for i in range(last_start, last_end):
                 marks[i] = "X"
@@ -270,6 +285,11 @@ def _quote_blocks(marks: list[str]) -> list[tuple[int, int]]:
     return blocks
 
 
+def _quotes_our_footer(block: list[str]) -> bool:
+    unquoted = [_unquote(line) for line in block]
+    return any(signatures.is_product_footer(unquoted, i) for i in range(len(unquoted)))
+
+
 def _drop_quoted_footer(lines: list[str]) -> list[str]:
     """Our footer inside a quote kept for an inline reply: "> -- " then "> Intercoop…"."""
     out: list[str] = []
@@ -288,7 +308,7 @@ def _drop_quoted_footer(lines: list[str]) -> list[str]:
 
 
 def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
-    """Step 6: mobile signatures on the last lines, then a contact block."""
+    """Step 6: mobile signatures and disclaimers on the last lines, then a contact block."""
     while True:
         last = len(own) - 1
         while last >= 0 and not own[last].strip():
@@ -296,12 +316,16 @@ def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
         if last < 0:
             return []
         name = signatures.mobile_signature(own[last])
+        cut = last
+        if name is None:
+            cut = signatures.disclaimer_start(own[: last + 1])
+            name = "disclaimer" if cut is not None else None
         if name is None:
             break
         result.rules.append(name)
-        result.signature = own[last:] + result.signature
-        own = own[:last]
-    start = signatures.contact_block_start(own)
+        result.signature = own[cut:] + result.signature
+        own = own[:cut]
+    start = contact_blocks.contact_block_start(own)
     if start is not None:
         result.rules.append("contact_block")
         result.signature = own[start:] + result.signature

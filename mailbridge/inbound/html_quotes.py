@@ -75,6 +75,16 @@ HTML_RULES: tuple[HtmlRule, ...] = (
         'Zimbra (Free, universities): <hr id="zwchr"> above the original.',
     ),
     HtmlRule(
+        "zoho_html",
+        f"//div[{_has_class('zmail_extra_hr')} or {_has_class('zmail_extra')}]",
+        'Zoho Mail: <div class="zmail_extra_hr"> (a rule) then <div class="zmail_extra">.',
+    ),
+    HtmlRule(
+        "gmx_html",
+        "//div[@name='quote']",
+        'GMX and WEB.DE: <div name="quote"> holds the header block and the quote.',
+    ),
+    HtmlRule(
         "apple_mail_html",
         "//blockquote[@type='cite']",
         'Apple Mail, Roundcube, SOGo: <blockquote type="cite">.',

@@ -8,6 +8,12 @@ plain-text reply rules then recognise. Two adjustments for mail HTML:
   webmails write one `<div>` per line and `<div><br></div>` for a blank line; Outlook
   desktop does the same with `<p class="MsoNormal">`. Read as paragraphs, every line of a
   reply would become its own paragraph.
+- A `<br>` closing a block (`<div>Lars<br></div>`, as Zoho writes every line) adds no
+  line in a browser; html2text would add one. It is dropped; `<div><br></div>` stays the
+  blank line it is.
+- A no-break space written as a character (as lxml writes it when it serialises the
+  reply cut from its quote) is given back as the entity, which html2text keeps: Outlook's
+  blank paragraphs are `<p class="MsoNormal">&nbsp;</p>`.
 - The escapes html2text adds at the start of a line ("\\- ", "1\\. ", "\\-- ") are undone:
   a writer who typed "- " at the start of a line in their mail meant a list item, and
   "-- " must stay recognisable as the signature separator.
@@ -20,6 +26,8 @@ import re
 import html2text
 
 _LINE_PARAGRAPH_CLASSES = ("MsoNormal",)
+# a <br> after text or a closing tag, right before a block's end tag
+_BLOCK_END_BR = re.compile(r"((?:[^>\s]|</\w+>)\s*)<br\s*/?>(\s*</(?:div|li|p)>)", re.IGNORECASE)
 _LINE_START_ESCAPE = re.compile(r"^(\s*(?:> ?)*)\\(?=[-+]|\d+\\?\.)", re.MULTILINE)
 _ESCAPED_DOT = re.compile(r"^(\s*(?:> ?)*\d+)\\\.", re.MULTILINE)
 # html2text writes list items as "  * item" (nested: "    * item"); people type "- item"
@@ -60,6 +68,7 @@ def _converter() -> _MailHTML2Text:
 
 def html_to_text(html: str) -> str:
     """Markdown text of an HTML mail body; blank-line runs collapsed, lines right-trimmed."""
+    html = _BLOCK_END_BR.sub(r"\1\2", html.replace("\u00a0", "&nbsp;"))
     text = _converter().handle(html)
     text = _LINE_START_ESCAPE.sub(r"\1", text)
     text = _ESCAPED_DOT.sub(r"\1.", text)

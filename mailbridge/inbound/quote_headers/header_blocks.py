@@ -1,0 +1,108 @@
+"""Header blocks: the "De : … Envoyé : … À : … Objet :" lines that Outlook, Zimbra, GMX,
+Samsung mail and forwards write above the history they append unquoted."""
+
+from __future__ import annotations
+
+import re
+
+from mailbridge.inbound.quote_headers.base import NUMERIC_DATE, TIME, Match, clean, is_quoted
+
+# Header labels by role, one pool for every language: Gmail's French forward mixes
+# « De : » with « Subject: ».
+_FROM_LABELS = r"De|From|Von|Da|Expéditeur|Absender|Van|Fra|Från|От"
+_LABELS = {
+    "date": r"Envoyé|Envoyé le|Date|Sent|Gesendet|Datum|Enviado|Enviado el|Fecha|Inviato|Data"
+    r"|Verzonden|Sendt|Skickat|Dato|Отправлено|Дата",
+    "to": r"À|A|Pour|To|An|Para|Destinataire|Aan|Til|Till|Кому",
+    "cc": r"Cc|Cci|Copie à|Bcc|Kopie|CC|CCO|Копия",
+    "subject": r"Objet|Sujet|Subject|Betreff|Asunto|Oggetto|Onderwerp|Emne|Ämne|Assunto|Тема",
+    "from": _FROM_LABELS,
+}
+_HEADER_LINE = re.compile(
+    r"^(?P<label>" + "|".join(_LABELS.values()) + r") ?: ?(?P<value>.*)$", re.IGNORECASE
+)
+# Outlook's "____" line, dashes, html2text's rendering of an <hr> ("* * *"), and a titled
+# rule of a client we do not know ("----- Courriel d'origine -----")
+RULE_LINE = re.compile(r"^(?:_{8,}|-{8,}|={8,}|(?:\* ?){3,}|[-=_]{3,} ?[^-=_].{0,40}? ?[-=_]{3,})$")
+_ORANGE_INTRO = re.compile(rf"^Message du {NUMERIC_DATE} {TIME}$", re.IGNORECASE)
+
+_HEADER_BLOCK_FAMILIES = (
+    # (name, labels that must all appear, what it matches)
+    ("outlook_fr", {"de", "envoyé", "à", "objet"}, "Outlook in French: De, Envoyé, À, Objet."),
+    ("outlook_mac_fr", {"de", "date", "objet"}, "Outlook for Mac, Samsung: De, Date, Objet."),
+    ("zimbra_fr", {"de", "envoyé", "objet"}, "Zimbra, Orange webmail: De, À, Envoyé, Objet."),
+    ("outlook_en", {"from", "sent", "subject"}, "Outlook in English: From, Sent, To, Subject."),
+    ("forward_en", {"from", "date", "subject"}, "Gmail, Thunderbird: From, Date, Subject."),
+    (
+        "outlook_de",
+        {"von", "gesendet", "betreff"},
+        "Outlook and GMX in German: Von, Gesendet, Betreff.",
+    ),
+    ("outlook_es", {"de", "enviado", "asunto"}, "Outlook in Spanish: De, Enviado, Asunto."),
+    ("outlook_it", {"da", "inviato", "oggetto"}, "Outlook in Italian: Da, Inviato, Oggetto."),
+    ("outlook_pt", {"de", "enviado", "assunto"}, "Outlook in Portuguese: De, Enviado, Assunto."),
+    ("outlook_nl", {"van", "verzonden", "onderwerp"}, "Outlook in Dutch: Van, Verzonden."),
+    ("outlook_no", {"fra", "sendt", "emne"}, "Outlook in Norwegian, Danish: Fra, Sendt, Emne."),
+    ("outlook_sv", {"från", "skickat", "ämne"}, "Outlook in Swedish: Från, Skickat, Ämne."),
+    ("outlook_ru", {"от", "отправлено", "тема"}, "Outlook in Russian: От, Отправлено, Тема."),
+)
+HEADER_BLOCK_DOCS = {name: doc for name, _labels, doc in _HEADER_BLOCK_FAMILIES}
+
+
+def _header_role(line: str) -> tuple[str, str] | None:
+    match = _HEADER_LINE.match(clean(line))
+    if not match:
+        return None
+    label = match.group("label").lower()
+    for role, labels in _LABELS.items():
+        if re.fullmatch(labels, label, re.IGNORECASE):
+            return role, label
+    return None  # pragma: no cover - the pool is the union of the roles
+
+
+def header_block_end(lines: list[str], start: int) -> int:
+    """End of the run of "Label : value" lines starting at `start` (a wrapped value, one
+    line with no label of its own, is allowed once per header)."""
+    i, last_was_header = start, False
+    while i < len(lines):
+        line = lines[i]
+        if _header_role(line):
+            last_was_header = True
+        elif line.strip() and last_was_header and not is_quoted(line) and i > start:
+            last_was_header = False  # a wrapped « À : » list of recipients
+        else:
+            break
+        i += 1
+    return i
+
+
+def match_header_block(lines: list[str], i: int) -> Match | None:
+    """A block of header lines, one of them a From line (first for most clients, second
+    under GMX's « Gesendet: »), with at least two of date/to/cc/subject, one of them a
+    date or a subject."""
+    found = _header_role(lines[i])
+    if found is None or not clean(lines[i]).split(":", 1)[1].strip():
+        return None
+    end = header_block_end(lines, i)
+    roles, labels = set(), set()
+    for line in lines[i:end]:
+        found = _header_role(line)
+        if found:
+            roles.add(found[0])
+            labels.add(found[1])
+    if "from" not in roles or len(roles - {"from"}) < 2 or not roles & {"date", "subject"}:
+        return None
+    name = "header_block"
+    for family, family_labels, _doc in _HEADER_BLOCK_FAMILIES:
+        if family_labels <= labels:
+            name = family
+            break
+    start = i
+    # an Outlook "____" rule, a dashed rule or Orange's « Message du … » just above
+    j = i - 1
+    while j >= 0 and not lines[j].strip():
+        j -= 1
+    if j >= 0 and j >= i - 2:
+        if RULE_LINE.match(lines[j].strip()) or _ORANGE_INTRO.match(clean(lines[j])):
+            start = j
+    return Match(name, "header_block", start, end)

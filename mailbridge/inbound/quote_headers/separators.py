@@ -1,0 +1,132 @@
+"""Separators: a line of its own that opens the history ("-----Message d'origine-----",
+"---------- Forwarded message ---------", "Début du message réexpédié :", Zoho's
+"---- On … wrote ----"). A forward separator opens a message to keep, the others
+history to drop."""
+
+from __future__ import annotations
+
+from mailbridge.inbound.quote_headers.base import Match, Rule, clean, rule
+
+# the verb of a reply header, in every language a rule knows
+WROTE = (
+    r"(?:wrote|a écrit|avez écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev"
+    r"|пишет|написал\(а\)|написала?)"
+)
+# Gmail and Thunderbird draw their forward rules with dashes, Zoho with « = »
+_RULE = r"[-=]{3,}"
+
+
+def _ruled(*titles: str) -> str:
+    return "|".join(f"{_RULE} ?{title} ?{_RULE}" for title in titles)
+
+
+SEPARATORS: tuple[Rule, ...] = (
+    rule(
+        "outlook_fr",
+        "separator",
+        r"-{2,} ?Message d'origine ?-{2,}",
+        "Outlook (desktop) and Samsung/Huawei mail in French: « -----Message d'origine----- ».",
+    ),
+    rule(
+        "outlook_en",
+        "separator",
+        r"-{2,} ?Original Message ?-{2,}",
+        "Outlook, Zimbra, BlackBerry and Android mail in English: « -----Original Message----- ».",
+    ),
+    rule(
+        "outlook_de",
+        "separator",
+        r"-{2,} ?Ursprüngliche Nachricht ?-{2,}",
+        "Outlook in German: « -----Ursprüngliche Nachricht----- ».",
+    ),
+    rule(
+        "outlook_es",
+        "separator",
+        r"-{2,} ?Mensaje original ?-{2,}",
+        "Outlook in Spanish: « -----Mensaje original----- ».",
+    ),
+    rule(
+        "outlook_it",
+        "separator",
+        r"-{2,} ?Messaggio originale ?-{2,}",
+        "Outlook in Italian: « -----Messaggio originale----- ».",
+    ),
+    rule(
+        "outlook_other",
+        "separator",
+        r"-{2,} ?(?:Oorspronkelijk bericht|Opprinnelig melding|Oprindelig meddelelse"
+        r"|Ursprungligt meddelande|Mensagem original|Исходное сообщение) ?-{2,}",
+        "Outlook in Dutch, Norwegian, Danish, Swedish, Portuguese, Russian:"
+        " « -----Oorspronkelijk bericht----- ».",
+    ),
+    rule(
+        "zimbra_fr",
+        "separator",
+        r"-{3,} ?(?:Mail|Message) (?:original|d'origine) ?-{3,}",
+        "Zimbra (Free, universities), SOGo, La Poste in French: « ----- Mail original ----- ».",
+    ),
+    rule(
+        "zoho",
+        "separator",
+        rf"-{{2,}} ?(?:On|Le|Am|El|Il|Op|Em|Den) .{{5,250}} {WROTE} ?-{{2,}}",
+        "Zoho Mail: « ---- On Mon, 02 Jul 2007 09:15:22 +0200 Helen <h@x> wrote ---- », in"
+        " any language.",
+    ),
+    rule(
+        "forward_fr",
+        "forward",
+        _ruled("Message transféré") + r"|Début du message (?:réexpédié|transféré) ?:",
+        "Forward in French: Thunderbird/Gmail « Message transféré », Apple « Début du message"
+        " réexpédié : ».",
+    ),
+    rule(
+        "forward_en",
+        "forward",
+        _ruled("Forwarded message") + r"|Begin forwarded message ?:",
+        "Forward in English: Gmail/Thunderbird « Forwarded message », Zoho's « ==== Forwarded"
+        " message ==== », Apple « Begin forwarded message: ».",
+    ),
+    rule(
+        "forward_de",
+        "forward",
+        _ruled("Weitergeleitete Nachricht")
+        + r"|Anfang der weitergeleiteten (?:E-Mail|Nachricht) ?:",
+        "Forward in German: « Weitergeleitete Nachricht », « Anfang der weitergeleiteten"
+        " E-Mail: ».",
+    ),
+    rule(
+        "forward_es",
+        "forward",
+        _ruled("Mensaje reenviado") + r"|Inicio del mensaje reenviado ?:",
+        "Forward in Spanish: « Mensaje reenviado », « Inicio del mensaje reenviado: ».",
+    ),
+    rule(
+        "forward_it",
+        "forward",
+        _ruled("Messaggio inoltrato") + r"|Inizio messaggio inoltrato ?:",
+        "Forward in Italian: « Messaggio inoltrato », « Inizio messaggio inoltrato: ».",
+    ),
+    rule(
+        "forward_other",
+        "forward",
+        _ruled(
+            "Doorgestuurd bericht",
+            "Videresendt (?:melding|meddelelse)",
+            "Vidarebefordrat (?:meddelande|brev)",
+            "Mensagem encaminhada",
+            "Пересылаемое сообщение",
+        )
+        + r"|(?:Begin doorgestuurd bericht|Início da mensagem reencaminhada"
+        r"|Начало пересылаемого сообщения) ?:",
+        "Forward in Dutch, Norwegian, Danish, Swedish, Portuguese, Russian: « Doorgestuurd"
+        " bericht », « Mensagem encaminhada »…",
+    ),
+)
+
+
+def match_separator(lines: list[str], i: int) -> Match | None:
+    line = clean(lines[i])
+    for separator in SEPARATORS:
+        if separator.pattern.fullmatch(line):
+            return Match(separator.name, separator.kind, i, i + 1)
+    return None
