@@ -8,6 +8,11 @@ class RealtimeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from forum import slots
         from realtime import publish
 
         publish.subscribe()
+        # The live pages' script and the way to the session's live page (forum/slots.py).
+        slots.slot_register("thread.end", "realtime/slots/thread_live.html")
+        slots.slot_register("board.end", "realtime/slots/board_live.html")
+        slots.slot_register("session.calls", "realtime/slots/session_live_link.html")
