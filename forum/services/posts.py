@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.compiled_queries import CompiledQuery
+from common.compiled_queries import CompiledQuery
 from forum import events
 from forum.errors import EditWindowClosed, NotAllowed, ThreadLocked, UserError
 from forum.models import Board, Post, PostRevision, PostSource, ReadMark, Thread
