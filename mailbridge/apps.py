@@ -8,11 +8,16 @@ class MailbridgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks as django_checks
+
+        from common.checks import TAG
         from mailbridge import (
+            checks,
             digest_tasks,  # noqa: F401 - registers mailbridge.send_daily_digests
             recaps,
         )
 
+        django_checks.register(checks.settings_check, TAG)
         recaps.connect()
 
         from forum import events
