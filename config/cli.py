@@ -88,7 +88,8 @@ def check_configuration() -> None:
 
     for message in run_checks(tags=[TAG]):
         if message.is_serious():
-            raise Abort(f"{_one_line(message.msg)} ({message.id}). {_one_line(message.hint)}")
+            hint = f" {message.hint}" if message.hint else ""
+            raise Abort(" ".join(f"{message.msg} ({message.id}).{hint}".split()))
 
 
 def _one_line(exc: BaseException) -> str:
