@@ -35,8 +35,8 @@ def _tidy_database_connections(sender=None, **kwargs) -> None:
 
 def _digest_hour() -> int:
     # This module is imported with the config package, before the `intercoop` command
-    # can catch anything: a bad value falls back here and is reported by config.settings
-    # (one line, exit status 2).
+    # can catch anything: a bad value falls back here and is reported when the command
+    # starts (config.settings, mailbridge's checks: one line, exit status 2).
     try:
         return env.integer("INTERCOOP_DIGEST_HOUR", 7, minimum=0, maximum=23)
     except env.ConfigError:

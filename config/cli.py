@@ -83,6 +83,20 @@ def setup_django() -> None:
         if isinstance(exc, ImportError):
             raise  # a broken installation or a bug: the traceback is what helps
         raise Abort(_one_line(exc)) from exc
+    check_configuration()
+
+
+def check_configuration() -> None:
+    """The apps' system checks of their settings (forum, mailbridge and realtime's
+    checks.py): the first error stops the command, with its id and hint."""
+    from django.core.checks import run_checks
+
+    from common.checks import TAG
+
+    for message in run_checks(tags=[TAG]):
+        if message.is_serious():
+            hint = f" {message.hint}" if message.hint else ""
+            raise Abort(" ".join(f"{message.msg} ({message.id}).{hint}".split()))
 
 
 def _one_line(exc: BaseException) -> str:

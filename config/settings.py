@@ -217,19 +217,23 @@ LOGGING = {
     },
 }
 
+# The apps' settings are read here; whether each value suits its app is checked by the
+# app's system checks (forum/checks.py, mailbridge/checks.py, realtime/checks.py), which
+# `intercoop` runs when a part starts.
+
 # Forum limits.
-INTERCOOP_POST_MAX_CHARS = env.integer("INTERCOOP_POST_MAX_CHARS", 50_000, minimum=1)
-INTERCOOP_EDIT_WINDOW_MINUTES = env.integer("INTERCOOP_EDIT_WINDOW_MINUTES", 60, minimum=0)
+INTERCOOP_POST_MAX_CHARS = env.integer("INTERCOOP_POST_MAX_CHARS", 50_000)
+INTERCOOP_EDIT_WINDOW_MINUTES = env.integer("INTERCOOP_EDIT_WINDOW_MINUTES", 60)
 INTERCOOP_POSTS_PER_PAGE = 50
 # Thread and board pages are cached this long at most, for readers signed in or not
 # (forum/page_cache.py); 0 turns the page cache off.
-INTERCOOP_PAGE_CACHE_SECONDS = env.integer("INTERCOOP_PAGE_CACHE_SECONDS", 300, minimum=0)
+INTERCOOP_PAGE_CACHE_SECONDS = env.integer("INTERCOOP_PAGE_CACHE_SECONDS", 300)
 # PostgreSQL connections a web process keeps open for its requests (config/asgi.py).
 INTERCOOP_WEB_DB_POOL = env.integer("INTERCOOP_WEB_DB_POOL", 16, minimum=2)
 
 # Outgoing mail beyond single posts: digests, bounces, DKIM (mailbridge).
-INTERCOOP_DIGEST_HOUR = env.integer("INTERCOOP_DIGEST_HOUR", 7, minimum=0, maximum=23)
-INTERCOOP_BOUNCE_THRESHOLD = env.integer("INTERCOOP_BOUNCE_THRESHOLD", 5, minimum=1)
+INTERCOOP_DIGEST_HOUR = env.integer("INTERCOOP_DIGEST_HOUR", 7)
+INTERCOOP_BOUNCE_THRESHOLD = env.integer("INTERCOOP_BOUNCE_THRESHOLD", 5)
 INTERCOOP_DKIM_SELECTOR = os.environ.get("INTERCOOP_DKIM_SELECTOR") or ""
 INTERCOOP_DKIM_PRIVATE_KEY_PATH = os.environ.get("INTERCOOP_DKIM_PRIVATE_KEY_PATH") or ""
 
@@ -237,21 +241,17 @@ INTERCOOP_DKIM_PRIVATE_KEY_PATH = os.environ.get("INTERCOOP_DKIM_PRIVATE_KEY_PAT
 # most messages a killed worker can send twice), sending tasks woken per fan-out,
 # attempts on 4xx before giving up, backoff bounds, and after how long a claimed
 # batch whose worker died goes back to pending.
-INTERCOOP_OUTBOX_BATCH_SIZE = env.integer("INTERCOOP_OUTBOX_BATCH_SIZE", 50, minimum=1)
-INTERCOOP_OUTBOX_PARALLEL_SENDERS = env.integer("INTERCOOP_OUTBOX_PARALLEL_SENDERS", 4, minimum=1)
-INTERCOOP_OUTBOX_MAX_ATTEMPTS = env.integer("INTERCOOP_OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
+INTERCOOP_OUTBOX_BATCH_SIZE = env.integer("INTERCOOP_OUTBOX_BATCH_SIZE", 50)
+INTERCOOP_OUTBOX_PARALLEL_SENDERS = env.integer("INTERCOOP_OUTBOX_PARALLEL_SENDERS", 4)
+INTERCOOP_OUTBOX_MAX_ATTEMPTS = env.integer("INTERCOOP_OUTBOX_MAX_ATTEMPTS", 10)
 INTERCOOP_OUTBOX_RETRY_BASE_SECONDS = 60
 INTERCOOP_OUTBOX_RETRY_CAP_SECONDS = 3600
 INTERCOOP_OUTBOX_RELAY_DOWN_SECONDS = 30
-INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = env.integer(
-    "INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS", 600, minimum=1
-)
+INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = env.integer("INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS", 600)
 
 # The SMTP gateway and inbound mail (mailbridge.smtp, mailbridge.inbound).
-INTERCOOP_SMTP_MAX_BYTES = env.integer(
-    "INTERCOOP_SMTP_MAX_BYTES", 25 * 1024 * 1024, minimum=64 * 1024
-)
-INTERCOOP_SMTP_MAX_RECIPIENTS = env.integer("INTERCOOP_SMTP_MAX_RECIPIENTS", 20, minimum=1)
+INTERCOOP_SMTP_MAX_BYTES = env.integer("INTERCOOP_SMTP_MAX_BYTES", 25 * 1024 * 1024)
+INTERCOOP_SMTP_MAX_RECIPIENTS = env.integer("INTERCOOP_SMTP_MAX_RECIPIENTS", 20)
 # Moving windows per envelope sender and per client address ("" or 0: no limit);
 # clients in INTERCOOP_SMTP_TRUSTED_PEERS (the MTA in front) are not limited per client.
 INTERCOOP_SMTP_RATE_LIMIT = os.environ.get("INTERCOOP_SMTP_RATE_LIMIT", "30/10 minutes")
@@ -261,40 +261,12 @@ INTERCOOP_SMTP_TLS_CERT = os.environ.get("INTERCOOP_SMTP_TLS_CERT") or ""
 INTERCOOP_SMTP_TLS_KEY = os.environ.get("INTERCOOP_SMTP_TLS_KEY") or ""
 # authserv-ids of the upstream MTAs whose Authentication-Results (RFC 8601) are believed.
 INTERCOOP_TRUSTED_AUTHSERV_IDS = env.csv_list("INTERCOOP_TRUSTED_AUTHSERV_IDS", [])
-INTERCOOP_INBOUND_MAX_RECEIVED = env.integer("INTERCOOP_INBOUND_MAX_RECEIVED", 30, minimum=2)
+INTERCOOP_INBOUND_MAX_RECEIVED = env.integer("INTERCOOP_INBOUND_MAX_RECEIVED", 30)
 INTERCOOP_ATTACHMENTS_DIR = DATA_DIR / "attachments"
 
-
-def _check_smtp_settings() -> None:
-    import ipaddress
-    from pathlib import Path
-
-    from limits import parse
-
-    for name in ("INTERCOOP_SMTP_RATE_LIMIT", "INTERCOOP_SMTP_PEER_RATE_LIMIT"):
-        value = globals()[name].strip()
-        if value not in ("", "0", "off", "none"):
-            try:
-                parse(value)
-            except ValueError:
-                raise env.ConfigError(
-                    f"{name}={value!r} is not a rate; write e.g. '30/10 minutes' or 0 for none"
-                ) from None
-    for peer in INTERCOOP_SMTP_TRUSTED_PEERS:
-        try:
-            ipaddress.ip_network(peer, strict=False)
-        except ValueError:
-            raise env.ConfigError(
-                f"INTERCOOP_SMTP_TRUSTED_PEERS: {peer!r} is not an IP address or network"
-            ) from None
-    if bool(INTERCOOP_SMTP_TLS_CERT) != bool(INTERCOOP_SMTP_TLS_KEY):
-        raise env.ConfigError(
-            "set both INTERCOOP_SMTP_TLS_CERT and INTERCOOP_SMTP_TLS_KEY for STARTTLS, or neither"
-        )
-    for name in ("INTERCOOP_SMTP_TLS_CERT", "INTERCOOP_SMTP_TLS_KEY"):
-        path = globals()[name]
-        if path and not Path(path).is_file():
-            raise env.ConfigError(f"{name}={path} is not a readable file")
-
-
-_check_smtp_settings()
+# Live pages (realtime.consumers): a connection that sends nothing (not even the
+# heartbeat live.js sends every 30 s) for this long is closed; a browser may send this
+# many messages in this many seconds (token bucket), more and it is closed.
+INTERCOOP_LIVE_IDLE_SECONDS = 90
+INTERCOOP_LIVE_RATE_MESSAGES = 20
+INTERCOOP_LIVE_RATE_SECONDS = 10

@@ -8,7 +8,11 @@ class ForumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from forum import page_invalidation, user_cache
+        from django.core import checks as django_checks
 
+        from common.checks import TAG
+        from forum import checks, page_invalidation, user_cache
+
+        django_checks.register(checks.settings_check, TAG)
         page_invalidation.connect()
         user_cache.connect()

@@ -4,6 +4,8 @@ Model signals rather than the domain events, so that every writer is covered: th
 services, the mail pipeline, the admin and data fixes in a shell alike. Writes in bulk
 (no signals) replace their tokens themselves: new posts (forum.services.posting, through
 `posts_written`, whichever road they came by) and read marks (forum.services.reading).
+Other apps whose rows show on a person's own pages register their models from their
+AppConfig.ready() (`person_model_register`): the forum names none of them.
 """
 
 from __future__ import annotations
@@ -35,11 +37,6 @@ from forum.page_cache import (
     thread_scope,
     user_scope,
 )
-
-# Mail to the person suspended after bounces: the banner of their pages. By name, so
-# that the forum imports nothing of mailbridge (forum/page_cache.py does not store a
-# page showing the banner: lifting the suspension is an update() no signal sees).
-MAILBOX_HEALTH = "mailbridge.MailboxHealth"
 
 
 def _thread_and_board(thread_id: int) -> list[str]:
@@ -97,8 +94,16 @@ def _site_changed(sender, update_fields=None, **kwargs) -> None:
 
 def _person_changed(sender, instance, **kwargs) -> None:
     # A follow, a registration (role, status: what they may see, write, moderate),
-    # the state of their mailbox: shown on their own pages only.
+    # what another app registered: shown on their own pages only.
     invalidate([user_scope(instance.user_id)])
+
+
+def person_model_register(model) -> None:
+    """Saving or deleting a row of `model` (which has a `user_id`) changes what that
+    person's own pages show: their cached pages are replaced (idempotent)."""
+    uid = f"page-cache-person-{model._meta.label}"
+    post_save.connect(_person_changed, sender=model, dispatch_uid=uid)
+    post_delete.connect(_person_changed, sender=model, dispatch_uid=f"{uid}-del")
 
 
 def _read_mark_changed(sender, instance: ReadMark, **kwargs) -> None:
@@ -132,10 +137,8 @@ def connect() -> None:
         uid = f"page-cache-site-{model._meta.label}"
         post_save.connect(_site_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(_site_changed, sender=model, dispatch_uid=f"{uid}-del")
-    for model in (Follow, Registration, MAILBOX_HEALTH):
-        uid = f"page-cache-person-{model if isinstance(model, str) else model._meta.label}"
-        post_save.connect(_person_changed, sender=model, dispatch_uid=uid)
-        post_delete.connect(_person_changed, sender=model, dispatch_uid=f"{uid}-del")
+    for model in (Follow, Registration):
+        person_model_register(model)
     post_save.connect(_read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark")
     post_delete.connect(
         _read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark-del"

@@ -8,11 +8,16 @@ class MailbridgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks as django_checks
+
+        from common.checks import TAG
         from mailbridge import (
+            checks,
             digest_tasks,  # noqa: F401 - registers mailbridge.send_daily_digests
             recaps,
         )
 
+        django_checks.register(checks.settings_check, TAG)
         recaps.connect()
 
         from forum import events
@@ -22,3 +27,14 @@ class MailbridgeConfig(AppConfig):
 
         # Atomic: the outbox rows commit with the post, or not at all.
         events.subscribe("post_created", fanout.on_post_created, atomic=True)
+
+        from forum import page_invalidation, slots
+        from mailbridge.models import MailboxHealth
+
+        # What the forum's pages show of mail (forum/slots.py).
+        slots.slot_register("nav.signed_in", "mailbridge/slots/nav_subscriptions.html")
+        slots.slot_register("page.notices", "mailbridge/slots/mail_suspended_banner.html")
+        slots.slot_register("post.after_body", "mailbridge/slots/email_original.html")
+        # The suspension banner is on the person's own pages: their cached copies go
+        # when their mailbox's state is saved.
+        page_invalidation.person_model_register(MailboxHealth)

@@ -3,7 +3,7 @@ from mailbridge.models import MailboxHealth
 
 def mailbox_health(request):
     """`mail_suspended_address` when mail to the signed-in person is suspended after
-    repeated bounces, for the banner of every page (templates/mailbridge/_banner.html)."""
+    repeated bounces, for the banner of every page (mailbridge/slots/mail_suspended_banner.html)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

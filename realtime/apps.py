@@ -8,6 +8,15 @@ class RealtimeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from realtime import publish
+        from django.core import checks as django_checks
 
+        from common.checks import TAG
+        from forum import slots
+        from realtime import checks, publish
+
+        django_checks.register(checks.settings_check, TAG)
         publish.subscribe()
+        # The live pages' script and the way to the session's live page (forum/slots.py).
+        slots.slot_register("thread.end", "realtime/slots/thread_live.html")
+        slots.slot_register("board.end", "realtime/slots/board_live.html")
+        slots.slot_register("session.calls", "realtime/slots/session_live_link.html")

@@ -86,10 +86,6 @@ class TokenBucket:
         return False
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def _language(scope) -> str:
     """The reader's language as LocaleMiddleware decides it for pages: the language
     cookie, else Accept-Language, else the site's default."""
@@ -223,8 +219,7 @@ class LiveConsumer(StrictJsonConsumer):
         self.stream: Stream | None = None
         self.last_seen = time.monotonic()
         self.bucket = TokenBucket(
-            _setting("INTERCOOP_LIVE_RATE_MESSAGES", 20),
-            _setting("INTERCOOP_LIVE_RATE_SECONDS", 10),
+            settings.INTERCOOP_LIVE_RATE_MESSAGES, settings.INTERCOOP_LIVE_RATE_SECONDS
         )
         self.language = _language(self.scope)
         self.inbox: asyncio.Queue = asyncio.Queue()
@@ -327,7 +322,7 @@ class LiveConsumer(StrictJsonConsumer):
     CLIENT_MESSAGES = {"heartbeat": on_heartbeat, "resume": on_resume}
 
     async def close_when_idle(self) -> None:
-        timeout = _setting("INTERCOOP_LIVE_IDLE_SECONDS", 90)
+        timeout = settings.INTERCOOP_LIVE_IDLE_SECONDS
         while not self.closing:
             remaining = self.last_seen + timeout - time.monotonic()
             if remaining <= 0:

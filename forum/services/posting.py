@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.compiled_queries import CompiledQuery
+from common.compiled_queries import CompiledQuery
 from forum import events
 from forum.errors import NotAllowed, ThreadLocked, UserError
 from forum.models import Attachment, Board, Post, PostSource, ReadMark, Thread

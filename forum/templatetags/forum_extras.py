@@ -3,10 +3,32 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from forum import page_cache
+from forum import page_cache, slots
 from forum.rendering import markdown_to_html
 
 register = template.Library()
+
+
+class SlotNode(template.Node):
+    def __init__(self, name: str):
+        self.name = name
+
+    def render(self, context) -> str:
+        return slots.slot_render(self.name, context)
+
+
+@register.tag
+def slot(parser, token) -> SlotNode:
+    """`{% slot "thread.end" %}`: what the other apps show at that place of the page
+    (forum/slots.py). An unknown name fails when the template is compiled."""
+    bits = token.split_contents()
+    quoted = len(bits) == 2 and len(bits[1]) > 2 and bits[1][0] == bits[1][-1] in "\"'"
+    if not quoted:
+        raise template.TemplateSyntaxError('{% slot "name" %} takes one quoted slot name')
+    try:
+        return SlotNode(slots.slot_check(bits[1][1:-1]))
+    except LookupError as exc:
+        raise template.TemplateSyntaxError(str(exc)) from None
 
 
 @register.simple_tag(takes_context=True)

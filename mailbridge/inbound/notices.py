@@ -137,7 +137,7 @@ def _site_path(name: str) -> str:
 
 
 def render_notice(template: str, context: dict, language: str) -> dict:
-    """{"subject", "text"} of templates/mail/notices/<template>[_subject].txt, in
+    """{"subject", "text"} of mailbridge/templates/mail/notices/<template>[_subject].txt, in
     `language`; in French then English when the language is not known."""
     available = dict(settings.LANGUAGES)
     languages = [language] if language in available else [settings.LANGUAGE_CODE, "en"]

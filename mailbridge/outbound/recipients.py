@@ -23,7 +23,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Q, Subquery
 
-from config.compiled_queries import CompiledQuery
+from common.compiled_queries import CompiledQuery
 from forum.models import Follow, FollowLevel, Post, Registration, RegistrationStatus
 from mailbridge.models import MailboxHealth
 from mailbridge.outbound.message import Recipient
@@ -78,5 +78,5 @@ def _recipients(private: bool, *, thread_id: int, board_id: int, author_id: int,
 
 
 # Made once per process (per private or not): making this SQL cost a worker 30 to 40
-# times what PostgreSQL spends answering it (config/compiled_queries.py).
+# times what PostgreSQL spends answering it (common/compiled_queries.py).
 _RECIPIENTS = CompiledQuery(_recipients)

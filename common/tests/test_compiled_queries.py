@@ -9,7 +9,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 from django.test.utils import CaptureQueriesContext
 
-from config.compiled_queries import CompiledQuery
+from common.compiled_queries import CompiledQuery
 
 pytestmark = pytest.mark.django_db
 
