@@ -288,6 +288,9 @@ def test_a_results_page_takes_a_fixed_number_of_queries(
     for thread in Thread.objects.all():
         for number in range(12):
             reply(thread, participant(event), body=f"Plénière, remarque {number}.")
+    # Writing the replies can outlast the account's minute in the cache on a loaded
+    # machine: read it into the cache again, so that both pages are measured alike.
+    client.get("/recherche/", {"q": "rien"})
     with django_assert_max_num_queries(20) as many:
         assert len(client.get("/recherche/", {"q": "plénière"}).context["page"]) == 20
     assert len(many.captured_queries) == len(few.captured_queries)
