@@ -82,6 +82,10 @@ def _at(path: str, lookup: str) -> str:
     return f"{path}__{lookup}" if path else lookup
 
 
+def _not_hidden(path: str = "") -> Q:
+    return Q(**{_at(path, "is_hidden"): False})
+
+
 def _where(queryset: QuerySet, condition) -> QuerySet:
     if condition is True:
         return queryset
@@ -163,7 +167,7 @@ class RowFacts:
         return mine & self._events(role=_roles().FACILITATOR)
 
     def _shown(self):
-        return Q(**{_at(self.post, "is_hidden"): False})
+        return _not_hidden(self.post)
 
 
 def readers_of(*, private: bool, event_id=None, path: str = "") -> Q:
@@ -218,17 +222,12 @@ class BoardQuerySet(QuerySet):
         return _where(self, holds(MODERATE, RowFacts(user, place="", session="session")))
 
 
-def _not_hidden(path: str = "") -> Q:
-    return Q(**{_at(path, "is_hidden"): False})
-
-
 class ThreadQuerySet(QuerySet):
     def visible(self) -> QuerySet:
         """Threads with at least one post not hidden: one whose every post is hidden
         is gone from the feeds, the API and mail."""
-        from forum.models.board import Post
-
-        return self.filter(Exists(Post.objects.visible().filter(thread=OuterRef("pk"))))
+        posts = self.model._meta.get_field("posts").related_model.objects.visible()
+        return self.filter(Exists(posts.filter(thread=OuterRef("pk"))))
 
     def visible_to(self, user) -> QuerySet:
         """The threads of the boards `user` may read (a thread whose every post is
