@@ -104,18 +104,17 @@ def _as_q(condition) -> Q:
     return condition
 
 
-# The models are imported when asked: forum.models.event and .board take their
-# managers from this module.
+def _people():
+    """forum.models.event, asked for when a query is built: it imports this module
+    first, for the sessions' manager."""
+    from forum.models import event
+
+    return event
+
+
 def _registrations(**filters) -> QuerySet:
-    from forum.models.event import Registration, RegistrationStatus
-
-    return Registration.objects.filter(status=RegistrationStatus.CONFIRMED, **filters)
-
-
-def _roles():
-    from forum.models.event import Role
-
-    return Role
+    people = _people()
+    return people.Registration.objects.filter(status=people.RegistrationStatus.CONFIRMED, **filters)
 
 
 def _signed_in(user) -> bool:
@@ -155,16 +154,15 @@ class RowFacts:
         return self.signed_in and self._events()
 
     def _organiser(self):
-        return self.signed_in and self._events(role=_roles().ORGANISER)
+        return self.signed_in and self._events(role=_people().Role.ORGANISER)
 
     def _facilitates(self):
         if not self.signed_in:
             return False
-        from forum.models.event import Session
-
-        facilitated = Session.facilitator_users.through.objects.filter(user=self.user)
+        people = _people()
+        facilitated = people.Session.facilitator_users.through.objects.filter(user=self.user)
         mine = Q(**{_at(self.session or "pk", "in"): facilitated.values("session")})
-        return mine & self._events(role=_roles().FACILITATOR)
+        return mine & self._events(role=people.Role.FACILITATOR)
 
     def _shown(self):
         return _not_hidden(self.post)
