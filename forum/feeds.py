@@ -99,8 +99,8 @@ class ThreadFeed(PostFeed):
     """The latest visible posts of a thread, newest first."""
 
     def get_object(self, request, pk: int):
-        thread = thread_published(pk=pk)
-        if thread is None or not can_see_board(request.user, thread.board):
+        thread = thread_published(pk=pk, reader=request.user)
+        if thread is None:
             raise Http404("no such thread")
         return thread
 

@@ -7,7 +7,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from forum.models import MailDelivery, Network, Role, Session
-from forum.permissions import can_see_session
 
 NEW_NETWORK = "new"
 
@@ -125,7 +124,7 @@ class RegistrationForm(forms.Form):
         if user is not None:
             # A private session is offered only to whom may see it (registered people),
             # so the form does not show its title to any account that signs up.
-            sessions = sessions.filter(pk__in=[s.pk for s in sessions if can_see_session(user, s)])
+            sessions = sessions.visible_to(user)
         self.fields["sessions"].queryset = sessions
         self.fields["sessions"].label_from_instance = lambda s: f"{s.number}. {s.title}"
         networks = [(str(n.pk), n.name) for n in Network.objects.order_by("name")]

@@ -1,21 +1,33 @@
-"""Who may do what, decided on the server from the person's registration role."""
+"""Who may do what, decided on the server from the person's registration role.
+
+Reading and moderating follow the rules of forum.models.visibility, here for one
+reader and one session, board or post; the querysets' `visible_to(user)` and
+`who_can_see(board)` read the same rules as SQL.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from forum.models import Board, Event, Registration, RegistrationStatus, Role, Session
+from forum.models.visibility import MODERATE, POST, READ, READ_POST, holds, is_private
 
 
 def role_for(user, event: Event) -> str | None:
     """The active role of `user` at `event`, or None when not registered."""
+    return _role_at(user, event.pk)
+
+
+def _role_at(user, event_id: int) -> str | None:
     if not getattr(user, "is_authenticated", False):
         return None
     known = getattr(user, _KNOWN_ROLES, None)
-    if known is not None and event.pk in known:
-        return known[event.pk]
+    if known is not None and event_id in known:
+        return known[event_id]
     return (
-        Registration.objects.filter(user=user, event=event, status=RegistrationStatus.CONFIRMED)
+        Registration.objects.filter(
+            user=user, event_id=event_id, status=RegistrationStatus.CONFIRMED
+        )
         .values_list("role", flat=True)
         .first()
     )
@@ -31,6 +43,55 @@ def remember_roles(user, roles: dict[int, str | None]) -> None:
     setattr(user, _KNOWN_ROLES, dict(roles))
 
 
+_UNKNOWN = object()
+
+
+class _Facts:
+    """The facts of forum.models.visibility about one reader and one place (a
+    session, or a board, or a post through its board), as booleans. Each is asked
+    only when a rule needs it, and the reader's role at the place's event once."""
+
+    def __init__(self, user, *, board=None, session=None, post=None):
+        if post is not None:
+            board = post.thread.board
+        self.user = user
+        self.signed_in = bool(getattr(user, "is_authenticated", False))
+        self.post = post
+        self.session = board.session if board is not None else session
+        self.event_id = board.event_id if board is not None else session.event_id
+        self._role = _UNKNOWN
+
+    def __call__(self, name: str) -> bool:
+        return getattr(self, f"_{name}")()
+
+    def role(self) -> str | None:
+        if self._role is _UNKNOWN:
+            self._role = _role_at(self.user, self.event_id)
+        return self._role
+
+    def _open(self) -> bool:
+        return not is_private(self.session)
+
+    def _superuser(self) -> bool:
+        return self.signed_in and self.user.is_superuser
+
+    def _registered(self) -> bool:
+        return self.role() is not None
+
+    def _organiser(self) -> bool:
+        return self.role() == Role.ORGANISER
+
+    def _facilitates(self) -> bool:
+        return (
+            self.session is not None
+            and self.role() == Role.FACILITATOR
+            and self.session.facilitator_users.filter(pk=self.user.pk).exists()
+        )
+
+    def _shown(self) -> bool:
+        return not self.post.is_hidden
+
+
 def is_organiser(user, event: Event) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -39,39 +100,32 @@ def is_organiser(user, event: Event) -> bool:
 
 def is_facilitator(user, session: Session) -> bool:
     """Facilitators of this session and organisers of its event."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if is_organiser(user, session.event):
-        return True
-    return (
-        role_for(user, session.event) == Role.FACILITATOR
-        and session.facilitator_users.filter(pk=user.pk).exists()
-    )
+    return holds(MODERATE, _Facts(user, session=session))
 
 
 def can_see_session(user, session: Session) -> bool:
-    if not session.is_private:
-        return True
-    return role_for(user, session.event) is not None or is_organiser(user, session.event)
+    return holds(READ, _Facts(user, session=session))
 
 
 def can_see_board(user, board) -> bool:
     """The general board is public; a session's board is as visible as its session."""
-    return board.session is None or can_see_session(user, board.session)
+    return holds(READ, _Facts(user, board=board))
+
+
+def can_read_post(user, post) -> bool:
+    """Whether `user` may read `post`'s text (post loaded with thread__board__session):
+    where they may read its board, and a hidden post only where they moderate."""
+    return holds(READ_POST, _Facts(user, post=post))
 
 
 def can_post(user, board) -> bool:
     """Registered participants (and organisers) write in the boards they can see."""
-    if not getattr(user, "is_authenticated", False) or not can_see_board(user, board):
-        return False
-    return role_for(user, board.event) is not None or is_organiser(user, board.event)
+    return holds(POST, _Facts(user, board=board))
 
 
 def can_moderate(user, board) -> bool:
     """Organisers moderate every board; facilitators the board of their session."""
-    if is_organiser(user, board.event):
-        return True
-    return board.session is not None and is_facilitator(user, board.session)
+    return holds(MODERATE, _Facts(user, board=board))
 
 
 @dataclass(frozen=True)
@@ -83,34 +137,11 @@ class BoardRights:
 def board_rights(user, board) -> BoardRights:
     """can_moderate and can_post at once, for a page that needs both (the thread page):
     the same answers, asking for the person's role once instead of four times."""
-    session = board.session
-    if session is not None and session.event_id != board.event_id:
-        return BoardRights(moderate=can_moderate(user, board), post=can_post(user, board))
-    if not getattr(user, "is_authenticated", False):
-        return BoardRights(moderate=False, post=False)
-    role = role_for(user, board.event)
-    organiser = user.is_superuser or role == Role.ORGANISER
-    sees = session is None or not session.is_private or role is not None or organiser
-    return BoardRights(
-        moderate=organiser
-        or (
-            session is not None
-            and role == Role.FACILITATOR
-            and session.facilitator_users.filter(pk=user.pk).exists()
-        ),
-        post=sees and (role is not None or organiser),
-    )
+    facts = _Facts(user, board=board)
+    return BoardRights(moderate=holds(MODERATE, facts), post=holds(POST, facts))
 
 
 def boards_moderated_by(user, event: Event):
     """The boards of `event` that `user` moderates, as can_moderate decides, in one
     query (a page listing move targets or filtering hidden posts asks once, not per board)."""
-    boards = Board.objects.filter(event=event)
-    if not getattr(user, "is_authenticated", False):
-        return boards.none()
-    role = role_for(user, event)
-    if user.is_superuser or role == Role.ORGANISER:
-        return boards
-    if role != Role.FACILITATOR:
-        return boards.none()
-    return boards.filter(session__facilitator_users=user)
+    return Board.objects.filter(event=event).moderated_by(user)

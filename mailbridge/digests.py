@@ -122,12 +122,8 @@ def board_digest_rows(*, board: Board, day: date, now: datetime) -> list[tuple]:
     floor = now - LOOKBACK
     previous = _previous_period_ends(board, [person.pk for person in people], floor)
     posts = list(
-        Post.objects.filter(
-            thread__board=board,
-            is_hidden=False,
-            created_at__gt=floor,
-            created_at__lte=period_end,
-        )
+        Post.objects.visible()
+        .filter(thread__board=board, created_at__gt=floor, created_at__lte=period_end)
         .select_related("thread", "author__profile")
         .order_by("created_at", "pk")
     )

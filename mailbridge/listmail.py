@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
@@ -25,7 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from forum.models import Board
-from forum.permissions import can_see_board
+from forum.models.visibility import who_can_see
 from mailbridge.bounces import suspended_user_ids
 from mailbridge.models import Delivery
 from mailbridge.outbound.fanout import outbox_wake
@@ -83,23 +82,23 @@ def deliverable_people(*, board: Board, user_ids: Iterable[int]) -> list:
     """The people among `user_ids` to whom mail about `board` may go, each with
     `mail_address` set: the same rules as a post's recipients
     (outbound/recipients.py): active, a verified primary address, not suspended
-    after bounces, and allowed to see the board (a private session's content never
-    leaves by mail for someone no longer registered)."""
+    after bounces, and allowed to see the board (who_can_see: a private session's
+    content never leaves by mail for someone no longer registered)."""
     verified_primary = (
         EmailAddress.objects.filter(user_id=OuterRef("pk"), primary=True, verified=True)
         .order_by("pk")
         .values("email")[:1]
     )
     people = (
-        get_user_model()
-        .objects.filter(pk__in=list(user_ids), is_active=True)
+        who_can_see(board)
+        .filter(pk__in=list(user_ids), is_active=True)
         .exclude(pk__in=suspended_user_ids())
         .annotate(mail_address=Subquery(verified_primary))
         .filter(mail_address__isnull=False)
         .select_related("profile")
         .order_by("pk")
     )
-    return [person for person in people if can_see_board(person, board)]
+    return list(people)
 
 
 def language_of(person) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Count, Max, Min, Q
-
 from forum import events
 from forum.models import Board, Follow, FollowLevel, Post, PostSource, Session, SessionState
 from mailbridge.listmail import (
@@ -75,18 +73,12 @@ def recap_write(*, session: Session, board: Board) -> int:
 
 def _summary(board: Board) -> dict:
     """Threads with at least one visible post, busiest first, and the totals."""
-    visible = Q(posts__is_hidden=False)
     threads = list(
-        board.threads.annotate(
-            visible_count=Count("posts", filter=visible),
-            first_at=Min("posts__created_at", filter=visible),
-            last_at=Max("posts__created_at", filter=visible),
-        )
-        .filter(visible_count__gt=0)
+        board.threads.with_visible_posts()
         .select_related("author__profile")
-        .order_by("-visible_count", "first_at", "pk")
+        .order_by("-visible_post_count", "visible_first_post_at", "pk")
     )
-    posts = Post.objects.filter(thread__board=board, is_hidden=False)
+    posts = Post.objects.visible().filter(thread__board=board)
     first_posts = {
         post.thread_id: post
         for post in posts.filter(thread__in=threads)
@@ -99,14 +91,14 @@ def _summary(board: Board) -> dict:
             {
                 "thread": thread,
                 "url": absolute_url(thread),
-                "count": thread.visible_count,
-                "last_at": thread.last_at,
+                "count": thread.visible_post_count,
+                "last_at": thread.visible_last_post_at,
                 "excerpt": _excerpt(first_posts[thread.pk].body_text),
             }
             for thread in threads
         ],
         "thread_count": len(threads),
-        "post_count": sum(thread.visible_count for thread in threads),
+        "post_count": sum(thread.visible_post_count for thread in threads),
         "email_post_count": posts.filter(source=PostSource.EMAIL).count(),
         "participant_count": authors,
     }

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from forum.errors import ForumError
 from forum.models import Board, Follow, FollowLevel
-from forum.permissions import can_see_board
 from forum.services import follow_set
 from mailbridge.bounces import mail_delivery_resume
 from mailbridge.forms import SubscriptionsForm, board_field_name, thread_field_name
@@ -54,13 +53,11 @@ def unsubscribe(request, token: str):
 @login_required
 def subscriptions(request):
     user = request.user
-    boards = [
-        board
-        for board in Board.objects.select_related("session", "event").order_by(
-            "event", "position", "pk"
-        )
-        if can_see_board(user, board)
-    ]
+    boards = list(
+        Board.objects.visible_to(user)
+        .select_related("session", "event")
+        .order_by("event", "position", "pk")
+    )
     follows = list(
         Follow.objects.filter(user=user).select_related("thread__board__session", "board")
     )

@@ -11,6 +11,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from forum.models.visibility import BoardQuerySet, PostQuerySet, ThreadQuerySet
+
 
 class Board(models.Model):
     """One board per session, plus the event's general board (session empty)."""
@@ -30,6 +32,8 @@ class Board(models.Model):
     title = models.CharField(_("titre"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = BoardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("forum")
@@ -68,6 +72,8 @@ class Thread(models.Model):
     post_count = models.PositiveIntegerField(_("nombre de messages"), default=0)
     is_locked = models.BooleanField(_("verrouillé"), default=False)
     is_pinned = models.BooleanField(_("épinglé"), default=False)
+
+    objects = ThreadQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("fil")
@@ -129,6 +135,8 @@ class Post(models.Model):
     submission_key = models.CharField(max_length=64, blank=True)
     # The Message-ID of the mail this post came from, for idempotent intake (issue 6).
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("message")

@@ -11,6 +11,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from forum.models.visibility import SessionQuerySet
+
 
 class Event(models.Model):
     name = models.CharField(_("nom"), max_length=200)
@@ -73,6 +75,8 @@ class Session(models.Model):
     is_private = models.BooleanField(
         _("privée"), default=False, help_text=_("Visible seulement des personnes inscrites.")
     )
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("session")

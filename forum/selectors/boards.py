@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 
 from forum.models import Board, Follow, FollowLevel, Post, ReadMark, Thread
-from forum.permissions import can_moderate, can_see_board
+from forum.permissions import can_moderate
 
 
 def boards_for_event(*, event, user) -> list[Board]:
-    boards = Board.objects.filter(event=event).select_related("session", "event")
-    return [board for board in boards if can_see_board(user, board)]
+    """The boards of `event` that `user` may read, in one query."""
+    return list(
+        Board.objects.filter(event=event).visible_to(user).select_related("session", "event")
+    )
 
 
 # One row by a unique key: get() asks without ORDER BY. filter().first() ordered by

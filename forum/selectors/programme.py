@@ -14,10 +14,9 @@ def event_current() -> Event | None:
 
 
 def sessions_for_event(*, event: Event, user=None):
-    from forum.permissions import can_see_session
-
-    sessions = list(event.sessions.prefetch_related("segments"))
-    return [session for session in sessions if user is None or can_see_session(user, session)]
+    """The sessions of `event` (those `user` may see, when given), with their segments."""
+    sessions = event.sessions.prefetch_related("segments")
+    return list(sessions if user is None else sessions.visible_to(user))
 
 
 def session_by_slug(*, slug: str) -> Session | None:

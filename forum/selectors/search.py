@@ -30,8 +30,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from forum.models import Post
-from forum.permissions import boards_moderated_by
-from forum.selectors.boards import boards_for_event
 
 QUERY_MAX_CHARS = 200
 PASSAGE_CHARS = 220
@@ -51,10 +49,9 @@ def search_posts(*, query: str, user, event) -> Sequence[Post]:
     query = normalise_query(query)
     if not query:
         return []
-    boards = boards_for_event(event=event, user=user)
     posts = (
-        Post.objects.filter(thread__board__in=boards)
-        .filter(Q(is_hidden=False) | Q(thread__board__in=boards_moderated_by(user, event)))
+        Post.objects.filter(thread__board__event=event)
+        .visible_to(user)
         .select_related("thread__board", "author__profile")
     )
     if connection.vendor == "postgresql":

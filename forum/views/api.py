@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from forum import selectors
-from forum.permissions import can_see_board, can_see_session
+from forum.permissions import can_see_session
 from forum.selectors.published import posts_published, thread_published, threads_for_session
 from forum.serializers import session_json, thread_json, thread_summary_json
 
@@ -66,8 +66,8 @@ def session_threads(request, slug: str):
 
 @read_only
 def thread(request, pk: str):
-    found = thread_published(pk=pk)
-    if found is None or not can_see_board(request.user, found.board):
+    found = thread_published(pk=pk, reader=request.user)
+    if found is None:
         return _error(_("Fil introuvable."), 404)
     return _json(thread_json(found, posts_published(thread=found)))
 

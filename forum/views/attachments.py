@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
 from forum.models import Attachment
-from forum.permissions import can_moderate, can_see_board
+from forum.permissions import can_read_post
 
 
 def attachments_root() -> Path:
@@ -30,10 +30,7 @@ def attachment(request, pk: int, filename: str):
     item = get_object_or_404(
         Attachment.objects.select_related("post__thread__board__session"), pk=pk
     )
-    board = item.post.thread.board
-    if not can_see_board(request.user, board):
-        raise Http404
-    if item.post.is_hidden and not can_moderate(request.user, board):
+    if not can_read_post(request.user, item.post):
         raise Http404
     root = attachments_root()
     path = (root / item.path).resolve()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from forum.errors import NotAllowed
 from forum.models import Board, Post
-from forum.permissions import can_moderate, can_see_board
+from forum.permissions import can_read_post
 from mailbridge.inbound.commands import (
     SUBSCRIBE,
     BadCommandToken,
@@ -61,10 +61,7 @@ def post_original(request, pk: int):
     """The whole text of the mail a post came from, before quotes and signature were
     taken away; for those who can read the post (hidden posts: moderators only)."""
     post = get_object_or_404(Post.objects.select_related("thread__board__session"), pk=pk)
-    board = post.thread.board
-    if not can_see_board(request.user, board):
-        raise Http404
-    if post.is_hidden and not can_moderate(request.user, board):
+    if not can_read_post(request.user, post):
         raise Http404
     inbound = (
         InboundMessage.objects.filter(
@@ -79,5 +76,5 @@ def post_original(request, pk: int):
     return render(
         request,
         "mailbridge/post_original.html",
-        {"post": post, "thread": post.thread, "board": board, "inbound": inbound},
+        {"post": post, "thread": post.thread, "board": post.thread.board, "inbound": inbound},
     )

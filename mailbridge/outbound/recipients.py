@@ -12,10 +12,10 @@ A person receives a post when, all at once:
   send list traffic to an address its owner has not confirmed, and an unverified
   new primary waits for its confirmation rather than mail going to the old one
   they moved away from;
-- they may see the board: a private session's board reaches only people with a
-  confirmed registration to the event and superusers, as forum.permissions
-  decides for the pages (a follow made before a registration was cancelled must
-  not keep the mail flowing).
+- they may see the board: forum.models.visibility.readers_of, the rule the pages
+  follow (a private session's board reaches only superusers and people with a
+  confirmed registration to the event: a follow made before a registration was
+  cancelled must not keep the mail flowing).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from common.compiled_queries import CompiledQuery
-from forum.models import Follow, FollowLevel, Post, Registration, RegistrationStatus
+from forum.models import Follow, FollowLevel, Post
+from forum.models.visibility import board_audience, readers_of
 from mailbridge.models import MailboxHealth
 from mailbridge.outbound.message import Recipient
 
@@ -32,11 +33,11 @@ from mailbridge.outbound.message import Recipient
 def post_recipients(*, post: Post) -> list[Recipient]:
     """The people who get `post` by email (post loaded with thread__board__session)."""
     board = post.thread.board
-    session = board.session
     values = {"thread_id": post.thread_id, "board_id": board.pk, "author_id": post.author_id}
-    private = session is not None and session.is_private
-    if private:
-        values["event_id"] = board.event_id
+    audience = board_audience(board)
+    private = audience["private"]
+    if private:  # the event is a parameter of the SQL only when the rule asks for it
+        values["event_id"] = audience["event_id"]
     rows = _RECIPIENTS.rows(private, **values)
     return [
         Recipient(user_id=user_id, address=address, language=language or "")
@@ -66,14 +67,8 @@ def _recipients(private: bool, *, thread_id: int, board_id: int, author_id: int,
         .exclude(Exists(suspended))
         .annotate(address=Subquery(verified_primary))
         .filter(address__isnull=False)
+        .filter(readers_of(private=private, event_id=event_id, path="user"))
     )
-    if private:
-        registered = Registration.objects.filter(
-            user_id=OuterRef("user_id"),
-            event_id=event_id,
-            status=RegistrationStatus.CONFIRMED,
-        )
-        rows = rows.filter(Q(user__is_superuser=True) | Exists(registered))
     return rows.order_by("user_id").values_list("user_id", "address", "user__profile__language")
 
 
