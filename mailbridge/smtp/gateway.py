@@ -2,7 +2,8 @@
 
 - RCPT: the address must be one of ours (design.md's table): an unknown address or
   list gets 550 5.1.1, a reply+/bounces+ address with a forged or damaged token
-  550 5.7.1; then the sender and the client are rate-limited (452 4.7.1); at most
+  550 5.7.1; then a sender or client whose window of accepted messages is full gets
+  452 4.7.1 (smtp/ratelimit.py: messages count once stored); at most
   INTERCOOP_SMTP_MAX_RECIPIENTS recipients per message (452 4.5.3).
 - DATA: over INTERCOOP_SMTP_MAX_BYTES (default 25 MB) aiosmtpd stops reading and we
   answer 552 5.3.4 (also at MAIL FROM when the client announces SIZE=). Otherwise a
@@ -39,7 +40,7 @@ from django.utils import timezone
 
 from mailbridge.inbound.errors import MessageRefused
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
-from mailbridge.smtp.ratelimit import SenderLimiter
+from mailbridge.smtp.ratelimit import Allowance, SenderLimiter, allowance_note, message_allowance
 from mailbridge.smtp.replies import AIOSMTPD_REPLIES, Reply
 
 logger = logging.getLogger(__name__)
@@ -148,23 +149,23 @@ class GatewayHandler:
             if len(envelope.rcpt_tos) >= self.max_recipients:
                 return self._refuse(Reply.TOO_MANY_RECIPIENTS, session, envelope, address)
             try:
-                await self.addresses.check(address)
+                token = await self.addresses.check(address)
             except MessageRefused as refused:
                 return self._refuse(
                     refused.reason, session, envelope, address, refused.detail, echo=address
                 )
-            if self.limiter is not None and not getattr(envelope, "intercoop_counted", False):
-                over = await self.limiter.hit(
-                    mail_from=envelope.mail_from or "", peer_ip=_peer_ip(session)
-                )
-                if over:
+            if self.limiter is not None:
+                # Only a look: a message counts once stored (smtp/ratelimit.py).
+                owner = token.user_id if token is not None else None
+                allowance = Allowance(envelope.mail_from or "", _peer_ip(session), owner)
+                if over := await self.limiter.check(allowance):
                     return self._refuse(Reply.RATE_LIMITED, session, envelope, address, over)
-                envelope.intercoop_counted = True
         except Exception:
             logger.exception("RCPT check failed for %r", address)
             return Reply.TEMPORARY_FAILURE.line()
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
+        allowance_note(envelope, token)
         return RECIPIENT_OK
 
     def _refuse(self, reason, session, envelope, address, detail="", *, echo="") -> str:
@@ -179,7 +180,12 @@ class GatewayHandler:
         return reason.line(echo)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope):
+        allowance = message_allowance(envelope, _peer_ip(session))
         try:
+            # A look again: the window may have filled since RCPT.
+            if self.limiter is not None and (over := await self.limiter.check(allowance)):
+                logger.info("DATA refused from %s: %s", allowance.peer_ip, over)
+                return Reply.RATE_LIMITED.line(over)
             content = envelope.original_content or envelope.content or b""
             if isinstance(content, str):
                 content = content.encode("utf-8", "surrogateescape")
@@ -199,6 +205,8 @@ class GatewayHandler:
                 envelope.mail_from,
             )
             return Reply.TEMPORARY_FAILURE.line()
+        if self.limiter is not None:
+            await self.limiter.count(allowance)  # never raises
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "stored message %s from %s (MAIL FROM %r) for %s, %d bytes",
