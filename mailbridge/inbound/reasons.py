@@ -72,6 +72,14 @@ class Reason(Enum):
         _("ligne trop longue"),
         False,
     )
+    TOO_MANY_CONNECTIONS = (
+        "too_many_connections",
+        421,
+        "4.7.0",
+        "Too many connections; try again later",
+        _("trop de connexions simultanées"),
+        False,
+    )
     TEMPORARY_FAILURE = (
         "temporary_failure",
         451,

@@ -1,5 +1,8 @@
 """The SMTP gateway: a thin aiosmtpd handler (style.md, "A thin gateway").
 
+- Connection: at most INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT per client address
+  and INTERCOOP_SMTP_MAX_CONNECTIONS in all, 421 4.7.0 beyond, accepted by a loop of
+  our own that backs off when the process runs out of files (smtp/limits.py).
 - RCPT: the address must be one of ours (design.md's table): an unknown address or
   list gets 550 5.1.1, a reply+/bounces+ address with a forged or damaged token
   550 5.7.1; then a sender or client whose window of accepted messages is full gets
@@ -22,7 +25,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import logging
 import re
@@ -40,6 +42,7 @@ from django.utils import timezone
 
 from mailbridge.inbound.errors import MessageRefused
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
+from mailbridge.smtp.limits import ConnectionCounts, Listener, listen
 from mailbridge.smtp.ratelimit import Allowance, SenderLimiter, allowance_note, message_allowance
 from mailbridge.smtp.replies import AIOSMTPD_REPLIES, Reply
 
@@ -91,6 +94,15 @@ class GatewaySMTP(SMTP):
     # RFC 5321 allows 1000 octets per line; sloppy generators send longer lines of
     # HTML or unwrapped base64, which an MTA in front would have accepted.
     line_length_limit = 16 * 1024
+    # Called once when the connection ends (smtp/limits.py counts open connections).
+    on_close: Callable[[], None] | None = None
+
+    def connection_lost(self, error) -> None:
+        try:
+            super().connection_lost(error)
+        finally:
+            if self.on_close is not None:
+                self.on_close()
 
     def _getaddr(self, arg: str):
         """aiosmtpd's parse of a command's address, (address, rest), with a fast path
@@ -331,12 +343,13 @@ async def start_gateway(
     wake: Callable[[list[int]], object] | None = None,
     limiter: SenderLimiter | None = None,
     executor: Executor | None = None,
-) -> asyncio.Server:
-    """Listen for SMTP on the running event loop; the caller closes the server.
-    The gateway's database work runs in `executor` (one thread), by default a
-    thread of its own."""
-    loop = asyncio.get_running_loop()
+    connections: ConnectionCounts | None = None,
+) -> Listener:
+    """Listen for SMTP on the running event loop; the caller closes the listener
+    (`close()`, `await wait_closed()`). The gateway's database work runs in
+    `executor` (one thread), by default a thread of its own. At most `connections`
+    open at once (smtp/limits.py; by default from the settings)."""
     factory = smtp_factory(
         hostname=hostname, max_size=max_size, wake=wake, limiter=limiter, executor=executor
     )
-    return await loop.create_server(factory, host=host, port=port)
+    return await listen(host, port, factory, connections or ConnectionCounts.from_settings())

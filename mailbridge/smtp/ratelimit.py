@@ -124,6 +124,15 @@ def trusted_networks(values) -> list:
     return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
 
 
+def in_networks(ip: str, networks: list) -> bool:
+    """Whether the address `ip` is in one of `networks`; False when it is no address."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
 @dataclass(frozen=True)
 class Allowance:
     """Whose windows a message draws on: its envelope sender ("" for the null
@@ -195,12 +204,7 @@ class SenderLimiter:
     def _trusted(self, peer_ip: str) -> bool:
         trusted = self._trusted_peers.get(peer_ip)
         if trusted is None:
-            try:
-                address = ipaddress.ip_address(peer_ip)
-            except ValueError:
-                trusted = False
-            else:
-                trusted = any(address in network for network in self.trusted)
+            trusted = in_networks(peer_ip, self.trusted)
             if len(self._trusted_peers) >= 4096:  # clients come and go: a bounded memo
                 self._trusted_peers.clear()
             self._trusted_peers[peer_ip] = trusted
