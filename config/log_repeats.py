@@ -17,15 +17,17 @@ Per interval (60 s by default), `RepeatFilter` lets through:
 
 What it holds back is counted, and when the interval ends one line per template
 says how many there were, with the last of them (no traceback): written by a timer
-thread, so a flood that stops is still reported. The filter goes on a handler
-(settings.LOGGING), so tests' log capture sees every record.
+thread, so a flood that stops is still reported, and at the process's exit. The
+filter goes on a handler (settings.LOGGING), so tests' log capture sees every record.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 
 DEFAULT_NOISY = ("asyncio", "mail.log", "mailbridge.smtp")
@@ -53,6 +55,8 @@ class RepeatFilter(logging.Filter):
         # template key -> (records held back, the last of them)
         self._held: dict[tuple, tuple[int, logging.LogRecord]] = {}
         self._timer: threading.Timer | None = None
+        # What is held when the process ends is reported too (before logging shuts down).
+        atexit.register(_flush_if_alive, weakref.ref(self))
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "repeats", None) is not None:  # our own summary line
@@ -118,6 +122,12 @@ class RepeatFilter(logging.Filter):
     def _emit(records: list[logging.LogRecord]) -> None:
         for record in records:
             logging.getLogger(record.name).handle(record)
+
+
+def _flush_if_alive(reference: weakref.ref) -> None:
+    repeat = reference()
+    if repeat is not None:
+        repeat.flush()
 
 
 def _summary(count: int, last: logging.LogRecord, interval: float) -> logging.LogRecord:

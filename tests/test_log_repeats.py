@@ -7,12 +7,17 @@ import errno
 import io
 import logging
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from config.log_repeats import RepeatFilter
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Clock:
@@ -148,3 +153,22 @@ def test_asyncios_accept_error_goes_through_the_filter(written):
 def test_the_console_handler_of_the_settings_carries_the_filter():
     assert settings.LOGGING["filters"]["repeats"]["()"] == "config.log_repeats.RepeatFilter"
     assert "repeats" in settings.LOGGING["handlers"]["console"]["filters"]
+
+
+def test_what_is_held_is_reported_when_the_process_ends(tmp_path):
+    script = (
+        "import logging, sys\n"
+        "from config.log_repeats import RepeatFilter\n"
+        "handler = logging.StreamHandler(sys.stderr)\n"
+        "handler.addFilter(RepeatFilter(interval=3600))\n"
+        "logging.getLogger().addHandler(handler)\n"
+        "for _ in range(1000):\n"
+        "    logging.getLogger('gateway').warning('connection refused')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.stderr.splitlines() == [
+        "connection refused",
+        "connection refused [999 more like this in 3600 s, not logged]",
+    ]
