@@ -35,10 +35,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from mailbridge.addresses import AddressKind, parse_address
-from mailbridge.errors import InvalidToken
+from mailbridge.addresses import reply_tokens_in
 from mailbridge.models import Bounce, BounceKind, Delivery, DeliveryKind, MailboxHealth
-from mailbridge.tokens import ReplyToken, verify_reply_token
+from mailbridge.tokens import ReplyToken
 
 logger = logging.getLogger(__name__)
 
@@ -203,17 +202,9 @@ def _returned_token(message: Message) -> ReplyToken | None:
     if match is None or match.group(2).lower() != settings.INTERCOOP_MAIL_DOMAIN.lower():
         return None
     post_id = int(match.group(1))
-    for _name, address in getaddresses([str(value) for value in headers.get_all("Reply-To", [])]):
-        parsed = parse_address(address)
-        if parsed.kind is not AddressKind.REPLY:
-            continue
-        try:
-            token = verify_reply_token(parsed.token)
-        except InvalidToken:
-            continue
-        if token.post_id == post_id:
-            return token
-    return None
+    reply_to = getaddresses([str(value) for value in headers.get_all("Reply-To", [])])
+    tokens = reply_tokens_in(address for _name, address in reply_to)
+    return next((token for token in tokens if token.post_id == post_id), None)
 
 
 def _names(report: RecipientReport, delivery: Delivery) -> bool:
