@@ -126,8 +126,15 @@ class RepeatFilter(logging.Filter):
 
 def _flush_if_alive(reference: weakref.ref) -> None:
     repeat = reference()
-    if repeat is not None:
+    if repeat is None:
+        return
+    # At exit a handler's stream may be closed already (a test run's capture): the
+    # count is then lost quietly, not with a traceback of the logging machinery.
+    raising, logging.raiseExceptions = logging.raiseExceptions, False
+    try:
         repeat.flush()
+    finally:
+        logging.raiseExceptions = raising
 
 
 def _summary(count: int, last: logging.LogRecord, interval: float) -> logging.LogRecord:

@@ -38,7 +38,11 @@ logger = logging.getLogger(__name__)
 RESERVED_FILES = 64
 BACKLOG = 512
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
-OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# A client that left before its connection was accepted, or a firewall's refusal: the
+# next connection may be fine.
+ONE_CONNECTION = frozenset({errno.ECONNABORTED, errno.ECONNRESET, errno.EPROTO, errno.EPERM})
+# The listening socket itself is gone: nothing more to accept on it.
+NOT_LISTENING = frozenset({errno.EBADF, errno.EINVAL, errno.ENOTSOCK})
 
 
 def open_files_allow(wanted: int) -> int:
@@ -159,12 +163,16 @@ class Listener:
             try:
                 connection, address = await loop.sock_accept(sock)
             except OSError as exc:
-                if exc.errno not in OUT_OF_RESOURCES:
-                    logger.warning("accepting an SMTP connection failed: %s", exc)
+                if exc.errno in ONE_CONNECTION:
                     continue
+                if exc.errno in NOT_LISTENING:
+                    logger.error("SMTP listening socket unusable, no longer accepting: %s", exc)
+                    return
+                # Out of files, buffers or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or
+                # anything unforeseen: wait before trying again, never on every turn.
                 pause = min(BACKOFF_MAX, pause * 2 or BACKOFF_FIRST)
                 logger.error(
-                    "out of resources to accept SMTP connections (%s, %d open): paused %g s",
+                    "accepting SMTP connections failed (%s, %d open): paused %g s",
                     exc.strerror or exc,
                     self.counts.open,
                     pause,

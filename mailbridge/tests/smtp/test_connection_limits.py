@@ -134,6 +134,6 @@ def test_accepting_backs_off_while_the_open_files_are_out(monkeypatch, caplog):
         loop.close()
     # 0.1 s, then twice as long each time, up to 5 s: never a try on every turn.
     assert pauses == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0]
-    assert caplog.text.count("out of resources to accept SMTP connections") == 10
+    assert caplog.text.count("accepting SMTP connections failed (Too many open files") == 10
     assert "paused 5 s" in caplog.text
     assert listening.fileno() == -1  # closed with the listener
