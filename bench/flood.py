@@ -295,7 +295,11 @@ def report(results: dict[str, list[Flood]], args) -> list[str]:
         "220: greeted (and left idle); 421: refused at once with `421 4.7.0`; nothing: no "
         f"greeting within {GREETING_SECONDS:g} s; refused: the connection itself failed. "
         "The probe sends one message from 127.0.0.1 while the flood holds its "
-        "connections, then one second after it let go: its reply to DATA (250: stored).",
+        "connections, then one second after it let go: its reply to DATA (250: stored). "
+        "From one address, the per-client cap keeps room for everyone else; from many, "
+        "the total fills and every new connection, the probe's too, is told 421 until "
+        "some close (a sending MTA tries again later). The baseline's open files run "
+        "out, and asyncio's accept loop logs each failed accept with its traceback.",
     ]
     return lines
 
