@@ -209,7 +209,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A line repeated by a loop (a flood of connections, a failing accept) is written
+    # once per interval, then counted (config/log_repeats.py).
+    "filters": {"repeats": {"()": "config.log_repeats.RepeatFilter", "interval": 60}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["repeats"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
@@ -252,6 +257,11 @@ INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = env.integer("INTERCOOP_OUTBOX_STALE_CLAIM
 # The SMTP gateway and inbound mail (mailbridge.smtp, mailbridge.inbound).
 INTERCOOP_SMTP_MAX_BYTES = env.integer("INTERCOOP_SMTP_MAX_BYTES", 25 * 1024 * 1024)
 INTERCOOP_SMTP_MAX_RECIPIENTS = env.integer("INTERCOOP_SMTP_MAX_RECIPIENTS", 20)
+# Open connections in all and per client address (trusted peers exempt): 421 4.7.0 beyond.
+INTERCOOP_SMTP_MAX_CONNECTIONS = env.integer("INTERCOOP_SMTP_MAX_CONNECTIONS", 500)
+INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT = env.integer(
+    "INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT", 20
+)
 # Moving windows per envelope sender and per client address ("" or 0: no limit);
 # clients in INTERCOOP_SMTP_TRUSTED_PEERS (the MTA in front) are not limited per client.
 INTERCOOP_SMTP_RATE_LIMIT = os.environ.get("INTERCOOP_SMTP_RATE_LIMIT", "30/10 minutes")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
+
+from mailbridge.errors import InvalidToken
+from mailbridge.tokens import ReplyToken, verify_reply_token
 
 
 class AddressKind(StrEnum):
@@ -44,3 +48,16 @@ def parse_address(address: str) -> ParsedAddress:
     if not plus:
         return ParsedAddress(AddressKind.LIST, local, slug=base_lower)
     return ParsedAddress(AddressKind.UNKNOWN, local)
+
+
+def reply_tokens_in(addresses: Iterable[str]) -> Iterator[ReplyToken]:
+    """The verified tokens of the reply addresses among `addresses`, in order; other
+    addresses, and reply addresses whose token is forged or garbled, are skipped."""
+    for address in addresses:
+        parsed = parse_address(address)
+        if parsed.kind is not AddressKind.REPLY:
+            continue
+        try:
+            yield verify_reply_token(parsed.token)
+        except InvalidToken:
+            continue

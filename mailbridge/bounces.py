@@ -7,6 +7,12 @@ holds one block of per-message fields, then one block per recipient with Action,
 Status and Diagnostic-Code. A refusal by our own relay (5xx at RCPT or DATA) is
 recorded the same way by the sender (`record_delivery_failure`).
 
+Only a report that proves it answers mail we sent counts against a mailbox: one at
+the VERP address (its token is signed), or one whose returned message (RFC 3462's
+third part) carries our Message-ID *and* the reply token we gave its recipient in
+that message (`returned_delivery`). Anyone can write a report naming someone's
+address; without that proof it is recorded for the organisers and not scored.
+
 Each failure scores the person's mailbox: hard (status 5.x.x) +2, soft (4.x.x) +1;
 a score whose last bounce is over 30 days old starts again from 0. At
 INTERCOOP_BOUNCE_THRESHOLD (default 5) email delivery is suspended, and every page
@@ -22,14 +28,17 @@ from datetime import timedelta
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from email.utils import getaddresses
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from mailbridge.models import Bounce, BounceKind, Delivery, DeliveryStatus, MailboxHealth
+from mailbridge.addresses import reply_tokens_in
+from mailbridge.models import Bounce, BounceKind, Delivery, DeliveryKind, MailboxHealth
 from mailbridge.redaction import redact
+from mailbridge.tokens import ReplyToken
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +47,8 @@ QUIET_PERIOD = timedelta(days=30)
 # RFC 3463 enhanced status: class.subject.detail (Exchange uses 3-digit details, 5.1.10).
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _SMTP_CODE = re.compile(r"\b([245])\d\d\b")
+# What the third part of a report may be: the whole message or only its headers.
+_RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class RecipientReport:
     action: str
     status: str
     diagnostic: str
+    original_recipient: str = ""
 
     @property
     def kind(self) -> BounceKind | None:
@@ -68,6 +80,9 @@ class BounceOutcome:
     is_dsn: bool
     reason: str
     bounces: list[Bounce] = field(default_factory=list)
+    # The delivery the report was attributed to, and how many failures it scored.
+    delivery: Delivery | None = None
+    scored: int = 0
 
 
 def bounce_weight(kind: str) -> int:
@@ -75,6 +90,10 @@ def bounce_weight(kind: str) -> int:
 
 
 # Parsing.
+
+
+def _message(raw: bytes | Message) -> Message:
+    return raw if isinstance(raw, Message) else BytesParser(policy=policy.default).parsebytes(raw)
 
 
 def parse_dsn(raw: bytes | Message) -> list[RecipientReport] | None:
@@ -85,9 +104,7 @@ def parse_dsn(raw: bytes | Message) -> list[RecipientReport] | None:
     another multipart). Never raises on malformed input.
     """
     try:
-        message = (
-            raw if isinstance(raw, Message) else BytesParser(policy=policy.default).parsebytes(raw)
-        )
+        message = _message(raw)
         status_part = next(
             (
                 part
@@ -119,8 +136,8 @@ def _typed_value(value: str) -> str:
 
 
 def _report(block: Message) -> RecipientReport:
-    recipient = _field(block, "Final-Recipient") or _field(block, "Original-Recipient")
-    recipient = _typed_value(recipient)
+    original = _typed_value(_field(block, "Original-Recipient"))
+    recipient = _typed_value(_field(block, "Final-Recipient")) or original
     # Exchange puts its diagnostic in X-Supplementary-Info instead.
     diagnostic = _typed_value(_field(block, "Diagnostic-Code")) or _field(
         block, "X-Supplementary-Info"
@@ -134,34 +151,92 @@ def _report(block: Message) -> RecipientReport:
         action=_field(block, "Action").lower(),
         status=status,
         diagnostic=diagnostic[:2000],
+        original_recipient=original.strip("<>").lower(),
     )
+
+
+def returned_headers(message: Message) -> Message | None:
+    """The headers of the message a report returns (its whole message, or only its
+    headers, RFC 6522), or None when it returns none."""
+    part = next(
+        (part for part in message.walk() if part.get_content_type() in _RETURNED_TYPES), None
+    )
+    if part is None:
+        return None
+    if part.get_content_type() == "message/rfc822":
+        payload = part.get_payload()
+        return payload[0] if isinstance(payload, list) and payload else None
+    text = part.get_payload(decode=True) or b""
+    return BytesParser(policy=policy.default).parsebytes(text, headersonly=True)
+
+
+_OUR_POST_ID = re.compile(r"<post-([1-9][0-9]{0,18})@([^>\s]+)>")
+
+
+def returned_delivery(message: Message) -> Delivery | None:
+    """The delivery whose copy `message` (a report) returns, proven by its headers:
+    our Message-ID `<post-<id>@domain>` and, in Reply-To, the reply token we signed
+    for the copy's recipient and that post. Both are needed: every list member sees
+    the Message-ID, but only the recipient got their token. None without proof."""
+    try:
+        token = _returned_token(message)
+    except Exception:  # malformed MIME proves nothing, and must not crash
+        logger.warning("unreadable message returned by a DSN", exc_info=True)
+        return None
+    if token is None:
+        return None
+    return (
+        Delivery.objects.select_related("recipient")
+        .filter(kind=DeliveryKind.POST, post_id=token.post_id, recipient_id=token.user_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _returned_token(message: Message) -> ReplyToken | None:
+    """The verified reply token of the returned copy, when its Message-ID is ours
+    and names the post the token was made for."""
+    headers = returned_headers(message)
+    if headers is None:
+        return None
+    match = _OUR_POST_ID.search(str(headers.get("Message-ID") or ""))
+    if match is None or match.group(2).lower() != settings.INTERCOOP_MAIL_DOMAIN.lower():
+        return None
+    post_id = int(match.group(1))
+    reply_to = getaddresses([str(value) for value in headers.get_all("Reply-To", [])])
+    tokens = reply_tokens_in(address for _name, address in reply_to)
+    return next((token for token in tokens if token.post_id == post_id), None)
+
+
+def _names(report: RecipientReport, delivery: Delivery) -> bool:
+    address = delivery.address.lower()
+    return address in (report.recipient, report.original_recipient)
 
 
 # Recording.
 
 
-def bounce_process(raw: bytes, delivery_id: int | None = None) -> BounceOutcome:
+def bounce_process(raw: bytes | Message, delivery_id: int | None = None) -> BounceOutcome:
     """Record the failures reported by the DSN `raw` for the delivery `delivery_id`
     (from the verified bounces+ token; None when the token named none).
 
-    The person is the delivery's recipient. Without a delivery (a DSN sent to
-    another of our addresses), the report's address is matched to a delivery we
-    sent it in the last 30 days; when there is none, the bounce is recorded for
-    the organisers but not scored: a report anyone can write, naming an address
-    we did not write to, must not let a stranger suspend someone's mail. A
-    message that is not a DSN (an auto-reply, spam, a human writing to the bounce
-    address) records nothing and says why.
+    With a delivery, the person is its recipient. Without one (a report sent to
+    another of our addresses), the report must return the copy we sent
+    (`returned_delivery`), and only the failures of that copy's recipient count.
+    Any other failure is recorded for the organisers, attributed to the person with
+    that address if any, and not scored: a report anyone can write must not let a
+    stranger suspend someone's mail. A message that is not a DSN (an auto-reply,
+    spam, a human writing to the bounce address) records nothing and says why.
     """
     reports = parse_dsn(raw)
     if reports is None:
         logger.info("message to the bounce address is not a DSN; ignored")
         return BounceOutcome(is_dsn=False, reason="not a delivery status notification")
-    delivery = (
-        Delivery.objects.select_related("recipient").filter(pk=delivery_id).first()
-        if delivery_id
-        else None
-    )
-    outcome = BounceOutcome(is_dsn=True, reason="no failure reported")
+    if delivery_id:
+        delivery = Delivery.objects.select_related("recipient").filter(pk=delivery_id).first()
+    else:
+        delivery = returned_delivery(_message(raw))
+    outcome = BounceOutcome(is_dsn=True, reason="no failure reported", delivery=delivery)
     for report in reports:
         kind = report.kind
         if kind is None:
@@ -171,18 +246,18 @@ def bounce_process(raw: bytes, delivery_id: int | None = None) -> BounceOutcome:
                 report.action,
             )
             continue
-        target = delivery or _recent_delivery_to(report.recipient)
-        if target is not None:
+        if delivery is not None and (delivery_id or _names(report, delivery)):
             bounce = record_bounce(
-                user=target.recipient,
-                delivery=target,
+                user=delivery.recipient,
+                delivery=delivery,
                 kind=kind,
                 status=report.status,
                 diagnostic=report.diagnostic,
             )
+            outcome.scored += bounce is not None
         else:
             logger.warning(
-                "DSN for %s, to whom nothing was sent lately: recorded, not scored",
+                "DSN for %s that proves no mail of ours: recorded, not scored",
                 redact(report.recipient, logger),
             )
             bounce = record_bounce(
@@ -196,7 +271,10 @@ def bounce_process(raw: bytes, delivery_id: int | None = None) -> BounceOutcome:
         if bounce is not None:
             outcome.bounces.append(bounce)
     if outcome.bounces:
-        outcome.reason = f"{len(outcome.bounces)} bounce(s) recorded"
+        unscored = len(outcome.bounces) - outcome.scored
+        outcome.reason = f"{len(outcome.bounces)} bounce(s) recorded" + (
+            f", {unscored} not scored (no proof it answers our mail)" if unscored else ""
+        )
     return outcome
 
 
@@ -267,21 +345,6 @@ def _person_with_address(address: str):
     if not address:
         return None
     return get_user_model().objects.filter(email__iexact=address).first()
-
-
-def _recent_delivery_to(address: str) -> Delivery | None:
-    if not address:
-        return None
-    return (
-        Delivery.objects.select_related("recipient")
-        .filter(
-            address__iexact=address,
-            status__in=(DeliveryStatus.SENT, DeliveryStatus.FAILED),
-            created_at__gte=timezone.now() - QUIET_PERIOD,
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
 
 
 @transaction.atomic

@@ -21,6 +21,8 @@ BOUNDS = (
     Bounds("INTERCOOP_SMTP_MAX_BYTES", "mailbridge.E007", least=64 * 1024),
     Bounds("INTERCOOP_SMTP_MAX_RECIPIENTS", "mailbridge.E008", least=1),
     Bounds("INTERCOOP_INBOUND_MAX_RECEIVED", "mailbridge.E009", least=2),
+    Bounds("INTERCOOP_SMTP_MAX_CONNECTIONS", "mailbridge.E016", least=1),
+    Bounds("INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT", "mailbridge.E017", least=1),
 )
 RATES = {
     "INTERCOOP_SMTP_RATE_LIMIT": "mailbridge.E010",

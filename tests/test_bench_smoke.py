@@ -50,6 +50,19 @@ SMOKE_RUNS = [
     ),
     # 20 clients and 5 posts on Intercoop's row; nothing lost, nothing duplicated.
     ("live", 300, [r"^\| Intercoop \| 20 \| 5 \| .*\| 0 \| 0 \|$"]),
+    (
+        "flood",
+        240,
+        [
+            r"^\| asyncio's server, no cap \(the gateway before\) \| one address \|",
+            # 20 greeted from one address, the rest told 421 at once; a few lines of
+            # log; the probe from another address stored during the flood and after.
+            r"^\| Intercoop gateway \(`intercoop smtp`\) \| one address \| 20 \| 580 \| 0 \| 0 "
+            r"\| \d+ \| \d{1,3} lines, [\d,]+ KB \| 250 \| 250 \|$",
+            r"^\| Intercoop gateway \(`intercoop smtp`\) \| 50 addresses \| \d+ \| \d+ \| 0 "
+            r"\| 0 \| \d+ \| \d{1,3} lines, [\d,]+ KB \| [^|]+ \| 250 \|$",
+        ],
+    ),
 ]
 
 

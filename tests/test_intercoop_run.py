@@ -299,16 +299,16 @@ def test_the_health_websocket_answers_ping_with_pong(server):
         assert json.loads(websocket.recv(timeout=10)) == {"type": "pong"}
 
 
-def test_a_websocket_from_another_site_is_refused(server):
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "http://127.0.0.1:1", "http://localhost:1"]
+)
+def test_a_websocket_from_another_site_is_refused(server, origin):
+    # Another port of the same host is another site: any local web server's pages.
     from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
 
     with pytest.raises(InvalidStatus) as refused:
-        connect(
-            f"ws://127.0.0.1:{server.port}/ws/health/",
-            origin="https://evil.example",
-            open_timeout=10,
-        )
+        connect(f"ws://127.0.0.1:{server.port}/ws/health/", origin=origin, open_timeout=10)
     assert refused.value.response.status_code == 403
 
 

@@ -27,11 +27,9 @@ from allauth.account.models import EmailAddress
 
 from forum.models import Post, Registration, RegistrationStatus
 from forum.permissions import remember_roles
-from mailbridge.addresses import AddressKind, parse_address
-from mailbridge.errors import InvalidToken
+from mailbridge.addresses import reply_tokens_in
 from mailbridge.inbound.identity import post_key_of
 from mailbridge.models import InboundMessage
-from mailbridge.tokens import verify_reply_token
 
 REPLY_POST_RELATED = (
     "thread__board__session",
@@ -50,14 +48,8 @@ class ChunkLookups:
     def _read_replies(self, rcpt_lists: list[list[str]]) -> None:
         post_ids, user_ids = set(), set()
         for rcpt_tos in rcpt_lists:
-            for address in rcpt_tos:
-                parsed = parse_address(address)
-                if parsed.kind is not AddressKind.REPLY:
-                    continue
-                try:
-                    token = verify_reply_token(parsed.token)
-                except InvalidToken:
-                    continue  # verify_token will say so, for this message
+            # A forged token is skipped here: verify_token will say so, for its message.
+            for token in reply_tokens_in(rcpt_tos):
                 post_ids.add(token.post_id)
                 user_ids.add(token.user_id)
         self._posts = (

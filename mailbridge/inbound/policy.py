@@ -103,6 +103,7 @@ ANSWERED_AT_SMTP = frozenset(
         Reason.RECIPIENT_OK,
         Reason.STORED,
         Reason.RATE_LIMITED,
+        Reason.TOO_MANY_CONNECTIONS,
         Reason.TOO_MANY_RECIPIENTS,
         Reason.TOO_BIG,
         Reason.LINE_TOO_LONG,

@@ -66,6 +66,13 @@ class Reason(Enum):
         "Line too long (RFC 5321 section 4.5.3.1.6)",
         _("ligne trop longue"),
     )
+    TOO_MANY_CONNECTIONS = (
+        "too_many_connections",
+        421,
+        "4.7.0",
+        "Too many connections; try again later",
+        _("trop de connexions simultanées"),
+    )
     TEMPORARY_FAILURE = (
         "temporary_failure",
         451,

@@ -1,8 +1,12 @@
 """The SMTP gateway: a thin aiosmtpd handler (style.md, "A thin gateway").
 
+- Connection: at most INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT per client address
+  and INTERCOOP_SMTP_MAX_CONNECTIONS in all, 421 4.7.0 beyond, accepted by a loop of
+  our own that backs off when the process runs out of files (smtp/limits.py).
 - RCPT: the address must be one of ours (design.md's table): an unknown address or
   list gets 550 5.1.1, a reply+/bounces+ address with a forged or damaged token
-  550 5.7.1; then the sender and the client are rate-limited (452 4.7.1); at most
+  550 5.7.1; then a sender or client whose window of accepted messages is full gets
+  452 4.7.1 (smtp/ratelimit.py: messages count once stored); at most
   INTERCOOP_SMTP_MAX_RECIPIENTS recipients per message (452 4.5.3).
 - DATA: over INTERCOOP_SMTP_MAX_BYTES (default 25 MB) aiosmtpd stops reading and we
   answer 552 5.3.4 (also at MAIL FROM when the client announces SIZE=). Otherwise a
@@ -22,7 +26,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import logging
 import re
@@ -42,7 +45,8 @@ from mailbridge.inbound.errors import MessageRefused
 from mailbridge.inbound.reasons import Reason
 from mailbridge.redaction import redact
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
-from mailbridge.smtp.ratelimit import SenderLimiter
+from mailbridge.smtp.limits import ConnectionCounts, Listener, listen
+from mailbridge.smtp.ratelimit import Allowance, SenderLimiter, allowance_note, message_allowance
 from mailbridge.smtp.replies import AIOSMTPD_REPLIES
 
 logger = logging.getLogger(__name__)
@@ -93,6 +97,15 @@ class GatewaySMTP(SMTP):
     # RFC 5321 allows 1000 octets per line; sloppy generators send longer lines of
     # HTML or unwrapped base64, which an MTA in front would have accepted.
     line_length_limit = 16 * 1024
+    # Called once when the connection ends (smtp/limits.py counts open connections).
+    on_close: Callable[[], None] | None = None
+
+    def connection_lost(self, error) -> None:
+        try:
+            super().connection_lost(error)
+        finally:
+            if self.on_close is not None:
+                self.on_close()
 
     def _getaddr(self, arg: str):
         """aiosmtpd's parse of a command's address, (address, rest), with a fast path
@@ -151,23 +164,23 @@ class GatewayHandler:
             if len(envelope.rcpt_tos) >= self.max_recipients:
                 return self._refuse(Reason.TOO_MANY_RECIPIENTS, session, envelope, address)
             try:
-                await self.addresses.check(address)
+                token = await self.addresses.check(address)
             except MessageRefused as refused:
                 return self._refuse(
                     refused.reason, session, envelope, address, refused.detail, echo=address
                 )
-            if self.limiter is not None and not getattr(envelope, "intercoop_counted", False):
-                over = await self.limiter.hit(
-                    mail_from=envelope.mail_from or "", peer_ip=_peer_ip(session)
-                )
-                if over:
+            if self.limiter is not None:
+                # Only a look: a message counts once stored (smtp/ratelimit.py).
+                owner = token.user_id if token is not None else None
+                allowance = Allowance(envelope.mail_from or "", _peer_ip(session), owner)
+                if over := await self.limiter.check(allowance):
                     return self._refuse(Reason.RATE_LIMITED, session, envelope, address, over)
-                envelope.intercoop_counted = True
         except Exception:
             logger.exception("RCPT check failed for %r", redact(address, logger))
             return Reason.TEMPORARY_FAILURE.line()
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
+        allowance_note(envelope, token)
         return RECIPIENT_OK
 
     def _refuse(self, reason, session, envelope, address, detail="", *, echo="") -> str:
@@ -182,7 +195,12 @@ class GatewayHandler:
         return reason.line(echo)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope):
+        allowance = message_allowance(envelope, _peer_ip(session))
         try:
+            # A look again: the window may have filled since RCPT.
+            if self.limiter is not None and (over := await self.limiter.check(allowance)):
+                logger.info("DATA refused from %s: %s", allowance.peer_ip, over)
+                return Reason.RATE_LIMITED.line(over)
             content = envelope.original_content or envelope.content or b""
             if isinstance(content, str):
                 content = content.encode("utf-8", "surrogateescape")
@@ -202,6 +220,8 @@ class GatewayHandler:
                 redact(envelope.mail_from, logger),
             )
             return Reason.TEMPORARY_FAILURE.line()
+        if self.limiter is not None:
+            await self.limiter.count(allowance)  # never raises
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "stored message %s from %s (MAIL FROM %r) for %s, %d bytes",
@@ -326,12 +346,13 @@ async def start_gateway(
     wake: Callable[[list[int]], object] | None = None,
     limiter: SenderLimiter | None = None,
     executor: Executor | None = None,
-) -> asyncio.Server:
-    """Listen for SMTP on the running event loop; the caller closes the server.
-    The gateway's database work runs in `executor` (one thread), by default a
-    thread of its own."""
-    loop = asyncio.get_running_loop()
+    connections: ConnectionCounts | None = None,
+) -> Listener:
+    """Listen for SMTP on the running event loop; the caller closes the listener
+    (`close()`, `await wait_closed()`). The gateway's database work runs in
+    `executor` (one thread), by default a thread of its own. At most `connections`
+    open at once (smtp/limits.py; by default from the settings)."""
     factory = smtp_factory(
         hostname=hostname, max_size=max_size, wake=wake, limiter=limiter, executor=executor
     )
-    return await loop.create_server(factory, host=host, port=port)
+    return await listen(host, port, factory, connections or ConnectionCounts.from_settings())

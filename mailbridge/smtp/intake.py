@@ -33,7 +33,7 @@ from mailbridge.errors import InvalidToken
 from mailbridge.inbound.errors import IntakeUnavailable, MessageRefused
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage
-from mailbridge.tokens import verify_bounce_token, verify_reply_token
+from mailbridge.tokens import ReplyToken, verify_bounce_token, verify_reply_token
 
 logger = logging.getLogger(__name__)
 
@@ -120,20 +120,22 @@ class AddressBook:
         self.database = database or DatabaseThread()
         self._lists: dict[str, float] = {}
 
-    async def check(self, address: str) -> None:
-        """Return when `address` takes mail; raise MessageRefused otherwise."""
+    async def check(self, address: str) -> ReplyToken | None:
+        """Return when `address` takes mail, with the verified token of a reply
+        address (None for any other); raise MessageRefused otherwise."""
         parsed = parse_address(address)
         if parsed.kind is AddressKind.UNKNOWN:
             raise MessageRefused(Reason.UNKNOWN_ADDRESS, address)
         if parsed.kind in (AddressKind.REPLY, AddressKind.BOUNCES):
             verify = verify_reply_token if parsed.kind is AddressKind.REPLY else verify_bounce_token
             try:
-                verify(parsed.token)
+                token = verify(parsed.token)
             except InvalidToken as exc:
                 raise MessageRefused(Reason.INVALID_TOKEN, exc.reason) from exc
-            return
+            return token if parsed.kind is AddressKind.REPLY else None
         if not await self._list_known(parsed.slug):
             raise MessageRefused(Reason.UNKNOWN_ADDRESS, address)
+        return None
 
     async def _list_known(self, slug: str) -> bool:
         now = time.monotonic()

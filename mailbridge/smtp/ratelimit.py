@@ -1,12 +1,22 @@
-"""Per-sender and per-client rate limits at RCPT (rates written and parsed with the
-`limits` library).
+"""Per-sender and per-client rate limits of accepted messages (rates written and
+parsed with the `limits` library).
 
 Two sliding windows (INTERCOOP_SMTP_RATE_LIMIT, default "30/10 minutes"): one per
 envelope sender (MAIL FROM, lowercased), one per client IP address
-(INTERCOOP_SMTP_PEER_RATE_LIMIT). A message counts once, at its first accepted
-recipient. The null sender (bounces) is counted per client only. Clients in
+(INTERCOOP_SMTP_PEER_RATE_LIMIT). A message counts once it is stored (`count`,
+after DATA); RCPT and the end of DATA only look (`check`) and answer 452 4.7.1
+when a window is full. Counting at RCPT let anyone throttle a member: recipients
+announced under their address, with no message ever sent, used up their window.
+
+The envelope sender proves nothing, so a message whose recipients are all valid
+reply tokens (`reply+<token>@`, signed for one person) draws on an allowance of its
+own, per token owner and per client (`Allowance.reply_owner`): a stranger typing a
+member's address cannot use up the member's replies, since they do not have the
+member's tokens. The null sender (bounces) is counted per client only. Clients in
 INTERCOOP_SMTP_TRUSTED_PEERS (the MTA in front of the gateway, which relays
-everyone's mail from one address) are not limited per client.
+everyone's mail from one address) are not limited per client. Between a look and
+the count, the other messages of the same sender being stored at that moment can
+pass too: a window can be exceeded by those few.
 
 The counting is limits' sliding window counter (the current and previous windows'
 counts, the previous one weighted by the share of it still inside the sliding
@@ -30,6 +40,7 @@ import ipaddress
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from math import floor
 
 from django.conf import settings
@@ -72,6 +83,20 @@ class WindowCounts:
         counts[1] += 1
         return True
 
+    def test(self, item: RateLimitItem, key: str) -> bool:
+        """Whether a hit would be allowed now; counts nothing."""
+        now = self.clock()
+        period = item.get_expiry()
+        window = int(now // period)
+        current = previous = 0
+        counts = self._counts.get((period, key))
+        if counts is not None and counts[0] == window:
+            current, previous = counts[1], counts[2]
+        elif counts is not None and counts[0] == window - 1:
+            previous = counts[1]
+        remaining = (window + 1) * period - now
+        return floor(previous * remaining / period + current) + 1 <= item.amount
+
     def __len__(self) -> int:
         return len(self._counts)
 
@@ -97,6 +122,43 @@ def rate(value: str) -> RateLimitItem | None:
 
 def trusted_networks(values) -> list:
     return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
+
+
+def in_networks(ip: str, networks: list) -> bool:
+    """Whether the address `ip` is in one of `networks`; False when it is no address."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """Whose windows a message draws on: its envelope sender ("" for the null
+    sender) and client, or, for a reply carrying a valid token, the token's owner."""
+
+    mail_from: str
+    peer_ip: str
+    reply_owner: int | None = None
+
+
+def allowance_note(envelope, token) -> None:
+    """Remember on the SMTP transaction what its accepted recipient was: a reply
+    address (`token`, verified) or anything else (None)."""
+    if token is None:
+        envelope.intercoop_plain = True
+    elif getattr(envelope, "intercoop_reply_owner", None) is None:
+        envelope.intercoop_reply_owner = token.user_id
+
+
+def message_allowance(envelope, peer_ip: str) -> Allowance:
+    """The allowance of the message: its token owner's when every recipient was a
+    reply address, else its sender's."""
+    owner = None
+    if not getattr(envelope, "intercoop_plain", False):
+        owner = getattr(envelope, "intercoop_reply_owner", None)
+    return Allowance(envelope.mail_from or "", peer_ip, owner)
 
 
 class SenderLimiter:
@@ -127,35 +189,58 @@ class SenderLimiter:
     async def _hit(self, item: RateLimitItem, key: str) -> bool:
         if self._storage is None:
             return self._counts.hit(item, key)
+        return await self._strategy().hit(item, key)
+
+    async def _test(self, item: RateLimitItem, key: str) -> bool:
+        if self._storage is None:
+            return self._counts.test(item, key)
+        return await self._strategy().test(item, key)
+
+    def _strategy(self) -> SlidingWindowCounterRateLimiter:
         if self._limiter is None:
             self._limiter = SlidingWindowCounterRateLimiter(self._storage)
-        return await self._limiter.hit(item, key)
+        return self._limiter
 
     def _trusted(self, peer_ip: str) -> bool:
         trusted = self._trusted_peers.get(peer_ip)
         if trusted is None:
-            try:
-                address = ipaddress.ip_address(peer_ip)
-            except ValueError:
-                trusted = False
-            else:
-                trusted = any(address in network for network in self.trusted)
+            trusted = in_networks(peer_ip, self.trusted)
             if len(self._trusted_peers) >= 4096:  # clients come and go: a bounded memo
                 self._trusted_peers.clear()
             self._trusted_peers[peer_ip] = trusted
         return trusted
 
-    async def hit(self, *, mail_from: str, peer_ip: str) -> str:
-        """Count one message; "" when allowed, else which limit it went over."""
-        checks = []
-        if self.per_sender is not None and mail_from:
-            checks.append(("sender", self.per_sender, "sender:" + mail_from.lower()))
-        if self.per_peer is not None and peer_ip and not self._trusted(peer_ip):
-            checks.append(("client", self.per_peer, "peer:" + peer_ip))
+    def _windows(self, allowance: Allowance) -> list[tuple[str, RateLimitItem, str]]:
+        """(name, rate, counter key) of each window `allowance` draws on."""
+        windows = []
+        peer = allowance.peer_ip
+        if allowance.reply_owner is not None:
+            if self.per_sender is not None:
+                windows.append(("replies", self.per_sender, f"reply:{allowance.reply_owner}"))
+            peer_key = "peer-reply:" + peer
+        else:
+            if self.per_sender is not None and allowance.mail_from:
+                windows.append(("sender", self.per_sender, "sender:" + allowance.mail_from.lower()))
+            peer_key = "peer:" + peer
+        if self.per_peer is not None and peer and not self._trusted(peer):
+            windows.append(("client", self.per_peer, peer_key))
+        return windows
+
+    async def check(self, allowance: Allowance) -> str:
+        """ "" when one more message is allowed, else which limit it would go over.
+        Counts nothing."""
         try:
-            for name, item, key in checks:
-                if not await self._hit(item, key):
+            for name, item, key in self._windows(allowance):
+                if not await self._test(item, key):
                     return f"{name} over {item}"
         except Exception:
             logger.warning("rate limit storage unavailable; letting mail through", exc_info=True)
         return ""
+
+    async def count(self, allowance: Allowance) -> None:
+        """Count one accepted (stored) message in each of its windows."""
+        try:
+            for _name, item, key in self._windows(allowance):
+                await self._hit(item, key)
+        except Exception:
+            logger.warning("rate limit storage unavailable; message not counted", exc_info=True)

@@ -3,8 +3,10 @@
 A DSN (RFC 3464: multipart/report; report-type=delivery-status) normally comes to
 the VERP address `bounces+<token>@` of the delivery that failed; the token names
 the delivery. Some servers send it to the From or Reply-To instead, so a DSN at
-any of our addresses is recognised too (without a delivery, bounces.py finds the
-person from the report). Either way mailbridge.bounces.bounce_process records it.
+any of our addresses is recognised too; it counts against a mailbox only when the
+message it returns proves it answers a copy we sent (bounces.returned_delivery),
+and is otherwise recorded, not scored. Either way mailbridge.bounces.bounce_process
+records it.
 
 Anything else sent to a bounces+ address (a vacation message answering the
 envelope sender, spam) is recorded and refused, silently: it is automatic mail.
@@ -45,6 +47,11 @@ def step(ctx: InboundContext) -> Outcome:
     ctx.automatic = True
     outcome = bounce_process(ctx.raw, delivery_id)
     if outcome.is_dsn:
-        where = f"delivery {delivery_id}" if delivery_id else "no delivery named"
+        if outcome.delivery is None:
+            where = "no delivery named or returned"
+        elif delivery_id:
+            where = f"delivery {delivery_id}"
+        else:
+            where = f"delivery {outcome.delivery.pk}, returned with its reply token"
         return Outcome.found(Reason.BOUNCE, f"{outcome.reason} ({where})")
     return Outcome.found(Reason.NOT_A_BOUNCE, outcome.reason)

@@ -65,7 +65,13 @@ class Conversation:
 
 
 class RunningGateway:
-    def __init__(self, *, limiter: SenderLimiter | None = None, max_size: int | None = None):
+    def __init__(
+        self,
+        *,
+        limiter: SenderLimiter | None = None,
+        max_size: int | None = None,
+        connections=None,
+    ):
         self.processed: set[int] = set()
         self.condition = threading.Condition()
         self.loop = asyncio.new_event_loop()
@@ -83,6 +89,7 @@ class RunningGateway:
                 wake=self._wake,
                 limiter=limiter,
                 executor=self.executor,
+                **({"connections": connections} if connections is not None else {}),
             ),
             self.loop,
         ).result(timeout=10)

@@ -170,20 +170,43 @@ def test_a_sender_over_its_rate_limit_gets_452_4_7_1_at_rcpt(transactional_db, e
     try:
         answers = []
         for _number in range(3):
-            client = gateway.client()
-            client.mail("presse@exemple.org")
-            answers.append(reply(client.rcpt(f"travail-collaboratif@{DOMAIN}")))
             # A second recipient of the same message does not count again.
-            answers.append(reply(client.rcpt(f"travail-collaboratif+subscribe@{DOMAIN}")))
-            client.rset()
-            client.quit()
-        assert answers[:4] == [(250, b"2.1.5")] * 4
-        assert answers[4] == (452, b"4.7.1")
+            conversation = gateway.send(
+                SIMPLE,
+                mail_from="presse@exemple.org",
+                rcpt_tos=[
+                    f"travail-collaboratif@{DOMAIN}",
+                    f"travail-collaboratif+subscribe@{DOMAIN}",
+                ],
+            )
+            answers += [reply(answer) for answer in conversation.rcpt.values()]
+        assert answers[:4] == [(250, "2.1.5")] * 4
+        assert answers[4:] == [(452, "4.7.1")] * 2
         # Someone else is not limited by it.
         client = gateway.client()
         client.mail(SENDER)
         assert reply(client.rcpt(f"travail-collaboratif@{DOMAIN}")) == (250, b"2.1.5")
         client.quit()
+    finally:
+        gateway.close()
+
+
+def test_a_window_filled_while_a_message_was_written_refuses_it_at_the_end_of_data(
+    transactional_db, eager_celery, board
+):
+    gateway = RunningGateway(limiter=SenderLimiter(per_sender=parse("1/10 minutes"), per_peer=None))
+    try:
+        first, second = gateway.client(), gateway.client()
+        for client in (first, second):
+            client.mail("presse@exemple.org")
+            assert reply(client.rcpt(f"travail-collaboratif@{DOMAIN}")) == (250, b"2.1.5")
+        assert first.data(SIMPLE)[0] == 250
+        code, text = second.data(SIMPLE)
+        assert (code, text[:6]) == (452, b"4.7.1 ")
+        first.quit()
+        second.quit()
+        gateway.idle()
+        assert InboundMessage.objects.count() == 1
     finally:
         gateway.close()
 
@@ -197,16 +220,16 @@ def test_a_client_address_over_its_rate_limit_gets_452_unless_trusted(
         per_peer=parse("1/10 minutes"),
         trusted_peers=trusted_networks(["127.0.0.0/8"]),
     )
-    for limiter, second in ((limited, (452, b"4.7.1")), (trusted, (250, b"2.1.5"))):
+    for limiter, second in ((limited, (452, "4.7.1")), (trusted, (250, "2.1.5"))):
         gateway = RunningGateway(limiter=limiter)
         try:
             got = []
             for sender in ("a@exemple.org", "b@exemple.org"):
-                client = gateway.client()
-                client.mail(sender)
-                got.append(reply(client.rcpt(f"travail-collaboratif@{DOMAIN}")))
-                client.quit()
-            assert got == [(250, b"2.1.5"), second]
+                conversation = gateway.send(
+                    SIMPLE, mail_from=sender, rcpt_tos=[f"travail-collaboratif@{DOMAIN}"]
+                )
+                got += [reply(answer) for answer in conversation.rcpt.values()]
+            assert got == [(250, "2.1.5"), second]
         finally:
             gateway.close()
 

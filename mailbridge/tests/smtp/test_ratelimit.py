@@ -11,7 +11,7 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from mailbridge.smtp import ratelimit
-from mailbridge.smtp.ratelimit import SenderLimiter, WindowCounts
+from mailbridge.smtp.ratelimit import Allowance, SenderLimiter, WindowCounts
 
 
 class Clock:
@@ -61,23 +61,54 @@ def test_counters_of_windows_that_ended_are_forgotten(monkeypatch):
     assert len(counts) == 2
 
 
-def test_the_limiter_counts_per_sender_and_per_untrusted_client():
+def test_the_limiter_looks_without_counting_and_counts_per_sender_and_per_untrusted_client():
     limiter = SenderLimiter(per_sender=parse("1/hour"), per_peer=parse("2/hour"))
+    first = Allowance("A@exemple.org", "192.0.2.1")
 
-    async def hits():
-        return [
-            await limiter.hit(mail_from="A@exemple.org", peer_ip="192.0.2.1"),
-            await limiter.hit(mail_from="a@exemple.org", peer_ip="192.0.2.1"),
-            await limiter.hit(mail_from="b@exemple.org", peer_ip="192.0.2.1"),
-            await limiter.hit(mail_from="c@exemple.org", peer_ip="192.0.2.1"),
+    async def decisions():
+        looks = [await limiter.check(first) for _ in range(5)]  # looking counts nothing
+        await limiter.count(first)
+        return looks + [
+            await limiter.check(Allowance("a@exemple.org", "192.0.2.1")),
+            await limiter.check(Allowance("b@exemple.org", "192.0.2.1")),
+            await limiter.count(Allowance("b@exemple.org", "192.0.2.1")),
+            await limiter.check(Allowance("c@exemple.org", "192.0.2.1")),
+            await limiter.check(Allowance("c@exemple.org", "192.0.2.2")),
         ]
 
-    results = asyncio.run(hits())
-    assert results[0] == "" and results[1].startswith("sender over 1 per 1 hour")
-    # The second message, refused on its sender, was not counted for the client: the
-    # checks stop at the first limit reached. So the third is the client's second.
-    assert results[2] == ""
-    assert results[3].startswith("client over 2 per 1 hour")
+    results = asyncio.run(decisions())
+    assert results[:5] == [""] * 5
+    assert results[5].startswith("sender over 1 per 1 hour")  # the case of the address ignored
+    assert results[6] == ""
+    assert results[8].startswith("client over 2 per 1 hour")
+    assert results[9] == ""
+
+
+def test_replies_with_a_token_draw_on_their_owners_allowance():
+    limiter = SenderLimiter(per_sender=parse("1/hour"), per_peer=parse("1/hour"))
+    spoofed = Allowance("membre@exemple.org", "192.0.2.1")
+    reply = Allowance("membre@exemple.org", "192.0.2.1", reply_owner=7)
+
+    async def decisions():
+        await limiter.count(spoofed)
+        before = await limiter.check(spoofed), await limiter.check(reply)
+        await limiter.count(reply)
+        return before + (await limiter.check(reply),)
+
+    spoofed_over, reply_first, reply_second = asyncio.run(decisions())
+    assert spoofed_over.startswith("sender over") and reply_first == ""
+    assert reply_second.startswith("replies over")
+
+
+def test_the_look_agrees_with_the_next_hit():
+    clock = Clock(6_000.0)
+    counts = WindowCounts(clock)
+    item = parse("4/10 minutes")
+    draw = random.Random(3)
+    for _ in range(500):
+        clock.now += draw.choice([0.0, 20.0, 150.0, 700.0])
+        allowed = counts.test(item, "sender:a")
+        assert counts.hit(item, "sender:a") == allowed
 
 
 def test_it_decides_as_the_limits_librarys_sliding_window_counter_does(monkeypatch):
