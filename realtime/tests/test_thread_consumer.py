@@ -221,15 +221,17 @@ def test_an_idle_client_is_closed_with_4408(thread, settings):
 
 
 def test_heartbeats_keep_a_client_connected(thread, settings):
-    settings.INTERCOOP_LIVE_IDLE_SECONDS = 0.5
+    # Heartbeats 0.3 s apart for twice the idle limit: a margin of over a second per
+    # gap, so that a loaded machine does not close a client that did its part.
+    settings.INTERCOOP_LIVE_IDLE_SECONDS = 1.5
 
     @async_to_sync
     async def scenario():
         import asyncio
 
         socket, _ready = await open_socket(thread_path(thread))
-        for _ in range(4):
-            await asyncio.sleep(0.25)
+        for _ in range(10):
+            await asyncio.sleep(0.3)
             await socket.send_json_to({"type": "heartbeat"})
             assert await socket.receive_json_from(timeout=5) == {"type": "heartbeat"}
         await socket.disconnect()
