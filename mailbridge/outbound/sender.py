@@ -16,12 +16,12 @@ The database is the queue; Celery only wakes workers (mailbridge.tasks). A worke
    untouched: nothing is lost however long the relay is down.
 
 Why SENT is written per batch and not per message: a commit on PostgreSQL with
-synchronous_commit waits for the WAL flush (about 3 ms measured here), which per
-message would cap a worker near 300 messages/s. The price is the duplicate window:
-a worker killed after the relay accepted some messages of its batch but before the
-batch was recorded leaves those rows SENDING; the sweeper (`outbox_requeue_stale`)
-puts them back and they go out again. At most one batch per dead worker, never
-more (docs/architecture.md, "Outbound mail").
+synchronous_commit waits for the WAL flush, which per message would cap a worker's
+rate well below what the relay takes (docs/benchmarks.md, "Costs behind the code").
+The price is the duplicate window: a worker killed after the relay accepted some
+messages of its batch but before the batch was recorded leaves those rows SENDING;
+the sweeper (`outbox_requeue_stale`) puts them back and they go out again. At most
+one batch per dead worker, never more (docs/architecture.md, "Outbound mail").
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
 
 
 # Raw SQL on the hot path: one round trip instead of three ORM statements and a
-# commit (the ORM's SQL compilation alone cost a fifth of a sender's CPU).
+# commit, and no SQL compiled per batch (docs/benchmarks.md, "Costs behind the code").
 _CLAIM_SQL = """
 WITH claimed AS (
     UPDATE {delivery} SET status = %(sending)s, claimed_by = %(claim)s, claimed_at = %(now)s
