@@ -1,4 +1,5 @@
-"""Who may import whom among the packages (docs/architecture.md, "The map").
+"""Who may import whom among the packages (docs/architecture.md, "The map"), and how
+long a module may grow.
 
 The forum works without mail and live updates: it imports neither `mailbridge` nor
 `realtime`, and names no module of theirs in a string (a dotted path handed to
@@ -92,3 +93,20 @@ def test_an_import_inside_a_function_or_a_dotted_path_in_a_string_counts():
     )
     names = named_modules(ast.parse(source), strings=True)
     assert names == {"mailbridge.models", "realtime.models.LiveEvent"}
+
+
+# A module is read whole by whoever changes it: past this many lines it holds more
+# than one concern, and is split along them.
+MODULE_LINES_MAX = 400
+
+
+def test_no_production_module_is_over_the_line_limit():
+    too_long = []
+    for package in PACKAGES:
+        for path in production_modules(package):
+            if "migrations" in path.relative_to(ROOT).parts:
+                continue
+            count = len(path.read_text().splitlines())
+            if count > MODULE_LINES_MAX:
+                too_long.append(f"{path.relative_to(ROOT)}: {count} lines")
+    assert too_long == [], f"split these along their concerns: {too_long}"
