@@ -702,7 +702,7 @@ def report(args, runs: list[dict], ceiling: dict | None) -> list[str]:
         lines.append(
             f"Thread page (anonymous reader) at **{_pct_text(verdict['ratio'])}** of the "
             "minimal page's rate, "
-            f"p99 {_fmt_ms(verdict['thread_p99_ms'])} ms: the target of issue 4 "
+            f"p99 {_fmt_ms(verdict['thread_p99_ms'])} ms: the target "
             f"(≥ {_pct_text(TARGET_RATIO)}, p99 < {TARGET_P99_MS:.0f} ms at {args.clients} "
             f"clients) is **{'met' if verdict['met'] else 'not met'}**. At "
             f"{_pct_text(TARGET_RATIO)} of /healthz's rate a thread page would have "

@@ -2,8 +2,8 @@
 
 Django turns a queryset into SQL anew each time it runs it. For a query with
 subqueries that runs for every post (mailbridge.outbound.recipients), making the
-SQL costs the worker twenty to forty times what PostgreSQL spends answering it
-(3.8 ms against 0.1 ms, bench/inbound.py's profile). A `CompiledQuery` builds the
+SQL costs the worker many times what PostgreSQL spends answering it
+(docs/benchmarks.md, "Costs behind the code"). A `CompiledQuery` builds the
 queryset once per shape with marker numbers in place of the values that change,
 finds the markers among the query's parameters, and from then on runs the same
 SQL with the values put where the markers were.

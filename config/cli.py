@@ -205,8 +205,8 @@ def load_programme() -> dict[str, int]:
 
 def use_uvloop() -> None:
     """New event loops from uvloop, when installed (docs/architecture.md): for the
-    gateway's process, where aiosmtpd's reads, writes and callbacks cost a sixth
-    less CPU per message on it (bench/inbound.py)."""
+    gateway's process, where aiosmtpd's reads, writes and callbacks cost less CPU per
+    message on it (docs/benchmarks.md, "Costs behind the code")."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - a platform without uvloop keeps asyncio's
@@ -278,7 +278,7 @@ def cmd_web(args) -> int:
         proxy_headers=True,
         # Live pushes are small HTML fragments sent to many readers at once:
         # compressing each one per connection cost more CPU than the rest of the
-        # push (bench/live.py, docs/architecture.md "Live updates").
+        # push (docs/architecture.md, "Layers, and the embedded run").
         ws_per_message_deflate=False,
     )
     return 0

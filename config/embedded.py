@@ -3,8 +3,9 @@
 One asyncio loop serves HTTP + websockets (uvicorn) and SMTP (aiosmtpd); a Celery
 worker consumes the in-memory broker in a thread of the same process. Sharing the
 process is what lets a reply arriving by SMTP be pushed live through Channels'
-in-memory layer (design.md, "Known traps"). uvicorn captures SIGINT/SIGTERM; when it
-returns, the gateway and the worker are stopped in turn (see StopRequest).
+in-memory layer (docs/fixed-points.md, "Channels' in-memory layer is per process").
+uvicorn captures SIGINT/SIGTERM; when it returns, the gateway and the worker are
+stopped in turn (see StopRequest).
 """
 
 from __future__ import annotations

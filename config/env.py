@@ -2,7 +2,7 @@
 
 Every variable is optional: with none set, Intercoop runs on a SQLite file, an
 in-process channel layer and worker, and writes outgoing mail as .eml files,
-all under the data directory (design.md, "Configuration by environment").
+all under the data directory (docs/fixed-points.md, "Configuration by environment").
 """
 
 from __future__ import annotations
@@ -170,12 +170,13 @@ def web_databases(databases: dict) -> None:
 
     Django under ASGI runs each request's sync code on a thread made for that request:
     a connection kept for reuse (CONN_MAX_AGE > 0) stays open with its dead thread until
-    the garbage collector finds it. At 76 pages a second that held 34 to 99 PostgreSQL
-    connections and refused the next requests ("too many clients"). So web processes
-    give each request's connection back at its end (workers and the SMTP gateway keep
-    theirs, CONN_MAX_AGE 60). On PostgreSQL "back" means to a pool (psycopg_pool,
-    through Django): opening a connection forks a PostgreSQL backend, about 10 ms of
-    wall time and more CPU than serving a page from the page cache."""
+    the garbage collector finds it. Under load that held PostgreSQL connections by the
+    dozen until the next requests were refused ("too many clients"; docs/benchmarks.md,
+    "Costs behind the code"). So web processes give each request's connection back at
+    its end (workers and the SMTP gateway keep theirs, CONN_MAX_AGE 60). On PostgreSQL
+    "back" means to a pool (psycopg_pool, through Django): opening a connection forks a
+    PostgreSQL backend, which takes longer and more CPU than serving a page from the
+    page cache."""
     from django.conf import settings
 
     for database in databases.values():

@@ -1,9 +1,9 @@
 """Sessions kept in the database and read from the cache (SESSION_ENGINE).
 
 Every signed-in page reads its session: from the database that is one query and a
-connection taken from the pool, a third of what serving a cached page costs a
-participant (bench/web.py). Django's cached_db engine reads it from the cache and
-writes it to both. What this store changes:
+connection taken from the pool, a large share of what serving a cached page costs a
+participant (docs/benchmarks.md, "Costs behind the code"). Django's cached_db engine
+reads it from the cache and writes it to both. What this store changes:
 
 - A cache that fails is skipped, so a Redis outage makes signed-in pages slower, not
   broken: reads go to the database (Django already does so), and keeping the row

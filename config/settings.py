@@ -160,9 +160,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: a group message crosses Redis once per web process, which fans
-            # it out to its own consumers (1,000 readers of a thread: one PUBLISH, not
-            # 1,000 list pushes; bench/live.py). At most once: the live pages' catch-up
-            # store (realtime.store) fills any gap.
+            # it out to its own consumers (however many read a thread: one PUBLISH, not
+            # a list push per reader; docs/architecture.md, "Layers, and the embedded
+            # run"). At most once: the live pages' catch-up store (realtime.store)
+            # fills any gap.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Redis pub/sub channels ignore the database number: the prefix keeps
             # installations (and test runs) on other databases of one Redis apart.
@@ -180,8 +181,9 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # Pages (~70 KB anonymous, ~90 KB each signed-in reader's) and post
-            # fragments (~2 KB, 50 a page) of forum/page_cache.py and post_fragments.py.
+            # Pages (one per anonymous page, one per signed-in reader's) and post
+            # fragments (one per post shown) of forum/page_cache.py and
+            # post_fragments.py; their sizes: docs/benchmarks.md, "Costs behind the code".
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }

@@ -70,7 +70,8 @@ def _placeholder(name: str) -> str:
     return f"\x00{name}\x00"
 
 
-# Pages are stored encoded: a hit fills and sends bytes, with no 70–90 KB to encode.
+# Pages are stored encoded: a hit fills in and sends bytes, with no whole page to encode
+# again (their sizes: docs/benchmarks.md, "Costs behind the code").
 _PLACEHOLDER_BYTES = {name: _placeholder(name).encode() for name in _PER_REQUEST_VALUES}
 
 

@@ -1,4 +1,4 @@
-"""Plain dicts for the JSON API; the shapes are a fixed point of design.md.
+"""Plain dicts for the JSON API; the shapes are a fixed point (docs/api.md).
 
 Datetimes are ISO 8601 in the event's time zone; people are named by their
 display name, never by an email address; hidden posts never reach these.

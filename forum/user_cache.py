@@ -3,8 +3,8 @@
 Every request of a signed-in reader loads their account: on a page served from the
 page cache, that query (and on SQLite, opening the database file; on PostgreSQL,
 taking a connection from the pool) was most of what serving the page cost beyond
-an anonymous reader's (bench/web.py). These backends are Django's and allauth's,
-reading the account from the cache first.
+an anonymous reader's (docs/benchmarks.md, "Web pages"). These backends are Django's
+and allauth's, reading the account from the cache first.
 
 Safety: Django still checks the session against the account it gets (the password
 hash: a password change signs out the other sessions) and refuses an inactive

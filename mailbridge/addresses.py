@@ -1,4 +1,4 @@
-"""What an address at INTERCOOP_MAIL_DOMAIN means (design.md, "Mail addresses")."""
+"""What an address at INTERCOOP_MAIL_DOMAIN means (docs/fixed-points.md, "Mail addresses")."""
 
 from __future__ import annotations
 

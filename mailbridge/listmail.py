@@ -4,7 +4,7 @@ mail, rendering a mail in the recipient's language, and writing the outbox rows.
 A Delivery of kind DIGEST or RECAP carries its rendered content in `payload`
 (subject, text, html, board_id); outbound/payload_message.py turns it into the
 message the sender transmits. Rows are written in the caller's transaction and the
-sender is woken after commit (design.md, "Enqueue after commit") by the same
+sender is woken after commit (docs/fixed-points.md, "Enqueue after commit") by the same
 outbound.fanout.outbox_wake as posts.
 """
 
@@ -127,8 +127,8 @@ class ListMailRenderer:
 
     Everyone reading the same content in the same language shares one rendering:
     it is made once with a placeholder where the person's unsubscribe link goes,
-    and each copy only swaps the link in. A recap to 500 followers renders twice
-    (French, English), not 500 times, inside the session's transaction.
+    and each copy only swaps the link in. A recap renders once per language, not once
+    per follower, inside the session's transaction.
     """
 
     def __init__(self, template: str, board: Board):

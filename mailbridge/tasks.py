@@ -12,8 +12,9 @@ import random
 
 from celery import shared_task
 
+from mailbridge.outbound.claims import outbox_due_count, outbox_requeue_stale
 from mailbridge.outbound.fanout import outbox_wake
-from mailbridge.outbound.sender import outbox_due_count, outbox_requeue_stale, outbox_send_due
+from mailbridge.outbound.sender import outbox_send_due
 
 
 @shared_task(name="mailbridge.send_pending", bind=True, max_retries=8, ignore_result=True)

@@ -1,4 +1,5 @@
-"""Signed tokens carried in the local part of our addresses (design.md, "Mail addresses").
+"""Signed tokens carried in the local part of our addresses (docs/fixed-points.md, "Mail
+addresses").
 
     reply+<user>-<post>-<mac>@domain     Reply-To of every outgoing post
     bounces+<delivery>-<mac>@domain      envelope sender (VERP) of every delivery
@@ -16,8 +17,9 @@ with one salt per purpose (a bounce token is never a reply token), truncated to
 - 80 bits of MAC: guessing a valid token for a given (user, post) takes 2^79
   tries on average, against a gateway that answers one RCPT at a time.
 
-Issue 6 (inbound) calls `verify_reply_token` and `verify_bounce_token`; both raise
-`InvalidToken` with a reason for anything forged, garbled or made for another purpose.
+The gateway (at RCPT) and the inbound pipeline call `verify_reply_token` and
+`verify_bounce_token`; both raise `InvalidToken` with a reason for anything forged,
+garbled or made for another purpose.
 """
 
 from __future__ import annotations
@@ -113,9 +115,9 @@ def reply_token(user_id: int, post_id: int) -> str:
 def verify_reply_token(token: str) -> ReplyToken:
     """(user_id, post_id) named by a reply token; InvalidToken when forged or garbled.
 
-    The token names the person the message was sent to: issue 6 must still check
-    that the mail comes from that person (the sender is not the token's owner when
-    a message is forwarded and answered by someone else).
+    The token names the person the message was sent to: the inbound pipeline still
+    checks that the mail comes from that person (`check_sender`: the sender is not the
+    token's owner when a message is forwarded and answered by someone else).
     """
     user_id, post_id = _verify(REPLY_SALT, token, 2)
     return ReplyToken(user_id, post_id)

@@ -7,10 +7,10 @@ committed: a Django view's thread, a Celery worker's, the SMTP gateway's
 coroutine on the server's loop). It is not right for Channels' in-memory layer
 from a thread of its own, such as the embedded worker of `intercoop run`: asgiref
 then runs group_send on a new loop, which touches asyncio queues owned by the
-server's loop without waking it. Measured here (`docs/architecture.md`, "Live
-updates"): messages arrived only at uvicorn's next 100 ms tick, and asyncio's
-debug mode rejects the call ("Non-thread-safe operation invoked on an event loop
-other than the current one").
+server's loop without waking it: messages arrive only at uvicorn's next periodic
+tick, and asyncio's debug mode rejects the call ("Non-thread-safe operation invoked
+on an event loop other than the current one"; docs/architecture.md, "Layers, and the
+embedded run").
 
 So `intercoop run` attaches its loop at startup (`config/embedded.py`), and while
 one is attached, every send from another thread is handed to that loop with
@@ -65,7 +65,8 @@ def group_send(group: str, message: dict[str, Any]) -> None:
 
 def group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
     """Send each (group, message), in order, with one hand-over to the event loop
-    (a hand-over through asgiref costs about a millisecond)."""
+    (each hand-over through asgiref has a cost of its own: docs/benchmarks.md, "Costs
+    behind the code")."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
@@ -90,8 +91,9 @@ _own_loop_lock = threading.Lock()
 def _sender_loop() -> asyncio.AbstractEventLoop:
     """A loop of this process's own, in a daemon thread, for the sends of a process
     that serves no websockets (a Celery worker): async_to_sync would make a new loop
-    for each send, and channels_redis a new Redis connection for each loop — about
-    2 ms a post. Made on first use, after Celery has forked its children."""
+    for each send, and channels_redis a new Redis connection for each loop
+    (docs/benchmarks.md, "Costs behind the code"). Made on first use, after Celery has
+    forked its children."""
     global _own_loop
     with _own_loop_lock:
         if _own_loop is None or not _own_loop.is_running() or _own_loop_pid != os.getpid():

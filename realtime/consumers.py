@@ -1,188 +1,34 @@
-"""Websocket consumers: the health check, and the live thread, board and session pages.
+"""The live pages' websocket consumers: thread, board and session.
 
 A live consumer checks access through realtime.streams (the forum's selectors and
 permissions), joins the group named by realtime.groups, replays from the catch-up
-store (realtime.store) and relays pushes; it holds no domain logic.
+store (realtime.store) and relays pushes; it holds no domain logic. What the browser
+sends is read by realtime.client_input, what it receives made by realtime.frames;
+`/ws/health/` is realtime.health.
 """
 
 import asyncio
-import json
 import logging
 import time
 import uuid
-import weakref
-from collections import OrderedDict
-from types import SimpleNamespace
-from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.utils import translation
 
-from realtime import fanout, fragments, presence, store, streams
+from realtime import fanout, presence, store, streams
+from realtime.client_input import TokenBucket, scope_after, scope_language, seq_parse
 from realtime.errors import CloseCode, LiveError, StreamForbidden
+from realtime.frames import event_fragment, event_frame
+from realtime.json_consumer import StrictJsonConsumer
 from realtime.streams import Stream
 
-# Application close code (RFC 6455 §7.4.2 leaves 4000-4999 to applications): the
-# client sent something this socket does not understand.
-CLOSE_BAD_REQUEST = int(CloseCode.BAD_REQUEST)
 # RFC 6455 §7.4.1: the server is overloaded (here: the reader does not keep up).
 CLOSE_TRY_AGAIN_LATER = 1013
 PRESENCE_MESSAGE = "live.presence"
 
 logger = logging.getLogger(__name__)
-
-
-class StrictJsonConsumer(AsyncJsonWebsocketConsumer):
-    """A JSON consumer whose client gets a clear answer for any bad frame.
-
-    Channels' JSON consumer raises on a binary frame or a text that is not JSON,
-    which kills the consumer and closes the socket with 1011 (server error); here
-    such a frame closes it with 4400 as an unknown message does.
-    """
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if text_data is None:
-            await self.close(code=CLOSE_BAD_REQUEST)
-            return
-        try:
-            content = await self.decode_json(text_data)
-        except ValueError:  # json.JSONDecodeError, and UnicodeDecodeError
-            await self.close(code=CLOSE_BAD_REQUEST)
-            return
-        await self.receive_json(content, **kwargs)
-
-
-class HealthConsumer(StrictJsonConsumer):
-    """Answers {"type": "ping"} with {"type": "pong"}: lets operators and tests check
-    that websockets are served end to end (ASGI server, Channels, routing)."""
-
-    async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
-        else:
-            await self.close(code=CLOSE_BAD_REQUEST)
-
-
-class TokenBucket:
-    """At most `capacity` messages at once, refilled at capacity/per_seconds a second."""
-
-    def __init__(self, capacity: int, per_seconds: float):
-        self.capacity = capacity
-        self.rate = capacity / per_seconds
-        self.tokens = float(capacity)
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
-def _language(scope) -> str:
-    """The reader's language as LocaleMiddleware decides it for pages: the language
-    cookie, else Accept-Language, else the site's default."""
-    headers = dict(scope.get("headers") or [])
-    request = SimpleNamespace(
-        COOKIES=scope.get("cookies") or {},
-        META={"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")},
-    )
-    return translation.get_language_from_request(request)
-
-
-def _after(scope) -> int | None:
-    """`?after=<seq>` from the URL; None when absent; ValueError when malformed."""
-    values = parse_qs((scope.get("query_string") or b"").decode("latin-1")).get("after")
-    if not values:
-        return None
-    return _seq(values[0])
-
-
-def _seq(value) -> int:
-    if isinstance(value, bool):
-        raise ValueError("a seq is a number")
-    if isinstance(value, str):
-        if not value.isascii() or not value.isdigit() or len(value) > 18:
-            raise ValueError("a seq is a number")
-        value = int(value)
-    if not isinstance(value, int) or not 0 <= value < 10**18:
-        raise ValueError("a seq is a non-negative integer")
-    return value
-
-
-# The fragment of an event in a language it was stored without (nobody read it in
-# that language when it was pushed: realtime.listening), rendered once per process
-# for all the readers that need it, live or replaying; the pending renders are per
-# event loop (a test, or a server, runs its own).
-_rendered: OrderedDict[tuple, str | None] = OrderedDict()
-_rendering: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict] = weakref.WeakKeyDictionary()
-RENDERED_KEPT = 256
-
-
-async def _fragment(message: dict, language: str) -> str | None:
-    """The event's fragment in `language`; None when what it showed is gone."""
-    stored = (message.get("html") or {}).get(language)
-    if stored is not None:
-        return stored
-    # The commit time tells this push from another of the same seq (a store reset).
-    key = (
-        message["group"],
-        message["seq"],
-        (message.get("data") or {}).get("committed_at"),
-        language,
-    )
-    if key in _rendered:
-        return _rendered[key]
-    pending = _rendering.setdefault(asyncio.get_running_loop(), {})
-    task = pending.get(key)
-    if task is None:
-        task = pending[key] = asyncio.ensure_future(
-            database_sync_to_async(fragments.event_html)(message, language)
-        )
-        task.add_done_callback(lambda _done: pending.pop(key, None))
-    fragment = await asyncio.shield(task)
-    _rendered[key] = fragment
-    if len(_rendered) > RENDERED_KEPT:
-        _rendered.popitem(last=False)
-    return fragment
-
-
-# The JSON frame of an event, encoded once for all the readers of a group in this
-# process that read it in the same language (a thousand readers: one encoding). The
-# fragment itself is part of the key: a fragment re-rendered since (a hidden post,
-# replayed) is never served from an older frame.
-_frames: OrderedDict[tuple[str, int, str], str] = OrderedDict()
-FRAMES_KEPT = 256
-
-
-def _event_frame(message: dict, fragment: str) -> str:
-    key = (message["group"], message["seq"], fragment)
-    frame = _frames.get(key)
-    if frame is None:
-        frame = json.dumps(
-            {
-                "type": "event",
-                "seq": message["seq"],
-                "kind": message["kind"],
-                "op": message["op"],
-                "target": message["target"],
-                "container": message["container"],
-                "html": fragment,
-                "data": message.get("data") or {},
-            },
-            ensure_ascii=False,
-        )
-        _frames[key] = frame
-        if len(_frames) > FRAMES_KEPT:
-            _frames.popitem(last=False)
-    return frame
 
 
 class LiveConsumer(StrictJsonConsumer):
@@ -221,11 +67,11 @@ class LiveConsumer(StrictJsonConsumer):
         self.bucket = TokenBucket(
             settings.INTERCOOP_LIVE_RATE_MESSAGES, settings.INTERCOOP_LIVE_RATE_SECONDS
         )
-        self.language = _language(self.scope)
+        self.language = scope_language(self.scope)
         self.inbox: asyncio.Queue = asyncio.Queue()
         self.tasks: list[asyncio.Task] = []
         try:
-            after = _after(self.scope)
+            after = scope_after(self.scope)
             self.stream = await database_sync_to_async(self.resolve)()
         except ValueError:
             await self.close_with(CloseCode.BAD_REQUEST)
@@ -316,7 +162,7 @@ class LiveConsumer(StrictJsonConsumer):
         if set(content) != {"type", "after"}:
             raise ValueError("resume carries after, and only after")
         self.last_seen = time.monotonic()
-        self.inbox.put_nowait(("resume", _seq(content["after"])))
+        self.inbox.put_nowait(("resume", seq_parse(content["after"])))
 
     # Named dispatch of the browser's messages: anything else closes with 4400.
     CLIENT_MESSAGES = {"heartbeat": on_heartbeat, "resume": on_resume}
@@ -405,11 +251,11 @@ class LiveConsumer(StrictJsonConsumer):
     LAYER_MESSAGES = {store.EVENT_MESSAGE: live_event, PRESENCE_MESSAGE: live_presence}
 
     async def send_event(self, message: dict) -> None:
-        fragment = await _fragment(message, self.language)
+        fragment = await event_fragment(message, self.language)
         if fragment is None:
             return  # what the event showed is gone: nothing to show
         # Straight to the ASGI send: this runs once per reader and push.
-        await self.base_send({"type": "websocket.send", "text": _event_frame(message, fragment)})
+        await self.base_send({"type": "websocket.send", "text": event_frame(message, fragment)})
 
 
 class ThreadConsumer(LiveConsumer):

@@ -3,9 +3,9 @@
 Channels gives each consumer its own channel: a push to a group of a thousand
 readers is then received, decoded and dispatched a thousand times, each through
 Channels' per-consumer receive loop (a new task and an asyncio.wait per message).
-Measured with bench/live.py, that loop and the copies cost more than the sending
-itself. Here each process joins a group once, with one channel of its own; a
-reader task receives each push once and puts it in the inbox of every live
+That loop and the copies cost more than the sending itself (docs/architecture.md,
+"Live updates", step 5). Here each process joins a group once, with one channel of its
+own; a reader task receives each push once and puts it in the inbox of every live
 consumer of the group in this process (`LiveConsumer.offer`), which sends it.
 
 The group name is still the one realtime.groups gives, so a push sent with

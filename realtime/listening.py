@@ -2,12 +2,12 @@
 
 A push is rendered at commit only in the languages of the readers following its
 group (realtime.publish); nobody reading means nothing rendered, which is most of
-the time for most threads, and the cost of an emailed reply's live pushes was a
-third of a worker's CPU. What is not rendered at commit is rendered when someone
-needs it (realtime.fragments.event_html, from the consumer): a reader who arrives
-between a push and the moment the registry shows their language still gets the
-fragment, a little later. The registry only saves work; it decides nothing a
-reader sees.
+the time for most threads, where rendering every language was a large share of an
+emailed reply's cost to the worker (docs/benchmarks.md, "Costs behind the code").
+What is not rendered at commit is rendered when someone needs it
+(realtime.fragments.event_html, from the consumer): a reader who arrives between a
+push and the moment the registry shows their language still gets the fragment, a
+little later. The registry only saves work; it decides nothing a reader sees.
 
 Each process that serves live readers registers the (group, language) pairs of
 its readers when the first of a language joins, and again every REFRESH_SECONDS

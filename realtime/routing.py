@@ -1,6 +1,7 @@
 from django.urls import path
 
-from realtime.consumers import BoardConsumer, HealthConsumer, SessionLiveConsumer, ThreadConsumer
+from realtime.consumers import BoardConsumer, SessionLiveConsumer, ThreadConsumer
+from realtime.health import HealthConsumer
 
 websocket_urlpatterns = [
     path("ws/health/", HealthConsumer.as_asgi()),

@@ -117,8 +117,8 @@ _INSERT_ALL = (
 
 def _insert(events: list[LiveEvent]) -> list[LiveEvent]:
     """Store the events; on PostgreSQL as binary parameters: bulk_create binds them
-    into the SQL text, escaping every character of every fragment (three fragments
-    in two languages per post: 0.75 ms of a worker's CPU per emailed reply)."""
+    into the SQL text, escaping every character of every fragment, several per post
+    (docs/benchmarks.md, "Costs behind the code")."""
     if connection.vendor != "postgresql":
         return LiveEvent.objects.bulk_create(events)
     import psycopg

@@ -2,8 +2,8 @@
 
 No Docker engine runs on the development and CI machines, so these tests read the
 files and check them against what they name: the `intercoop` sub-commands and
-options of config/cli.py, the ports the CLI listens on, design.md's configuration
-variables, and the compose services that the URLs point at.
+options of config/cli.py, the ports the CLI listens on, the configuration variables
+of docs/fixed-points.md, and the compose services that the URLs point at.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-# design.md, "Configuration by environment": every variable the product reads.
-DESIGN_VARIABLES = {
+# docs/fixed-points.md, "Configuration by environment": the variables a deployment sets.
+DEPLOYMENT_VARIABLES = {
     "INTERCOOP_DATA_DIR",
     "DATABASE_URL",
     "REDIS_URL",
@@ -166,13 +166,13 @@ def test_app_services_share_one_environment(services):
     assert all(environment == environments[0] for environment in environments)
 
 
-def test_app_environment_uses_only_design_variables(services):
+def test_app_environment_uses_only_the_documented_variables(services):
     for name in [*APP_SERVICES, "migrate"]:
         environment = environment_of(services[name])
-        unknown = set(environment) - DESIGN_VARIABLES
-        assert not unknown, f"{name} sets variables design.md does not define: {unknown}"
+        unknown = set(environment) - DEPLOYMENT_VARIABLES
+        assert not unknown, f"{name} sets variables docs/fixed-points.md does not name: {unknown}"
         interpolated = set().union(*(variables_in(value) for value in environment.values()))
-        unknown = interpolated - DESIGN_VARIABLES - COMPOSE_ONLY_VARIABLES
+        unknown = interpolated - DEPLOYMENT_VARIABLES - COMPOSE_ONLY_VARIABLES
         assert not unknown, f"{name} reads unknown variables from .env: {unknown}"
 
 

@@ -133,7 +133,8 @@ class Post(models.Model):
     hidden_at = models.DateTimeField(_("masqué le"), null=True, blank=True)
     # Guards against a double submit: the same form token twice makes one post.
     submission_key = models.CharField(max_length=64, blank=True)
-    # The Message-ID of the mail this post came from, for idempotent intake (issue 6).
+    # The Message-ID of the mail this post came from: the same mail twice makes one
+    # post (mailbridge's deduplicate step).
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
 
     objects = PostQuerySet.as_manager()

@@ -1,7 +1,7 @@
 """The event, its programme and the people taking part.
 
-Boards, threads and posts (issue 4) live beside these; nothing here knows mail or
-websockets (design.md, "Shape").
+Boards, threads and posts live beside these (board.py); nothing here knows mail or
+websockets (docs/architecture.md, "The map").
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ def boards_for_event(*, event, user) -> list[Board]:
 
 # One row by a unique key: get() asks without ORDER BY. filter().first() ordered by
 # the model's ordering, and Django compiling the ORDER BY of a query with this many
-# joined columns cost more than the query itself (bench/web.py).
+# joined columns cost more than the query itself (docs/benchmarks.md, "Web pages").
 
 
 def board_by_slug(*, slug: str) -> Board | None:

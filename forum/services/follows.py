@@ -1,5 +1,6 @@
 """Following: per board and per thread, every message by email, a daily digest,
-the web only, or muted. The mail itself is sent by mailbridge (issue 5)."""
+the web only, or muted. The mail itself is sent by mailbridge, which reads these
+levels (mailbridge.outbound.recipients, mailbridge.digests)."""
 
 from __future__ import annotations
 

@@ -158,10 +158,11 @@ def _threads_locked(wanted: list[Thread]) -> dict[int, Thread]:
     consistent under concurrent writers. When the caller's threads come with their
     board (event, session) and author (profile) loaded, as the mail pipeline's chunk
     lookups read them, only their counter and lock flag are read again (for one
-    thread, with SQL made once per process: making the query with its joins cost a
-    fifth of an emailed reply's CPU), and a thread moved to another board since is
-    read again; otherwise the threads are read again with them (of="self": those
-    rows come along unlocked)."""
+    thread, with SQL made once per process: Django making the query with its joins
+    for every reply was a large share of an emailed reply's CPU, docs/benchmarks.md,
+    "Costs behind the code"), and a thread moved to another board since is read
+    again; otherwise the threads are read again with them (of="self": those rows
+    come along unlocked)."""
     by_id = {thread.pk: thread for thread in wanted}
     if not all(_has_related(thread) for thread in by_id.values()):
         found = {

@@ -1,4 +1,4 @@
-"""The read-only JSON API: its shape is a fixed point of design.md."""
+"""The read-only JSON API: its shape is a fixed point (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The JSON API's threads: exactly the shape of design.md, and nothing private leaks."""
+"""The JSON API's threads: exactly the shape of docs/api.md, and nothing private leaks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Read-only JSON API (design.md, "Read-only JSON API"; documented in docs/api.md).
+"""Read-only JSON API (docs/fixed-points.md, "Read-only JSON API"; shapes in docs/api.md).
 
 Public data only: a private session, its threads and posts answer 404 to whoever
 may not see them, exactly as something that does not exist (its existence is not

@@ -1,5 +1,6 @@
 """What the pipeline's steps share: the message as received, what has been resolved
-about it so far, and the trail of decisions (style.md, "Inbound mail is a pipeline").
+about it so far, and the trail of decisions (docs/architecture.md, "Path of a reply by
+email", step 4).
 
 A step reads and fills an `InboundContext`, and returns an `Outcome`: go on to the
 next step, or stop here with what it found, a reason. What then becomes of the

@@ -1,4 +1,5 @@
-"""Errors of the inbound side: the sender's fault vs the operator's (style.md).
+"""Errors of the inbound side: the sender's fault vs the operator's (docs/architecture.md,
+"How the code is written").
 
 They become SMTP replies only at the gateway, pipeline outcomes only in the
 pipeline runner, HTTP answers only in the views.

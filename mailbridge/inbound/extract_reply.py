@@ -2,9 +2,9 @@
 history, forwarded headers, signatures or the list's own footer.
 
 No library is good enough alone on real replies (talon, quotequail, mail-parser-reply
-and email-reply-parser scored 27–58 % exact on a real corpus; see docs/benchmarks.md for
-their scores on ours), so the rules are ours, driven by the corpus in tests/mail/replies/
-and checked on the held-out batch of tests/mail/replies-heldout/:
+and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
+extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
+in tests/mail/replies/ and checked on the held-out batch of tests/mail/replies-heldout/:
 
 0. Quotes written "| " or with initials ("HM> ") are read as "> " quotes
    (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes.

@@ -32,8 +32,9 @@ from django.utils import timezone, translation
 from forum.models import Board
 from mailbridge.inbound.context import InboundContext
 from mailbridge.models import Delivery, DeliveryKind
+from mailbridge.outbound.claims import OutboxRow
 from mailbridge.outbound.fanout import outbox_wake
-from mailbridge.outbound.sender import OutboxRow, register_builder
+from mailbridge.outbound.sender import register_builder
 from mailbridge.redaction import redact
 
 logger = logging.getLogger(__name__)

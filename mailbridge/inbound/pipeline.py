@@ -1,11 +1,11 @@
 """The inbound pipeline: one named step after another until one decides.
 
 Read top to bottom, this is what happens to a message the gateway stored (Mailman's
-chains of rules, style.md). Each step is a module of mailbridge/inbound/steps/ with
-`step(ctx) -> Outcome`; it either lets the message go on or stops it with what it
-found, a reason (reasons.py). What that reason does to the message (its status, a
-notice) is read from the policy table (policy.py). `create_post` always decides, so
-every message ends with a status.
+chains of rules; docs/architecture.md, "Path of a reply by email", step 4). Each step
+is a module of mailbridge/inbound/steps/ with `step(ctx) -> Outcome`; it either lets
+the message go on or stops it with what it found, a reason (reasons.py). What that
+reason does to the message (its status, a notice) is read from the policy table
+(policy.py). `create_post` always decides, so every message ends with a status.
 
 Why detect_bounce comes before detect_auto_reply: a delivery status notification
 carries `Auto-Submitted: auto-replied` (Postfix, Exim, Exchange add it, as RFC 3834

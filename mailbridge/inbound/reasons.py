@@ -1,4 +1,5 @@
-"""One table from reason to SMTP reply and human text (style.md, "One table").
+"""One table from reason to SMTP reply and human text (docs/architecture.md, "How the
+code is written": one table per decision).
 
 Every decision about an inbound message, at the gateway (RCPT, DATA) or in the
 pipeline afterwards, names one of these reasons. Each has:

@@ -1,13 +1,13 @@
 """Inbound mail: every message the gateway accepted, as received, and what became of it.
 
 Why the raw message lives in the database rather than in a file beside the row:
-the gateway may answer 250 only once the message is durable (design.md, "Nothing is
-lost"), and one commit makes it so. A file would need its own fsync, an fsync of its
-directory, then the commit of a row naming it, and a crash between them leaves an
-orphan file or a row without its file. In the database the message and its row are
-one atomic write, concurrent messages share one commit (the gateway's group commit,
-mailbridge/smtp/intake.py), backups and a second gateway host see the same data, and
-the admin's download is a read of the row. Messages are small (a reply is a few KB;
+the gateway may answer 250 only once the message is durable (docs/fixed-points.md,
+"Nothing is lost"), and one commit makes it so. A file would need its own fsync, an
+fsync of its directory, then the commit of a row naming it, and a crash between them
+leaves an orphan file or a row without its file. In the database the message and its
+row are one atomic write, concurrent messages share one commit (the gateway's group
+commit, mailbridge/smtp/intake.py), backups and a second gateway host see the same
+data, and the admin's download is a read of the row. Messages are small (a reply is a few KB;
 INTERCOOP_SMTP_MAX_BYTES caps the rest at 25 MB by default), and the default manager
 leaves the bytes out of every query that does not ask for them.
 """

@@ -3,8 +3,9 @@
 `on_post_created` is subscribed (atomic) to the forum's `post_created` event in
 MailbridgeConfig.ready(): it runs inside `posts_create`'s transaction, so the post
 and its deliveries commit together or not at all (the transactional outbox,
-design.md "Nothing is lost"). Only after the commit are the workers woken: a task
-sent earlier could run before the rows are visible, or for a post rolled back.
+docs/fixed-points.md, "Nothing is lost"). Only after the commit are the workers
+woken: a task sent earlier could run before the rows are visible, or for a post
+rolled back.
 """
 
 from __future__ import annotations

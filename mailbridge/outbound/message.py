@@ -5,9 +5,9 @@ encoded words for French names and titles) holding everything every recipient
 shares, serialises it once, and cuts it where the per-recipient parts go.
 `PostMessage.for_recipient()` then joins bytes: the To, Reply-To and
 List-Unsubscribe headers, and the footer of each part in the recipient's language.
-Building one `EmailMessage` per recipient would cap a 2-core machine near 1,200
-messages/s before any sending (design.md, "Known traps"); splicing costs a few
-microseconds, most of them in the HMACs of the tokens.
+Building and serialising one `EmailMessage` per recipient costs far more than sending
+the message (docs/fixed-points.md, "Python's email package"; docs/benchmarks.md, "Costs
+behind the code"); splicing costs little more than the HMACs of the tokens.
 
 Headers, and why:
 
@@ -31,8 +31,8 @@ Headers, and why:
   responders stay quiet (RFC 3834 §2 honours Precedence; Exchange reads the
   second). Not "All", which would also suppress the non-delivery reports the
   bounce handling relies on.
-- `X-Intercoop-Post: <id>`: the inbound pipeline (issue 6) refuses mail carrying
-  it, which breaks loops through a member's auto-forward.
+- `X-Intercoop-Post: <id>`: the inbound pipeline (its `detect_loop` step) refuses
+  mail carrying it, which breaks loops through a member's auto-forward.
 - The envelope sender is `bounces+<token>@domain` (VERP), per delivery; it is not
   a header (the receiving server records it in Return-Path).
 """
@@ -112,7 +112,8 @@ class PostMessage:
 
     def unsubscribe_url(self, user_id: int) -> str:
         """mailbridge.unsubscribe.unsubscribe_url, without a URL reversal per recipient
-        (reverse() was 40 % of the time spent per recipient)."""
+        (reverse() was a large share of each recipient's copy: docs/benchmarks.md,
+        "Costs behind the code")."""
         if self._unsubscribe_around is None:
             return unsubscribe_url(user_id, self.board_id)
         before, after = self._unsubscribe_around

@@ -72,6 +72,6 @@ def _recipients(private: bool, *, thread_id: int, board_id: int, author_id: int,
     return rows.order_by("user_id").values_list("user_id", "address", "user__profile__language")
 
 
-# Made once per process (per private or not): making this SQL cost a worker 30 to 40
-# times what PostgreSQL spends answering it (common/compiled_queries.py).
+# Made once per process (per private or not): making this SQL costs a worker many times
+# what PostgreSQL spends answering it (common/compiled_queries.py).
 _RECIPIENTS = CompiledQuery(_recipients)

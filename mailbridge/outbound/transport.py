@@ -139,9 +139,10 @@ class SmtpTransport:
         """One SMTP transaction (RFC 5321 §3.3): MAIL, RCPT, DATA.
 
         Written with smtplib's docmd/data rather than sendmail(): sendmail parses
-        both addresses again with email.utils (about a third of the client's CPU
-        per message here). Ours come from the database and from mailbridge.tokens;
-        anything that could break the command line is refused before it is sent.
+        both addresses again with email.utils, a large share of the client's CPU per
+        message (docs/benchmarks.md, "Costs behind the code"). Ours come from the
+        database and from mailbridge.tokens; anything that could break the command
+        line is refused before it is sent.
         """
         connection = self.connection
         if connection is None:

@@ -1,11 +1,12 @@
-"""The SMTP gateway: a thin aiosmtpd handler (style.md, "A thin gateway").
+"""The SMTP gateway: a thin aiosmtpd handler (docs/architecture.md, "How the code is
+written": it holds the SMTP conversation, and everything else happens after the 250).
 
 - Connection: at most INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT per client address
   and INTERCOOP_SMTP_MAX_CONNECTIONS in all, 421 4.7.0 beyond, accepted by a loop of
   our own that backs off when the process runs out of files (smtp/limits.py).
-- RCPT: the address must be one of ours (design.md's table): an unknown address or
-  list gets 550 5.1.1, a reply+/bounces+ address with a forged or damaged token
-  550 5.7.1; then a sender or client whose window of accepted messages is full gets
+- RCPT: the address must be one of ours (docs/fixed-points.md, "Mail addresses"): an
+  unknown address or list gets 550 5.1.1, a reply+/bounces+ address with a forged or
+  damaged token 550 5.7.1; then a sender or client whose window of accepted messages is full gets
   452 4.7.1 (smtp/ratelimit.py: messages count once stored); at most
   INTERCOOP_SMTP_MAX_RECIPIENTS recipients per message (452 4.5.3).
 - DATA: over INTERCOOP_SMTP_MAX_BYTES (default 25 MB) aiosmtpd stops reading and we
@@ -110,8 +111,8 @@ class GatewaySMTP(SMTP):
     def _getaddr(self, arg: str):
         """aiosmtpd's parse of a command's address, (address, rest), with a fast path
         for a plain <local@domain>: its general parser (Python's RFC 5322 header
-        parser, and a typing class made on every call) cost 35 µs at MAIL and again
-        at RCPT, a tenth of the gateway's CPU per message. Anything else (quoted
+        parser, and a typing class made on every call) is costly at MAIL and again at
+        RCPT (docs/benchmarks.md, "Costs behind the code"). Anything else (quoted
         local parts, comments, domain literals, non-ASCII) goes to the parser;
         the results are the same (mailbridge/tests/smtp/test_gateway.py)."""
         match = _PLAIN_ADDRESS.match(arg)
@@ -251,11 +252,12 @@ def tls_context() -> ssl.SSLContext | None:
 class Waker:
     """Hands stored messages to the workers from one thread of its own, coalescing:
     the ids stored while it publishes go out together next time, as
-    `process_inbound_many` chunks (a published task costs the gateway about 0.3 ms
-    of CPU, as much as receiving a message). It is called from the database thread
-    right after each commit, so it only notes the ids. A gateway that stops hands
-    over what it still holds (`flush`, also at interpreter exit); after a crash the
-    sweeper and the next start find those messages again."""
+    `process_inbound_many` chunks (a published task costs the gateway about as much
+    CPU as receiving a message: docs/benchmarks.md, "Costs behind the code"). It is
+    called from the database thread right after each commit, so it only notes the
+    ids. A gateway that stops hands over what it still holds (`flush`, also at
+    interpreter exit); after a crash the sweeper and the next start find those
+    messages again."""
 
     def __init__(self, wake: Callable[[list[int]], object]):
         self.wake = wake

@@ -1,7 +1,8 @@
 """What the gateway asks the database: does an address exist, and store this message.
 
 All of it runs in one thread of the gateway's own (`DatabaseThread`), never on the
-event loop (design.md, "Known traps"), on one long-lived connection.
+event loop (docs/fixed-points.md, "Nothing blocks the event loop"), on one long-lived
+connection.
 
 Storing uses group commit: the messages whose DATA ended while the previous write
 was running are written together, in one transaction, by that thread. A commit is
@@ -219,8 +220,9 @@ def _store_postgresql(arrivals: list[Arrival]) -> list[int]:
     round trip (RETURNING gives the ids in the order of VALUES, as bulk_create relies
     on). Server-side binding with the raw bytes as a binary parameter (%b):
     bulk_create's client-side binding escapes every byte of every message as text,
-    a fifth of the gateway's CPU per message (bench/inbound.py); psycopg prepares
-    the statement of each batch size once it has been used a few times."""
+    a large share of the gateway's CPU (docs/benchmarks.md, "Costs behind the code");
+    psycopg prepares the statement of each batch size once it has been used a few
+    times."""
     import psycopg
     from psycopg.types.json import Jsonb
 
@@ -246,8 +248,8 @@ def _store_postgresql(arrivals: list[Arrival]) -> list[int]:
 class IntakeStore:
     """Group commit of accepted messages; `await store(arrival)` returns the row id
     once it is committed. Then `wake(ids)` is called in the database thread (the
-    Celery wake-up, after the commit: design.md "Enqueue after commit"); it must
-    return quickly (gateway.Waker publishes from a thread of its own).
+    Celery wake-up, after the commit: docs/fixed-points.md, "Enqueue after commit"); it
+    must return quickly (gateway.Waker publishes from a thread of its own).
 
     The event loop appends each arrival to a queue and, when the database thread is
     not already at work on it, submits one drain of that queue; the drain writes

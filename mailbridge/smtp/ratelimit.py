@@ -22,12 +22,11 @@ The counting is limits' sliding window counter (the current and previous windows
 counts, the previous one weighted by the share of it still inside the sliding
 window), kept in the gateway's memory by `WindowCounts`: one `intercoop smtp`
 process serves an installation, and keeping counts there costs microseconds where
-a Redis round trip per message cost a tenth of the gateway's CPU
-(bench/inbound.py). Not limits' own MemoryStorage: after every hit it starts a task
-that sweeps all its counters, a cost that grows with the number of senders (26 µs
-a message with 500 senders, about a tenth of the gateway's CPU); `WindowCounts`
-forgets the windows that have ended once a minute. Its moving window, which keeps every hit,
-cost more still.
+a Redis round trip per message was a visible share of the gateway's CPU. Not limits'
+own MemoryStorage: after every hit it starts a task that sweeps all its counters, a
+cost that grows with the number of senders (both measured: docs/benchmarks.md,
+"Costs behind the code"); `WindowCounts` forgets the windows that have ended once a
+minute. Its moving window, which keeps every hit, cost more still.
 Several gateway processes would each count on their own; pass a limits storage
 (`limits.aio.storage.RedisStorage`) to share the counts. A limiter whose storage
 fails lets mail through and says so in the log: refusing all mail because a

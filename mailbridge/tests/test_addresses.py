@@ -1,4 +1,4 @@
-"""What each address at the mail domain means (design.md, "Mail addresses")."""
+"""What each address at the mail domain means (docs/fixed-points.md, "Mail addresses")."""
 
 import pytest
 

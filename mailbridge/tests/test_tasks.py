@@ -11,7 +11,7 @@ from django.utils import timezone
 from config.celery import app
 from mailbridge import tasks
 from mailbridge.models import Delivery, DeliveryKind, DeliveryStatus
-from mailbridge.outbound.sender import BatchReport
+from mailbridge.outbound.outcomes import BatchReport
 
 
 def delivery(status: str, **fields) -> Delivery:

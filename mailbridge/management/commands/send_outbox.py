@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from mailbridge.outbound.sender import outbox_requeue_stale, outbox_send_due
+from mailbridge.outbound.claims import outbox_requeue_stale
+from mailbridge.outbound.sender import outbox_send_due
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""The real gateway on a socket, for tests that talk SMTP to it (style.md, "Tests").
+"""The real gateway on a socket, for tests that talk SMTP to it (docs/architecture.md,
+"How the code is written": tests check what a person would).
 
 The gateway runs on its own event loop in a background thread, as beside uvicorn in
 `intercoop run`. Its database work (RCPT look-ups, storing) and the processing that

@@ -1,4 +1,5 @@
-"""detect_bounce: delivery status notifications reach the bounce scoring (issue 4)."""
+"""detect_bounce: delivery status notifications reach the bounce scoring
+(mailbridge/bounces.py)."""
 
 from __future__ import annotations
 

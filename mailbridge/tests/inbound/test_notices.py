@@ -10,7 +10,7 @@ from mailbridge.inbound.context import InboundContext, Route
 from mailbridge.inbound.notices import build_notice_message, notice_send, why_no_notice
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import Delivery, DeliveryKind
-from mailbridge.outbound.sender import OutboxRow
+from mailbridge.outbound.claims import OutboxRow
 from mailbridge.tests.inbound.factories import HELENE, Scene, member
 
 

@@ -16,13 +16,9 @@ from django.utils import timezone
 
 from forum import services
 from mailbridge.models import Bounce, Delivery, DeliveryStatus
-from mailbridge.outbound.sender import (
-    OutboxSender,
-    outbox_claim,
-    outbox_requeue_stale,
-    outbox_send_due,
-    retry_delay,
-)
+from mailbridge.outbound.claims import outbox_claim, outbox_requeue_stale
+from mailbridge.outbound.outcomes import retry_delay
+from mailbridge.outbound.sender import OutboxSender, outbox_send_due
 from mailbridge.tests.outbound.conftest import relay_settings
 from mailbridge.tests.outbound.factories import make_board, make_member
 from mailbridge.tests.sink import SinkHandler, SmtpSink, free_port

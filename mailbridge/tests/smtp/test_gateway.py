@@ -1,4 +1,5 @@
-"""SMTP conversations with the real gateway, over a socket (style.md, "Tests").
+"""SMTP conversations with the real gateway, over a socket (docs/architecture.md, "How
+the code is written": tests check what a person would).
 
 The gateway runs on its own event loop in a background thread, as beside uvicorn in
 `intercoop run` (mailbridge/tests/inbound/support.py). Each case asserts the exact
