@@ -108,7 +108,7 @@ def release() -> str:
     if _release is None:
         root = Path(settings.BASE_DIR)
         digest = hashlib.blake2b(digest_size=6)
-        for folder in ("templates", "forum", "realtime", "mailbridge", "config"):
+        for folder in ("templates", "forum", "realtime", "mailbridge", "config", "common"):
             for path in sorted((root / folder).rglob("*")):
                 if path.suffix in (".py", ".html", ".mo") and path.is_file():
                     stat = path.stat()
