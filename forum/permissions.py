@@ -114,3 +114,17 @@ def boards_moderated_by(user, event: Event):
     if role != Role.FACILITATOR:
         return boards.none()
     return boards.filter(session__facilitator_users=user)
+
+
+def can_build_questionnaire(user, session: Session) -> bool:
+    """A session's questionnaire is built by its facilitators and the event's organisers."""
+    return is_facilitator(user, session)
+
+
+def can_answer_questionnaire(user, session: Session) -> bool:
+    """Those whose confirmed registration includes the session answer its questionnaire."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Registration.objects.filter(
+        user=user, event_id=session.event_id, status=RegistrationStatus.CONFIRMED, sessions=session
+    ).exists()
