@@ -3,9 +3,11 @@ checked (each refusal with its stable code), what is stored."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
 from forum import events
@@ -436,6 +438,51 @@ def test_the_last_submission_wins_and_stays_one_response(built, alice):
         "Un wiki",
     }
     assert not answers.filter(question=questions["name"]).exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need a server database (SQLite's test database is in memory)",
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("anonymity", [Anonymity.ANONYMOUS, Anonymity.NAMED])
+def test_tabs_sending_at_the_same_moment_leave_one_response_with_one_tabs_answers(
+    sessions, event, anonymity
+):
+    questionnaire, questions = make_questionnaire(sessions[1], anonymity=anonymity)
+    person = make_participant(event)
+    # Someone answered before: the anonymity is locked, the tabs do not queue on it.
+    earlier = make_participant(event)
+    questionnaire_submit(
+        questionnaire=questionnaire, person=earlier, answers=good_answers(questions)
+    )
+    tabs = [good_answers(questions, trust=str(number)) for number in (1, 2, 3, 5)]
+    barrier = threading.Barrier(len(tabs))
+    failures = []
+
+    def send(answers):
+        try:
+            barrier.wait(timeout=10)
+            questionnaire_submit(questionnaire=questionnaire, person=person, answers=answers)
+        except Exception as error:  # reported below, the test must see it
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=send, args=(answers,)) for answers in tabs]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    assert Respondent.objects.count() == 2
+    assert Response.objects.count() == 2
+    response = Response.objects.exclude(answers__number=4).get()  # the earlier one said 4
+    # One tab's answers whole, not a mix: one scale answer, two tools, one group.
+    rows = response.answers.all()
+    assert rows.filter(question=questions["trust"]).count() == 1
+    assert rows.filter(question=questions["tools"]).count() == 2
+    assert rows.count() == 7
 
 
 def test_answers_to_a_deleted_question_are_ignored(built, cornu, alice):
