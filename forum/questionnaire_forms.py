@@ -24,14 +24,14 @@ class QuestionnaireSettingsForm(forms.Form):
     title_fr = forms.CharField(label=_("Titre"), max_length=200)
     title_en = forms.CharField(label=_("Titre en anglais"), max_length=200, required=False)
     intro_fr = forms.CharField(
-        label=_("Présentation"),
+        label=_("Introduction"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Ce que les participant·es lisent avant les questions."),
     )
     intro_en = forms.CharField(
-        label=_("Présentation en anglais"),
+        label=_("Introduction en anglais"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),

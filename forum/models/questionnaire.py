@@ -71,8 +71,8 @@ class Questionnaire(Bilingual, models.Model):
     )
     title_fr = models.CharField(_("titre"), max_length=200)
     title_en = models.CharField(_("titre en anglais"), max_length=200, blank=True)
-    intro_fr = models.TextField(_("présentation"), blank=True)
-    intro_en = models.TextField(_("présentation en anglais"), blank=True)
+    intro_fr = models.TextField(_("introduction"), blank=True)
+    intro_en = models.TextField(_("introduction en anglais"), blank=True)
     state = models.CharField(
         _("état"),
         max_length=8,
