@@ -18,6 +18,7 @@ from forum.models import (
     Choice,
     Question,
     QuestionKind,
+    Questionnaire,
     QuestionnaireState,
     Respondent,
     RespondentStatus,
@@ -81,6 +82,7 @@ def codes(error: AnswersInvalid) -> dict[int, str]:
 def test_facilitators_and_organisers_build_participants_and_other_facilitators_do_not(
     sessions, event, organiser, alice
 ):
+    Questionnaire.objects.filter(session=sessions[1]).delete()  # the programme's draft
     other_facilitator = make_facilitator(sessions[2])
     for refused in (alice, other_facilitator):
         with pytest.raises(NotAllowed) as refusal:
@@ -281,22 +283,22 @@ def test_closing_must_come_after_opening(built, cornu):
     assert refusal.value.code == "dates_order"
 
 
-def test_by_default_it_closes_when_the_session_starts(sessions, cornu):
-    questionnaire = building.questionnaire_create(session=sessions[1], actor=cornu)
+def test_by_default_it_closes_when_the_session_starts(sessions, organiser):
+    questionnaire = building.questionnaire_create(session=sessions[2], actor=organiser)
     closing = questionnaire.closing_time
-    assert closing.date() == sessions[1].date
+    assert closing.date() == sessions[2].date
     assert str(closing.tzinfo) == "Europe/Paris"
     # The 2007 session started long ago: opening asks for a date to come.
-    building.question_add(questionnaire=questionnaire, actor=cornu, fields=QUESTIONS["name"])
+    building.question_add(questionnaire=questionnaire, actor=organiser, fields=QUESTIONS["name"])
     with pytest.raises(UserError) as refusal:
-        building.questionnaire_open(questionnaire=questionnaire, actor=cornu)
+        building.questionnaire_open(questionnaire=questionnaire, actor=organiser)
     assert refusal.value.code == "closes_in_past"
 
 
-def test_an_empty_questionnaire_cannot_open(sessions, cornu):
-    questionnaire = building.questionnaire_create(session=sessions[1], actor=cornu)
+def test_an_empty_questionnaire_cannot_open(sessions, organiser):
+    questionnaire = building.questionnaire_create(session=sessions[2], actor=organiser)
     with pytest.raises(UserError) as refusal:
-        building.questionnaire_open(questionnaire=questionnaire, actor=cornu)
+        building.questionnaire_open(questionnaire=questionnaire, actor=organiser)
     assert refusal.value.code == "no_questions"
 
 
