@@ -628,3 +628,18 @@ def test_declining_is_recorded_and_does_not_undo_an_answer(built, alice, bruno):
     questionnaire_submit(questionnaire=questionnaire, person=bruno, answers=good_answers(questions))
     counts = questionnaire_counts(questionnaire=questionnaire)
     assert (counts["answered"], counts["declined"]) == (2, 0)
+
+
+def test_beat_closes_the_questionnaires_due_every_five_minutes(sessions, cornu):
+    from config.celery import app
+    from forum.tasks import close_due_questionnaires
+
+    entry = app.conf.beat_schedule["forum.close_due_questionnaires"]
+    assert (entry["task"], entry["schedule"]) == ("forum.close_due_questionnaires", 300.0)
+    questionnaire, _questions = make_questionnaire(sessions[1], builder=cornu)
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        closes_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert close_due_questionnaires.apply().get() == 1
+    questionnaire.refresh_from_db()
+    assert (questionnaire.state, questionnaire.seal) == (QuestionnaireState.CLOSED, "")
