@@ -115,16 +115,19 @@ def _rows(response: Response, clean: list[CleanAnswer]) -> list[Answer]:
     return rows
 
 
-def _mark_answered(questionnaire: Questionnaire, person) -> None:
+def _respondent_set(questionnaire: Questionnaire, person, status: str) -> Respondent:
+    """Record that the person answered or declined; declining never undoes an answer."""
+    moment = "answered_at" if status == RespondentStatus.ANSWERED else "declined_at"
     respondent, created = Respondent.objects.get_or_create(
         questionnaire=questionnaire,
         user=person,
-        defaults={"status": RespondentStatus.ANSWERED, "answered_at": timezone.now()},
+        defaults={"status": status, moment: timezone.now()},
     )
-    if not created and respondent.status != RespondentStatus.ANSWERED:
-        respondent.status = RespondentStatus.ANSWERED
-        respondent.answered_at = timezone.now()
-        respondent.save(update_fields=["status", "answered_at"])
+    if not created and respondent.status not in (status, RespondentStatus.ANSWERED):
+        respondent.status = status
+        setattr(respondent, moment, timezone.now())
+        respondent.save(update_fields=["status", moment])
+    return respondent
 
 
 def questionnaire_submit(
@@ -148,11 +151,11 @@ def questionnaire_submit(
         response.submitted, response.draft = True, {}
         response.save(update_fields=["submitted", "draft"])
         if not questionnaire.is_anonymous:
-            _mark_answered(questionnaire, person)
+            _respondent_set(questionnaire, person, RespondentStatus.ANSWERED)
             _publish(questionnaire, response, user_id=person.pk)
     if questionnaire.is_anonymous:
         with transaction.atomic():
-            _mark_answered(questionnaire, person)
+            _respondent_set(questionnaire, person, RespondentStatus.ANSWERED)
             _publish(questionnaire, response, user_id=None)
     return response
 
@@ -189,13 +192,4 @@ def questionnaire_draft_save(
 def questionnaire_decline(*, questionnaire: Questionnaire, person) -> Respondent:
     """The person will not answer (no reminders). Someone who answered stays so."""
     _refuse_unless_registered(person, questionnaire)
-    respondent, created = Respondent.objects.get_or_create(
-        questionnaire=questionnaire,
-        user=person,
-        defaults={"status": RespondentStatus.DECLINED, "declined_at": timezone.now()},
-    )
-    if not created and respondent.status != RespondentStatus.ANSWERED:
-        respondent.status = RespondentStatus.DECLINED
-        respondent.declined_at = timezone.now()
-        respondent.save(update_fields=["status", "declined_at"])
-    return respondent
+    return _respondent_set(questionnaire, person, RespondentStatus.DECLINED)

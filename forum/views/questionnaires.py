@@ -11,6 +11,7 @@ The pages hold personal answers: never stored by a cache on the way.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import NamedTuple
 
@@ -214,13 +215,23 @@ def done(request, slug: str):
 # By the personal link, without signing in.
 
 
-@never_cache
-def answer_by_link(request, token: str):
-    try:
-        answering = _by_link(request, token)
-    except LinkRefused as refusal:
-        return _refused(request, refusal)
-    return _form_page(request, answering)
+def _through_link(page):
+    """A page of the personal link: the link checked first, refused with a 403 page."""
+
+    @never_cache
+    @functools.wraps(page)
+    def view(request, token: str):
+        try:
+            answering = _by_link(request, token)
+        except LinkRefused as refusal:
+            return _refused(request, refusal)
+        return page(request, answering)
+
+    return view
+
+
+answer_by_link = _through_link(_form_page)
+done_by_link = _through_link(_done_page)
 
 
 @never_cache
@@ -231,12 +242,3 @@ def draft_by_link(request, token: str):
     except LinkRefused as refusal:
         return JsonResponse({"saved": False, "code": refusal.reason}, status=403)
     return _draft(request, answering)
-
-
-@never_cache
-def done_by_link(request, token: str):
-    try:
-        answering = _by_link(request, token)
-    except LinkRefused as refusal:
-        return _refused(request, refusal)
-    return _done_page(request, answering)
