@@ -28,7 +28,7 @@ class QuestionnaireSettingsForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Ce que les participant·es lisent avant les questions."),
+        help_text=_("Ce que les participant·es lisent avant les questions (Markdown)."),
     )
     intro_en = forms.CharField(
         label=_("Introduction en anglais"),

@@ -514,3 +514,16 @@ def test_a_link_of_someone_no_longer_registered_is_refused(client, built, event)
     response = client.get(link)
     assert response.status_code == 403
     assert "Vous n'êtes plus inscrit·e à cette session" in page_text(response)
+
+
+def test_the_introduction_is_markdown_flowing_over_the_lines_of_the_file(client, sessions, alice):
+    questionnaire = Questionnaire.objects.get(session=sessions[1])  # the programme's draft
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        state=QuestionnaireState.OPEN, closes_at=timezone.now() + timedelta(days=3)
+    )
+    client.force_login(alice)
+    page = client.get(url("questionnaire_answer", sessions[1].slug)).content.decode()
+    # One paragraph, its lines flowing as the file wrapped them.
+    assert "<p>Pensez à un groupe que vous connaissez bien : une association, un service," in page
+    assert "un réseau,\nun projet. Répondez en pensant à lui." in page
+    assert "Le groupe auquel vous pensez est plutôt…" in page

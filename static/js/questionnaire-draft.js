@@ -37,10 +37,13 @@
   var sending = false;
   var sendAgain = false;
   var submitting = false;
+  // Said before the draft's state after answers were put back, until the next change.
+  var restoredNote = "";
 
   function say(name) {
     if (status) {
-      status.textContent = form.getAttribute("data-text-" + name) || "";
+      var text = form.getAttribute("data-text-" + name) || "";
+      status.textContent = restoredNote ? restoredNote + " " + text : text;
     }
   }
 
@@ -108,6 +111,7 @@
   }
 
   function changed() {
+    restoredNote = "";
     remember(false);
     if (timer) {
       clearTimeout(timer);
@@ -136,7 +140,7 @@
         field.value = kept[0] || "";
       }
     });
-    say("restored");
+    restoredNote = form.getAttribute("data-text-restored") || "";
     send();
   }
 
