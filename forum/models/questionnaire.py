@@ -91,7 +91,7 @@ class Questionnaire(Bilingual, models.Model):
     # Set with the first response (a draft too): from then on the anonymity is kept.
     anonymity_locked = models.BooleanField(_("anonymat verrouillé"), default=False)
     # Half of the key of the anonymous responses' `key`; wiped at closing (see above).
-    seal = models.CharField(max_length=64, default=_new_seal, editable=False)
+    seal = models.CharField(max_length=64, default=_new_seal, blank=True, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

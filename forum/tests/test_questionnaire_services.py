@@ -643,3 +643,16 @@ def test_beat_closes_the_questionnaires_due_every_five_minutes(sessions, cornu):
     assert close_due_questionnaires.apply().get() == 1
     questionnaire.refresh_from_db()
     assert (questionnaire.state, questionnaire.seal) == (QuestionnaireState.CLOSED, "")
+
+
+def test_a_closed_anonymous_questionnaires_settings_still_change(built, cornu):
+    questionnaire, _questions = built
+    building.questionnaire_close(questionnaire=questionnaire, actor=cornu)
+    questionnaire.refresh_from_db()
+    building.questionnaire_settings_save(
+        questionnaire=questionnaire,
+        actor=cornu,
+        settings=settings_of(questionnaire, closes_at=timezone.now() + timedelta(days=30)),
+    )
+    questionnaire.refresh_from_db()
+    assert questionnaire.seal == "" and questionnaire.state == QuestionnaireState.CLOSED

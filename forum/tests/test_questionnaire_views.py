@@ -527,3 +527,18 @@ def test_the_introduction_is_markdown_flowing_over_the_lines_of_the_file(client,
     assert "<p>Pensez à un groupe que vous connaissez bien : une association, un service," in page
     assert "un réseau,\nun projet. Répondez en pensant à lui." in page
     assert "Le groupe auquel vous pensez est plutôt…" in page
+
+
+def test_the_builder_says_when_an_open_questionnaire_takes_answers(client, built, cornu):
+    questionnaire, _questions = built
+    client.force_login(cornu)
+    build = url("questionnaire_build", questionnaire.session.slug)
+    assert "reçoit des réponses jusqu'au" in page_text(client.get(build))
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        opens_at=timezone.now() + timedelta(days=1)
+    )
+    assert "ne reçoit pas de réponses en ce moment : ouverture le" in page_text(client.get(build))
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        opens_at=None, closes_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert "ne reçoit plus de réponses : la clôture était le" in page_text(client.get(build))

@@ -71,6 +71,7 @@ def _build_page(request, questionnaire: Questionnaire, settings_form=None):
             "settings_form": settings_form
             or QuestionnaireSettingsForm(questionnaire=questionnaire),
             "kinds": QuestionKind.choices,
+            "accepting": questionnaire.accepts_answers(),
         }
         return render(request, "forum/questionnaires/build.html", context)
 
