@@ -63,7 +63,7 @@ def _lock_anonymity(questionnaire: Questionnaire) -> Questionnaire:
     if questionnaire.anonymity_locked:
         return questionnaire
     questionnaire = (
-        Questionnaire.objects.select_for_update().select_related("session__event")
+        Questionnaire.objects.select_for_update(of=("self",)).select_related("session__event")
     ).get(pk=questionnaire.pk)
     if not questionnaire.anonymity_locked:
         questionnaire.anonymity_locked = True

@@ -45,7 +45,8 @@ def _locked(questionnaire: Questionnaire, actor) -> Questionnaire:
     """The questionnaire's row, locked (builders' writes are one at a time), after
     checking that the actor may build it."""
     questionnaire = (
-        Questionnaire.objects.select_for_update()
+        # Only its row: the session and event rows joined for reading stay unlocked.
+        Questionnaire.objects.select_for_update(of=("self",))
         .select_related("session__event")
         .get(pk=questionnaire.pk)
     )
@@ -162,7 +163,7 @@ def questionnaires_close_due(*, now: datetime.datetime | None = None) -> int:
             continue
         with transaction.atomic():
             questionnaire = (
-                Questionnaire.objects.select_for_update()
+                Questionnaire.objects.select_for_update(of=("self",))
                 .select_related("session__event")
                 .get(pk=candidate.pk)
             )

@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+from django.db import connections
 
 from forum.models import Event, Response
 from forum.questionnaire_tokens import link_token
@@ -48,6 +49,10 @@ def browser(monkeypatch):
             yield launched
         finally:
             launched.close()
+            # The test's queries, made while Playwright's sync API runs (in a greenlet),
+            # went through a connection apart from the one pytest-django set up:
+            # closed here, or PostgreSQL refuses to drop the test database it uses.
+            connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True)
