@@ -61,6 +61,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Questionnaires past their closing time are closed (forum.tasks): an anonymous
+    # one's seal is wiped within that delay.
+    "forum.close_due_questionnaires": {
+        "task": "forum.close_due_questionnaires",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # The daily digests (mailbridge.digests), once a day at INTERCOOP_DIGEST_HOUR.
     "mailbridge.send_daily_digests": {
         "task": "mailbridge.send_daily_digests",

@@ -38,3 +38,36 @@ class ThreadLocked(UserError):
 
 class EditWindowClosed(UserError):
     code = "edit_window_closed"
+
+
+class QuestionnaireClosed(UserError):
+    """The questionnaire takes no answers now (a draft, closed, or past its dates)."""
+
+    code = "questionnaire_closed"
+
+
+class AnswerProblem:
+    """What is wrong with the answer to one question: a stable code and a sentence."""
+
+    __slots__ = ("code", "message", "question_id")
+
+    def __init__(self, question_id: int, code: str, message: str):
+        self.question_id = question_id
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"AnswerProblem({self.question_id}, {self.code!r})"
+
+
+class AnswersInvalid(UserError):
+    """Some answers cannot be recorded; nothing was. `problems` lists each of them."""
+
+    code = "answers_invalid"
+
+    def __init__(self, message: str, *, problems: list[AnswerProblem]):
+        super().__init__(message)
+        self.problems = problems
+
+    def by_question(self) -> dict[int, AnswerProblem]:
+        return {problem.question_id: problem for problem in self.problems}

@@ -31,6 +31,7 @@ EVENT_NAMES = frozenset(
         "post_hidden",
         "session_state_changed",
         "registration_changed",
+        "questionnaire_answered",
     }
 )
 

@@ -145,3 +145,17 @@ def boards_moderated_by(user, event: Event):
     """The boards of `event` that `user` moderates, as can_moderate decides, in one
     query (a page listing move targets or filtering hidden posts asks once, not per board)."""
     return Board.objects.filter(event=event).moderated_by(user)
+
+
+def can_build_questionnaire(user, session: Session) -> bool:
+    """A session's questionnaire is built by its facilitators and the event's organisers."""
+    return is_facilitator(user, session)
+
+
+def can_answer_questionnaire(user, session: Session) -> bool:
+    """Those whose confirmed registration includes the session answer its questionnaire."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Registration.objects.filter(
+        user=user, event_id=session.event_id, status=RegistrationStatus.CONFIRMED, sessions=session
+    ).exists()

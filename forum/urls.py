@@ -10,6 +10,8 @@ from forum.views import (
     pages,
     posts,
     profiles,
+    questionnaire_builder,
+    questionnaires,
     registration,
     threads,
 )
@@ -23,6 +25,79 @@ urlpatterns = [
     path("programme.ics", calendar.event_ics, name="event_ics"),
     path("sessions/<slug:slug>/", pages.session_detail, name="session"),
     path("sessions/<slug:slug>.ics", calendar.session_ics, name="session_ics"),
+    path(
+        "sessions/<slug:slug>/questionnaire/",
+        questionnaires.answer,
+        name="questionnaire_answer",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/brouillon/",
+        questionnaires.draft,
+        name="questionnaire_draft",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/enregistre/",
+        questionnaires.done,
+        name="questionnaire_done",
+    ),
+    path("questionnaires/<str:token>/", questionnaires.answer_by_link, name="questionnaire_link"),
+    path(
+        "questionnaires/<str:token>/brouillon/",
+        questionnaires.draft_by_link,
+        name="questionnaire_link_draft",
+    ),
+    path(
+        "questionnaires/<str:token>/enregistre/",
+        questionnaires.done_by_link,
+        name="questionnaire_link_done",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/",
+        questionnaire_builder.build,
+        name="questionnaire_build",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/reglages/",
+        questionnaire_builder.build_settings,
+        name="questionnaire_settings",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/ouvrir/",
+        questionnaire_builder.build_state,
+        {"action": "open"},
+        name="questionnaire_open",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/fermer/",
+        questionnaire_builder.build_state,
+        {"action": "close"},
+        name="questionnaire_close",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/apercu/",
+        questionnaire_builder.preview,
+        name="questionnaire_preview",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/questions/nouvelle/",
+        questionnaire_builder.question_new,
+        name="question_new",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/questions/<int:pk>/",
+        questionnaire_builder.question_edit,
+        name="question_edit",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/questions/<int:pk>/supprimer/",
+        questionnaire_builder.question_delete,
+        name="question_delete",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/questions/<int:pk>/deplacer/",
+        questionnaire_builder.question_move,
+        name="question_move",
+    ),
     path("inscription/", registration.registration, name="registration"),
     path("inscription/annuler/", registration.registration_cancel, name="registration_cancel"),
     path("organisation/inscriptions/", organiser.registrations, name="organiser_registrations"),

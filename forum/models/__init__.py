@@ -1,5 +1,6 @@
 """The forum's models: the event and its people (event.py), boards, threads and posts
-(board.py), files attached to posts (attachment.py)."""
+(board.py), files attached to posts (attachment.py), a session's questionnaire and its
+answers (questionnaire.py)."""
 
 from forum.models.attachment import Attachment
 from forum.models.board import (
@@ -25,10 +26,25 @@ from forum.models.event import (
     SessionSegment,
     SessionState,
 )
+from forum.models.questionnaire import (
+    Anonymity,
+    Answer,
+    Choice,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireState,
+    Respondent,
+    RespondentStatus,
+    Response,
+)
 
 __all__ = [
+    "Anonymity",
+    "Answer",
     "Attachment",
     "Board",
+    "Choice",
     "Event",
     "Follow",
     "FollowLevel",
@@ -38,9 +54,16 @@ __all__ = [
     "PostRevision",
     "PostSource",
     "Profile",
+    "Question",
+    "QuestionKind",
+    "Questionnaire",
+    "QuestionnaireState",
     "ReadMark",
     "Registration",
     "RegistrationStatus",
+    "Respondent",
+    "RespondentStatus",
+    "Response",
     "Role",
     "SegmentKind",
     "Session",

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from forum.errors import SeedError
 from forum.models import Board, Event, Session, SessionSegment
+from forum.seed.questionnaire import questionnaire_check, questionnaire_seed
 
 DEFAULT_PROGRAMME = Path(__file__).with_name("intercoop-2007.toml")
 
@@ -66,6 +67,10 @@ def _read(path: Path) -> tuple[dict, list[dict], dict | None]:
         for index, session_data in enumerate(sessions_data):
             where = f"sessions[{index}].segments"
             _tables(session_data.get("segments", []), where, SEGMENT_REQUIRED)
+            if "questionnaire" in session_data:
+                questionnaire_check(
+                    session_data["questionnaire"], f"sessions[{index}].questionnaire"
+                )
         general = data.get("general_board")
         if general is not None:
             _table(general, "general_board", GENERAL_BOARD_REQUIRED)
@@ -77,10 +82,12 @@ def _read(path: Path) -> tuple[dict, list[dict], dict | None]:
 @transaction.atomic
 def programme_load(*, path: Path = DEFAULT_PROGRAMME) -> dict[str, int]:
     """Create or update the event, its sessions, their segments and the boards (one per
-    session, plus the event's general board) from `path`.
+    session, plus the event's general board) from `path`, and a session's draft
+    questionnaire when it has none yet.
 
     Running it again with the same file changes nothing; fields an organiser edits at
-    run time (registration open, session state, private flag) are only set on creation.
+    run time (registration open, session state, private flag) are only set on creation,
+    and a questionnaire, the facilitators' from then on, is never written again.
     A malformed file raises SeedError naming what is wrong, and writes nothing.
     Returns how many rows were created and updated.
     """
@@ -129,6 +136,15 @@ def programme_load(*, path: Path = DEFAULT_PROGRAMME) -> dict[str, int]:
                 _strip(segment_data, SEGMENT_FIELDS),
                 f"sessions[{index}].segments (order {segment_data['order']})",
             )
+        if "questionnaire" in session_data:
+            try:
+                counts["created"] += questionnaire_seed(
+                    session=session,
+                    data=session_data["questionnaire"],
+                    where=f"sessions[{index}].questionnaire",
+                )
+            except SeedError as exc:
+                raise SeedError(f"programme {path}: {exc}") from exc
         save(
             Board,
             {"slug": session.slug},

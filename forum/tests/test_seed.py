@@ -10,7 +10,18 @@ import pytest
 from django.contrib.sites.models import Site
 
 from forum.errors import SeedError
-from forum.models import Board, Event, SegmentKind, Session, SessionSegment, SessionState
+from forum.models import (
+    Board,
+    Event,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireState,
+    SegmentKind,
+    Session,
+    SessionSegment,
+    SessionState,
+)
 from forum.seed.loader import DEFAULT_PROGRAMME, programme_load
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +48,13 @@ def _rows() -> dict[str, list[int]]:
         "sessions": sorted(Session.objects.values_list("pk", flat=True)),
         "segments": sorted(SessionSegment.objects.values_list("pk", flat=True)),
     }
+
+
+QUESTIONNAIRE_HEAD = (
+    '[event]\nslug = "e"\nname = "E"\nstarts_on = 2007-07-04\nends_on = 2007-07-06\n'
+    '[[sessions]]\nnumber = 1\nslug = "s"\ndate = 2007-07-04\ntitle = "T"\n'
+    '[sessions.questionnaire]\ntitle_fr = "Questionnaire"\n'
+)
 
 
 @pytest.fixture
@@ -68,8 +86,9 @@ def test_the_programme_creates_one_event_with_three_dated_sessions():
         "pratiques-web2",
         "reseaux-cooperatifs",
     ]
-    # 1 event, 3 sessions, 4 segments, 3 session boards and the general board.
-    assert counts == {"created": 1 + 3 + 4 + 3 + 1, "updated": 0}
+    # 1 event, 3 sessions, 4 segments, 3 session boards and the general board; session
+    # 1's questionnaire with its 12 questions and their 24 options.
+    assert counts == {"created": 1 + 3 + 4 + 3 + 1 + (1 + 12 + 24), "updated": 0}
 
 
 def test_each_session_gets_its_board_and_the_event_a_general_board():
@@ -94,6 +113,42 @@ def test_session_one_is_facilitated_by_jean_michel_cornu_with_questionnaire_and_
         SegmentKind.QUESTIONNAIRE,
         SegmentKind.TESTIMONY,
     ]
+
+
+def test_session_one_gets_a_draft_questionnaire_on_the_programmes_themes():
+    programme_load()
+    questionnaire = Questionnaire.objects.get()
+    assert questionnaire.session.number == 1
+    # A draft: the facilitator edits it and opens it; participants do not see it yet.
+    assert questionnaire.state == QuestionnaireState.DRAFT
+    assert questionnaire.is_anonymous and not questionnaire.anonymity_locked
+    questions = list(questionnaire.questions.order_by("order"))
+    assert 8 <= len(questions) <= 12
+    assert [q.order for q in questions] == list(range(1, len(questions) + 1))
+    assert {q.kind for q in questions} == set(QuestionKind.values)
+    for question in questions:
+        assert question.text_fr and question.text_en
+        if question.has_choices:
+            labels = list(question.choices.values_list("label_fr", "label_en"))
+            assert len(labels) >= 2 and all(fr and en for fr, en in labels)
+        if question.kind == QuestionKind.SCALE:
+            assert question.scale_low_fr and question.scale_high_en
+    wording = " ".join(q.text_fr for q in questions)
+    for theme in ("groupe", "désimpliquer", "non-dit", "« nous »", "reconnu au-dehors", "amateurs"):
+        assert theme in wording
+
+
+def test_the_questionnaire_is_the_facilitators_once_loaded(programme_file):
+    programme_load(path=programme_file)
+    questionnaire = Questionnaire.objects.get()
+    first, second = questionnaire.questions.order_by("order")[:2]
+    Question.objects.filter(pk=first.pk).update(text_fr="Une question réécrite")
+    second.delete()
+
+    assert programme_load(path=programme_file) == {"created": 0, "updated": 0}
+    assert Question.objects.get(pk=first.pk).text_fr == "Une question réécrite"
+    assert not Question.objects.filter(pk=second.pk).exists()
+    assert Questionnaire.objects.count() == 1
 
 
 def test_session_three_has_two_parts():
@@ -201,6 +256,25 @@ def test_a_session_added_to_the_file_is_created(programme_file):
             "ends_on = 2007-07-06\n",
             "sessions",
         ),
+        (
+            QUESTIONNAIRE_HEAD + "questions = []\n",
+            "questionnaire.questions",
+        ),
+        (
+            QUESTIONNAIRE_HEAD + '[[sessions.questionnaire.questions]]\nkind = "essay"\n'
+            'text_fr = "Q"\n',
+            "kind",
+        ),
+        (
+            QUESTIONNAIRE_HEAD + '[[sessions.questionnaire.questions]]\nkind = "single"\n'
+            'text_fr = "Q"\nchoices = [["seule", "only"]]\n',
+            "two choices",
+        ),
+        (
+            QUESTIONNAIRE_HEAD + '[[sessions.questionnaire.questions]]\nkind = "scale"\n'
+            'text_fr = "Q"\nscale_low = "jamais"\n',
+            "scale_low",
+        ),
     ],
     ids=[
         "toml-syntax",
@@ -211,6 +285,10 @@ def test_a_session_added_to_the_file_is_created(programme_file):
         "unknown-segment-kind",
         "unknown-timezone",
         "sessions-not-tables",
+        "questionnaire-without-questions",
+        "unknown-question-kind",
+        "one-choice",
+        "scale-end-not-a-pair",
     ],
 )
 def test_a_malformed_file_raises_seed_error_and_writes_nothing(tmp_path, content, complaint):

@@ -1,0 +1,115 @@
+"""Reads of a session's questionnaire: its questions, a person's own answers, counts.
+
+A person's anonymous response is found by its key alone (forum.questionnaire_tokens):
+nothing else in the tables leads from the person to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+
+from forum.models import (
+    Question,
+    Questionnaire,
+    Registration,
+    RegistrationStatus,
+    Respondent,
+    RespondentStatus,
+    Response,
+    Session,
+)
+from forum.questionnaire_answers import form_values
+from forum.questionnaire_tokens import response_keys
+
+
+def questionnaire_for_session(*, session: Session) -> Questionnaire | None:
+    return Questionnaire.objects.select_related("session__event").filter(session=session).first()
+
+
+def questionnaire_by_id(*, pk: int) -> Questionnaire | None:
+    return Questionnaire.objects.select_related("session__event").filter(pk=pk).first()
+
+
+def questions_of(*, questionnaire: Questionnaire) -> list[Question]:
+    """The questions in order, each with its options (prefetched, in order)."""
+    return list(questionnaire.questions.prefetch_related("choices").order_by("order", "pk"))
+
+
+def response_of(*, questionnaire: Questionnaire, person, lock: bool = False) -> Response | None:
+    """The person's response (a draft or sent), or None. Anonymous: by its key, the
+    current secret's first, then the fallback secrets' (a key rotation)."""
+    responses = Response.objects.filter(questionnaire=questionnaire)
+    if lock:
+        responses = responses.select_for_update()
+    if not questionnaire.is_anonymous:
+        return responses.filter(user=person).first()
+    keys = response_keys(questionnaire=questionnaire, user_id=person.pk)
+    if not keys:
+        return None
+    found = {response.key: response for response in responses.filter(key__in=keys)}
+    return next((found[key] for key in keys if key in found), None)
+
+
+def respondent_status(*, questionnaire: Questionnaire, person) -> str | None:
+    """answered, declined, or None (neither yet)."""
+    return (
+        Respondent.objects.filter(questionnaire=questionnaire, user=person)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class PersonAnswers:
+    """What a person sees of their own answers: those sent (`values`), what they
+    typed since without sending (`draft`), both as {question id (str): value}."""
+
+    submitted: bool = False
+    values: dict[str, Any] = field(default_factory=dict)
+    draft: dict[str, Any] = field(default_factory=dict)
+    # Answered before the questionnaire was closed (and then opened again): anonymous
+    # answers are out of everyone's reach since, their own too.
+    sealed: bool = False
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """What the form shows: the draft where there is one, else what was sent."""
+        return self.draft or self.values
+
+
+def answers_of(*, questionnaire: Questionnaire, person) -> PersonAnswers:
+    response = response_of(questionnaire=questionnaire, person=person)
+    if response is None:
+        answered = (
+            questionnaire.is_anonymous
+            and respondent_status(questionnaire=questionnaire, person=person)
+            == RespondentStatus.ANSWERED
+        )
+        return PersonAnswers(sealed=answered)
+    values = form_values(response.answers.all()) if response.submitted else {}
+    return PersonAnswers(submitted=response.submitted, values=values, draft=dict(response.draft))
+
+
+def questionnaire_counts(*, questionnaire: Questionnaire) -> dict[str, int]:
+    """How many people may answer, have answered, have declined."""
+    statuses = dict.fromkeys(RespondentStatus.values, 0)
+    rows = (
+        Respondent.objects.filter(questionnaire=questionnaire)
+        .values_list("status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for status, count in rows:
+        statuses[status] = count
+    expected = (
+        Registration.objects.filter(
+            sessions=questionnaire.session_id, status=RegistrationStatus.CONFIRMED
+        )
+        .values("user")
+        .distinct()
+        .count()
+    )
+    return {"expected": expected, **statuses}
