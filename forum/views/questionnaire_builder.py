@@ -27,7 +27,6 @@ from forum.selectors.questionnaires import (
     questions_of,
 )
 from forum.services import questionnaires as building
-from forum.views.access import refusals_as_403
 
 
 def _session(request, slug: str) -> Session:
@@ -81,8 +80,7 @@ def build(request, slug: str):
     session = _session(request, slug)
     questionnaire = questionnaire_for_session(session=session)
     if request.method == "POST" and questionnaire is None:
-        with refusals_as_403():
-            questionnaire = building.questionnaire_create(session=session, actor=request.user)
+        questionnaire = building.questionnaire_create(session=session, actor=request.user)
         return redirect(_home(questionnaire))
     if questionnaire is None:
         context = {"session": session, "event": session.event}
@@ -98,10 +96,9 @@ def build_settings(request, slug: str):
         form = QuestionnaireSettingsForm(request.POST, questionnaire=questionnaire)
         if form.is_valid():
             try:
-                with refusals_as_403():
-                    building.questionnaire_settings_save(
-                        questionnaire=questionnaire, actor=request.user, settings=form.settings()
-                    )
+                building.questionnaire_settings_save(
+                    questionnaire=questionnaire, actor=request.user, settings=form.settings()
+                )
             except UserError as error:
                 form.add_error(None, str(error))
             else:
@@ -116,8 +113,7 @@ def build_state(request, slug: str, action: str):
     questionnaire = _questionnaire(request, slug)
     change = {"open": building.questionnaire_open, "close": building.questionnaire_close}
     try:
-        with refusals_as_403():
-            change[action](questionnaire=questionnaire, actor=request.user)
+        change[action](questionnaire=questionnaire, actor=request.user)
     except UserError as error:
         messages.error(request, str(error))
     else:
@@ -143,15 +139,14 @@ def _save_question(request, questionnaire: Questionnaire, form, question=None):
     """The question written by the service, or the form again with its refusal."""
     if form.is_valid():
         try:
-            with refusals_as_403():
-                if question is None:
-                    question = building.question_add(
-                        questionnaire=questionnaire, actor=request.user, fields=form.fields_for()
-                    )
-                else:
-                    question = building.question_edit(
-                        question=question, actor=request.user, fields=form.fields_for()
-                    )
+            if question is None:
+                question = building.question_add(
+                    questionnaire=questionnaire, actor=request.user, fields=form.fields_for()
+                )
+            else:
+                question = building.question_edit(
+                    question=question, actor=request.user, fields=form.fields_for()
+                )
         except UserError as error:
             form.add_error(None, str(error))
         else:
@@ -188,8 +183,7 @@ def question_delete(request, slug: str, pk: int):
     question = _question(questionnaire, pk)
     if request.method == "POST":
         try:
-            with refusals_as_403():
-                building.question_delete(question=question, actor=request.user)
+            building.question_delete(question=question, actor=request.user)
         except UserError as error:
             messages.error(request, str(error))
         else:
@@ -211,10 +205,9 @@ def question_move(request, slug: str, pk: int):
     questionnaire = _questionnaire(request, slug)
     question = _question(questionnaire, pk)
     try:
-        with refusals_as_403():
-            building.question_move(
-                question=question, actor=request.user, direction=request.POST.get("direction", "")
-            )
+        building.question_move(
+            question=question, actor=request.user, direction=request.POST.get("direction", "")
+        )
     except UserError as error:
         messages.error(request, str(error))
     return redirect(_home(questionnaire, f"question-{question.pk}"))
