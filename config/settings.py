@@ -252,7 +252,9 @@ INTERCOOP_OUTBOX_MAX_ATTEMPTS = env.integer("INTERCOOP_OUTBOX_MAX_ATTEMPTS", 10)
 INTERCOOP_OUTBOX_RETRY_BASE_SECONDS = 60
 INTERCOOP_OUTBOX_RETRY_CAP_SECONDS = 3600
 INTERCOOP_OUTBOX_RELAY_DOWN_SECONDS = 30
-INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = env.integer("INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS", 600)
+# A claim's lease, inbound and outbound (mailbridge.leases): renewed every third of it
+# while its worker lives; a dead worker's claims go back to the queue after it.
+INTERCOOP_CLAIM_LEASE_SECONDS = env.integer("INTERCOOP_CLAIM_LEASE_SECONDS", 30)
 
 # The SMTP gateway and inbound mail (mailbridge.smtp, mailbridge.inbound).
 INTERCOOP_SMTP_MAX_BYTES = env.integer("INTERCOOP_SMTP_MAX_BYTES", 25 * 1024 * 1024)

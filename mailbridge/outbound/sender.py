@@ -19,18 +19,17 @@ Why SENT is written per batch and not per message: a commit on PostgreSQL with
 synchronous_commit waits for the WAL flush (about 3 ms measured here), which per
 message would cap a worker near 300 messages/s. The price is the duplicate window:
 a worker killed after the relay accepted some messages of its batch but before the
-batch was recorded leaves those rows SENDING; the sweeper (`outbox_requeue_stale`)
-puts them back and they go out again. At most one batch per dead worker, never
-more (docs/architecture.md, "Outbound mail").
+batch was recorded leaves those rows SENDING; once their lease lapses (or at once
+when a process restarts on its host, mailbridge.leases), the sweeper
+(`outbox_requeue_stale`) puts them back and they go out again. At most one batch
+per dead worker, never more (docs/architecture.md, "Outbound mail").
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import random
-import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from django.utils import timezone
 
 from forum.models import Post, Profile
 from mailbridge.errors import RelayUnavailable, SigningUnavailable
+from mailbridge.leases import Hold, lease_hold, lease_lapsed, lease_owner, lease_until
 from mailbridge.models import Delivery, DeliveryKind, DeliveryStatus
 from mailbridge.outbound.message import PostMessage, Recipient, post_message_build
 from mailbridge.outbound.transport import Refused, sign, transport_for_settings
@@ -170,7 +170,7 @@ for _kind in (DeliveryKind.DIGEST, DeliveryKind.RECAP, DeliveryKind.NOTICE):
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return lease_owner()
 
 
 def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[OutboxRow]:
@@ -183,7 +183,7 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
     database (BEGIN IMMEDIATE, config.env), so one UPDATE … WHERE id IN (SELECT …
     LIMIT n) AND status = 'pending' is atomic: a row cannot be claimed twice.
     """
-    claim = f"{worker or worker_name()}:{uuid.uuid4().hex[:12]}"[-120:]
+    claim = f"{worker or worker_name()}:{uuid.uuid4().hex[:12]}"[:120]
     if connection.vendor == "postgresql":
         return _claim_postgresql(claim, limit, due_before)
     due = Delivery.objects.filter(
@@ -192,7 +192,12 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
     with transaction.atomic():
         count = Delivery.objects.filter(
             id__in=due.values("id")[:limit], status=DeliveryStatus.PENDING
-        ).update(status=DeliveryStatus.SENDING, claimed_by=claim, claimed_at=timezone.now())
+        ).update(
+            status=DeliveryStatus.SENDING,
+            claimed_by=claim,
+            claimed_at=timezone.now(),
+            lease_until=lease_until(),
+        )
     if not count:
         return []
     rows = Delivery.objects.filter(claimed_by=claim, status=DeliveryStatus.SENDING).order_by("id")
@@ -215,7 +220,8 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
 # commit (the ORM's SQL compilation alone cost a fifth of a sender's CPU).
 _CLAIM_SQL = """
 WITH claimed AS (
-    UPDATE {delivery} SET status = %(sending)s, claimed_by = %(claim)s, claimed_at = %(now)s
+    UPDATE {delivery} SET status = %(sending)s, claimed_by = %(claim)s, claimed_at = %(now)s,
+        lease_until = %(lease)s
     WHERE id IN (
         SELECT id FROM {delivery}
         WHERE status = %(pending)s AND next_attempt_at <= %(due)s
@@ -238,6 +244,7 @@ def _claim_postgresql(claim: str, limit: int, due_before: datetime) -> list[Outb
         "pending": DeliveryStatus.PENDING,
         "claim": claim,
         "now": timezone.now(),
+        "lease": lease_until(),
         "due": due_before,
         "limit": limit,
     }
@@ -357,28 +364,32 @@ class OutboxSender:
         self.builders: dict[str, MessageBuilder] = {DeliveryKind.POST: self.posts.build}
 
     def send_batch(self, *, due_before: datetime | None = None) -> BatchReport:
-        """Claim one batch and send it; the report says what became of it."""
-        rows = outbox_claim(
-            limit=self.batch_size, due_before=due_before or timezone.now(), worker=self.worker
-        )
-        report = BatchReport(claimed=len(rows))
-        if not rows:
+        """Claim one batch and send it; the report says what became of it. The
+        batch's lease is renewed by this process's heartbeat while it is sent."""
+        with lease_hold() as hold:
+            rows = outbox_claim(
+                limit=self.batch_size, due_before=due_before or timezone.now(), worker=self.worker
+            )
+            report = BatchReport(claimed=len(rows))
+            if not rows:
+                return report
+            outcomes = _Outcomes()
+            try:
+                self._send_rows(rows, outcomes, report, hold)
+            finally:
+                outcomes.record(report)
             return report
-        outcomes = _Outcomes()
-        try:
-            self._send_rows(rows, outcomes, report)
-        finally:
-            outcomes.record(report)
-        return report
 
-    def _send_rows(self, rows: list[OutboxRow], outcomes: _Outcomes, report: BatchReport) -> None:
+    def _send_rows(
+        self, rows: list[OutboxRow], outcomes: _Outcomes, report: BatchReport, hold: Hold
+    ) -> None:
         post_ids = {row.post_id for row in rows if row.kind == DeliveryKind.POST and row.post_id}
         if post_ids:
             self.posts.refresh(post_ids)
-        deadline = time.monotonic() + settings.INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS / 2
         for index, row in enumerate(rows):
-            if time.monotonic() > deadline:
-                # Give the rest back before the sweeper would think this worker dead.
+            if hold.running_out():
+                # The heartbeat could not renew the lease: give the rest back before
+                # the sweeper would think this worker dead.
                 outcomes.released.extend(rows[index:])
                 outcomes.release_error = "batch took too long; given back"
                 return
@@ -455,13 +466,16 @@ def outbox_send_due(
 
 
 def outbox_requeue_stale(*, older_than: timedelta | None = None) -> int:
-    """Rows left SENDING by a worker that died (its claim older than the limit) go
-    back to PENDING, due now; returns how many. Their attempt counts one more, so
-    a message that kills every worker that tries it ends FAILED, not in a loop."""
-    if older_than is None:
-        older_than = timedelta(seconds=settings.INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS)
+    """Rows left SENDING by a worker that died (its lease lapsed; with
+    `older_than`, its claim older than that, whatever the lease) go back to
+    PENDING, due now; returns how many. Their attempt counts one more, so a
+    message that kills every worker that tries it ends FAILED, not in a loop."""
     now = timezone.now()
-    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lte=now - older_than)
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING)
+    if older_than is None:
+        stale = stale.filter(lease_lapsed(now))
+    else:
+        stale = stale.filter(claimed_at__lte=now - older_than)
     with transaction.atomic():
         given_up = stale.filter(attempts__gte=settings.INTERCOOP_OUTBOX_MAX_ATTEMPTS - 1).update(
             status=DeliveryStatus.FAILED,
