@@ -92,6 +92,7 @@ class StopRequest:
 
 async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> None:
     import uvicorn
+    from django.conf import settings
 
     from mailbridge.smtp.gateway import start_gateway
     from realtime import bridge
@@ -106,6 +107,7 @@ async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> 
         lifespan="off",
         log_level="info",
         ws_per_message_deflate=False,  # as `intercoop web` (config/cli.py)
+        forwarded_allow_ips=settings.INTERCOOP_TRUSTED_PROXIES,  # as common.client_ip
     )
     server = uvicorn.Server(config)
     stop.attach(server)
