@@ -265,6 +265,7 @@ def cmd_run(args) -> int:
 
 def cmd_web(args) -> int:
     import uvicorn
+    from django.conf import settings
 
     check_workers_share_state(args.workers)
     check_port_free(args.host, args.port, "--port")
@@ -276,6 +277,7 @@ def cmd_web(args) -> int:
         workers=args.workers,
         lifespan="off",
         proxy_headers=True,
+        forwarded_allow_ips=settings.INTERCOOP_TRUSTED_PROXIES,  # as common.client_ip
         # Live pushes are small HTML fragments sent to many readers at once:
         # compressing each one per connection cost more CPU than the rest of the
         # push (docs/architecture.md, "Layers, and the embedded run").

@@ -93,6 +93,7 @@ class StopRequest:
 
 async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> None:
     import uvicorn
+    from django.conf import settings
 
     from mailbridge.smtp.gateway import start_gateway
     from realtime import bridge
@@ -107,6 +108,7 @@ async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> 
         lifespan="off",
         log_level="info",
         ws_per_message_deflate=False,  # as `intercoop web` (config/cli.py)
+        forwarded_allow_ips=settings.INTERCOOP_TRUSTED_PROXIES,  # as common.client_ip
     )
     server = uvicorn.Server(config)
     stop.attach(server)
@@ -124,12 +126,13 @@ async def _serve(*, host: str, port: int, smtp_port: int, stop: StopRequest) -> 
 
 def requeue_inbound() -> None:
     """Stored mail not processed yet (the process stopped between the gateway's 250
-    and the pipeline) is handed to the workers again at start (mailbridge.inbound)."""
-    from mailbridge.inbound.tasks import inbound_requeue_at_start
+    and the pipeline), and what dead processes of this host held, is handed to the
+    workers again at start (mailbridge.tasks.claims_resume)."""
+    from mailbridge.tasks import claims_resume
 
     try:
-        inbound_requeue_at_start()
-    except Exception:  # the sweeper tries again every minute
+        claims_resume()
+    except Exception:  # the sweepers try again every few seconds
         logger.exception("could not requeue the stored inbound mail at start")
 
 

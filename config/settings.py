@@ -124,8 +124,16 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Intercoop] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if INTERCOOP_SITE_URL.startswith("https") else "http"
+# The proxies whose X-Forwarded-For gives the client's address (common.client_ip;
+# uvicorn's forwarded_allow_ips follows the same list): addresses or networks.
+INTERCOOP_TRUSTED_PROXIES = env.csv_list("INTERCOOP_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+ACCOUNT_ADAPTER = "forum.accounts.AccountAdapter"
+# login_failed: "key" is an account and an address together (forum.accounts, which
+# also makes each pair wait longer after each failure): failures from one address
+# slow that address, and never lock the person out from theirs. The per-address
+# rate is a flood guard, generous enough for a few people behind one NAT.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "30/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -254,7 +262,9 @@ INTERCOOP_OUTBOX_MAX_ATTEMPTS = env.integer("INTERCOOP_OUTBOX_MAX_ATTEMPTS", 10)
 INTERCOOP_OUTBOX_RETRY_BASE_SECONDS = 60
 INTERCOOP_OUTBOX_RETRY_CAP_SECONDS = 3600
 INTERCOOP_OUTBOX_RELAY_DOWN_SECONDS = 30
-INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS = env.integer("INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS", 600)
+# A claim's lease, inbound and outbound (mailbridge.leases): renewed every third of it
+# while its worker lives; a dead worker's claims go back to the queue after it.
+INTERCOOP_CLAIM_LEASE_SECONDS = env.integer("INTERCOOP_CLAIM_LEASE_SECONDS", 30)
 
 # The SMTP gateway and inbound mail (mailbridge.smtp, mailbridge.inbound).
 INTERCOOP_SMTP_MAX_BYTES = env.integer("INTERCOOP_SMTP_MAX_BYTES", 25 * 1024 * 1024)

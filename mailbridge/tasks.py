@@ -2,7 +2,7 @@
 
 The broker only wakes workers: every delivery is a database row first
 (mailbridge.outbound), so a lost task, a restarted broker or a dead worker loses
-nothing: the sweeper, scheduled every minute by beat (config/celery.py), finds
+nothing: the sweeper, scheduled every few seconds by beat (config/celery.py), finds
 what is due and wakes the senders again.
 """
 
@@ -12,6 +12,8 @@ import random
 
 from celery import shared_task
 
+from mailbridge.inbound.tasks import inbound_requeue_at_start
+from mailbridge.leases import leases_release_dead
 from mailbridge.outbound.claims import outbox_due_count, outbox_requeue_stale
 from mailbridge.outbound.fanout import outbox_wake
 from mailbridge.outbound.sender import outbox_send_due
@@ -35,9 +37,19 @@ def send_pending(self) -> dict:
 
 @shared_task(name="mailbridge.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> dict:
-    """Every minute: requeue the batches of dead workers, wake senders if mail is due."""
+    """Every few seconds: requeue the batches of dead workers (their leases lapsed),
+    wake senders if mail is due."""
     requeued = outbox_requeue_stale()
     due = outbox_due_count()
     if due:
         outbox_wake(deliveries=due)
     return {"requeued": requeued, "due": due}
+
+
+def claims_resume() -> None:
+    """At the start of a worker or gateway: the claims of the processes of this host
+    that died are released (mailbridge.leases: they wait for no lease), then what
+    they held and what waits is handed to the workers, inbound and outbox."""
+    leases_release_dead()
+    inbound_requeue_at_start()
+    sweep_outbox()

@@ -3,9 +3,11 @@
 The gateway stored the message and answered 250; from then on the database row is
 the message. A worker claims it (RECEIVED → PROCESSING, one UPDATE: two workers
 never both claim it), runs the pipeline, and saves status, reason and trail. A
-worker that dies mid-way leaves it PROCESSING; after STALE_AFTER it can be claimed
-again, by the sweeper (every minute) or at the start of a process
-(tasks.py, `inbound_requeue_pending`). A step that raises (a bug, the database
+claim names its worker and holds a short lease that the worker's heartbeat renews
+while it works (mailbridge.leases); a worker that dies mid-way leaves it PROCESSING
+until the lease lapses, or until a process restarting on its host releases it, then
+it can be claimed again, by the sweeper (every few seconds) or at the start of a
+process (tasks.py, `inbound_requeue_pending`). A step that raises (a bug, the database
 gone) leaves the message RECEIVED for another attempt; after MAX_ATTEMPTS it is
 rejected with `processing_error` and the trail holds the error: never silently
 dropped.
@@ -30,32 +32,48 @@ from mailbridge.inbound.lookups import ChunkLookups
 from mailbridge.inbound.notices import notice_send
 from mailbridge.inbound.pipeline import LAST_STEP, pipeline_finish_many, pipeline_run
 from mailbridge.inbound.reasons import Reason
+from mailbridge.leases import lease_hold, lease_lapsed, lease_owner, lease_until
 from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.redaction import redact
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=5)
 # A RECEIVED message younger than this has its own task on the way.
-SWEEP_GRACE = timedelta(minutes=2)
+SWEEP_GRACE = timedelta(seconds=15)
+# A message the sweeper woke again is not woken again before this: under a backlog
+# its task may simply wait in the queue.
+REWAKE_AFTER = timedelta(seconds=60)
 MAX_ATTEMPTS = 3
 REQUEUE_BATCH = 1000
 
 
+def _claimable(now) -> Q:
+    """Waiting, or held by a worker whose lease lapsed (it died)."""
+    return Q(status=InboundStatus.RECEIVED) | (
+        Q(status=InboundStatus.PROCESSING) & lease_lapsed(now)
+    )
+
+
+def _claim_fields(now) -> dict:
+    return {
+        "status": InboundStatus.PROCESSING,
+        "claimed_at": now,
+        "claimed_by": lease_owner(),
+        "lease_until": lease_until(),
+        "attempts": F("attempts") + 1,
+    }
+
+
 def inbound_claim(*, inbound_id: int, force: bool = False) -> bool:
-    """Take the message for this worker; False when another has it or it is done."""
+    """Take the message for this worker; False when another has it or it is done.
+    Call it inside leases.lease_hold(), which renews the claim while it is held."""
     now = timezone.now()
     rows = InboundMessage.objects.filter(pk=inbound_id)
     if force:
         rows = rows.filter(post__isnull=True)  # a message that made a post stays made
     else:
-        rows = rows.filter(
-            Q(status=InboundStatus.RECEIVED)
-            | Q(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_AFTER)
-        )
-    return bool(
-        rows.update(status=InboundStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
-    )
+        rows = rows.filter(_claimable(now))
+    return bool(rows.update(**_claim_fields(now)))
 
 
 def inbound_process(*, inbound_id: int, force: bool = False) -> str | None:
@@ -65,9 +83,10 @@ def inbound_process(*, inbound_id: int, force: bool = False) -> str | None:
     `force` processes it again whatever its status (the admin's "reprocess"),
     unless it made a post.
     """
-    if not inbound_claim(inbound_id=inbound_id, force=force):
-        return None
-    return _process_claimed(InboundMessage.objects.with_raw().get(pk=inbound_id))
+    with lease_hold():
+        if not inbound_claim(inbound_id=inbound_id, force=force):
+            return None
+        return _process_claimed(InboundMessage.objects.with_raw().get(pk=inbound_id))
 
 
 def inbound_claim_many(inbound_ids: list[int]) -> list[int]:
@@ -77,16 +96,11 @@ def inbound_claim_many(inbound_ids: list[int]) -> list[int]:
     with transaction.atomic():
         mine = list(
             InboundMessage.objects.filter(pk__in=inbound_ids)
-            .filter(
-                Q(status=InboundStatus.RECEIVED)
-                | Q(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_AFTER)
-            )
+            .filter(_claimable(now))
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)
         )
-        InboundMessage.objects.filter(pk__in=mine).update(
-            status=InboundStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
-        )
+        InboundMessage.objects.filter(pk__in=mine).update(**_claim_fields(now))
     return mine
 
 
@@ -101,6 +115,11 @@ def inbound_process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[i
 
     Returns ({id: new status} of those processed, [ids of those that failed and wait
     for another attempt]); messages another worker has are in neither."""
+    with lease_hold():
+        return _process_many(inbound_ids)
+
+
+def _process_many(inbound_ids: list[int]) -> tuple[dict[int, str], list[int]]:
     from forum import events
 
     claimed = inbound_claim_many(inbound_ids)
@@ -219,16 +238,29 @@ def inbound_save(ctx: InboundContext) -> None:
         InboundMessage.objects.filter(pk=ctx.inbound_id).update(**ctx.row_fields())
 
 
-def pending_ids(*, older_than: timedelta = timedelta(0), limit: int = REQUEUE_BATCH) -> list[int]:
+def pending_ids(
+    *, older_than: timedelta = timedelta(0), limit: int = REQUEUE_BATCH, tasks_lost: bool = False
+) -> list[int]:
     """Messages stored but not processed: RECEIVED for longer than `older_than`
-    (their wake-up was lost, or the process stopped first), or PROCESSING for
-    longer than STALE_AFTER (their worker died)."""
+    (their wake-up was lost, or the process stopped first) and not woken again
+    within REWAKE_AFTER (unless `tasks_lost`: every task is gone), or PROCESSING
+    under a lapsed lease (their worker died)."""
     now = timezone.now()
+    received = Q(status=InboundStatus.RECEIVED, received_at__lte=now - older_than)
+    if not tasks_lost:
+        received &= lease_lapsed(now)
     return list(
         InboundMessage.objects.filter(
-            Q(status=InboundStatus.RECEIVED, received_at__lte=now - older_than)
-            | Q(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_AFTER)
+            received | (Q(status=InboundStatus.PROCESSING) & lease_lapsed(now))
         )
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def pending_woken(inbound_ids: list[int]) -> None:
+    """Note that these messages were just woken again: the sweeper leaves those
+    still waiting to their task for REWAKE_AFTER (it uses their lease for that)."""
+    InboundMessage.objects.filter(pk__in=inbound_ids, status=InboundStatus.RECEIVED).update(
+        lease_until=timezone.now() + REWAKE_AFTER
     )

@@ -4,7 +4,9 @@ and the wake-ups that send them.
 The gateway wakes `mailbridge.process_inbound(id)` after the row is committed
 (`inbound_wake`); the row is the message, the task only says "look at it". A lost
 task, a restarted broker or a dead worker loses nothing: `mailbridge.sweep_inbound`,
-every minute (config/celery.py), wakes the workers again for what is still waiting.
+every few seconds (config/celery.py), wakes the workers again for what is still
+waiting, and a process starting first releases the claims of the dead ones of its
+host (mailbridge.leases).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mailbridge.inbound.processing import (
     inbound_process,
     inbound_process_many,
     pending_ids,
+    pending_woken,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,7 +63,7 @@ def process_inbound_many(inbound_ids: list[int]) -> int:
 
 @shared_task(name="mailbridge.sweep_inbound", ignore_result=True)
 def sweep_inbound() -> dict:
-    """Every minute: wake the workers for stored messages still waiting."""
+    """Every few seconds: wake the workers for stored messages still waiting."""
     return {"woken": inbound_requeue_pending(older_than=SWEEP_GRACE)}
 
 
@@ -103,19 +106,25 @@ def inbound_wake(inbound_ids: list[int]) -> int:
 
 
 def inbound_requeue_at_start() -> int:
-    """What a starting process hands to the workers: with the in-process broker
+    """What a starting process hands to the workers (after releasing the claims of
+    the dead processes of its host: mailbridge.tasks.claims_resume): with the in-process broker
     (`intercoop run`) every task was lost with the process, so every waiting
     message; with Redis the queued tasks survived, so only what waits longer than a
     task takes to arrive (SWEEP_GRACE), instead of queueing a backlog twice."""
     memory = str(settings.CELERY_BROKER_URL).startswith("memory")
-    return inbound_requeue_pending(older_than=timedelta(0) if memory else SWEEP_GRACE)
+    if memory:
+        return inbound_requeue_pending(tasks_lost=True)
+    return inbound_requeue_pending(older_than=SWEEP_GRACE)
 
 
-def inbound_requeue_pending(*, older_than: timedelta = timedelta(0)) -> int:
+def inbound_requeue_pending(
+    *, older_than: timedelta = timedelta(0), tasks_lost: bool = False
+) -> int:
     """Wake the workers for every message not processed yet; returns how many.
-    Called at the start of `intercoop run`, `smtp` and `worker`, and every minute
-    by the sweeper (mailbridge.sweep_inbound)."""
-    ids = pending_ids(older_than=older_than)
+    Called at the start of `intercoop run`, `smtp` and `worker`, and every few
+    seconds by the sweeper (mailbridge.sweep_inbound)."""
+    ids = pending_ids(older_than=older_than, tasks_lost=tasks_lost)
     if ids:
         logger.info("inbound: %d stored message(s) not processed yet, waking workers", len(ids))
+        pending_woken(ids)
     return inbound_wake(ids)

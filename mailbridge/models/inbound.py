@@ -88,6 +88,10 @@ class InboundMessage(models.Model):
     post_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     claimed_at = models.DateTimeField(_("traitement commencé le"), null=True, blank=True)
+    # The worker processing it (mailbridge.leases: host:pid:start) and until when it
+    # holds it unless its heartbeat renews the lease.
+    claimed_by = models.CharField(_("pris par"), max_length=120, blank=True)
+    lease_until = models.DateTimeField(_("réservé jusqu'au"), null=True, blank=True)
     processed_at = models.DateTimeField(_("traité le"), null=True, blank=True)
 
     objects = InboundMessageManager()

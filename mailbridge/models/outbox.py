@@ -59,6 +59,8 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("prochaine tentative"))
     claimed_by = models.CharField(_("pris par"), max_length=120, blank=True)
     claimed_at = models.DateTimeField(_("pris le"), null=True, blank=True)
+    # Renewed by the sending worker's heartbeat (mailbridge.leases).
+    lease_until = models.DateTimeField(_("réservé jusqu'au"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     smtp_code = models.PositiveSmallIntegerField(_("code SMTP"), null=True, blank=True)
     last_error = models.TextField(_("dernière erreur"), blank=True)

@@ -2,18 +2,18 @@
 
 A worker claims up to INTERCOOP_OUTBOX_BATCH_SIZE due PENDING rows, atomically, by
 turning them SENDING under a claim id (`outbox_claim`): two workers never claim the
-same row. A worker that dies leaves its claim behind; the sweeper
-(`outbox_requeue_stale`, every minute) puts such rows back to PENDING once the claim
-is older than INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS (docs/architecture.md, "Claiming a
-batch" and "The sweeper").
+same row. Each claim carries its owner and a lease that the owner's heartbeat renews
+while it works (mailbridge.leases). A worker that dies leaves its claim behind; the
+sweeper (`outbox_requeue_stale`, every few seconds) puts such rows back to PENDING once
+their lease has lapsed, and a process starting on the same host releases its dead
+predecessors' claims at once (docs/architecture.md, "Claiming a batch", "The sweeper"
+and "Claims and leases").
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from forum.models import Profile
+from mailbridge.leases import lease_lapsed, lease_owner, lease_until
 from mailbridge.models import Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class OutboxRow:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return lease_owner()
 
 
 def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[OutboxRow]:
@@ -58,7 +59,7 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
     database (BEGIN IMMEDIATE, config.env), so one UPDATE … WHERE id IN (SELECT …
     LIMIT n) AND status = 'pending' is atomic: a row cannot be claimed twice.
     """
-    claim = f"{worker or worker_name()}:{uuid.uuid4().hex[:12]}"[-120:]
+    claim = f"{worker or worker_name()}:{uuid.uuid4().hex[:12]}"[:120]
     if connection.vendor == "postgresql":
         return _claim_postgresql(claim, limit, due_before)
     due = Delivery.objects.filter(
@@ -67,7 +68,12 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
     with transaction.atomic():
         count = Delivery.objects.filter(
             id__in=due.values("id")[:limit], status=DeliveryStatus.PENDING
-        ).update(status=DeliveryStatus.SENDING, claimed_by=claim, claimed_at=timezone.now())
+        ).update(
+            status=DeliveryStatus.SENDING,
+            claimed_by=claim,
+            claimed_at=timezone.now(),
+            lease_until=lease_until(),
+        )
     if not count:
         return []
     rows = Delivery.objects.filter(claimed_by=claim, status=DeliveryStatus.SENDING).order_by("id")
@@ -90,7 +96,8 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
 # commit, and no SQL compiled per batch (docs/benchmarks.md, "Costs behind the code").
 _CLAIM_SQL = """
 WITH claimed AS (
-    UPDATE {delivery} SET status = %(sending)s, claimed_by = %(claim)s, claimed_at = %(now)s
+    UPDATE {delivery} SET status = %(sending)s, claimed_by = %(claim)s, claimed_at = %(now)s,
+        lease_until = %(lease)s
     WHERE id IN (
         SELECT id FROM {delivery}
         WHERE status = %(pending)s AND next_attempt_at <= %(due)s
@@ -113,6 +120,7 @@ def _claim_postgresql(claim: str, limit: int, due_before: datetime) -> list[Outb
         "pending": DeliveryStatus.PENDING,
         "claim": claim,
         "now": timezone.now(),
+        "lease": lease_until(),
         "due": due_before,
         "limit": limit,
     }
@@ -133,13 +141,16 @@ def _json(value) -> dict:
 
 
 def outbox_requeue_stale(*, older_than: timedelta | None = None) -> int:
-    """Rows left SENDING by a worker that died (its claim older than the limit) go
-    back to PENDING, due now; returns how many. Their attempt counts one more, so
-    a message that kills every worker that tries it ends FAILED, not in a loop."""
-    if older_than is None:
-        older_than = timedelta(seconds=settings.INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS)
+    """Rows left SENDING by a worker that died (its lease lapsed; with
+    `older_than`, its claim older than that, whatever the lease) go back to
+    PENDING, due now; returns how many. Their attempt counts one more, so a
+    message that kills every worker that tries it ends FAILED, not in a loop."""
     now = timezone.now()
-    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lte=now - older_than)
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING)
+    if older_than is None:
+        stale = stale.filter(lease_lapsed(now))
+    else:
+        stale = stale.filter(claimed_at__lte=now - older_than)
     with transaction.atomic():
         given_up = stale.filter(attempts__gte=settings.INTERCOOP_OUTBOX_MAX_ATTEMPTS - 1).update(
             status=DeliveryStatus.FAILED,

@@ -11,8 +11,10 @@ synchronous_commit waits for the WAL flush, which per message would cap a worker
 rate well below what the relay takes (docs/benchmarks.md, "Costs behind the code").
 The price is the duplicate window: a worker killed after the relay accepted some
 messages of its batch but before the batch was recorded leaves those rows SENDING;
-the sweeper (`claims.outbox_requeue_stale`) puts them back and they go out again. At
-most one batch per dead worker, never more (docs/architecture.md, "Outbound mail").
+once their lease lapses (or at once when a process restarts on its host,
+mailbridge.leases), the sweeper (`claims.outbox_requeue_stale`) puts them back and
+they go out again. At most one batch per dead worker, never more
+(docs/architecture.md, "Outbound mail").
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from forum.models import Post
 from mailbridge.errors import RelayUnavailable, SigningUnavailable
+from mailbridge.leases import Hold, lease_hold
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.outbound.claims import OutboxRow, outbox_claim, worker_name
 from mailbridge.outbound.message import PostMessage, Recipient, post_message_build
@@ -129,28 +130,32 @@ class OutboxSender:
         self.builders: dict[str, MessageBuilder] = {DeliveryKind.POST: self.posts.build}
 
     def send_batch(self, *, due_before: datetime | None = None) -> BatchReport:
-        """Claim one batch and send it; the report says what became of it."""
-        rows = outbox_claim(
-            limit=self.batch_size, due_before=due_before or timezone.now(), worker=self.worker
-        )
-        report = BatchReport(claimed=len(rows))
-        if not rows:
+        """Claim one batch and send it; the report says what became of it. The
+        batch's lease is renewed by this process's heartbeat while it is sent."""
+        with lease_hold() as hold:
+            rows = outbox_claim(
+                limit=self.batch_size, due_before=due_before or timezone.now(), worker=self.worker
+            )
+            report = BatchReport(claimed=len(rows))
+            if not rows:
+                return report
+            outcomes = Outcomes()
+            try:
+                self._send_rows(rows, outcomes, report, hold)
+            finally:
+                outcomes.record(report)
             return report
-        outcomes = Outcomes()
-        try:
-            self._send_rows(rows, outcomes, report)
-        finally:
-            outcomes.record(report)
-        return report
 
-    def _send_rows(self, rows: list[OutboxRow], outcomes: Outcomes, report: BatchReport) -> None:
+    def _send_rows(
+        self, rows: list[OutboxRow], outcomes: Outcomes, report: BatchReport, hold: Hold
+    ) -> None:
         post_ids = {row.post_id for row in rows if row.kind == DeliveryKind.POST and row.post_id}
         if post_ids:
             self.posts.refresh(post_ids)
-        deadline = time.monotonic() + settings.INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS / 2
         for index, row in enumerate(rows):
-            if time.monotonic() > deadline:
-                # Give the rest back before the sweeper would think this worker dead.
+            if hold.running_out():
+                # The heartbeat could not renew the lease: give the rest back before
+                # the sweeper would think this worker dead.
                 outcomes.released.extend(rows[index:])
                 outcomes.release_error = "batch took too long; given back"
                 return

@@ -28,7 +28,7 @@ def test_the_default_settings_pass():
         ("INTERCOOP_OUTBOX_BATCH_SIZE", 0, "mailbridge.E003"),
         ("INTERCOOP_OUTBOX_PARALLEL_SENDERS", 0, "mailbridge.E004"),
         ("INTERCOOP_OUTBOX_MAX_ATTEMPTS", 0, "mailbridge.E005"),
-        ("INTERCOOP_OUTBOX_STALE_CLAIM_SECONDS", 0, "mailbridge.E006"),
+        ("INTERCOOP_CLAIM_LEASE_SECONDS", 2, "mailbridge.E006"),
         ("INTERCOOP_SMTP_MAX_BYTES", 1000, "mailbridge.E007"),
         ("INTERCOOP_SMTP_MAX_RECIPIENTS", 0, "mailbridge.E008"),
         ("INTERCOOP_INBOUND_MAX_RECEIVED", 1, "mailbridge.E009"),

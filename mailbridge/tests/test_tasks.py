@@ -25,10 +25,12 @@ def delivery(status: str, **fields) -> Delivery:
     )
 
 
-def test_beat_sweeps_the_outbox_every_minute():
+def test_beat_sweeps_the_outbox_and_the_inbound_mail_every_ten_seconds():
+    # A dead worker's claims wait its lease (30 s) and at most one sweep more.
     entry = app.conf.beat_schedule["mailbridge.sweep_outbox"]
     assert entry["task"] == "mailbridge.sweep_outbox"
-    assert entry["schedule"] == 60.0
+    assert entry["schedule"] == 10.0
+    assert app.conf.beat_schedule["mailbridge.sweep_inbound"]["schedule"] == 10.0
     assert "mailbridge.sweep_outbox" in app.tasks and "mailbridge.send_pending" in app.tasks
 
 

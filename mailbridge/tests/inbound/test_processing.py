@@ -14,6 +14,7 @@ from mailbridge.inbound.tasks import sweep_inbound
 from mailbridge.models import InboundMessage, InboundStatus
 from mailbridge.tests.inbound.factories import HELENE, Scene
 from mailbridge.tests.inbound.support import step_replaced, store_by_hand
+from mailbridge.tests.outbound.test_leases import dead_owner
 
 
 @pytest.fixture
@@ -45,14 +46,17 @@ def test_the_sweeper_processes_what_waits_for_longer_than_its_grace(stored, eage
     assert stored.status == InboundStatus.POSTED
 
 
-def test_a_message_whose_worker_died_is_claimed_again_after_five_minutes(stored):
+def test_a_message_whose_worker_died_is_claimed_again_when_its_lease_lapses(stored):
     InboundMessage.objects.filter(pk=stored.pk).update(
-        status=InboundStatus.PROCESSING, claimed_at=timezone.now() - timedelta(minutes=1)
+        status=InboundStatus.PROCESSING,
+        claimed_at=timezone.now() - timedelta(minutes=1),
+        claimed_by="elsewhere:7:1",
+        lease_until=timezone.now() + timedelta(seconds=5),
     )
     assert pending_ids() == []
     assert inbound_process(inbound_id=stored.pk) is None  # another worker has it
     InboundMessage.objects.filter(pk=stored.pk).update(
-        claimed_at=timezone.now() - timedelta(minutes=6)
+        lease_until=timezone.now() - timedelta(seconds=1)
     )
     assert pending_ids() == [stored.pk]
     assert inbound_process(inbound_id=stored.pk) == InboundStatus.POSTED
@@ -92,3 +96,17 @@ def test_reprocessing_a_held_message_after_the_fix_posts_it(db):
     assert inbound_process(inbound_id=row.pk) is None  # not without asking
     assert inbound_process(inbound_id=row.pk, force=True) == InboundStatus.POSTED
     assert inbound_process(inbound_id=row.pk, force=True) is None  # a post stays made
+
+
+def test_a_message_held_by_a_dead_worker_is_processed_when_a_process_starts(stored, eager_celery):
+    row = stored
+    InboundMessage.objects.filter(pk=row.pk).update(
+        status=InboundStatus.PROCESSING,
+        claimed_at=timezone.now(),
+        claimed_by=dead_owner(),
+        lease_until=timezone.now() + timedelta(seconds=30),
+        attempts=1,
+    )
+    embedded.requeue_inbound()  # what `intercoop run`, `smtp` and `worker` do first
+    row.refresh_from_db()
+    assert row.status == InboundStatus.POSTED and row.attempts == 2

@@ -5,11 +5,13 @@ arrive numbered in the order of the posts."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from forum.models import Post
 from mailbridge.inbound.processing import inbound_process, inbound_process_many
@@ -151,7 +153,11 @@ def test_a_refusal_no_message_can_meet_fails_its_message_alone_in_a_chunk(scene,
 
 def test_a_message_another_worker_holds_is_left_to_it(scene):
     rows = _store_replies(scene, 3)
-    InboundMessage.objects.filter(pk=rows[0].pk).update(status=InboundStatus.PROCESSING)
+    InboundMessage.objects.filter(pk=rows[0].pk).update(
+        status=InboundStatus.PROCESSING,
+        claimed_by="elsewhere:7:1",
+        lease_until=timezone.now() + timedelta(seconds=30),
+    )
     statuses, failed = inbound_process_many([row.pk for row in rows])
     assert set(statuses) == {rows[1].pk, rows[2].pk} and failed == []
     assert InboundMessage.objects.get(pk=rows[0].pk).status == InboundStatus.PROCESSING

@@ -141,6 +141,40 @@ def test_a_worker_killed_mid_fanout_then_restarted_delivers_to_everyone(outbox_e
     assert max(handler.per_recipient.values()) <= 2
 
 
+def test_a_restarted_worker_resumes_a_killed_ones_batch_within_thirty_seconds(outbox_env, capsys):
+    env = outbox_env
+    fill(env, 300)
+    # A slow relay (10 ms a message): the worker is killed holding a batch.
+    with SmtpSink(SinkHandler(keep=False, delay=0.01)) as sink:
+        worker = sender(env, sink.port)
+        deadline = time.monotonic() + 60
+        while sink.handler.count < 100 + BATCH // 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        at_kill = sink.handler.count
+        assert at_kill < 300, "the worker must die in the middle of the fan-out"
+
+        # Restarted as an operator would, without telling it anything: it takes
+        # back what the dead process held (and no live worker's rows).
+        restarted = time.monotonic()
+        out = finish(sender(env, sink.port), timeout=60)
+        took = time.monotonic() - restarted
+        handler = sink.handler
+        missing = 300 - len(handler.per_recipient)
+        extra = handler.count - 300
+
+    with capsys.disabled():
+        print(
+            f"\n[resume {connection.vendor}] killed after {at_kill} accepted; restarted one "
+            f"done in {took:.1f} s ({out.strip()}); {extra} sent twice"
+        )
+    assert missing == 0, f"{missing} recipients still waiting after the restart: {out}"
+    assert took < 30
+    assert 0 <= extra <= BATCH
+    assert max(handler.per_recipient.values()) <= 2
+
+
 def test_two_worker_processes_on_the_same_rows_send_each_once(outbox_env):
     env = outbox_env
     fill(env, 200)
