@@ -49,7 +49,7 @@ def _digest_hour() -> int:
 app.conf.beat_schedule = {
     # The outbox sweeper (mailbridge.tasks): requeues the batches of dead workers and
     # wakes the senders when deliveries are due (after a relay outage, a lost wake-up).
-    # Every 10 s, a third of a claim's lease: two indexed queries that find nothing
+    # Every 10 s, well within a claim's lease: two indexed queries that find nothing
     # most of the time, and a dead worker's rows wait little more than its lease.
     "mailbridge.sweep_outbox": {
         "task": "mailbridge.sweep_outbox",

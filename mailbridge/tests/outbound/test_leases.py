@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mailbridge.leases import heartbeat, lease_hold, lease_owner, leases_release_dead
 from mailbridge.models import Delivery, DeliveryStatus
-from mailbridge.outbound.sender import outbox_claim, outbox_requeue_stale
+from mailbridge.outbound.claims import outbox_claim, outbox_requeue_stale
 from mailbridge.tests.outbound.outbox_fixture import post_to_followers
 
 
