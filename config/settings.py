@@ -19,6 +19,7 @@ INTERCOOP_MAIL_DOMAIN = os.environ.get("INTERCOOP_MAIL_DOMAIN") or "lists.localh
 INTERCOOP_SITE_URL = (os.environ.get("INTERCOOP_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 INTERCOOP_EVENT_SLUG = os.environ.get("INTERCOOP_EVENT_SLUG") or "intercoop-2007"
 CSRF_TRUSTED_ORIGINS = [INTERCOOP_SITE_URL]
+CSRF_FAILURE_VIEW = "forum.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

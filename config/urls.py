@@ -16,3 +16,4 @@ urlpatterns = [
 
 handler403 = "forum.views.errors.permission_denied"
 handler404 = "forum.views.errors.not_found"
+handler500 = "forum.views.errors.server_error"
