@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.safestring import mark_safe
@@ -46,6 +48,14 @@ def page_not_stored(context) -> str:
 def markdown(text: str) -> str:
     """Markdown rendered and sanitised (forum.rendering); safe to output as is."""
     return mark_safe(markdown_to_html(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def elides(name: str) -> bool:
+    """Whether French elides "de" before `name` ("d'Intercoop", "de Coop 2007"): a
+    name beginning with a vowel sound (a mute h is not told apart, so h is not)."""
+    first = unicodedata.normalize("NFD", (name or "").strip()[:1])[:1].lower()
+    return first in {"a", "e", "i", "o", "u"}
 
 
 @register.filter
