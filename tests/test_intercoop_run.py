@@ -208,6 +208,12 @@ def test_the_home_page_presents_the_event_its_sessions_and_facilitator(server):
     assert "Jean-Michel Cornu" in page
 
 
+def test_static_files_and_the_favicon_are_served_without_a_warning(server):
+    assert server.fetch("/static/css/intercoop.css", "text/css")
+    assert b"<svg" in server.fetch("/favicon.ico", "image/svg+xml")  # redirected
+    assert "synchronous iterators" not in server.output()
+
+
 def test_the_api_lists_the_three_sessions_with_their_list_addresses(server):
     sessions = json.loads(server.fetch("/api/sessions/", "application/json"))
     assert len(sessions) == 3
