@@ -222,6 +222,10 @@ def use_uvloop() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.handler in (cmd_run, cmd_web):
+            from config.env import site_url_default
+
+            site_url_default(args.host, args.port)
         setup_django()
         return args.handler(args)
     except Abort as exc:
@@ -255,11 +259,14 @@ def cmd_dkim_keygen(args) -> int:
 
 def cmd_run(args) -> int:
     from config import embedded
+    from forum.services.site import site_sync
 
     check_port_free(args.host, args.port, "--port")
     check_port_free(args.host, args.smtp_port, "--smtp-port")
     check_database()
     prepare_database(load_programme_if_empty=True)
+    # allauth's mails name the site of this start (its --port), not of the first one.
+    site_sync()
     return embedded.run(host=args.host, port=args.port, smtp_port=args.smtp_port)
 
 
@@ -267,9 +274,12 @@ def cmd_web(args) -> int:
     import uvicorn
     from django.conf import settings
 
+    from forum.services.site import site_sync
+
     check_workers_share_state(args.workers)
     check_port_free(args.host, args.port, "--port")
     check_database()
+    site_sync()
     uvicorn.run(
         "config.asgi:application",
         host=args.host,

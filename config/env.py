@@ -188,3 +188,18 @@ def web_databases(databases: dict) -> None:
                 # A request waits this long for a free connection, then fails.
                 "timeout": 10,
             }
+
+
+def site_url_default(host: str, port: int) -> None:
+    """When INTERCOOP_SITE_URL is not set, the site URL is where `intercoop run` or
+    `intercoop web` listens: every link the product sends out (list mail, unsubscribe
+    links, confirmation mails, the calendar) then names the port the server was
+    started on. A wildcard address is not one a browser can open: its links name the
+    local host. Called before the settings load, which read it."""
+    if os.environ.get("INTERCOOP_SITE_URL"):
+        return
+    if host in {"", "0.0.0.0", "::"}:
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    os.environ["INTERCOOP_SITE_URL"] = f"http://{host}:{port}"

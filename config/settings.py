@@ -17,8 +17,14 @@ ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"
 
 INTERCOOP_MAIL_DOMAIN = os.environ.get("INTERCOOP_MAIL_DOMAIN") or "lists.localhost"
 INTERCOOP_SITE_URL = (os.environ.get("INTERCOOP_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Where people write to reach the organisers: shown in the footer and wherever a page
+# says "contact us".
+INTERCOOP_CONTACT_EMAIL = (
+    os.environ.get("INTERCOOP_CONTACT_EMAIL") or f"organisateurs@{INTERCOOP_MAIL_DOMAIN}"
+)
 INTERCOOP_EVENT_SLUG = os.environ.get("INTERCOOP_EVENT_SLUG") or "intercoop-2007"
 CSRF_TRUSTED_ORIGINS = [INTERCOOP_SITE_URL]
+CSRF_FAILURE_VIEW = "forum.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside WhiteNoise's, to give the files it serves an asynchronous iterator.
+    "config.streaming.AsyncFileStreamingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,7 +100,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale_overrides/: texts of the libraries reworded for the site (allauth says
+# « courriel »); after locale/, which `make messages` writes to.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

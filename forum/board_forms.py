@@ -124,9 +124,9 @@ class HideForm(UserErrorMixin, forms.Form):
 
 class FollowForm(forms.Form):
     level = forms.ChoiceField(
-        label=_("Suivi"),
+        label=_("Abonnement"),
         choices=FollowLevel.choices,
-        error_messages={"invalid_choice": _("Choisissez une option de suivi dans la liste.")},
+        error_messages={"invalid_choice": _("Choisissez un abonnement dans la liste.")},
     )
 
 

@@ -33,7 +33,7 @@ class SubscriptionsForm(forms.Form):
             label=label,
             choices=FollowLevel.choices,
             initial=levels.get(name, FollowLevel.WEB),
-            error_messages={"invalid_choice": _("Choisissez une option de suivi dans la liste.")},
+            error_messages={"invalid_choice": _("Choisissez un abonnement dans la liste.")},
         )
         self.targets[name] = target
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from forum import selectors, services
+from forum.drafts import draft_accepted
 from forum.errors import UserError
 from forum.models import Session, SessionState
 from forum.permissions import can_see_session, is_facilitator
@@ -88,5 +89,5 @@ def session_note(request, slug: str):
             form.add_error("body", str(error))
         else:
             messages.success(request, _("La note est publiée."))
-            return redirect(_live_url(session))
+            return draft_accepted(request, redirect(_live_url(session)))
     return session_live(request, slug, note_form=form, status=400)

@@ -10,7 +10,9 @@ Failure cases are short runs that must end with one readable line, exit status 2
 
 from __future__ import annotations
 
+import email
 import html
+import http.cookiejar
 import json
 import os
 import re
@@ -22,9 +24,11 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import date
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -204,6 +208,12 @@ def test_the_home_page_presents_the_event_its_sessions_and_facilitator(server):
     assert "Jean-Michel Cornu" in page
 
 
+def test_static_files_and_the_favicon_are_served_without_a_warning(server):
+    assert server.fetch("/static/css/intercoop.css", "text/css")
+    assert b"<svg" in server.fetch("/favicon.ico", "image/svg+xml")  # redirected
+    assert "synchronous iterators" not in server.output()
+
+
 def test_the_api_lists_the_three_sessions_with_their_list_addresses(server):
     sessions = json.loads(server.fetch("/api/sessions/", "application/json"))
     assert len(sessions) == 3
@@ -310,6 +320,111 @@ def test_a_websocket_from_another_site_is_refused(server, origin):
     with pytest.raises(InvalidStatus) as refused:
         connect(f"ws://127.0.0.1:{server.port}/ws/health/", origin=origin, open_timeout=10)
     assert refused.value.response.status_code == 403
+
+
+# Where the links it sends out lead -------------------------------------------------------
+
+LINK = re.compile(r"https?://[^\s<>\"')]+")
+
+
+def _outbox_texts(data_dir: Path, *, containing: str, timeout: float = 20) -> list[str]:
+    """The text parts of the outgoing mails (.eml files) that contain `containing`,
+    waiting for the embedded worker to write at least one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = []
+        for path in sorted((data_dir / "outbox").glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            text = "\n".join(
+                part.get_content()
+                for part in message.walk()
+                if part.get_content_type() == "text/plain"
+            )
+            headers = "\n".join(f"{name}: {value}" for name, value in message.items())
+            if containing in text or containing in headers:
+                texts.append(headers + "\n\n" + text)
+        if texts or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.2)
+
+
+def _links_of(text: str) -> list[str]:
+    return LINK.findall(text.replace("\r\n ", "").replace("\n ", ""))
+
+
+def _leads_to(link: str, server: Intercoop) -> bool:
+    return link.rstrip("/") == server.base_url or link.startswith(server.base_url + "/")
+
+
+def test_the_calendar_links_name_the_port_it_was_started_on(server):
+    assert server.port != 8000
+    body = server.fetch("/programme.ics", "text/calendar").decode()
+    urls = [
+        line[len("URL:") :]
+        for line in body.replace("\r\n ", "").splitlines()
+        if line.startswith("URL:")
+    ]
+    assert len(urls) == 3
+    assert all(url.startswith(f"{server.base_url}/sessions/") for url in urls), urls
+
+
+def test_a_notice_mail_links_to_the_port_it_was_started_on(server):
+    client = _smtp(server)
+    try:
+        client.sendmail(
+            "paul@exemple.org",
+            ["travail-collaboratif@lists.localhost"],
+            b"From: Paul <paul@exemple.org>\r\nSubject: Question\r\n"
+            b"Message-ID: <run-port@exemple.org>\r\n\r\nUne question.\r\n",
+        )
+    finally:
+        client.quit()
+    # Paul is nobody here: the notice tells him where to create an account.
+    texts = _outbox_texts(server.data_dir, containing="paul@exemple.org")
+    assert texts, "no notice went to paul@exemple.org"
+    links = [link for text in texts for link in _links_of(text)]
+    assert any("/accounts/signup/" in link for link in links), links
+    assert all(_leads_to(link, server) for link in links), links
+
+
+def _sign_up(server: Intercoop, address: str) -> None:
+    """Create an account through the sign-up form, as a browser would."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    url = server.base_url + "/accounts/signup/"
+    with opener.open(url, timeout=10) as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "email": address,
+            "display_name": "Zoé Martin",
+            "password1": "un mot de passe assez long",
+            "password2": "un mot de passe assez long",
+        }
+    ).encode()
+    request = urllib.request.Request(url, data=form, headers={"Referer": url})
+    with opener.open(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def test_the_confirmation_mail_after_a_restart_on_another_port_names_only_that_one(
+    restarted, server
+):
+    # The first start named the site; this one listens elsewhere.
+    assert restarted.port != server.port
+    _sign_up(restarted, "zoe@exemple.org")
+    texts = _outbox_texts(restarted.data_dir, containing="/accounts/confirm-email/")
+    assert len(texts) == 1
+    text = texts[0]
+    # The site it names (allauth's "site_domain") and the link to follow, one port.
+    ports = set(re.findall(r"127\.0\.0\.1:(\d+)", text.split("\n\n", 1)[1]))
+    assert ports == {str(restarted.port)}
+    links = _links_of(text)
+    assert links
+    assert all(_leads_to(link, restarted) for link in links), links
 
 
 # What the operator finds ---------------------------------------------------------------

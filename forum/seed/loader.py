@@ -12,6 +12,7 @@ from django.db import transaction
 from forum.errors import SeedError
 from forum.models import Board, Event, Session, SessionSegment
 from forum.seed.questionnaire import questionnaire_check, questionnaire_seed
+from forum.services.site import site_sync
 
 DEFAULT_PROGRAMME = Path(__file__).with_name("intercoop-2007.toml")
 
@@ -164,7 +165,7 @@ def programme_load(*, path: Path = DEFAULT_PROGRAMME) -> dict[str, int]:
             "general_board",
             {"position": 0},
         )
-    _site_sync()
+    site_sync()
     return counts
 
 
@@ -175,16 +176,3 @@ def _describe(error: ValidationError) -> str:
             for field, messages in error.message_dict.items()
         )
     return " ".join(str(message) for message in error.messages)
-
-
-def _site_sync() -> None:
-    """Name the Django site after the product, so allauth's mails say "Intercoop"."""
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
-    from django.contrib.sites.models import Site
-
-    domain = urlsplit(settings.INTERCOOP_SITE_URL).netloc or "localhost"
-    Site.objects.update_or_create(
-        pk=settings.SITE_ID, defaults={"domain": domain, "name": "Intercoop"}
-    )

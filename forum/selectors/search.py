@@ -2,18 +2,18 @@
 
 On PostgreSQL: full-text search with the French configuration, so that
 "coopérative" finds "coopératives" (Snowball stemming), ranked (titles weigh more
-than bodies), the matching passage cut by ts_headline. When the `unaccent`
-extension happens to be installed, document and query are also stripped of
-accents ("reseau" finds "réseau"); it is never required.
+than bodies). When the `unaccent` extension happens to be installed, document and
+query are also stripped of accents ("reseau" finds "réseau"); it is never required.
 
 On SQLite: every word must appear in the title or the body (and no "-word"),
 compared without case or accents (a small SQL function folds both sides), a
 trailing plural "s"/"x" ignored, words of one or two letters left out when there
-are longer ones; newest first, the passage cut around the first match.
+are longer ones; newest first.
 
 Either way the result is lazy: counting and slicing run in the database, and only
 the posts of the page shown get their passage (`passage_html`, safe HTML whose
-only tag is <mark>).
+only tag is <mark>): cut around the first match from the text a reader reads (the
+rendered post, without Markdown markers or quoted passages, forum.rendering).
 """
 
 from __future__ import annotations
@@ -23,19 +23,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-import nh3
 from django.db import connection
 from django.db.models import F, Func, Q, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from forum.models import Post
+from forum.rendering import html_to_text
 
 QUERY_MAX_CHARS = 200
 PASSAGE_CHARS = 220
-# Private-use characters around the words ts_headline marks: the passage is escaped
-# as a whole, then these become <mark> tags (ts_headline does not escape the text).
-_START, _STOP = "\ue000", "\ue001"
 
 
 def search_posts(*, query: str, user, event) -> Sequence[Post]:
@@ -115,7 +112,6 @@ def forget_extensions() -> None:
 
 def _search_postgres(posts, query: str) -> SearchResults:
     from django.contrib.postgres.search import (
-        SearchHeadline,
         SearchQuery,
         SearchRank,
         SearchVector,
@@ -128,38 +124,13 @@ def _search_postgres(posts, query: str) -> SearchResults:
         folded(F("body_text")), weight="B", config="french"
     )
     search = SearchQuery(folded(Value(query)), config="french", search_type="websearch")
-    # The headline is cut from the text as written, so it takes the query as typed.
-    as_typed = SearchQuery(query, config="french", search_type="websearch")
     results = (
-        posts.annotate(
-            document=vector,
-            rank=SearchRank(vector, search),
-            passage=SearchHeadline(
-                "body_text",
-                as_typed,
-                config="french",
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-        )
+        posts.annotate(document=vector, rank=SearchRank(vector, search))
         .filter(document=search)
         .order_by("-rank", "-created_at", "-pk")
     )
-    return SearchResults(results, _decorate_postgres)
-
-
-def _decorate_postgres(post: Post) -> None:
-    post.passage_html = _marked(post.passage)
-
-
-def _marked(passage: str) -> SafeString:
-    html = escape(passage).replace(_START, "<mark>").replace(_STOP, "</mark>")
-    # A body could hold the private-use characters itself: nh3 rebalances the tags.
-    return mark_safe(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S308
+    terms, _excluded = _search_terms(query)
+    return SearchResults(results, lambda post: _decorate(post, terms))
 
 
 # SQLite --------------------------------------------------------------------
@@ -223,11 +194,12 @@ def _search_folded(posts, query: str):
     for term in excluded:
         posts = posts.exclude(Q(folded_body__contains=term) | Q(folded_title__contains=term))
     results = posts.order_by("-created_at", "-pk")
-    return SearchResults(results, lambda post: _decorate_folded(post, terms))
+    return SearchResults(results, lambda post: _decorate(post, terms))
 
 
-def _decorate_folded(post: Post, terms: list[str]) -> None:
-    post.passage_html = passage(post.body_text, terms)
+def _decorate(post: Post, terms: list[str]) -> None:
+    # Cut from the text a reader reads (the rendered post), not from its Markdown.
+    post.passage_html = passage(html_to_text(post.body_html), terms)
 
 
 def passage(text: str, terms: list[str]) -> SafeString:

@@ -35,10 +35,10 @@ def follow_set(
     if (board is None) == (thread is None):
         raise ValueError("follow_set needs exactly one of board or thread")
     if level not in FollowLevel.values:
-        raise UserError(_("Choisissez une option de suivi dans la liste."), code="level")
+        raise UserError(_("Choisissez un abonnement dans la liste."), code="level")
     target_board = board or thread.board
     if not can_see_board(user, target_board):
-        raise NotAllowed(_("Vous ne pouvez pas suivre ce forum."))
+        raise NotAllowed(_("Vous ne pouvez pas vous abonner à ce forum."))
     follow, _created = Follow.objects.update_or_create(
         user=user, board=board, thread=thread, defaults={"level": level}
     )

@@ -1,10 +1,13 @@
+import unicodedata
+
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from forum import page_cache, slots
-from forum.rendering import markdown_to_html
+from forum.rendering import html_to_text, markdown_to_html
 
 register = template.Library()
 
@@ -45,6 +48,21 @@ def page_not_stored(context) -> str:
 def markdown(text: str) -> str:
     """Markdown rendered and sanitised (forum.rendering); safe to output as is."""
     return mark_safe(markdown_to_html(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def elides(name: str) -> bool:
+    """Whether French elides "de" before `name` ("d'Intercoop", "de Coop 2007"): a
+    name beginning with a vowel sound (a mute h is not told apart, so h is not)."""
+    first = unicodedata.normalize("NFD", (name or "").strip()[:1])[:1].lower()
+    return first in {"a", "e", "i", "o", "u"}
+
+
+@register.filter
+def excerpt(post, length: int = 240) -> str:
+    """A post as one line of plain text made from its rendered HTML (no Markdown
+    markers, no quoted passages), cut at `length` characters."""
+    return Truncator(html_to_text(post.body_html)).chars(length)
 
 
 @register.filter

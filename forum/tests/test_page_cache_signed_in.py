@@ -147,10 +147,10 @@ def test_following_and_unfollowing_show_at_once(thread, bruno):
     assert answer.status_code == 302
     response, text = visit(reader, url)
     assert "X-Page-Cache" not in response
-    assert "Suivi de ce fil : en sourdine." in text
+    assert "Abonnement à ce fil : en sourdine." in text
     response, text = visit(reader, url)
     assert "Actuellement : en sourdine." in text
-    assert "Suivi de ce fil" not in text, "a flash message must not be kept with the page"
+    assert "Abonnement à ce fil" not in text, "a flash message must not be kept with the page"
     assert "Actuellement : en sourdine." in settled(reader, url)[1]
 
     # A choice on the board shows on its threads that have none of their own.

@@ -467,7 +467,7 @@ def test_follow_set_stores_one_choice_per_board_and_per_thread(board, thread, br
 def test_an_unknown_follow_level_is_refused_in_french(board, bruno):
     with pytest.raises(UserError) as refused:
         services.follow_set(user=bruno, board=board, level="souvent")
-    assert str(refused.value) == "Choisissez une option de suivi dans la liste."
+    assert str(refused.value) == "Choisissez un abonnement dans la liste."
 
 
 def test_a_board_one_cannot_see_cannot_be_followed(sessions):

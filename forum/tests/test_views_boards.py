@@ -144,7 +144,7 @@ def test_a_visitor_sees_no_unread_marks_nor_reader_forms(client, board, alice):
     text = page_text(response)
     assert "non lu" not in text
     assert "Tout marquer comme lu" not in text
-    assert "Je suis ce forum" not in text
+    assert "Mon abonnement à ce forum" not in text
 
 
 # Unread marks.
@@ -204,7 +204,7 @@ def test_the_board_follow_form_shows_and_changes_the_readers_level(client, board
         reverse("forum:board_follow", args=[board.slug]), {"level": "email"}, follow=True
     )
     text = page_text(response)
-    assert "Suivi de ce forum : chaque message par courriel." in text
+    assert "Abonnement à ce forum : chaque message par courriel." in text
     assert "Actuellement : chaque message par courriel." in text
     assert Follow.objects.get(user=bruno, board=board).level == FollowLevel.EMAIL
 
@@ -214,7 +214,7 @@ def test_a_forged_board_follow_level_is_refused_in_french(client, board, bruno):
     response = client.post(
         reverse("forum:board_follow", args=[board.slug]), {"level": "<script>"}, follow=True
     )
-    assert "Choisissez une option de suivi dans la liste." in page_text(response)
+    assert "Choisissez un abonnement dans la liste." in page_text(response)
     assert not Follow.objects.filter(user=bruno).exists()
 
 

@@ -536,7 +536,7 @@ def test_a_forged_follow_level_is_refused_in_french(client, thread, bruno):
     response = client.post(
         reverse("forum:thread_follow", args=[thread.pk]), {"level": "tout"}, follow=True
     )
-    assert "Choisissez une option de suivi dans la liste." in page_text(response)
+    assert "Choisissez un abonnement dans la liste." in page_text(response)
     assert not Follow.objects.filter(user=bruno, thread=thread).exists()
 
 

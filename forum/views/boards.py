@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
+from forum.drafts import draft_accepted
 from forum.errors import UserError
 from forum.page_cache import board_scope, cached_page, reads_scope, versions
 from forum.permissions import can_post
@@ -86,7 +87,7 @@ def thread_new(request, slug: str):
             except UserError as error:
                 form.add_user_error(error)
             else:
-                return redirect(thread)
+                return draft_accepted(request, redirect(thread))
         status = 400
     else:
         form = ThreadForm(initial={"submission_key": new_submission_key()})

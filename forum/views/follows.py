@@ -19,8 +19,8 @@ from forum.views.access import board_or_404, thread_or_404
 # follow_set takes it by): how to find it for the reader, and what to tell them once
 # it is followed.
 TARGETS = {
-    "board": (board_or_404, gettext_lazy("Suivi de ce forum : %(level)s.")),
-    "thread": (thread_or_404, gettext_lazy("Suivi de ce fil : %(level)s.")),
+    "board": (board_or_404, gettext_lazy("Abonnement à ce forum : %(level)s.")),
+    "thread": (thread_or_404, gettext_lazy("Abonnement à ce fil : %(level)s.")),
 }
 
 
@@ -31,7 +31,7 @@ def follow(request, kind: str, key):
     target = find(request, key)
     form = FollowForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choisissez une option de suivi dans la liste."))
+        messages.error(request, _("Choisissez un abonnement dans la liste."))
         return redirect(target)
     level = form.cleaned_data["level"]
     try:

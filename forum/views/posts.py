@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from forum import services
 from forum.board_forms import HideForm, PostEditForm
+from forum.drafts import draft_accepted
 from forum.errors import EditWindowClosed, UserError
 from forum.permissions import can_moderate
 from forum.services.posts import can_edit
@@ -37,7 +38,7 @@ def post_edit(request, pk: int):
                 form.add_user_error(error)
             else:
                 messages.success(request, _("Le message est modifié."))
-                return redirect(post.get_absolute_url())
+                return draft_accepted(request, redirect(post.get_absolute_url()))
         status = 400
     else:
         form = PostEditForm(initial={"body": post.body_markdown})

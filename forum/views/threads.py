@@ -20,6 +20,7 @@ from forum.board_forms import (
     new_submission_key,
     parse_pk,
 )
+from forum.drafts import draft_accepted
 from forum.errors import UserError
 from forum.models import Post, Thread
 from forum.page_cache import (
@@ -73,7 +74,7 @@ def post_reply(request, pk: int):
         except UserError as error:
             form.add_user_error(error)
         else:
-            return redirect(post.get_absolute_url())
+            return draft_accepted(request, redirect(post.get_absolute_url()))
     # Back to the last page, under which the form is, with the errors beside the text.
     last_page = max(1, -(-thread.post_count // settings.INTERCOOP_POSTS_PER_PAGE))
     return _thread_page(request, thread, page_number=last_page, reply_form=form, status=400)

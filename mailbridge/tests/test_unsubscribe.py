@@ -195,7 +195,7 @@ def test_an_unknown_level_is_refused_and_nothing_changes(client):
     client.force_login(person)
     response = client.post("/abonnements/", {f"board-{board.pk}": "everything"})
     assert response.status_code == 200
-    assert "Choisissez une option de suivi dans la liste." in page_text(response)
+    assert "Choisissez un abonnement dans la liste." in page_text(response)
     assert level_of(person, board=board) == FollowLevel.EMAIL
 
 
