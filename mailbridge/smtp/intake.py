@@ -202,9 +202,11 @@ def messages_store(arrivals: list[Arrival]) -> list[int]:
 
 _COLUMNS = (
     "raw, size, mail_from, rcpt_tos, peer, helo, received_at, "
-    "message_id, from_address, subject, status, reason, trail, original_text, attempts"
+    "message_id, from_address, subject, status, reason, trail, original_text, attempts, "
+    "claimed_by"
 )
-_VALUES = "(%b, %s, %s, %s, %s, %s, %s, '', '', '', 'received', '', '[]', '', 0)"
+# Every NOT NULL column is named: Django's fields have no database defaults.
+_VALUES = "(%b, %s, %s, %s, %s, %s, %s, '', '', '', 'received', '', '[]', '', 0, '')"
 
 
 @lru_cache(maxsize=BATCH_MAX_MESSAGES)
