@@ -79,9 +79,10 @@ CHECKED_FILES = ("README.md", "Makefile", "pyproject.toml", "docker-compose.yml"
 CHECKED_SUFFIXES = {".py", ".html", ".js", ".css", ".md", ".txt", ".toml", ".yml"}
 # Data, not prose: the mail corpus holds real messages as they were sent.
 UNCHECKED = (ROOT / "tests" / "mail",)
+# A Markdown file named anywhere must exist in the repository (the test below), so
+# these are the pointers that name no file.
 OUTSIDE_POINTERS = re.compile(
-    r"\b(design|style)\.md\b"
-    r"|\bdesign notes?\b"
+    r"\bdesign notes?\b"
     r"|\bthe (product )?brief\b"
     r"|\bissues? #?\d+"
     r"|\(issue\b",
@@ -120,18 +121,31 @@ def test_nothing_points_to_notes_outside_the_repository_or_to_issue_numbers():
 def test_every_markdown_file_named_exists_in_the_repository():
     markdown = {path.relative_to(ROOT).as_posix() for path in ROOT.rglob("*.md")}
     markdown = {name for name in markdown if not name.startswith((".venv/", "node_modules/"))}
-    missing = []
-    for path in checked_files():
-        for name in set(MARKDOWN_PATH.findall(path.read_text(errors="replace"))):
-            name = name.removeprefix("./")
-            if name in markdown or any(known.endswith("/" + name) for known in markdown):
-                continue
-            missing.append(f"{path.relative_to(ROOT)} names {name}")
+    missing = [
+        f"{path.relative_to(ROOT)} names {name}"
+        for path in checked_files()
+        for name in markdown_missing(path.read_text(errors="replace"), markdown)
+    ]
     assert missing == []
 
 
+def markdown_missing(text: str, markdown: set[str]) -> list[str]:
+    """The Markdown files `text` names that are not among `markdown` (repository paths)."""
+    missing = []
+    for name in sorted(set(MARKDOWN_PATH.findall(text))):
+        name = name.removeprefix("./")
+        if name in markdown or any(known.endswith("/" + name) for known in markdown):
+            continue
+        missing.append(name)
+    return missing
+
+
 def test_the_pointer_check_sees_what_it_is_for():
-    assert outside_pointers('"""As design.md says (issue 6)."""') == ["design.md", "(issue"]
+    assert outside_pointers('"""As the planning said (issue 6)."""') == ["(issue"]
+    known = {"docs/architecture.md", "README.md"}
+    assert markdown_missing("see notes/plan.md and docs/architecture.md", known) == [
+        "notes/plan.md"
+    ]
     assert outside_pointers("# see Issue #12, the brief, the design notes") == [
         "Issue #12",
         "the brief",
