@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy, HSTS (config/security_headers.py).
+    "config.security_headers.SecurityHeadersMiddleware",
     # Outside WhiteNoise's, to give the files it serves an asynchronous iterator.
     "config.streaming.AsyncFileStreamingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
