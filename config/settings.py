@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy, HSTS (config/security_headers.py).
+    "config.security_headers.SecurityHeadersMiddleware",
     # Outside WhiteNoise's, to give the files it serves an asynchronous iterator.
     "config.streaming.AsyncFileStreamingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -295,6 +297,14 @@ INTERCOOP_SMTP_TLS_KEY = os.environ.get("INTERCOOP_SMTP_TLS_KEY") or ""
 INTERCOOP_TRUSTED_AUTHSERV_IDS = env.csv_list("INTERCOOP_TRUSTED_AUTHSERV_IDS", [])
 INTERCOOP_INBOUND_MAX_RECEIVED = env.integer("INTERCOOP_INBOUND_MAX_RECEIVED", 30)
 INTERCOOP_ATTACHMENTS_DIR = DATA_DIR / "attachments"
+# Bytes of DATA held at once by the gateway (451 4.3.1 beyond: mailbridge/smtp/data_budget.py).
+INTERCOOP_SMTP_DATA_BUDGET_BYTES = env.integer(
+    "INTERCOOP_SMTP_DATA_BUDGET_BYTES", 4 * INTERCOOP_SMTP_MAX_BYTES
+)
+# Raw messages over this size are kept as files under INTERCOOP_INBOUND_DIR, not in
+# their row (mailbridge/raw_files.py).
+INTERCOOP_INBOUND_FILE_BYTES = env.integer("INTERCOOP_INBOUND_FILE_BYTES", 1024 * 1024)
+INTERCOOP_INBOUND_DIR = DATA_DIR / "inbound"
 
 # Live pages (realtime.consumers): a connection that sends nothing (not even the
 # heartbeat live.js sends every 30 s) for this long is closed; a browser may send this

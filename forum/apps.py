@@ -11,8 +11,9 @@ class ForumConfig(AppConfig):
         from django.core import checks as django_checks
 
         from common.checks import TAG
-        from forum import checks, page_invalidation, user_cache
+        from forum import access_changes, checks, page_invalidation, user_cache
 
         django_checks.register(checks.settings_check, TAG)
         page_invalidation.connect()
         user_cache.connect()
+        access_changes.connect()

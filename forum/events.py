@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 EVENT_NAMES = frozenset(
     {
+        "access_changed",
         "thread_created",
         "post_created",
         "post_edited",

@@ -20,6 +20,15 @@ class MailbridgeConfig(AppConfig):
         django_checks.register(checks.settings_check, TAG)
         recaps.connect()
 
+        from django.db.models.signals import post_delete
+
+        from mailbridge.models import InboundMessage
+        from mailbridge.raw_files import raw_file_delete_with_row
+
+        post_delete.connect(
+            raw_file_delete_with_row, sender=InboundMessage, dispatch_uid="raw_file_delete"
+        )
+
         from forum import events
         from mailbridge import tasks  # noqa: F401 - registers send_pending, sweep_outbox
         from mailbridge.inbound import tasks as _inbound  # noqa: F401 - process_inbound, notices

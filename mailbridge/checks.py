@@ -23,6 +23,8 @@ BOUNDS = (
     Bounds("INTERCOOP_INBOUND_MAX_RECEIVED", "mailbridge.E009", least=2),
     Bounds("INTERCOOP_SMTP_MAX_CONNECTIONS", "mailbridge.E016", least=1),
     Bounds("INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT", "mailbridge.E017", least=1),
+    Bounds("INTERCOOP_SMTP_DATA_BUDGET_BYTES", "mailbridge.E018", least=64 * 1024),
+    Bounds("INTERCOOP_INBOUND_FILE_BYTES", "mailbridge.E019", least=1024),
 )
 RATES = {
     "INTERCOOP_SMTP_RATE_LIMIT": "mailbridge.E010",

@@ -12,10 +12,11 @@ class RealtimeConfig(AppConfig):
 
         from common.checks import TAG
         from forum import slots
-        from realtime import checks, publish
+        from realtime import access, checks, publish
 
         django_checks.register(checks.settings_check, TAG)
         publish.subscribe()
+        access.subscribe()
         # The live pages' script and the way to the session's live page (forum/slots.py).
         slots.slot_register("thread.end", "realtime/slots/thread_live.html")
         slots.slot_register("board.end", "realtime/slots/board_live.html")

@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from realtime import fanout, presence, store, streams
+from realtime import access, fanout, presence, store, streams
 from realtime.client_input import TokenBucket, scope_after, scope_language, seq_parse
 from realtime.errors import CloseCode, LiveError, StreamForbidden
 from realtime.frames import event_fragment, event_frame
@@ -88,6 +88,8 @@ class LiveConsumer(StrictJsonConsumer):
         # Follow the group before reading the store: an event committed meanwhile is
         # in both, and the seq cursor drops the second copy.
         await fanout.join(self.stream.group, self)
+        for group in self.stream.access_groups:
+            await fanout.join(group, self)
         self.following = True
         self.inbox.put_nowait(("start", after))
         self.tasks = [
@@ -114,7 +116,8 @@ class LiveConsumer(StrictJsonConsumer):
             task.cancel()
         if getattr(self, "following", False):
             self.following = False
-            await fanout.leave(self.stream.group, self)
+            for group in (self.stream.group, *self.stream.access_groups):
+                await fanout.leave(group, self)
             await self.left()
 
     async def close_with(self, code: int) -> None:
@@ -247,8 +250,22 @@ class LiveConsumer(StrictJsonConsumer):
         """The number of people following changed (channel layer type "live.presence")."""
         await self.send_json({"type": "presence", "count": message["count"]})
 
+    async def live_recheck(self, message: dict) -> None:
+        """Who may read changed (channel layer type "live.recheck", realtime.access):
+        the reader is read again and the stream resolved again, in the inbox's order,
+        so no push queued after the change is sent to a reader who lost access."""
+        self.scope["user"] = await access.reader_now(self.scope, message.get("session_digest", ""))
+        try:
+            await database_sync_to_async(self.resolve)()
+        except LiveError:
+            await self.close_with(CloseCode.NOT_FOUND)
+
     # Named dispatch of the group's messages: an unknown type fails loudly.
-    LAYER_MESSAGES = {store.EVENT_MESSAGE: live_event, PRESENCE_MESSAGE: live_presence}
+    LAYER_MESSAGES = {
+        store.EVENT_MESSAGE: live_event,
+        PRESENCE_MESSAGE: live_presence,
+        access.RECHECK_MESSAGE: live_recheck,
+    }
 
     async def send_event(self, message: dict) -> None:
         fragment = await event_fragment(message, self.language)

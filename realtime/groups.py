@@ -1,4 +1,5 @@
-"""Names of the Channels groups a live page joins: one per thread, board and session.
+"""Names of the Channels groups a live page joins: one per thread, board and session,
+and those that say when to check its access again (per person and per session).
 
 Channels accepts group names of ASCII letters, digits, hyphens, underscores and
 periods, shorter than 100 characters; ids (never slugs, which may one day allow
@@ -33,6 +34,17 @@ def board_group(board_id: int) -> str:
 def session_group(session_id: int) -> str:
     """Everyone following the session's live page."""
     return _name("session", session_id)
+
+
+def person_access_group(user_id: int) -> str:
+    """A person's live connections, checked again when what they may read changes."""
+    return _name("access-person", user_id)
+
+
+def session_access_group(session_id: int) -> str:
+    """Every live connection to a session's places (its live page, board and threads),
+    checked again when the session is made private or public."""
+    return _name("access-session", session_id)
 
 
 def group_pk(group: str) -> int:

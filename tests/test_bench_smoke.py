@@ -48,6 +48,12 @@ SMOKE_RUNS = [
             r"Load generator ceiling:",
         ],
     ),
+    # Every message stored, the large ones as files.
+    (
+        "large_mail",
+        180,
+        [r"^\| Intercoop gateway \(`intercoop smtp`, defaults\) \| 3 of 3 \| 0 \| 3 \|"],
+    ),
     # 20 clients and 5 posts on Intercoop's row; nothing lost, nothing duplicated.
     ("live", 300, [r"^\| Intercoop \| 20 \| 5 \| .*\| 0 \| 0 \|$"]),
     (

@@ -145,7 +145,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         message = get_object_or_404(InboundMessage.objects.with_raw(), pk=pk)
-        response = HttpResponse(bytes(message.raw), content_type="message/rfc822")
+        response = HttpResponse(message.raw_bytes(), content_type="message/rfc822")
         response["Content-Disposition"] = f'attachment; filename="inbound-{message.pk}.eml"'
         response["X-Content-Type-Options"] = "nosniff"
         return response

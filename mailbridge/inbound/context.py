@@ -119,7 +119,7 @@ class InboundContext:
         return cls(
             lookups=lookups,
             inbound_id=row.pk,
-            raw=bytes(row.raw),
+            raw=row.raw_bytes(),
             mail_from=row.mail_from,
             rcpt_tos=list(row.rcpt_tos or []),
             peer=row.peer,

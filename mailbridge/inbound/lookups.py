@@ -88,7 +88,7 @@ class ChunkLookups:
                 remember_roles(row.user, known)
 
     def _read_post_keys(self, rows: list[InboundMessage]) -> None:
-        keys = Counter(post_key_of(row.raw) for row in rows)
+        keys = Counter(post_key_of(row.raw_bytes()) for row in rows)
         self._keys = {key for key, count in keys.items() if count == 1}
         self._taken: dict[str, tuple[int, int | None]] = {}
         if self._keys:

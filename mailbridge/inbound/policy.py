@@ -108,6 +108,7 @@ ANSWERED_AT_SMTP = frozenset(
         Reason.TOO_BIG,
         Reason.LINE_TOO_LONG,
         Reason.TEMPORARY_FAILURE,
+        Reason.DATA_BUDGET,
     }
 )
 COMMAND_ADDRESSES = (AddressKind.SUBSCRIBE, AddressKind.UNSUBSCRIBE)

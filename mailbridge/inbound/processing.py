@@ -155,8 +155,9 @@ def _needs_written(row: InboundMessage, waiting: list[InboundContext]) -> bool:
     the pipeline: it answers one of them (its In-Reply-To or References name their
     Message-ID: find_parent must find that post), or is another copy of one (its
     deduplicate must find the post made)."""
-    names = references_of(row.raw)
-    key = post_key_of(row.raw)
+    raw = row.raw_bytes()
+    names = references_of(raw)
+    key = post_key_of(raw)
     return any(ctx.message_id in names or ctx.post_key == key for ctx in waiting)
 
 

@@ -74,6 +74,13 @@ class Reason(Enum):
         "Too many connections; try again later",
         _("trop de connexions simultanées"),
     )
+    DATA_BUDGET = (
+        "data_budget",
+        451,
+        "4.3.1",
+        "Too much mail in progress; try again later",
+        _("trop de courriel en cours de réception"),
+    )
     TEMPORARY_FAILURE = (
         "temporary_failure",
         451,

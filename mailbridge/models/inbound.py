@@ -1,15 +1,18 @@
 """Inbound mail: every message the gateway accepted, as received, and what became of it.
 
-Why the raw message lives in the database rather than in a file beside the row:
+Why a raw message lives in the database rather than in a file beside the row:
 the gateway may answer 250 only once the message is durable (docs/fixed-points.md,
 "Nothing is lost"), and one commit makes it so. A file would need its own fsync, an
 fsync of its directory, then the commit of a row naming it, and a crash between them
 leaves an orphan file or a row without its file. In the database the message and its
 row are one atomic write, concurrent messages share one commit (the gateway's group
 commit, mailbridge/smtp/intake.py), backups and a second gateway host see the same
-data, and the admin's download is a read of the row. Messages are small (a reply is a few KB;
-INTERCOOP_SMTP_MAX_BYTES caps the rest at 25 MB by default), and the default manager
-leaves the bytes out of every query that does not ask for them.
+data, and the admin's download is a read of the row. Messages are small (a reply is a
+few KB), and the default manager leaves the bytes out of every query that does not
+ask for them. The large ones (over INTERCOOP_INBOUND_FILE_BYTES) are the exception:
+tens of megabytes in a row cost the gateway copies in the driver and the database's
+buffers, so they are files, written durably before the row that names them
+(mailbridge/raw_files.py); `raw_bytes()` reads either kind.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class InboundMessageManager(models.Manager):
 
 class InboundMessage(models.Model):
     raw = models.BinaryField(_("message brut"))
+    # A large message's bytes are in this file instead (mailbridge/raw_files.py).
+    raw_file = models.CharField(_("fichier du message brut"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("taille (octets)"), default=0)
     mail_from = models.CharField(_("expéditeur (enveloppe)"), max_length=320, blank=True)
     rcpt_tos = models.JSONField(_("destinataires (enveloppe)"), default=list)
@@ -104,3 +109,11 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.mail_from or '<>'} → {', '.join(self.rcpt_tos)} ({self.status})"
+
+    def raw_bytes(self) -> bytes:
+        """The message as received, from the row or from its file."""
+        if self.raw_file:
+            from mailbridge.raw_files import raw_file_read
+
+            return raw_file_read(self.raw_file)
+        return bytes(self.raw)

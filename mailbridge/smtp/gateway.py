@@ -27,6 +27,7 @@ written": it holds the SMTP conversation, and everything else happens after the 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import re
@@ -38,13 +39,15 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from email.utils import format_datetime
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 from django.conf import settings
 from django.utils import timezone
 
 from mailbridge.inbound.errors import MessageRefused
 from mailbridge.inbound.reasons import Reason
+from mailbridge.raw_files import raw_file_write
 from mailbridge.redaction import redact
+from mailbridge.smtp.data_budget import DataBudget, data_within_budget
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
 from mailbridge.smtp.limits import ConnectionCounts, Listener, listen
 from mailbridge.smtp.ratelimit import Allowance, SenderLimiter, allowance_note, message_allowance
@@ -127,6 +130,11 @@ class GatewaySMTP(SMTP):
             return None, None
         return address, rest
 
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA, within a reservation of its bytes (smtp/data_budget.py)."""
+        await data_within_budget(self, arg, super().smtp_DATA)
+
     def push(self, status):
         # Not a coroutine of its own: the one of SMTP.push is returned to be awaited
         # (five replies a message).
@@ -152,11 +160,14 @@ class GatewayHandler:
         addresses: AddressBook | None = None,
         limiter: SenderLimiter | None = None,
         max_recipients: int = 20,
+        budget: DataBudget | None = None,
     ):
         self.store = store
         self.addresses = addresses or AddressBook()
         self.limiter = limiter
         self.max_recipients = max_recipients
+        self.budget = budget
+        self.file_bytes = settings.INTERCOOP_INBOUND_FILE_BYTES
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options
@@ -205,14 +216,20 @@ class GatewayHandler:
             content = envelope.original_content or envelope.content or b""
             if isinstance(content, str):
                 content = content.encode("utf-8", "surrogateescape")
+            header = trace_header(session, envelope, server.hostname)
             arrival = Arrival(
-                raw=trace_header(session, envelope, server.hostname) + content,
+                raw=b"",
                 mail_from=envelope.mail_from or "",
                 rcpt_tos=list(envelope.rcpt_tos),
                 peer=_peer_ip(session),
                 helo=session.host_name or "",
                 received_at=timezone.now(),
+                size=len(header) + len(content),
             )
+            if arrival.size > self.file_bytes:  # a file, durable before the row (raw_files.py)
+                arrival.raw_file = await asyncio.to_thread(raw_file_write, [header, content])
+            else:
+                arrival.raw = header + content
             inbound_id = await self.store.store(arrival)
         except Exception:
             logger.exception(
@@ -230,7 +247,7 @@ class GatewayHandler:
                 arrival.peer,
                 envelope.mail_from,
                 ", ".join(envelope.rcpt_tos),
-                len(arrival.raw),
+                arrival.total_size,
             )
         return STORED_AS + str(inbound_id)
 
@@ -319,6 +336,9 @@ def smtp_factory(
         addresses=AddressBook(database),
         limiter=limiter if limiter is not None else SenderLimiter.from_settings(),
         max_recipients=settings.INTERCOOP_SMTP_MAX_RECIPIENTS,
+        budget=DataBudget(
+            settings.INTERCOOP_SMTP_DATA_BUDGET_BYTES, large=settings.INTERCOOP_INBOUND_FILE_BYTES
+        ),
     )
     # aiosmtpd would call socket.getfqdn() for every connection, a DNS lookup that
     # blocks the event loop (web and websockets too in `intercoop run`): once here.

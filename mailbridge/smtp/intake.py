@@ -161,6 +161,13 @@ class Arrival:
     peer: str
     helo: str
     received_at: datetime
+    # A large message's bytes are in this file (mailbridge/raw_files.py), `raw` empty.
+    raw_file: str = ""
+    size: int = 0
+
+    @property
+    def total_size(self) -> int:
+        return self.size or len(self.raw)
 
 
 def _text(value: str, limit: int) -> str:
@@ -173,7 +180,8 @@ def _text(value: str, limit: int) -> str:
 def _row(arrival: Arrival) -> InboundMessage:
     return InboundMessage(
         raw=arrival.raw,
-        size=len(arrival.raw),
+        raw_file=arrival.raw_file,
+        size=arrival.total_size,
         mail_from=_text(arrival.mail_from, 320),
         rcpt_tos=[_text(address, 320) for address in arrival.rcpt_tos],
         peer=_text(arrival.peer, 100),
@@ -201,12 +209,12 @@ def messages_store(arrivals: list[Arrival]) -> list[int]:
 
 
 _COLUMNS = (
-    "raw, size, mail_from, rcpt_tos, peer, helo, received_at, "
+    "raw, raw_file, size, mail_from, rcpt_tos, peer, helo, received_at, "
     "message_id, from_address, subject, status, reason, trail, original_text, attempts, "
     "claimed_by"
 )
 # Every NOT NULL column is named: Django's fields have no database defaults.
-_VALUES = "(%b, %s, %s, %s, %s, %s, %s, '', '', '', 'received', '', '[]', '', 0, '')"
+_VALUES = "(%b, %s, %s, %s, %s, %s, %s, %s, '', '', '', 'received', '', '[]', '', 0, '')"
 
 
 @lru_cache(maxsize=BATCH_MAX_MESSAGES)
@@ -232,7 +240,8 @@ def _store_postgresql(arrivals: list[Arrival]) -> list[int]:
     for arrival in arrivals:
         params += (
             arrival.raw,
-            len(arrival.raw),
+            arrival.raw_file,
+            arrival.total_size,
             _text(arrival.mail_from, 320),
             Jsonb([_text(address, 320) for address in arrival.rcpt_tos]),
             _text(arrival.peer, 100),
