@@ -351,6 +351,7 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
     """Connect the clients (in CLIENT_PROCESSES processes), start posting, collect."""
     shares = [clients_count // CLIENT_PROCESSES] * CLIENT_PROCESSES
     shares[0] += clients_count - sum(shares)
+    join_cpu_before = common.tree_cpu_seconds([server_pid])
     started = time.perf_counter()
     processes = [
         subprocess.Popen(
@@ -374,7 +375,8 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
         if _line_starting(process, "connected") is None:
             raise SystemExit("a client process failed to start")
     connect_all = time.perf_counter() - started
-    cpu_before = common.process_cpu_seconds(server_pid)
+    cpu_before = common.tree_cpu_seconds([server_pid])
+    join_cpu = cpu_before - join_cpu_before
     for process in processes:
         process.stdin.write("go\n")
         process.stdin.flush()
@@ -386,12 +388,15 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
             raise SystemExit("a client process ended without its figures")
         clients += [Client(**fields) for fields in json.loads(result.removeprefix("RESULT "))]
         process.wait(30)
-    cpu = common.process_cpu_seconds(server_pid) - cpu_before
+    cpu = common.tree_cpu_seconds([server_pid]) - cpu_before
     if poster is not None:
         poster.wait(60)
     result = summarise(name, clients, messages, connect_all)
     delivered = sum(len(client.received) for client in clients)
     result["cpu_us"] = cpu / delivered * 1e6 if delivered else float("nan")
+    # What a join costs the server (its processes' CPU while the clients connect), a
+    # figure that other work on the machine changes less than the times.
+    result["join_cpu_ms"] = join_cpu / clients_count * 1000
     return result
 
 
@@ -402,8 +407,11 @@ def run_intercoop(args, backend: Backend) -> tuple[dict, int]:
     made = backend.shell(SETUP)
     port = common.free_port()
     log = backend.data_dir / "web.log"
+    command = [*common.intercoop_command(), "web", "--port", str(port)]
     server = common.start_logged(
-        [*common.intercoop_command(), "web", "--port", str(port)], log, backend.env
+        [*command, "--workers", str(args.web_workers)] if args.web_workers > 1 else command,
+        log,
+        backend.env,
     )
     try:
         common.wait_for_port(port, server, log)
@@ -526,7 +534,7 @@ def _row(result: dict) -> str:
         f"| {result['name']} | {result['clients']:,} | {result['messages']} "
         f"| {result['p50']:.0f} | {result['p99']:.0f} | {result['max']:.0f} "
         f"| {result['setup_p50']:.0f} / {result['setup_p99']:.0f} / {result['setup_max']:.0f} "
-        f"| {result['connect_all_s']:.1f} | {result['cpu_us']:.0f} "
+        f"| {result['connect_all_s']:.1f} | {result['join_cpu_ms']:.2f} | {result['cpu_us']:.0f} "
         f"| {result['lost']} | {result['duplicated']} |"
     )
 
@@ -544,8 +552,8 @@ def report(args, ours: dict, baseline: dict | None, backend_name: str) -> list[s
         "client was.",
         "",
         "| server | clients | messages | p50 | p99 | max | set-up | all connected (s) "
-        "| server CPU per message (µs) | lost | duplicated |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| server CPU per join (ms) | server CPU per message (µs) | lost | duplicated |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
         _row(ours),
     ]
     if baseline is not None:
@@ -606,6 +614,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.2)
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--backend", choices=["redis", "embedded"])
+    parser.add_argument(
+        "--web-workers", type=int, default=1, help="`intercoop web --workers` (Redis only)"
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
         "--role", choices=["post", "relay", "publish", "clients"], help=argparse.SUPPRESS
@@ -637,18 +648,26 @@ def main(argv: list[str] | None = None) -> int:
     kind = args.backend or ("embedded" if args.smoke else "redis")
     _raise_open_files_limit(args.clients * 2 + 256)
 
+    loads = [common.load_average()]
     backend = make_backend(kind)
     try:
         ours, size = run_intercoop(args, backend)
     finally:
         drop_backend(backend)
     baseline = run_baseline(args, size) if _redis_reachable() else None
+    workers = f"{args.web_workers} uvicorn worker{'s' if args.web_workers > 1 else ''}"
     backend_name = (
-        "PostgreSQL + Redis (channels_redis), `intercoop web` (1 uvicorn worker)"
+        f"PostgreSQL + Redis (channels_redis), `intercoop web` ({workers})"
         if kind == "redis"
         else "SQLite + in-memory channel layer, `intercoop web`; posts through the reply form"
     )
+    loads.append(common.load_average())
     lines = report(args, ours, baseline, backend_name)
+    lines += [
+        "",
+        f"Load average of the machine (1 min) at the start and the end: {loads[0]:.1f} and "
+        f"{loads[1]:.1f} ({os.cpu_count()} cores){common.busy_note(*loads)}.",
+    ]
     print("\n".join(lines))
     if not args.smoke and not args.no_write:
         common.write_section(SECTION, lines)

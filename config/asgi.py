@@ -5,7 +5,6 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
@@ -18,6 +17,7 @@ env.web_databases(settings.DATABASES)
 
 django_application = get_asgi_application()
 
+from realtime.auth import live_auth_stack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # Everything loaded so far (Django, the apps, the URL conf, templates' modules) lives as
@@ -28,6 +28,6 @@ gc.freeze()
 application = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SiteOriginValidator(live_auth_stack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -271,7 +271,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_web(args) -> int:
-    import uvicorn
     from django.conf import settings
 
     from forum.services.site import site_sync
@@ -280,20 +279,34 @@ def cmd_web(args) -> int:
     check_port_free(args.host, args.port, "--port")
     check_database()
     site_sync()
-    uvicorn.run(
+    serve_asgi(
         "config.asgi:application",
         host=args.host,
         port=args.port,
         workers=args.workers,
+        forwarded_allow_ips=settings.INTERCOOP_TRUSTED_PROXIES,  # as common.client_ip
+    )
+    return 0
+
+
+def serve_asgi(application: str, *, host: str, port: int, workers: int = 1, **options) -> None:
+    """The ASGI server of `intercoop web`, serving `application` ("module:name");
+    bench/web.py serves its baseline with it too, so both run on the same server."""
+    import uvicorn
+
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        workers=workers,
         lifespan="off",
         proxy_headers=True,
-        forwarded_allow_ips=settings.INTERCOOP_TRUSTED_PROXIES,  # as common.client_ip
         # Live pushes are small HTML fragments sent to many readers at once:
         # compressing each one per connection cost more CPU than the rest of the
         # push (docs/architecture.md, "Layers, and the embedded run").
         ws_per_message_deflate=False,
+        **options,
     )
-    return 0
 
 
 def cmd_smtp(args) -> int:

@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    "servestatic.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "allauth",
@@ -43,20 +43,24 @@ INSTALLED_APPS = [
     "realtime.apps.RealtimeConfig",
 ]
 
+# Under ASGI every middleware here runs in the event loop, so that a request leaves it
+# only for its view (when the view is sync) and for what may wait on I/O
+# (config/middleware.py). A middleware added here should be async-capable too: one that
+# is sync only sends every request to a thread and back at its place in the stack.
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityMiddleware",
     # Content-Security-Policy, Permissions-Policy, HSTS (config/security_headers.py).
     "config.security_headers.SecurityHeadersMiddleware",
-    # Outside WhiteNoise's, to give the files it serves an asynchronous iterator.
+    # Outside the static files', to give the files it serves an asynchronous iterator.
     "config.streaming.AsyncFileStreamingMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
+    "config.middleware.SessionMiddleware",
+    "config.middleware.LocaleMiddleware",
+    "config.middleware.CommonMiddleware",
+    "config.middleware.CsrfViewMiddleware",
+    "config.middleware.AuthenticationMiddleware",
+    "config.middleware.MessageMiddleware",
+    "config.middleware.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # A service's NotAllowed raised through a view becomes the 403 page (or the API's JSON).
     "forum.middleware.DomainRefusalMiddleware",
@@ -115,11 +119,11 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
 }
 # Serve from the app/static dirs directly, so `intercoop run` needs no collectstatic.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+SERVESTATIC_USE_FINDERS = True
+SERVESTATIC_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 
 SITE_ID = 1

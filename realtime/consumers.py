@@ -31,6 +31,13 @@ PRESENCE_MESSAGE = "live.presence"
 logger = logging.getLogger(__name__)
 
 
+def _in_a_thread(function):
+    """`function` (sync, ORM) to await, run in a thread of the pool, its database
+    connection given back after. Not in the one thread Channels' sync code shares by
+    default: connections joining at once would queue there behind each other."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 class LiveConsumer(StrictJsonConsumer):
     """A live page's connection: checks access, follows the page's group, replays what
     the reader missed, then relays live events in seq order, each exactly once.
@@ -72,7 +79,7 @@ class LiveConsumer(StrictJsonConsumer):
         self.tasks: list[asyncio.Task] = []
         try:
             after = scope_after(self.scope)
-            self.stream = await database_sync_to_async(self.resolve)()
+            self.stream = await _in_a_thread(self.resolve)()
         except ValueError:
             await self.close_with(CloseCode.BAD_REQUEST)
             return
@@ -200,7 +207,7 @@ class LiveConsumer(StrictJsonConsumer):
                 if what == "push":
                     await self.LAYER_MESSAGES[item["type"]](self, item)
                 elif what == "start" and item is None:
-                    self.cursor = await database_sync_to_async(store.last_seq)(self.stream.group)
+                    self.cursor = await _in_a_thread(store.last_seq)(self.stream.group)
                     await self.send_json({"type": "ready", "seq": self.cursor})
                 else:  # "start" with ?after=, or "resume"
                     await self.catch_up(item)
@@ -212,7 +219,7 @@ class LiveConsumer(StrictJsonConsumer):
                 return
 
     async def catch_up(self, after: int) -> None:
-        replay = await database_sync_to_async(store.replay)(self.stream.group, after=after)
+        replay = await _in_a_thread(store.replay)(self.stream.group, after=after)
         await self.deliver(replay, after=after)
         await self.send_json({"type": "ready", "seq": self.cursor})
 
@@ -237,7 +244,7 @@ class LiveConsumer(StrictJsonConsumer):
         if seq > self.cursor + 1:
             # Pushes of one group can arrive out of order (two writers); what lies
             # between is committed already (numbers are allocated under a lock).
-            replay = await database_sync_to_async(store.replay)(
+            replay = await _in_a_thread(store.replay)(
                 self.stream.group, after=self.cursor, before=seq
             )
             await self.deliver(replay, after=self.cursor)
@@ -256,7 +263,7 @@ class LiveConsumer(StrictJsonConsumer):
         so no push queued after the change is sent to a reader who lost access."""
         self.scope["user"] = await access.reader_now(self.scope, message.get("session_digest", ""))
         try:
-            await database_sync_to_async(self.resolve)()
+            await _in_a_thread(self.resolve)()
         except LiveError:
             await self.close_with(CloseCode.NOT_FOUND)
 

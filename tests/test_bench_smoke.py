@@ -42,7 +42,8 @@ SMOKE_RUNS = [
         "web",
         240,
         [
-            r"^\| `GET /healthz` \(minimal Django page",
+            r"^\| minimal Django page \(bench/minimal_site.py: the baseline\) \|",
+            r"^\| `GET /healthz` \(through the whole middleware stack\) \|",
             r"^\| thread page, 5 posts, anonymous \|",
             r"^\| board page, 8 threads \(8 shown\), anonymous \|",
             r"Load generator ceiling:",
