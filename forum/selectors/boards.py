@@ -34,7 +34,7 @@ def boards_for_event(*, event, user) -> list[Board]:
 
 def board_by_slug(*, slug: str) -> Board | None:
     try:
-        return Board.objects.select_related("session__event", "event").get(slug=slug)
+        return Board.objects.select_related("session__event", "event", "network").get(slug=slug)
     except Board.DoesNotExist:
         return None
 
