@@ -69,8 +69,8 @@ def server():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def _board_reader(browser, server, path):
-    page = browser.new_context(locale="fr-FR").new_page()
+def _board_reader(chromium, server, path):
+    page = chromium.new_context(locale="fr-FR").new_page()
     page.goto(server.url + path)
     page.wait_for_function("window.intercoopLive && window.intercoopLive.state() === 'live'")
     return page
