@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from forum import services
-from forum.models import Event, Network, Profile, Registration, Session, SessionSegment
+from forum.errors import UserError
+from forum.models import Event, Network, Profile, Registration, Session, SessionSegment, Theme
 from forum.views.organiser import registrations_csv_response
 
 
@@ -28,8 +29,25 @@ class SessionAdmin(admin.ModelAdmin):
 
 @admin.register(Network)
 class NetworkAdmin(admin.ModelAdmin):
-    list_display = ("name", "website", "created_at")
+    list_display = ("name", "status", "region", "website", "created_at")
+    list_filter = ("status", "themes")
     search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("referents", "themes")
+    actions = ["approve"]
+
+    @admin.action(description=_("Approuver (forum et liste du réseau)"))
+    def approve(self, request, queryset):
+        for network in queryset:
+            try:
+                services.network_approve(network=network, organiser=request.user)
+            except UserError as error:
+                self.message_user(request, f"{network}: {error}", level="error")
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 

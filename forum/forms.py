@@ -6,7 +6,7 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from forum.models import MailDelivery, Network, Role, Session
+from forum.models import MailDelivery, Network, NetworkStatus, Role, Session
 
 NEW_NETWORK = "new"
 
@@ -127,7 +127,10 @@ class RegistrationForm(forms.Form):
             sessions = sessions.visible_to(user)
         self.fields["sessions"].queryset = sessions
         self.fields["sessions"].label_from_instance = lambda s: f"{s.number}. {s.title}"
-        networks = [(str(n.pk), n.name) for n in Network.objects.order_by("name")]
+        networks = [
+            (str(n.pk), n.name)
+            for n in Network.objects.exclude(status=NetworkStatus.DECLINED).order_by("name")
+        ]
         self.fields["network"].choices = [
             ("", _("— Aucun réseau —")),
             *networks,

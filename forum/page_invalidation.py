@@ -28,6 +28,7 @@ from forum.models import (
     Session,
     SessionSegment,
     Thread,
+    ThreadShare,
 )
 from forum.page_cache import (
     SITE,
@@ -41,13 +42,24 @@ from forum.page_cache import (
 
 def _thread_and_board(thread_id: int) -> list[str]:
     slug = Thread.objects.filter(pk=thread_id).values_list("board__slug", flat=True).first()
-    scopes = [thread_scope(thread_id)]
+    scopes = [thread_scope(thread_id), *_shared_boards([thread_id])]
     return [*scopes, board_scope(slug)] if slug else scopes
 
 
+def _shared_boards(thread_ids) -> list[str]:
+    """The board pages that list these threads besides their home (ThreadShare)."""
+    slugs = ThreadShare.objects.filter(thread_id__in=set(thread_ids)).values_list(
+        "board__slug", flat=True
+    )
+    return [board_scope(slug) for slug in slugs]
+
+
 def posts_written(posts: Iterable[Post]) -> None:
-    """The pages showing `posts` just written in bulk: their threads' and boards'."""
-    invalidate([scope for post in posts for scope in _post_scopes(post)])
+    """The pages showing `posts` just written in bulk: their threads' and boards',
+    and those of the boards their threads are shared to."""
+    posts = list(posts)
+    scopes = [scope for post in posts for scope in _post_scopes(post)]
+    invalidate([*scopes, *_shared_boards(post.thread_id for post in posts)])
 
 
 def _post_changed(sender, instance: Post, **kwargs) -> None:
@@ -133,7 +145,16 @@ def connect() -> None:
     ):
         post_save.connect(handler, sender=model, dispatch_uid=f"page-cache-{model.__name__}")
         post_delete.connect(handler, sender=model, dispatch_uid=f"page-cache-del-{model.__name__}")
-    for model in (Board, Event, Session, SessionSegment, Network, Profile, get_user_model()):
+    for model in (
+        Board,
+        Event,
+        Session,
+        SessionSegment,
+        Network,
+        ThreadShare,
+        Profile,
+        get_user_model(),
+    ):
         uid = f"page-cache-site-{model._meta.label}"
         post_save.connect(_site_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(_site_changed, sender=model, dispatch_uid=f"{uid}-del")
@@ -143,6 +164,9 @@ def connect() -> None:
     post_delete.connect(
         _read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark-del"
     )
+    for through in (Network.referents.through, Network.themes.through):
+        # Who moderates a network's board, and what its page lists.
+        m2m_changed.connect(_site_changed, sender=through, dispatch_uid=f"page-cache-{through}")
     m2m_changed.connect(
         _facilitators_changed,
         sender=Session.facilitator_users.through,

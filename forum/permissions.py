@@ -54,6 +54,7 @@ class _Facts:
     def __init__(self, user, *, board=None, session=None, post=None):
         if post is not None:
             board = post.thread.board
+        self.board = board
         self.user = user
         self.signed_in = bool(getattr(user, "is_authenticated", False))
         self.post = post
@@ -86,6 +87,14 @@ class _Facts:
             self.session is not None
             and self.role() == Role.FACILITATOR
             and self.session.facilitator_users.filter(pk=self.user.pk).exists()
+        )
+
+    def _refers(self) -> bool:
+        return (
+            self.signed_in
+            and self.board is not None
+            and self.board.network_id is not None
+            and self.board.network.referents.filter(pk=self.user.pk).exists()
         )
 
     def _shown(self) -> bool:
@@ -159,3 +168,46 @@ def can_answer_questionnaire(user, session: Session) -> bool:
     return Registration.objects.filter(
         user=user, event_id=session.event_id, status=RegistrationStatus.CONFIRMED, sessions=session
     ).exists()
+
+
+def is_referent(user, network) -> bool:
+    if not getattr(user, "is_authenticated", False) or network is None:
+        return False
+    return network.referents.filter(pk=user.pk).exists()
+
+
+def is_any_organiser(user) -> bool:
+    """Organisers of some event (or superusers): they approve networks, which belong
+    to no one event."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        user.is_superuser
+        or Registration.objects.filter(
+            user=user, role=Role.ORGANISER, status=RegistrationStatus.CONFIRMED
+        ).exists()
+    )
+
+
+def can_approve_network(user) -> bool:
+    return is_any_organiser(user)
+
+
+def can_edit_network(user, network) -> bool:
+    """A network's page is edited by its référents, and by organisers."""
+    return is_referent(user, network) or is_any_organiser(user)
+
+
+def can_share_thread(user, thread, board) -> bool:
+    """A thread is shared into `board` by its author, a référent of its home board's
+    network or of `board`'s, or a moderator of its home board, when they may read
+    both boards."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not (can_see_board(user, thread.board) and can_see_board(user, board)):
+        return False
+    return (
+        thread.author_id == user.pk
+        or is_referent(user, board.network if board.network_id else None)
+        or can_moderate(user, thread.board)
+    )

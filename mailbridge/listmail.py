@@ -51,14 +51,14 @@ class ListIdentity:
 
     @classmethod
     def for_board(cls, board: Board) -> ListIdentity:
-        # The general board (no session) takes no mail, so its List-Post says NO.
+        # The general board (neither session nor network) takes no mail: List-Post NO.
         return cls(
             slug=board.slug,
             name=board.title,
             address=list_address(board.slug),
             list_id=list_id_header(board),
             archive_url=absolute_url(board),
-            post_mailto=f"mailto:{list_address(board.slug)}" if board.session_id else None,
+            post_mailto=f"mailto:{list_address(board.slug)}" if board.has_list else None,
             unsubscribe_mailto=f"mailto:{list_address(board.slug, 'unsubscribe')}",
         )
 

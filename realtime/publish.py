@@ -18,6 +18,7 @@ import time
 
 from forum import events
 from forum.models import Post
+from forum.selectors.boards import boards_sharing_openly
 from forum.selectors.notes import NOTES_THREAD_TITLE, notes_thread_for_session
 from realtime import bridge, fragments, listening, store
 from realtime.groups import board_group, session_group, thread_group
@@ -104,17 +105,20 @@ def on_post_created(
     # this post as its last (fetched with the post: no second query).
     thread = None if new_thread else fragments.thread_of_post(post)
     if thread is not None:
-        send(
-            _push(
-                "board.row",
-                thread,
-                group=board_group(thread.board_id),
-                op=BUMP,
-                thread_id=thread.pk,
-                author_id=post.author_id,
-            )
-        )
+        send(*_board_rows(thread, author_id=post.author_id))
     send.done()
+
+
+def _board_rows(thread, **data) -> list[Push]:
+    """The thread's row pushed to its home board and to the boards it is shared to
+    whose readers may all read it (forum.selectors.boards_sharing_openly)."""
+    boards = [thread.board_id, *boards_sharing_openly(thread=thread)]
+    return [
+        _push(
+            "board.row", thread, group=board_group(board_id), op=BUMP, thread_id=thread.pk, **data
+        )
+        for board_id in boards
+    ]
 
 
 def _on_post_changed(post_id: int, kind_of_change: str) -> None:
@@ -156,16 +160,7 @@ def on_thread_created(*, thread_id: int, **_extra) -> None:
     thread = fragments.thread_for_fragments(thread_id)
     if thread is None:
         return
-    push = _push(
-        "board.row",
-        thread,
-        group=board_group(thread.board_id),
-        op=BUMP,
-        thread_id=thread.pk,
-        author_id=thread.author_id,
-        new_thread=True,
-    )
-    send(push)
+    send(*_board_rows(thread, author_id=thread.author_id, new_thread=True))
     send.done()
 
 

@@ -1,6 +1,6 @@
-"""The forum's models: the event and its people (event.py), boards, threads and posts
-(board.py), files attached to posts (attachment.py), a session's questionnaire and its
-answers (questionnaire.py)."""
+"""The forum's models: the event and its people (event.py), networks (network.py),
+boards, threads, posts and shared threads (board.py), files attached to posts
+(attachment.py), a session's questionnaire and its answers (questionnaire.py)."""
 
 from forum.models.attachment import Attachment
 from forum.models.board import (
@@ -12,11 +12,11 @@ from forum.models.board import (
     PostSource,
     ReadMark,
     Thread,
+    ThreadShare,
 )
 from forum.models.event import (
     Event,
     MailDelivery,
-    Network,
     Profile,
     Registration,
     RegistrationStatus,
@@ -26,6 +26,7 @@ from forum.models.event import (
     SessionSegment,
     SessionState,
 )
+from forum.models.network import Network, NetworkStatus, Theme, list_slug_conflict
 from forum.models.questionnaire import (
     Anonymity,
     Answer,
@@ -50,6 +51,7 @@ __all__ = [
     "FollowLevel",
     "MailDelivery",
     "Network",
+    "NetworkStatus",
     "Post",
     "PostRevision",
     "PostSource",
@@ -69,5 +71,8 @@ __all__ = [
     "Session",
     "SessionSegment",
     "SessionState",
+    "Theme",
     "Thread",
+    "ThreadShare",
+    "list_slug_conflict",
 ]

@@ -15,7 +15,8 @@ from forum.models.visibility import BoardQuerySet, PostQuerySet, ThreadQuerySet
 
 
 class Board(models.Model):
-    """One board per session, plus the event's general board (session empty)."""
+    """One board per session and per approved network, plus the event's general board
+    (neither)."""
 
     event = models.ForeignKey(
         "forum.Event", on_delete=models.CASCADE, related_name="boards", verbose_name=_("événement")
@@ -27,6 +28,14 @@ class Board(models.Model):
         blank=True,
         related_name="board",
         verbose_name=_("session"),
+    )
+    network = models.OneToOneField(
+        "forum.Network",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="board",
+        verbose_name=_("réseau"),
     )
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
     title = models.CharField(_("titre"), max_length=300)
@@ -45,6 +54,12 @@ class Board(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum:board", kwargs={"slug": self.slug})
+
+    @property
+    def has_list(self) -> bool:
+        """A session's or a network's board takes mail at `<slug>@`; the general
+        board does not."""
+        return bool(self.session_id or self.network_id)
 
 
 class Thread(models.Model):
@@ -86,6 +101,37 @@ class Thread(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum:thread", kwargs={"pk": self.pk})
+
+
+class ThreadShare(models.Model):
+    """A thread shown in a board other than its home (« passerelle »): one thread,
+    one set of posts, listed, searched and followed from each board it is shared to,
+    read by whom may read its home board (forum.models.visibility)."""
+
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="shares", verbose_name=_("fil")
+    )
+    board = models.ForeignKey(
+        Board, on_delete=models.CASCADE, related_name="shared_threads", verbose_name=_("forum")
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("partagé par"),
+    )
+    shared_at = models.DateTimeField(_("partagé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("passerelle")
+        verbose_name_plural = _("passerelles")
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "board"], name="one_share_per_board")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thread} → {self.board}"
 
 
 class PostSource(models.TextChoices):

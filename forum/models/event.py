@@ -7,6 +7,7 @@ websockets (docs/architecture.md, "The map").
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,14 @@ class Session(models.Model):
     def list_address(self) -> str:
         return f"{self.slug}@{settings.INTERCOOP_MAIL_DOMAIN}"
 
+    def clean(self):
+        super().clean()
+        from forum.models.network import list_slug_conflict
+
+        conflict = list_slug_conflict(self.slug, session=self)
+        if conflict:
+            raise ValidationError({"slug": conflict})
+
 
 class SegmentKind(models.TextChoices):
     PART = "part", _("temps de la session")
@@ -126,22 +135,6 @@ class SessionSegment(models.Model):
         return self.title
 
 
-class Network(models.Model):
-    name = models.CharField(_("nom"), max_length=200, unique=True)
-    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
-    website = models.URLField(_("site web"), blank=True)
-    description = models.TextField(_("description"), blank=True)
-    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("réseau")
-        verbose_name_plural = _("réseaux")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Role(models.TextChoices):
     PARTICIPANT = "participant", _("participant·e")
     FACILITATOR = "facilitator", _("animateur·rice")
@@ -169,7 +162,7 @@ class Registration(models.Model):
         Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("événement")
     )
     network = models.ForeignKey(
-        Network,
+        "forum.Network",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -232,7 +225,7 @@ class Profile(models.Model):
     )
     display_name = models.CharField(_("nom affiché"), max_length=120)
     network = models.ForeignKey(
-        Network,
+        "forum.Network",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

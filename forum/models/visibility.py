@@ -17,7 +17,11 @@ Facts: `open` — the place is the event's general board or belongs to a session
 that is not private; `superuser`; `registered` — the reader holds a confirmed
 registration to the place's event, whatever their role; `organiser` — with the
 organiser role; `facilitates` — with the facilitator role, and named among the
-session's facilitators; `shown` — the post is not hidden by moderation.
+session's facilitators; `refers` — a référent of the network whose board it is;
+`shown` — the post is not hidden by moderation.
+
+A thread shared into other boards (forum.models.ThreadShare) is read by these rules
+applied to its home board, wherever it is shown.
 
 `visible()` is the other half: what moderation left shown, whoever reads (a post
 not hidden, a thread with at least one such post). Feeds, the API and mail give
@@ -52,8 +56,9 @@ class AllOf(tuple):
 # read by superusers and by the people registered to its event.
 READ = AnyOf("open", "superuser", "registered")
 # Organisers moderate every board of their event; a facilitator the board of a session
-# they facilitate (and that session's live page: forum.permissions.is_facilitator).
-MODERATE = AnyOf("superuser", "organiser", "facilitates")
+# they facilitate (and that session's live page: forum.permissions.is_facilitator); a
+# network's référents its board.
+MODERATE = AnyOf("superuser", "organiser", "facilitates", "refers")
 # A post is read where its board is; a hidden one (its text) by its moderators only.
 READ_POST = AllOf(READ, AnyOf("shown", MODERATE))
 # Registered people (and superusers) write in the boards they may read.
@@ -163,6 +168,14 @@ class RowFacts:
         facilitated = people.Session.facilitator_users.through.objects.filter(user=self.user)
         mine = Q(**{_at(self.session or "pk", "in"): facilitated.values("session")})
         return mine & self._events(role=people.Role.FACILITATOR)
+
+    def _refers(self):
+        if not self.signed_in or not self.session:
+            return False  # a Session row has no network
+        from forum.models.network import Network
+
+        mine = Network.referents.through.objects.filter(user=self.user).values("network")
+        return Q(**{_at(self.place, "network__in"): mine})
 
     def _shown(self):
         return _not_hidden(self.post)

@@ -2,7 +2,9 @@
 
 from forum.selectors.boards import (
     board_by_slug,
+    board_for_list,
     boards_for_event,
+    boards_sharing_openly,
     follow_level_for,
     posts_full,
     posts_page,
@@ -27,7 +29,9 @@ from forum.selectors.threads import ThreadPageRead, post_in_thread, thread_page_
 __all__ = [
     "ThreadPageRead",
     "board_by_slug",
+    "board_for_list",
     "boards_for_event",
+    "boards_sharing_openly",
     "event_current",
     "follow_level_for",
     "networks_participating",

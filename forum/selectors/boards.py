@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Subquery
 
-from forum.models import Board, Follow, FollowLevel, Post, ReadMark, Thread
+from forum.models import (
+    Board,
+    Follow,
+    FollowLevel,
+    NetworkStatus,
+    Post,
+    ReadMark,
+    Thread,
+    ThreadShare,
+)
+from forum.models.visibility import is_private
 from forum.permissions import can_moderate
 
 
@@ -24,9 +34,32 @@ def boards_for_event(*, event, user) -> list[Board]:
 
 def board_by_slug(*, slug: str) -> Board | None:
     try:
-        return Board.objects.select_related("session__event", "event").get(slug=slug)
+        return Board.objects.select_related("session__event", "event", "network").get(slug=slug)
     except Board.DoesNotExist:
         return None
+
+
+def board_for_list(*, slug: str) -> Board | None:
+    """The board whose list address is `<slug>@`: a session's, or an approved
+    network's (their slugs are one name space: forum.models.list_slug_conflict)."""
+    lists = Q(session__slug__iexact=slug) | Q(
+        network__slug__iexact=slug, network__status=NetworkStatus.APPROVED
+    )
+    return Board.objects.select_related("session", "event", "network").filter(lists).first()
+
+
+def boards_sharing_openly(*, thread: Thread) -> list[int]:
+    """The boards `thread` is shared to whose every reader may read it: all of them
+    when its home board is open, none when it is private (a private session's
+    thread is listed elsewhere only to the readers of its home, each on their own
+    page; a push to a board's live readers would reach the others)."""
+    if is_private(thread.board.session):
+        return []
+    return list(
+        ThreadShare.objects.filter(thread_id=thread.pk)
+        .order_by("board_id")
+        .values_list("board_id", flat=True)
+    )
 
 
 def thread_by_id(*, pk: int) -> Thread | None:
@@ -38,11 +71,18 @@ def thread_by_id(*, pk: int) -> Thread | None:
         return None
 
 
-def threads_for_board(*, board: Board):
-    """Newest activity first, pinned threads on top, with what the list shows."""
-    return board.threads.select_related("author__profile", "last_post__author__profile").order_by(
-        "-is_pinned", "-last_post_at", "-pk"
-    )
+def threads_for_board(*, board: Board, user=None):
+    """Newest activity first, pinned threads on top, with what the list shows: the
+    board's own threads and those shared to it that `user` may read (a shared thread
+    is read by its home board's rule, forum.models.visibility)."""
+    own = Q(board=board)
+    shared = ThreadShare.objects.filter(board=board).values("thread")
+    threads = Thread.objects.filter(own | Q(pk__in=Subquery(shared)))
+    if ThreadShare.objects.filter(board=board).exists():
+        threads = threads.filter(own | Q(pk__in=Thread.objects.visible_to(user).values("pk")))
+    return threads.select_related(
+        "board", "author__profile", "last_post__author__profile"
+    ).order_by("-is_pinned", "-last_post_at", "-pk")
 
 
 def unread_numbers(*, user, threads) -> dict[int, int]:

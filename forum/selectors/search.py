@@ -28,15 +28,17 @@ from django.db.models import F, Func, Q, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from forum.models import Post
+from forum.models import Post, ThreadShare
 from forum.rendering import html_to_text
 
 QUERY_MAX_CHARS = 200
 PASSAGE_CHARS = 220
 
 
-def search_posts(*, query: str, user, event) -> Sequence[Post]:
-    """Posts of `event` matching `query` that `user` may see, best match first.
+def search_posts(*, query: str, user, event, board=None) -> Sequence[Post]:
+    """Posts of `event` matching `query` that `user` may see, best match first;
+    with `board`, only in the threads that board shows (its own and those shared
+    to it, still read by their home board's rule).
 
     Boards the user cannot see (private sessions) are left out; hidden posts are
     only found by those who moderate their board. An empty query finds nothing.
@@ -46,11 +48,11 @@ def search_posts(*, query: str, user, event) -> Sequence[Post]:
     query = normalise_query(query)
     if not query:
         return []
-    posts = (
-        Post.objects.filter(thread__board__event=event)
-        .visible_to(user)
-        .select_related("thread__board", "author__profile")
-    )
+    posts = Post.objects.filter(thread__board__event=event)
+    if board is not None:
+        shared = ThreadShare.objects.filter(board=board).values("thread")
+        posts = Post.objects.filter(Q(thread__board=board) | Q(thread__in=shared))
+    posts = posts.visible_to(user).select_related("thread__board", "author__profile")
     if connection.vendor == "postgresql":
         return _search_postgres(posts, query)
     return _search_folded(posts, query)

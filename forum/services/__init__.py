@@ -9,6 +9,13 @@ from forum.services.moderation import (
     thread_move,
     thread_pin,
 )
+from forum.services.networks import (
+    network_approve,
+    network_decline,
+    network_propose,
+    network_referent_set,
+    network_update,
+)
 from forum.services.posting import AttachmentDraft, PostDraft, posts_create
 from forum.services.posts import post_add, post_edit, thread_create
 from forum.services.reading import board_mark_all_read, thread_mark_read
@@ -20,6 +27,7 @@ from forum.services.registrations import (
     registration_save,
 )
 from forum.services.sessions import session_state_set
+from forum.services.sharing import thread_share, thread_unshare
 
 __all__ = [
     "AttachmentDraft",
@@ -27,7 +35,12 @@ __all__ = [
     "board_mark_all_read",
     "follow_set",
     "follows_default_for_registration",
+    "network_approve",
+    "network_decline",
     "network_find_or_create",
+    "network_propose",
+    "network_referent_set",
+    "network_update",
     "post_add",
     "post_edit",
     "post_hide",
@@ -43,4 +56,6 @@ __all__ = [
     "thread_mark_read",
     "thread_move",
     "thread_pin",
+    "thread_share",
+    "thread_unshare",
 ]

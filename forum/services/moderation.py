@@ -67,4 +67,6 @@ def thread_move(*, thread: Thread, moderator, board: Board) -> Thread:
         raise UserError(_("On ne peut déplacer un fil que vers un forum des mêmes journées."))
     thread.board = board
     thread.save(update_fields=["board"])
+    # Its new home is no longer one of the boards it is shared to.
+    thread.shares.filter(board=board).delete()
     return thread

@@ -37,9 +37,9 @@ def boards(request):
 )
 def board(request, slug: str):
     board = board_or_404(request, slug)
-    page = Paginator(selectors.threads_for_board(board=board), THREADS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors.threads_for_board(board=board, user=request.user), THREADS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     threads = list(page.object_list)
     signed_in = request.user.is_authenticated
     read = selectors.unread_numbers(user=request.user, threads=threads)

@@ -35,6 +35,7 @@ from forum.permissions import boards_moderated_by, can_moderate
 from forum.rendering import markdown_quote
 from forum.templatetags.forum_extras import display_name
 from forum.views.access import thread_or_404
+from forum.views.sharing import share_context
 
 
 @cached_page(
@@ -120,11 +121,11 @@ def _thread_page(request, thread: Thread, *, page_number, reply_form=None, statu
         ),
     )
     return render(
-        request, "forum/thread.html", _context(read, reply_form, shown_form), status=status
+        request, "forum/thread.html", _context(read, reply_form, shown_form, user), status=status
     )
 
 
-def _context(read: selectors.ThreadPageRead, reply_form, shown_form) -> dict:
+def _context(read: selectors.ThreadPageRead, reply_form, shown_form, user) -> dict:
     context = {
         "event": read.board.event,
         "board": read.board,
@@ -148,6 +149,7 @@ def _context(read: selectors.ThreadPageRead, reply_form, shown_form) -> dict:
         context["follow_level"] = FOLLOW_LABELS.get(read.follow_level, read.follow_level)
     if read.move_targets is not None:
         context["move_form"] = MoveForm(boards=read.move_targets)
+    context.update(share_context(thread=read.thread, user=user, moderator=read.moderator))
     return context
 
 

@@ -119,7 +119,11 @@ def _is_sender_address(ctx: InboundContext) -> bool:
 
 def fallback_board() -> Board | None:
     """The board a notice about no known board is sent from: the event's general one."""
-    boards = Board.objects.select_related("session").order_by("session_id", "position", "pk")
+    boards = (
+        Board.objects.select_related("session")
+        .filter(network=None)
+        .order_by("session_id", "position", "pk")
+    )
     return boards.filter(event__slug=settings.INTERCOOP_EVENT_SLUG).first() or boards.first()
 
 

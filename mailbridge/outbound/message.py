@@ -262,9 +262,9 @@ def post_message_build(post: Post) -> PostMessage:
         message["References"] = " ".join(references)
     message.set_raw("List-Id", _list_id(board))
     message["List-Archive"] = f"<{settings.INTERCOOP_SITE_URL}{board.get_absolute_url()}>"
-    # RFC 2369 §3.4: "NO" when the list takes no posts; only sessions' lists do
+    # RFC 2369 §3.4: "NO" when the list takes no posts; sessions' and networks' lists do
     # (the general board is written on the web).
-    message["List-Post"] = f"<mailto:{list_address(board.slug)}>" if board.session_id else "NO"
+    message["List-Post"] = f"<mailto:{list_address(board.slug)}>" if board.has_list else "NO"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Precedence"] = "list"
     message["X-Auto-Response-Suppress"] = "OOF, AutoReply"

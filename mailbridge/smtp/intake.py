@@ -106,9 +106,9 @@ class DatabaseThread:
 
 
 def _list_exists(slug: str) -> bool:
-    from forum.models import Board
+    from forum.selectors import board_for_list
 
-    return Board.objects.filter(session__slug__iexact=slug).exists()
+    return board_for_list(slug=slug) is not None
 
 
 class AddressBook:

@@ -9,6 +9,7 @@ others are noted in the trail and ignored.
 
 from __future__ import annotations
 
+from forum import selectors
 from forum.models import Board
 from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.inbound.context import InboundContext, Outcome, Route
@@ -18,10 +19,8 @@ RANK = (AddressKind.REPLY, AddressKind.LIST, AddressKind.SUBSCRIBE, AddressKind.
 
 
 def board_for_list(slug: str) -> Board | None:
-    """The board whose list address is `<slug>@`: a session's board."""
-    return (
-        Board.objects.select_related("session", "event").filter(session__slug__iexact=slug).first()
-    )
+    """The board whose list address is `<slug>@`: a session's or a network's board."""
+    return selectors.board_for_list(slug=slug)
 
 
 def step(ctx: InboundContext) -> Outcome:
