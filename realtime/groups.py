@@ -35,6 +35,11 @@ def session_group(session_id: int) -> str:
     return _name("session", session_id)
 
 
+def synthesis_group(session_id: int) -> str:
+    """Everyone reading the synthesis of the session's questionnaire."""
+    return _name("synthesis", session_id)
+
+
 def group_pk(group: str) -> int:
     """The id a group name carries ("live.session.3" → 3)."""
     return int(group.rsplit(".", 1)[1])

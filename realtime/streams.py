@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forum import selectors
-from forum.permissions import can_see_board, can_see_session
+from forum.permissions import can_see_board, can_see_session, can_see_synthesis
+from forum.selectors.questionnaires import questionnaire_for_session
 from realtime.errors import StreamForbidden, StreamNotFound
-from realtime.groups import board_group, session_group, thread_group
+from realtime.groups import board_group, session_group, synthesis_group, thread_group
 
 PK_MAX = 2**63 - 1
 
@@ -48,3 +49,13 @@ def session_stream(*, user, slug: str) -> Stream:
     if not can_see_session(user, session):
         raise StreamForbidden()
     return Stream(group=session_group(session.pk), session_id=session.pk)
+
+
+def synthesis_stream(*, user, slug: str) -> Stream:
+    session = selectors.session_by_slug(slug=slug)
+    questionnaire = questionnaire_for_session(session=session) if session else None
+    if questionnaire is None:
+        raise StreamNotFound()
+    if not (can_see_session(user, session) and can_see_synthesis(user, questionnaire)):
+        raise StreamForbidden()
+    return Stream(group=synthesis_group(session.pk))
