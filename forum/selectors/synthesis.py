@@ -260,25 +260,30 @@ def texts_of(
 ) -> list[TextAnswers]:
     """The free-text answers of sent responses, per text question, at most TEXTS_SHOWN
     each: of one question when `question_id` is given, those containing `contains`
-    (case-insensitive) when it is not blank. No person, whatever the anonymity; the
-    order is that of the answers' random ids, not the order they came in."""
+    when it is not blank (compared case-folded in Python: SQLite's LIKE folds ASCII
+    only, and "RÉUNION" should find "réunion" on both databases). No person, whatever
+    the anonymity; the order is that of the answers' random ids, not of their coming."""
     questions = [
         question
         for question in questions_of(questionnaire=questionnaire)
         if question.kind in TEXT_KINDS and (question_id is None or question.pk == question_id)
     ]
-    answers = Answer.objects.filter(question__in=questions, response__submitted=True).exclude(
-        text=""
+    wanted = contains.strip().casefold()
+    texts: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Answer.objects.filter(question__in=questions, response__submitted=True)
+        .exclude(text="")
+        .order_by("pk")
+        .values_list("question_id", "text")
     )
-    if contains.strip():
-        answers = answers.filter(text__icontains=contains.strip())
-    totals = dict(answers.values_list("question_id").annotate(n=Count("pk")).order_by())
-    found = []
-    for question in questions:
-        texts = list(
-            answers.filter(question=question)
-            .order_by("pk")
-            .values_list("text", flat=True)[:TEXTS_SHOWN]
+    for question_pk, text in rows:
+        if not wanted or wanted in text.casefold():
+            texts[question_pk].append(text)
+    return [
+        TextAnswers(
+            question=question,
+            texts=texts[question.pk][:TEXTS_SHOWN],
+            total=len(texts[question.pk]),
         )
-        found.append(TextAnswers(question=question, texts=texts, total=totals.get(question.pk, 0)))
-    return found
+        for question in questions
+    ]

@@ -33,7 +33,7 @@ def answered_questionnaire(session, builder, anonymity=Anonymity.ANONYMOUS):
     forum_choice = str(choice(questions["tools"], "Un forum"))
     answers = [
         good_answers(questions, trust="2"),
-        good_answers(questions, trust="4", story="=HYPERLINK(\"http://x\")"),
+        good_answers(questions, trust="4", story='=HYPERLINK("http://x")'),
         good_answers(
             questions,
             trust="5",

@@ -67,7 +67,9 @@ def test_rates_counts_means_and_medians(sessions, cornu):  # noqa: F811
 
     projected = figures_for_question(questionnaire=questionnaire, question_id=questions["trust"].pk)
     assert [bar.count for bar in projected.bars] == [0, 1, 0, 1, 1] and projected.answered == 3
-    assert figures_for_question(questionnaire=questionnaire, question_id=questions["story"].pk) is None
+    assert (
+        figures_for_question(questionnaire=questionnaire, question_id=questions["story"].pk) is None
+    )
 
 
 @pytest.mark.django_db
@@ -75,7 +77,9 @@ def test_free_texts_filtered(sessions, cornu):  # noqa: F811
     questionnaire, questions, _people = answered_questionnaire(sessions[1], cornu)
     groups = {g.question.pk: g for g in texts_of(questionnaire=questionnaire)}
     story = groups[questions["story"].pk]
-    assert story.total == 2 and "=HYPERLINK(\"http://x\")" in story.texts
+    assert story.total == 2 and '=HYPERLINK("http://x")' in story.texts
     only = texts_of(questionnaire=questionnaire, question_id=questions["name"].pk, contains="colib")
-    assert [(g.question.pk, g.texts) for g in only] == [(questions["name"].pk, ["Les Colibris"] * 2)]
+    assert [(g.question.pk, g.texts) for g in only] == [
+        (questions["name"].pk, ["Les Colibris"] * 2)
+    ]
     assert texts_of(questionnaire=questionnaire, contains="introuvable")[0].total == 0
