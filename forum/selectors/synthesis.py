@@ -84,7 +84,7 @@ class Bar:
 
 def bars_of(items: list[tuple[str, int]], answered: int) -> list[Bar]:
     """Bars for (label, count) pairs: each count's share of `answered` (the responses
-    that answered the question; a multiple choice's shares may add up past 100 %) and
+    that answered the question; a multiple choice's shares may add up past the whole) and
     its length against the longest bar."""
     longest = max((count for _label, count in items), default=0)
     return [
