@@ -12,11 +12,14 @@ grouped queries whatever the number of answers.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from forum.models import (
@@ -32,8 +35,12 @@ from forum.models import (
 from forum.models.questionnaire import SCALE_MAX, SCALE_MIN, TEXT_KINDS
 from forum.selectors.questionnaires import questionnaire_counts, questions_of
 
+logger = logging.getLogger(__name__)
+
 # The free-text answers a page lists per question; the exports hold them all.
 TEXTS_SHOWN = 100
+# How long the page may show figures already read (see synthesis_cached).
+CACHE_SECONDS = 2
 CHART_KINDS = frozenset(
     {QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.YES_NO, QuestionKind.SCALE}
 )
@@ -138,13 +145,18 @@ class Synthesis:
         return rate(self.answered, self.expected)
 
 
-def _answer_counts(questionnaire: Questionnaire):
+def _answer_counts(questions: list[Question]):
     """{question id: {"choice"/"number"/"flag" value: count}} and {question id:
-    responses answering it}, from sent responses, in two grouped queries."""
-    answers = Answer.objects.filter(response__questionnaire=questionnaire, response__submitted=True)
+    responses answering it}. Answer rows exist only for sent responses (a draft is
+    the response's `draft`, and a submission writes its answers and `submitted` in
+    one transaction), so they are counted by question alone: one index, no join.
+    Only a multiple choice needs its responses counted apart."""
+    charted = [question.pk for question in questions if question.kind in CHART_KINDS]
     values: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    answered: dict[int, int] = defaultdict(int)
     rows = (
-        answers.values_list("question_id", "choice_id", "number", "flag")
+        Answer.objects.filter(question_id__in=charted)
+        .values_list("question_id", "choice_id", "number", "flag")
         .annotate(times=Count("pk"))
         .order_by()
     )
@@ -152,12 +164,15 @@ def _answer_counts(questionnaire: Questionnaire):
         for key in (choice_id, number, flag):
             if key is not None:
                 values[question_id][key] += times
-    answered = dict(
-        answers.exclude(text="", choice=None, number=None, flag=None)
-        .values_list("question_id")
-        .annotate(responses=Count("response_id", distinct=True))
-        .order_by()
-    )
+                answered[question_id] += times
+    multiple = [q.pk for q in questions if q.kind == QuestionKind.MULTIPLE]
+    if multiple:
+        answered.update(
+            Answer.objects.filter(question_id__in=multiple)
+            .values_list("question_id")
+            .annotate(responses=Count("response_id", distinct=True))
+            .order_by()
+        )
     return values, answered
 
 
@@ -209,7 +224,7 @@ def network_rates(questionnaire: Questionnaire) -> list[NetworkRate]:
 
 def synthesis_of(*, questionnaire: Questionnaire) -> Synthesis:
     questions = questions_of(questionnaire=questionnaire)
-    values, answered = _answer_counts(questionnaire)
+    values, answered = _answer_counts(questions)
     counts = questionnaire_counts(questionnaire=questionnaire)
     return Synthesis(
         questionnaire=questionnaire,
@@ -236,16 +251,8 @@ def figures_for_question(
     )
     if question is None or question.kind not in CHART_KINDS:
         return None
-    answers = Answer.objects.filter(question=question, response__submitted=True)
-    values: dict = defaultdict(int)
-    for choice_id, number, flag, times in (
-        answers.values_list("choice_id", "number", "flag").annotate(times=Count("pk")).order_by()
-    ):
-        for key in (choice_id, number, flag):
-            if key is not None:
-                values[key] += times
-    responses = answers.values("response_id").distinct().count()
-    return question_figures(question, values, responses)
+    values, answered = _answer_counts([question])
+    return question_figures(question, values.get(question.pk, {}), answered.get(question.pk, 0))
 
 
 @dataclass
@@ -271,7 +278,7 @@ def texts_of(
     wanted = contains.strip().casefold()
     texts: dict[int, list[str]] = defaultdict(list)
     rows = (
-        Answer.objects.filter(question__in=questions, response__submitted=True)
+        Answer.objects.filter(question__in=questions)
         .exclude(text="")
         .order_by("pk")
         .values_list("question_id", "text")
@@ -287,3 +294,26 @@ def texts_of(
         )
         for question in questions
     ]
+
+
+def synthesis_cached(*, questionnaire: Questionnaire) -> tuple[Synthesis, list[TextAnswers]]:
+    """The figures and the unfiltered free texts as the page shows them, read at most
+    CACHE_SECONDS ago, in the reader's language. A page rendered from older figures
+    misses nothing: its live script replays the pushes of the last seconds
+    (realtime's catch-up), each carrying figures read at its answer's commit."""
+    key = (
+        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
+        f"{translation.get_language()}"
+    )
+    try:
+        found = cache.get(key)
+    except Exception:  # the cache is an optimisation: an unreachable Redis reads afresh
+        logger.warning("synthesis cache unreachable", exc_info=True)
+        found = None
+    if found is None:
+        found = (synthesis_of(questionnaire=questionnaire), texts_of(questionnaire=questionnaire))
+        try:
+            cache.set(key, found, CACHE_SECONDS)
+        except Exception:
+            logger.warning("synthesis cache unreachable", exc_info=True)
+    return found

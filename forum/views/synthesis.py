@@ -24,7 +24,7 @@ from forum.models import Questionnaire
 from forum.permissions import can_build_questionnaire, can_see_session, can_see_synthesis
 from forum.questionnaire_exports import answers_csv, answers_ods
 from forum.selectors.questionnaires import questionnaire_for_session
-from forum.selectors.synthesis import synthesis_of, texts_of
+from forum.selectors.synthesis import synthesis_cached, texts_of
 from forum.services.synthesis import synthesis_project, synthesis_share
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -68,14 +68,15 @@ def synthesis(request, slug: str):
     tag = request.GET.get("tag", "")[:100]
     filtered = bool(text_question or contains.strip())
     builder = can_build_questionnaire(request.user, questionnaire.session)
+    figures, texts = synthesis_cached(questionnaire=questionnaire)
+    if filtered:
+        texts = texts_of(questionnaire=questionnaire, question_id=text_question, contains=contains)
     context = {
         "event": questionnaire.session.event,
         "session": questionnaire.session,
         "questionnaire": questionnaire,
-        "synthesis": synthesis_of(questionnaire=questionnaire),
-        "text_answers": texts_of(
-            questionnaire=questionnaire, question_id=text_question, contains=contains
-        ),
+        "synthesis": figures,
+        "text_answers": texts,
         "texts_filtered": filtered,
         "text_question": text_question,
         "contains": contains,
