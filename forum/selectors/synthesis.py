@@ -12,14 +12,11 @@ grouped queries whatever the number of answers.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count, Q
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from forum.models import (
@@ -35,12 +32,8 @@ from forum.models import (
 from forum.models.questionnaire import SCALE_MAX, SCALE_MIN, TEXT_KINDS
 from forum.selectors.questionnaires import questionnaire_counts, questions_of
 
-logger = logging.getLogger(__name__)
-
 # The free-text answers a page lists per question; the exports hold them all.
 TEXTS_SHOWN = 100
-# How long the page may show figures already read (see synthesis_cached).
-CACHE_SECONDS = 2
 CHART_KINDS = frozenset(
     {QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.YES_NO, QuestionKind.SCALE}
 )
@@ -295,25 +288,3 @@ def texts_of(
         for question in questions
     ]
 
-
-def synthesis_cached(*, questionnaire: Questionnaire) -> tuple[Synthesis, list[TextAnswers]]:
-    """The figures and the unfiltered free texts as the page shows them, read at most
-    CACHE_SECONDS ago, in the reader's language. A page rendered from older figures
-    misses nothing: its live script replays the pushes of the last seconds
-    (realtime's catch-up), each carrying figures read at its answer's commit."""
-    key = (
-        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
-        f"{translation.get_language()}"
-    )
-    try:
-        found = cache.get(key)
-    except Exception:  # the cache is an optimisation: an unreachable Redis reads afresh
-        logger.warning("synthesis cache unreachable", exc_info=True)
-        found = None
-    if found is None:
-        found = (synthesis_of(questionnaire=questionnaire), texts_of(questionnaire=questionnaire))
-        try:
-            cache.set(key, found, CACHE_SECONDS)
-        except Exception:
-            logger.warning("synthesis cache unreachable", exc_info=True)
-    return found

@@ -8,12 +8,17 @@ and for anyone but its builders on the exports and the facilitators' forms.
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,10 +29,14 @@ from forum.models import Questionnaire
 from forum.permissions import can_build_questionnaire, can_see_session, can_see_synthesis
 from forum.questionnaire_exports import answers_csv, answers_ods
 from forum.selectors.questionnaires import questionnaire_for_session
-from forum.selectors.synthesis import synthesis_cached, texts_of
+from forum.selectors.synthesis import synthesis_of, texts_of
 from forum.services.synthesis import synthesis_project, synthesis_share
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+# How long the page may show figures already read (see _blocks).
+CACHE_SECONDS = 2
+
+logger = logging.getLogger(__name__)
 
 
 def _questionnaire(request, slug: str, *, builders_only: bool = False) -> Questionnaire:
@@ -60,6 +69,36 @@ def testimony_themes(*, session, tag: str = "") -> list:
     return []
 
 
+def _blocks(questionnaire: Questionnaire):
+    """The figures, and the figures and unfiltered free texts rendered as the page and
+    the live pushes show them (the same templates), read at most CACHE_SECONDS ago,
+    in the reader's language. A page rendered from older figures misses nothing: its
+    live script replays the pushes of the last seconds (realtime's catch-up), each
+    rendered from figures read at its answer's commit."""
+    key = (
+        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
+        f"{translation.get_language()}"
+    )
+    try:
+        found = cache.get(key)
+    except Exception:  # an optimisation only: with the cache unreachable, read afresh
+        logger.warning("synthesis cache unreachable", exc_info=True)
+        found = None
+    if found is None:
+        figures = synthesis_of(questionnaire=questionnaire)
+        texts = texts_of(questionnaire=questionnaire)
+        found = (
+            figures,
+            render_to_string("forum/synthesis/_results.html", {"synthesis": figures}),
+            render_to_string("forum/synthesis/_texts.html", {"text_answers": texts}),
+        )
+        try:
+            cache.set(key, found, CACHE_SECONDS)
+        except Exception:
+            logger.warning("synthesis cache unreachable", exc_info=True)
+    return found
+
+
 @login_required
 def synthesis(request, slug: str):
     questionnaire = _questionnaire(request, slug)
@@ -68,15 +107,19 @@ def synthesis(request, slug: str):
     tag = request.GET.get("tag", "")[:100]
     filtered = bool(text_question or contains.strip())
     builder = can_build_questionnaire(request.user, questionnaire.session)
-    figures, texts = synthesis_cached(questionnaire=questionnaire)
-    if filtered:
-        texts = texts_of(questionnaire=questionnaire, question_id=text_question, contains=contains)
+    figures, results_html, texts_html = _blocks(questionnaire)
     context = {
         "event": questionnaire.session.event,
         "session": questionnaire.session,
         "questionnaire": questionnaire,
         "synthesis": figures,
-        "text_answers": texts,
+        "results_html": results_html,
+        "texts_html": None if filtered else texts_html,
+        "text_answers": (
+            texts_of(questionnaire=questionnaire, question_id=text_question, contains=contains)
+            if filtered
+            else None
+        ),
         "texts_filtered": filtered,
         "text_question": text_question,
         "contains": contains,
