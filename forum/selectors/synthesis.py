@@ -287,4 +287,3 @@ def texts_of(
         )
         for question in questions
     ]
-
