@@ -33,6 +33,7 @@ EVENT_NAMES = frozenset(
         "session_state_changed",
         "registration_changed",
         "questionnaire_answered",
+        "synthesis_projected",
     }
 )
 

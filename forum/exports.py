@@ -22,13 +22,13 @@ REGISTRATION_COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def registration_rows(registrations):
     for registration in registrations:
-        yield [_cell(str(value)) for value in _registration_row(registration)]
+        yield [safe_cell(str(value)) for value in _registration_row(registration)]
 
 
 def _registration_row(registration):

@@ -161,6 +161,15 @@ def can_build_questionnaire(user, session: Session) -> bool:
     return is_facilitator(user, session)
 
 
+def can_see_synthesis(user, questionnaire) -> bool:
+    """The synthesis of a questionnaire is its builders'; its participants' too once
+    the builders share it (`synthesis_shared`)."""
+    session = questionnaire.session
+    if can_build_questionnaire(user, session):
+        return True
+    return questionnaire.synthesis_shared and can_answer_questionnaire(user, session)
+
+
 def can_answer_questionnaire(user, session: Session) -> bool:
     """Those whose confirmed registration includes the session answer its questionnaire."""
     if not getattr(user, "is_authenticated", False):

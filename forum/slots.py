@@ -38,6 +38,7 @@ SLOTS = {
     "thread.end": "after a thread page's reply box",
     "board.end": "after a board page's list of threads",
     "session.calls": "a session page's calls to action (links styled as buttons)",
+    "synthesis.end": "the end of a questionnaire's synthesis page",
 }
 
 _registered: dict[str, list[tuple[int, int, Piece]]] = {name: [] for name in SLOTS}

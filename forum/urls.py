@@ -15,6 +15,7 @@ from forum.views import (
     questionnaires,
     registration,
     sharing,
+    synthesis,
     threads,
 )
 from forum.views import search as search_views
@@ -100,6 +101,11 @@ urlpatterns = [
         questionnaire_builder.question_move,
         name="question_move",
     ),
+    path("sessions/<slug:slug>/synthese/", synthesis.synthesis, name="synthesis"),
+    path("sessions/<slug:slug>/synthese/partage/", synthesis.share, name="synthesis_share"),
+    path("sessions/<slug:slug>/synthese/projeter/", synthesis.project, name="synthesis_project"),
+    path("sessions/<slug:slug>/synthese/reponses.csv", synthesis.export_csv, name="synthesis_csv"),
+    path("sessions/<slug:slug>/synthese/reponses.ods", synthesis.export_ods, name="synthesis_ods"),
     path("inscription/", registration.registration, name="registration"),
     path("inscription/annuler/", registration.registration_cancel, name="registration_cancel"),
     path("organisation/inscriptions/", organiser.registrations, name="organiser_registrations"),

@@ -21,3 +21,4 @@ class RealtimeConfig(AppConfig):
         slots.slot_register("thread.end", "realtime/slots/thread_live.html")
         slots.slot_register("board.end", "realtime/slots/board_live.html")
         slots.slot_register("session.calls", "realtime/slots/session_live_link.html")
+        slots.slot_register("synthesis.end", "realtime/slots/synthesis_live.html")

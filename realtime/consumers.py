@@ -332,3 +332,13 @@ class SessionLiveConsumer(LiveConsumer):
             await get_channel_layer().group_send(
                 self.stream.group, {"type": PRESENCE_MESSAGE, "count": count.value}
             )
+
+
+class SynthesisConsumer(LiveConsumer):
+    """/ws/sessions/<slug>/synthese/: the figures of the session's questionnaire as
+    answers arrive, for whoever may read its synthesis."""
+
+    def resolve(self) -> Stream:
+        return streams.synthesis_stream(
+            user=self.scope.get("user"), slug=self.scope["url_route"]["kwargs"]["slug"]
+        )

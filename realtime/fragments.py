@@ -25,7 +25,9 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from forum.models import Post, Session, Thread
+from forum.models import Post, Questionnaire, Session, Thread
+from forum.selectors.questionnaires import questionnaire_by_id
+from forum.selectors.synthesis import figures_for_question, synthesis_of, texts_of
 from realtime.groups import group_pk
 
 
@@ -59,6 +61,20 @@ def _post_context(post: Post, *, with_reply_links: bool) -> dict[str, Any]:
 def _thread_row_context(thread: Thread) -> dict[str, Any]:
     thread.unread_count = 0  # per reader: live.js marks rows that change as unread
     return {"thread": thread}
+
+
+def _projection_context(questionnaire: Questionnaire) -> dict[str, Any]:
+    question_id = questionnaire.projected_question_id
+    figures = (
+        figures_for_question(questionnaire=questionnaire, question_id=question_id)
+        if question_id
+        else None
+    )
+    return {"projection": figures}
+
+
+def _questionnaire_of(data: dict[str, Any]) -> Questionnaire | None:
+    return questionnaire_by_id(pk=data["questionnaire_id"])
 
 
 KINDS: dict[str, FragmentKind] = {
@@ -104,6 +120,33 @@ KINDS: dict[str, FragmentKind] = {
             context=lambda session: {"session": session},
             load=lambda data, group: session_for_fragments(group_pk(group)),
         ),
+        FragmentKind(
+            name="synthesis.results",
+            template="forum/synthesis/_results.html",
+            container="",
+            target=lambda questionnaire: "synthesis-results",
+            context=lambda questionnaire: {"synthesis": synthesis_of(questionnaire=questionnaire)},
+            load=lambda data, group: _questionnaire_of(data),
+        ),
+        FragmentKind(
+            name="synthesis.texts",
+            template="forum/synthesis/_texts.html",
+            container="",
+            target=lambda questionnaire: "synthesis-texts",
+            context=lambda questionnaire: {
+                "text_answers": texts_of(questionnaire=questionnaire),
+                "texts_filtered": False,
+            },
+            load=lambda data, group: _questionnaire_of(data),
+        ),
+        FragmentKind(
+            name="session.projection",
+            template="realtime/_projection.html",
+            container="",
+            target=lambda questionnaire: "session-projection",
+            context=_projection_context,
+            load=lambda data, group: _questionnaire_of(data),
+        ),
     )
 }
 
@@ -126,11 +169,11 @@ def render(name: str, obj, languages: Iterable[str] | None = None) -> dict[str, 
     if not wanted:
         return {}
     fragment = kind(name)
-    context = fragment.context(obj)
     rendered = {}
     for code in wanted:
         with translation.override(code):
-            rendered[code] = render_to_string(fragment.template, context).strip()
+            # Built in the language: a synthesis's labels ("oui", an option's English).
+            rendered[code] = render_to_string(fragment.template, fragment.context(obj)).strip()
     return rendered
 
 

@@ -20,8 +20,9 @@ from forum import events
 from forum.models import Post
 from forum.selectors.boards import boards_sharing_openly
 from forum.selectors.notes import NOTES_THREAD_TITLE, notes_thread_for_session
+from forum.selectors.questionnaires import questionnaire_by_id
 from realtime import bridge, fragments, listening, store
-from realtime.groups import board_group, session_group, thread_group
+from realtime.groups import board_group, session_group, synthesis_group, thread_group
 from realtime.store import Push
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,40 @@ def on_session_state_changed(*, session_id: int, state: str = "", **_extra) -> N
     send.done()
 
 
+def _projection_push(questionnaire) -> Push:
+    return _push(
+        "session.projection",
+        questionnaire,
+        group=session_group(questionnaire.session_id),
+        op=REPLACE,
+        questionnaire_id=questionnaire.pk,
+    )
+
+
+def on_questionnaire_answered(*, questionnaire_id: int, **_extra) -> None:
+    """The synthesis's figures and free texts, and the chart projected on the live
+    page if one is: re-rendered whole (a few grouped queries whatever the answers)."""
+    send = _Sender()
+    questionnaire = questionnaire_by_id(pk=questionnaire_id)
+    if questionnaire is None:
+        return
+    group = synthesis_group(questionnaire.session_id)
+    for kind in ("synthesis.results", "synthesis.texts"):
+        send(_push(kind, questionnaire, group=group, op=REPLACE, questionnaire_id=questionnaire.pk))
+    if questionnaire.projected_question_id:
+        send(_projection_push(questionnaire))
+    send.done()
+
+
+def on_synthesis_projected(*, questionnaire_id: int, **_extra) -> None:
+    send = _Sender()
+    questionnaire = questionnaire_by_id(pk=questionnaire_id)
+    if questionnaire is None:
+        return
+    send(_projection_push(questionnaire))
+    send.done()
+
+
 class _Sender:
     """Collects a handler's pushes as they are rendered; `done()` numbers and stores
     them in one transaction, then sends them together, in the order they came (the
@@ -219,6 +254,8 @@ HANDLERS = {
     "post_hidden": on_post_hidden,
     "thread_created": on_thread_created,
     "session_state_changed": on_session_state_changed,
+    "questionnaire_answered": on_questionnaire_answered,
+    "synthesis_projected": on_synthesis_projected,
 }
 
 

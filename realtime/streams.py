@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forum import selectors
-from forum.permissions import can_see_board, can_see_session
+from forum.permissions import can_see_board, can_see_session, can_see_synthesis
+from forum.selectors.questionnaires import questionnaire_for_session
 from realtime.errors import StreamForbidden, StreamNotFound
 from realtime.groups import (
     board_group,
     person_access_group,
     session_access_group,
     session_group,
+    synthesis_group,
     thread_group,
 )
 
@@ -72,5 +74,18 @@ def session_stream(*, user, slug: str) -> Stream:
     return Stream(
         group=session_group(session.pk),
         session_id=session.pk,
+        access_groups=_access_groups(user, session.pk),
+    )
+
+
+def synthesis_stream(*, user, slug: str) -> Stream:
+    session = selectors.session_by_slug(slug=slug)
+    questionnaire = questionnaire_for_session(session=session) if session else None
+    if questionnaire is None:
+        raise StreamNotFound()
+    if not (can_see_session(user, session) and can_see_synthesis(user, questionnaire)):
+        raise StreamForbidden()
+    return Stream(
+        group=synthesis_group(session.pk),
         access_groups=_access_groups(user, session.pk),
     )

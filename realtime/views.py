@@ -22,6 +22,8 @@ from forum.selectors.notes import (
     notes_for_session,
     notes_thread_for_session,
 )
+from forum.selectors.questionnaires import questionnaire_for_session
+from forum.selectors.synthesis import figures_for_question
 from forum.services.notes import session_note_post
 from realtime import presence
 from realtime.forms import NoteForm
@@ -41,6 +43,16 @@ def _live_url(session: Session) -> str:
     return reverse("realtime:session_live", kwargs={"slug": session.slug})
 
 
+def _projection(session: Session):
+    """The synthesis chart the facilitators show on the page, or None."""
+    questionnaire = questionnaire_for_session(session=session)
+    if questionnaire is None or questionnaire.projected_question_id is None:
+        return None
+    return figures_for_question(
+        questionnaire=questionnaire, question_id=questionnaire.projected_question_id
+    )
+
+
 def session_live(request, slug: str, *, note_form: NoteForm | None = None, status: int = 200):
     session = _session_or_404(request, slug)
     facilitator = is_facilitator(request.user, session)
@@ -58,6 +70,7 @@ def session_live(request, slug: str, *, note_form: NoteForm | None = None, statu
         "latest_limit": LATEST_POSTS,
         "presence_count": presence.session_count(session_id=session.pk),
         "note_form": note_form if facilitator else None,
+        "projection": _projection(session),
     }
     return render(request, "realtime/session_live.html", context, status=status)
 

@@ -92,6 +92,17 @@ class Questionnaire(Bilingual, models.Model):
     anonymity_locked = models.BooleanField(_("anonymat verrouillé"), default=False)
     # Half of the key of the anonymous responses' `key`; wiped at closing (see above).
     seal = models.CharField(max_length=64, default=_new_seal, blank=True, editable=False)
+    # The synthesis (forum/selectors/synthesis.py) is the facilitators' until they share it.
+    synthesis_shared = models.BooleanField(_("synthèse ouverte aux participant·es"), default=False)
+    # The chart shown on the session's live page for everyone following, if any.
+    projected_question = models.ForeignKey(
+        "Question",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("question projetée"),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

@@ -3,7 +3,11 @@
 from django import template
 
 from forum.models import QuestionnaireState, RespondentStatus
-from forum.permissions import can_answer_questionnaire, can_build_questionnaire
+from forum.permissions import (
+    can_answer_questionnaire,
+    can_build_questionnaire,
+    can_see_synthesis,
+)
 from forum.selectors.questionnaires import questionnaire_for_session, respondent_status
 
 register = template.Library()
@@ -26,4 +30,5 @@ def questionnaire_links(context, session):
         "can_answer": can_answer,
         "answered": answered,
         "can_build": can_build_questionnaire(user, session),
+        "can_see_synthesis": questionnaire is not None and can_see_synthesis(user, questionnaire),
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 
 from realtime import store
-from realtime.groups import board_group, session_group, thread_group
+from realtime.groups import board_group, session_group, synthesis_group, thread_group
 
 register = template.Library()
 
@@ -15,6 +15,7 @@ STREAMS = {
     "thread": (thread_group, lambda obj: f"/ws/threads/{obj.pk}/"),
     "board": (board_group, lambda obj: f"/ws/boards/{obj.slug}/"),
     "session": (session_group, lambda obj: f"/ws/sessions/{obj.slug}/live/"),
+    "synthesis": (synthesis_group, lambda obj: f"/ws/sessions/{obj.slug}/synthese/"),
 }
 
 

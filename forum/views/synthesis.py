@@ -1,0 +1,188 @@
+"""The facilitator's synthesis of a session's questionnaire: the page, its exports,
+sharing it with participants and projecting a chart on the session's live page.
+
+404 for a session the reader may not see or without a questionnaire; 403 for a
+reader who may see the session but not the synthesis (forum.permissions.can_see_synthesis),
+and for anyone but its builders on the exports and the facilitators' forms.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from forum import selectors
+from forum.board_forms import PK_MAX
+from forum.errors import UserError
+from forum.models import Questionnaire
+from forum.permissions import can_build_questionnaire, can_see_session, can_see_synthesis
+from forum.questionnaire_exports import answers_csv, answers_ods
+from forum.selectors.questionnaires import questionnaire_for_session
+from forum.selectors.synthesis import synthesis_of, texts_of
+from forum.services.synthesis import synthesis_project, synthesis_share
+
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+# How long the page may show figures already read (see _blocks).
+CACHE_SECONDS = 2
+
+logger = logging.getLogger(__name__)
+
+
+def _questionnaire(request, slug: str, *, builders_only: bool = False) -> Questionnaire:
+    session = selectors.session_by_slug(slug=slug)
+    if session is None or not can_see_session(request.user, session):
+        raise Http404("no such session")
+    questionnaire = questionnaire_for_session(session=session)
+    if questionnaire is None:
+        raise Http404("no questionnaire")
+    allowed = (
+        can_build_questionnaire(request.user, session)
+        if builders_only
+        else can_see_synthesis(request.user, questionnaire)
+    )
+    if not allowed:
+        raise PermissionDenied(
+            _("La synthèse est réservée à l'animation tant qu'elle ne l'a pas ouverte.")
+        )
+    return questionnaire
+
+
+def _int_or_none(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) <= PK_MAX else None
+
+
+def testimony_themes(*, session, tag: str = "") -> list:
+    """The session's testimonies grouped by theme, for the synthesis: none until the
+    testimonies are built (their selector takes this place, with `tag` to filter)."""
+    return []
+
+
+def _blocks(questionnaire: Questionnaire):
+    """The figures, and the figures and unfiltered free texts rendered as the page and
+    the live pushes show them (the same templates), read at most CACHE_SECONDS ago,
+    in the reader's language. A page rendered from older figures misses nothing: its
+    live script replays the pushes of the last seconds (realtime's catch-up), each
+    rendered from figures read at its answer's commit."""
+    key = (
+        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
+        f"{translation.get_language()}"
+    )
+    try:
+        found = cache.get(key)
+    except Exception:  # an optimisation only: with the cache unreachable, read afresh
+        logger.warning("synthesis cache unreachable", exc_info=True)
+        found = None
+    if found is None:
+        figures = synthesis_of(questionnaire=questionnaire)
+        texts = texts_of(questionnaire=questionnaire)
+        found = (
+            figures,
+            render_to_string("forum/synthesis/_results.html", {"synthesis": figures}),
+            render_to_string("forum/synthesis/_texts.html", {"text_answers": texts}),
+        )
+        try:
+            cache.set(key, found, CACHE_SECONDS)
+        except Exception:
+            logger.warning("synthesis cache unreachable", exc_info=True)
+    return found
+
+
+@login_required
+def synthesis(request, slug: str):
+    questionnaire = _questionnaire(request, slug)
+    text_question = _int_or_none(request.GET.get("question"))
+    contains = request.GET.get("q", "")[:200]
+    tag = request.GET.get("tag", "")[:100]
+    filtered = bool(text_question or contains.strip())
+    builder = can_build_questionnaire(request.user, questionnaire.session)
+    figures, results_html, texts_html = _blocks(questionnaire)
+    context = {
+        "event": questionnaire.session.event,
+        "session": questionnaire.session,
+        "questionnaire": questionnaire,
+        "synthesis": figures,
+        "results_html": results_html,
+        "texts_html": None if filtered else texts_html,
+        "text_answers": (
+            texts_of(questionnaire=questionnaire, question_id=text_question, contains=contains)
+            if filtered
+            else None
+        ),
+        "texts_filtered": filtered,
+        "text_question": text_question,
+        "contains": contains,
+        "tag": tag,
+        "testimony_themes": testimony_themes(session=questionnaire.session, tag=tag),
+        "builder": builder,
+    }
+    return render(request, "forum/synthesis/synthesis.html", context)
+
+
+def _synthesis_url(questionnaire: Questionnaire) -> str:
+    return reverse("forum:synthesis", args=[questionnaire.session.slug])
+
+
+@login_required
+@require_POST
+def share(request, slug: str):
+    questionnaire = _questionnaire(request, slug, builders_only=True)
+    shared = request.POST.get("shared") == "1"
+    synthesis_share(questionnaire=questionnaire, actor=request.user, shared=shared)
+    messages.success(
+        request,
+        _("La synthèse est ouverte aux participant·es.")
+        if shared
+        else _("La synthèse est réservée à l'animation."),
+    )
+    return redirect(_synthesis_url(questionnaire))
+
+
+@login_required
+@require_POST
+def project(request, slug: str):
+    questionnaire = _questionnaire(request, slug, builders_only=True)
+    question_id = _int_or_none(request.POST.get("question"))
+    try:
+        synthesis_project(questionnaire=questionnaire, actor=request.user, question_id=question_id)
+    except UserError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Le graphique est projeté sur la page en direct.")
+            if question_id
+            else _("Plus rien n'est projeté sur la page en direct."),
+        )
+    return redirect(_synthesis_url(questionnaire))
+
+
+def _download(content: bytes, content_type: str, questionnaire: Questionnaire, ext: str):
+    response = HttpResponse(content, content_type=content_type)
+    name = f"reponses-{questionnaire.session.slug}.{ext}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def export_csv(request, slug: str):
+    questionnaire = _questionnaire(request, slug, builders_only=True)
+    content = answers_csv(questionnaire=questionnaire)
+    return _download(content, "text/csv; charset=utf-8", questionnaire, "csv")
+
+
+@login_required
+def export_ods(request, slug: str):
+    questionnaire = _questionnaire(request, slug, builders_only=True)
+    return _download(answers_ods(questionnaire=questionnaire), ODS_TYPE, questionnaire, "ods")
