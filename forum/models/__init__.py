@@ -1,10 +1,11 @@
 """The forum's models: the event and its people (event.py), boards, threads and posts
 (board.py), files attached to posts (attachment.py), a session's questionnaire and its
-answers (questionnaire.py)."""
+answers (questionnaire.py), its testimonies (testimony.py)."""
 
 from forum.models.attachment import Attachment
 from forum.models.board import (
     Board,
+    BoardKind,
     Follow,
     FollowLevel,
     Post,
@@ -38,13 +39,24 @@ from forum.models.questionnaire import (
     RespondentStatus,
     Response,
 )
+from forum.models.testimony import (
+    Consent,
+    Testimony,
+    TestimonyAuthorAccess,
+    TestimonyCall,
+    TestimonyStatus,
+    TestimonyTheme,
+    TestimonyWriter,
+)
 
 __all__ = [
     "Anonymity",
     "Answer",
     "Attachment",
     "Board",
+    "BoardKind",
     "Choice",
+    "Consent",
     "Event",
     "Follow",
     "FollowLevel",
@@ -69,5 +81,11 @@ __all__ = [
     "Session",
     "SessionSegment",
     "SessionState",
+    "Testimony",
+    "TestimonyAuthorAccess",
+    "TestimonyCall",
+    "TestimonyStatus",
+    "TestimonyTheme",
+    "TestimonyWriter",
     "Thread",
 ]

@@ -14,19 +14,28 @@ from django.utils.translation import gettext_lazy as _
 from forum.models.visibility import BoardQuerySet, PostQuerySet, ThreadQuerySet
 
 
+class BoardKind(models.TextChoices):
+    SESSION = "session", _("échanges")
+    TESTIMONIES = "testimonies", _("témoignages")
+
+
 class Board(models.Model):
-    """One board per session, plus the event's general board (session empty)."""
+    """A session's boards (its exchanges, and its « Témoignages » once a testimony is
+    published), plus the event's general board (session empty)."""
 
     event = models.ForeignKey(
         "forum.Event", on_delete=models.CASCADE, related_name="boards", verbose_name=_("événement")
     )
-    session = models.OneToOneField(
+    session = models.ForeignKey(
         "forum.Session",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="board",
+        related_name="boards",
         verbose_name=_("session"),
+    )
+    kind = models.CharField(
+        _("nature"), max_length=12, choices=BoardKind.choices, default=BoardKind.SESSION
     )
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
     title = models.CharField(_("titre"), max_length=300)
@@ -39,6 +48,9 @@ class Board(models.Model):
         verbose_name = _("forum")
         verbose_name_plural = _("forums")
         ordering = ["event", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="one_board_per_session_kind")
+        ]
 
     def __str__(self) -> str:
         return self.title

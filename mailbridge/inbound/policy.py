@@ -44,6 +44,7 @@ class Action(StrEnum):
 
 
 REFUSED = "refused"  # templates/mail/notices/refused.txt: says why, by reason
+TESTIMONY = "testimony_received"  # templates/mail/notices/testimony_received.txt
 
 POST, HOLD, REJECT = Action.POST, Action.HOLD, Action.REJECT
 BOUNCE, COMMAND, DISCARD = Action.BOUNCE, Action.COMMAND, Action.DISCARD
@@ -72,6 +73,13 @@ POLICY: dict[Reason, Decision] = {
     Reason.SENDER_MISMATCH:       Decision(HOLD,    InboundStatus.HELD,       REFUSED),
     # No notice: the sender's own domain says the mail may be forged.
     Reason.AUTHENTICATION_FAILED: Decision(HOLD,    InboundStatus.HELD),
+    # A testimony (`<session-slug>+temoignage@`): published as a thread, or kept for the
+    # facilitators' review (the sender told so); refused with a notice saying why.
+    Reason.TESTIMONY_PUBLISHED:   Decision(POST,    InboundStatus.NEW_THREAD),
+    Reason.TESTIMONY_HELD_FOR_REVIEW: Decision(POST, InboundStatus.TESTIMONY, TESTIMONY),
+    Reason.TESTIMONY_NOT_REGISTERED: Decision(REJECT, InboundStatus.REJECTED, REFUSED),
+    Reason.TESTIMONY_TOO_LONG:    Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.TESTIMONY_ALREADY_WRITTEN: Decision(REJECT, InboundStatus.REJECTED, REFUSED),
     # Refused, the sender told why.
     Reason.MALFORMED:             Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
     Reason.UNKNOWN_LIST:          Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),

@@ -108,7 +108,7 @@ class DatabaseThread:
 def _list_exists(slug: str) -> bool:
     from forum.models import Board
 
-    return Board.objects.filter(session__slug__iexact=slug).exists()
+    return Board.objects.filter(session__slug__iexact=slug, kind="session").exists()
 
 
 class AddressBook:

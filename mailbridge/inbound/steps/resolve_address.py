@@ -14,13 +14,21 @@ from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.inbound.context import InboundContext, Outcome, Route
 from mailbridge.inbound.reasons import Reason
 
-RANK = (AddressKind.REPLY, AddressKind.LIST, AddressKind.SUBSCRIBE, AddressKind.UNSUBSCRIBE)
+RANK = (
+    AddressKind.REPLY,
+    AddressKind.TESTIMONY,
+    AddressKind.LIST,
+    AddressKind.SUBSCRIBE,
+    AddressKind.UNSUBSCRIBE,
+)
 
 
 def board_for_list(slug: str) -> Board | None:
     """The board whose list address is `<slug>@`: a session's board."""
     return (
-        Board.objects.select_related("session", "event").filter(session__slug__iexact=slug).first()
+        Board.objects.select_related("session", "event")
+        .filter(session__slug__iexact=slug, kind="session")
+        .first()
     )
 
 
