@@ -6,8 +6,8 @@ extracted text the body; attachments are not kept (a testimony is one page of te
 
 Consent by mail (docs/architecture.md, "Testimonies"): a choice the person already
 made on the site for this session is kept; otherwise the testimony is anonymous
-when the subject starts with « [anonyme] », « anonyme : » (or "anonymous", either
-case), or when the first line of the text is that word alone (the marker is taken
+when the subject carries « [anonyme] » or starts with « anonyme : » (or
+"anonymous", either case), or when the first line of the text is that word alone (the marker is taken
 out of the title or the text), and signed in every other case.
 
 Published at once, or kept for review when the session holds testimonies (the
@@ -34,7 +34,8 @@ from mailbridge.inbound.steps.create_post import _title, clean_subject
 from mailbridge.models import InboundMessage
 
 _WORD = r"(?:anonyme|anonymous)"
-_SUBJECT_MARK = re.compile(rf"^\s*(?:\[\s*{_WORD}\s*\]|{_WORD}\s*:)\s*", re.IGNORECASE)
+_SUBJECT_TAG = re.compile(rf"\[\s*{_WORD}\s*\]", re.IGNORECASE)
+_SUBJECT_MARK = re.compile(rf"^\s*{_WORD}\s*:\s*", re.IGNORECASE)
 _LINE_MARK = re.compile(rf"^\s*\[?\s*{_WORD}\s*\]?\s*[.:!]?\s*$", re.IGNORECASE)
 REFUSALS = {
     "testimony_too_long": Reason.TESTIMONY_TOO_LONG,
@@ -45,6 +46,9 @@ REFUSALS = {
 
 def consent_of(subject: str, body: str) -> tuple[str, str, str]:
     """(consent asked by the message, subject and body without the marker)."""
+    untagged = _SUBJECT_TAG.sub(" ", subject, count=1)
+    if untagged != subject:
+        return Consent.ANONYMOUS, " ".join(untagged.split()), body
     cleaned = clean_subject(subject)
     marked = _SUBJECT_MARK.sub("", cleaned, count=1)
     if marked != cleaned:
