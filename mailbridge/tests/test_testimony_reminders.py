@@ -1,4 +1,4 @@
-""""Missing testimony" reminders: on the days the session's settings name (7 and 2 days
+""" "Missing testimony" reminders: on the days the session's settings name (7 and 2 days
 before it, by default), to each person registered for it who has written nothing and
 not declined; three at most, once each, through the outbox, with the write link and
 the "I won't write one" link, which stops them."""
@@ -14,9 +14,9 @@ from django.utils import timezone
 from forum.models import testimony as records
 from forum.services import testimonies as testimony_services
 from forum.tests.factories import make_registration, make_user
+from mailbridge import testimonies as testimony_mail
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.outbound.payload_message import build_payload_message
-from mailbridge import testimonies as testimony_mail
 from mailbridge.tests.outbound.factories import make_board
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,9 @@ def test_reminders_follow_the_schedule_and_skip_who_wrote_declined_or_is_elsewhe
     assert testimony_mail.testimony_reminders_write(now=at(session, 6)) == 0  # once a day reached
     assert testimony_mail.testimony_reminders_write(now=at(session, 1.5)) == 1
     assert testimony_mail.testimony_reminders_write(now=at(session, 1)) == 0
-    assert testimony_mail.testimony_reminders_write(now=at(session, -1)) == 0  # the session has begun
+    assert (
+        testimony_mail.testimony_reminders_write(now=at(session, -1)) == 0
+    )  # the session has begun
     sent = reminders()
     assert [d.address for d in sent] == ["anne@exemple.org"] * 2
     assert [d.key for d in sent] == [f"testimony-reminder:{session.pk}:{n}" for n in (1, 2)]

@@ -7,8 +7,8 @@ extracted text the body; attachments are not kept (a testimony is one page of te
 Consent by mail (docs/architecture.md, "Testimonies"): a choice the person already
 made on the site for this session is kept; otherwise the testimony is anonymous
 when the subject carries « [anonyme] » or starts with « anonyme : » (or
-"anonymous", either case), or when the first line of the text is that word alone (the marker is taken
-out of the title or the text), and signed in every other case.
+"anonymous", either case), or when the first line of the text is that word alone
+(the marker is taken out of the title or the text), and signed in every other case.
 
 Published at once, or kept for review when the session holds testimonies (the
 sender is told); refused with a notice when the person is not registered for the
