@@ -265,3 +265,10 @@ def test_the_decline_link_records_and_a_forged_one_is_refused(client, session, a
         records.TestimonyWriter.objects.get(person=alice, session=session).declined_at is not None
     )
     assert client.get(url("testimony_decline", token + "x")).status_code == 403
+
+
+def test_the_seed_gives_the_first_session_its_testimony_themes(sessions):
+    call = sessions[1].testimony_call
+    assert call.reminder_days == [7, 2] and not call.hold_for_review
+    names = list(sessions[1].testimony_themes.values_list("name", flat=True))
+    assert names[:4] == ["désimplication", "non-dits", "identité collective", "légitimité externe"]
