@@ -70,6 +70,13 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # "Missing testimony" reminders (mailbridge.testimonies): hourly, so that a
+    # reminder goes out within the hour its day is reached.
+    "mailbridge.send_testimony_reminders": {
+        "task": "mailbridge.send_testimony_reminders",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
     # The daily digests (mailbridge.digests), once a day at INTERCOOP_DIGEST_HOUR.
     "mailbridge.send_daily_digests": {
         "task": "mailbridge.send_daily_digests",

@@ -34,6 +34,8 @@ EVENT_NAMES = frozenset(
         "registration_changed",
         "questionnaire_answered",
         "synthesis_projected",
+        "testimony_submitted",
+        "testimony_reviewed",
     }
 )
 

@@ -16,6 +16,7 @@ from forum.views import (
     registration,
     sharing,
     synthesis,
+    testimonies,
     threads,
 )
 from forum.views import search as search_views
@@ -43,6 +44,16 @@ urlpatterns = [
         questionnaires.done,
         name="questionnaire_done",
     ),
+    path("sessions/<slug:slug>/temoignage/", testimonies.write, name="testimony_write"),
+    path("sessions/<slug:slug>/temoignages/relire/", testimonies.review, name="testimony_review"),
+    path(
+        "sessions/<slug:slug>/temoignages/reglages/",
+        testimonies.settings_page,
+        name="testimony_settings",
+    ),
+    path("sessions/<slug:slug>/temoignages/livret/", testimonies.booklet, name="testimony_booklet"),
+    path("temoignages/<int:pk>/auteur/", testimonies.author, name="testimony_author"),
+    path("temoignages/ne-pas-ecrire/<str:token>/", testimonies.decline, name="testimony_decline"),
     path("questionnaires/<str:token>/", questionnaires.answer_by_link, name="questionnaire_link"),
     path(
         "questionnaires/<str:token>/brouillon/",

@@ -11,6 +11,26 @@ from django.conf import settings
 from mailbridge.errors import InvalidToken
 from mailbridge.tokens import ReplyToken, verify_reply_token
 
+# `<session-slug>+temoignage@`: a testimony for that session.
+TESTIMONY_DETAIL = "temoignage"
+
+
+def board_address(board) -> str:
+    """The address a board's mail comes from and its posts are written to: the
+    session's list for its board of exchanges, `<session-slug>+temoignage@` for its
+    « Témoignages » board (whose own slug is no list)."""
+    if board.kind == "testimonies" and board.session_id:
+        return f"{board.session.slug}+{TESTIMONY_DETAIL}@{settings.INTERCOOP_MAIL_DOMAIN}"
+    return f"{board.slug}@{settings.INTERCOOP_MAIL_DOMAIN}"
+
+
+def board_list_slug(board) -> str:
+    """The list slug of a board's commands (`<slug>+unsubscribe@`): a « Témoignages »
+    board's are its session's."""
+    if board.kind == "testimonies" and board.session_id:
+        return board.session.slug
+    return board.slug
+
 
 class AddressKind(StrEnum):
     LIST = "list"
@@ -18,6 +38,7 @@ class AddressKind(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     BOUNCES = "bounces"
+    TESTIMONY = "testimony"
     UNKNOWN = "unknown"
 
 
@@ -45,6 +66,8 @@ def parse_address(address: str) -> ParsedAddress:
         return ParsedAddress(AddressKind(base_lower), local, token=detail)
     if plus and base and detail.lower() in ("subscribe", "unsubscribe"):
         return ParsedAddress(AddressKind(detail.lower()), local, slug=base_lower)
+    if plus and base and detail.lower() == TESTIMONY_DETAIL:
+        return ParsedAddress(AddressKind.TESTIMONY, local, slug=base_lower)
     if not plus:
         return ParsedAddress(AddressKind.LIST, local, slug=base_lower)
     return ParsedAddress(AddressKind.UNKNOWN, local)

@@ -15,6 +15,7 @@ class MailbridgeConfig(AppConfig):
             checks,
             digest_tasks,  # noqa: F401 - registers mailbridge.send_daily_digests
             recaps,
+            testimony_tasks,  # noqa: F401 - registers mailbridge.send_testimony_reminders
         )
 
         django_checks.register(checks.settings_check, TAG)
@@ -36,6 +37,10 @@ class MailbridgeConfig(AppConfig):
 
         # Atomic: the outbox rows commit with the post, or not at all.
         events.subscribe("post_created", fanout.on_post_created, atomic=True)
+        from mailbridge import testimonies
+
+        # Atomic: the author's notice commits with the review.
+        events.subscribe("testimony_reviewed", testimonies.on_testimony_reviewed, atomic=True)
 
         from forum import page_invalidation, slots
         from mailbridge.models import MailboxHealth

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 
 from forum.models import Board
 from forum.models.visibility import who_can_see
+from mailbridge.addresses import board_address, board_list_slug
 from mailbridge.bounces import suspended_user_ids
 from mailbridge.models import Delivery
 from mailbridge.outbound.fanout import outbox_wake
@@ -55,11 +56,11 @@ class ListIdentity:
         return cls(
             slug=board.slug,
             name=board.title,
-            address=list_address(board.slug),
+            address=board_address(board),
             list_id=list_id_header(board),
             archive_url=absolute_url(board),
-            post_mailto=f"mailto:{list_address(board.slug)}" if board.has_list else None,
-            unsubscribe_mailto=f"mailto:{list_address(board.slug, 'unsubscribe')}",
+            post_mailto=f"mailto:{board_address(board)}" if board.has_list else None,
+            unsubscribe_mailto=f"mailto:{list_address(board_list_slug(board), 'unsubscribe')}",
         )
 
 

@@ -42,7 +42,11 @@ def on_session_state_changed(*, session_id: int, state: str, **_ignored) -> None
     if state != SessionState.CLOSED:
         return
     session = Session.objects.select_related("event").get(pk=session_id)
-    board = Board.objects.filter(session=session).select_related("session", "event").first()
+    board = (
+        Board.objects.filter(session=session, kind="session")
+        .select_related("session", "event")
+        .first()
+    )
     if board is None:
         logger.info("session %s closed without a board: no recap", session.slug)
         return

@@ -1,10 +1,12 @@
 """The forum's models: the event and its people (event.py), networks (network.py),
 boards, threads, posts and shared threads (board.py), files attached to posts
-(attachment.py), a session's questionnaire and its answers (questionnaire.py)."""
+(attachment.py), a session's questionnaire and its answers (questionnaire.py), its
+testimonies (testimony.py)."""
 
 from forum.models.attachment import Attachment
 from forum.models.board import (
     Board,
+    BoardKind,
     Follow,
     FollowLevel,
     Post,
@@ -39,13 +41,24 @@ from forum.models.questionnaire import (
     RespondentStatus,
     Response,
 )
+from forum.models.testimony import (
+    Consent,
+    Testimony,
+    TestimonyAuthorAccess,
+    TestimonyCall,
+    TestimonyStatus,
+    TestimonyTheme,
+    TestimonyWriter,
+)
 
 __all__ = [
     "Anonymity",
     "Answer",
     "Attachment",
     "Board",
+    "BoardKind",
     "Choice",
+    "Consent",
     "Event",
     "Follow",
     "FollowLevel",
@@ -72,6 +85,12 @@ __all__ = [
     "SessionSegment",
     "SessionState",
     "Theme",
+    "Testimony",
+    "TestimonyAuthorAccess",
+    "TestimonyCall",
+    "TestimonyStatus",
+    "TestimonyTheme",
+    "TestimonyWriter",
     "Thread",
     "ThreadShare",
     "list_slug_conflict",

@@ -14,19 +14,25 @@ from django.utils.translation import gettext_lazy as _
 from forum.models.visibility import BoardQuerySet, PostQuerySet, ThreadQuerySet
 
 
+class BoardKind(models.TextChoices):
+    SESSION = "session", _("échanges")
+    TESTIMONIES = "testimonies", _("témoignages")
+
+
 class Board(models.Model):
-    """One board per session and per approved network, plus the event's general board
-    (neither)."""
+    """A session's boards (its exchanges, and its « Témoignages » once a testimony is
+    published), one board per approved network, plus the event's general board (neither
+    session nor network)."""
 
     event = models.ForeignKey(
         "forum.Event", on_delete=models.CASCADE, related_name="boards", verbose_name=_("événement")
     )
-    session = models.OneToOneField(
+    session = models.ForeignKey(
         "forum.Session",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="board",
+        related_name="boards",
         verbose_name=_("session"),
     )
     network = models.OneToOneField(
@@ -36,6 +42,9 @@ class Board(models.Model):
         blank=True,
         related_name="board",
         verbose_name=_("réseau"),
+    )
+    kind = models.CharField(
+        _("nature"), max_length=12, choices=BoardKind.choices, default=BoardKind.SESSION
     )
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
     title = models.CharField(_("titre"), max_length=300)
@@ -48,6 +57,9 @@ class Board(models.Model):
         verbose_name = _("forum")
         verbose_name_plural = _("forums")
         ordering = ["event", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="one_board_per_session_kind")
+        ]
 
     def __str__(self) -> str:
         return self.title

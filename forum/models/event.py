@@ -94,6 +94,22 @@ class Session(models.Model):
         return reverse("forum:session", kwargs={"slug": self.slug})
 
     @property
+    def board(self):
+        """The session's board of exchanges (None when it has none): its list's board.
+        Its « Témoignages » board, when made, is `testimony_board`."""
+        return self._board_of_kind("session")
+
+    @property
+    def testimony_board(self):
+        return self._board_of_kind("testimonies")
+
+    def _board_of_kind(self, kind: str):
+        cache = self.__dict__.setdefault("_boards_by_kind", {})
+        if kind not in cache:
+            cache[kind] = self.boards.filter(kind=kind).first()
+        return cache[kind]
+
+    @property
     def list_address(self) -> str:
         return f"{self.slug}@{settings.INTERCOOP_MAIL_DOMAIN}"
 

@@ -13,6 +13,7 @@ from forum.errors import SeedError
 from forum.models import Board, Event, Session, SessionSegment
 from forum.seed.questionnaire import questionnaire_check, questionnaire_seed
 from forum.services.site import site_sync
+from forum.services.testimonies import testimony_call_for
 
 DEFAULT_PROGRAMME = Path(__file__).with_name("intercoop-2007.toml")
 
@@ -146,6 +147,9 @@ def programme_load(*, path: Path = DEFAULT_PROGRAMME) -> dict[str, int]:
                 )
             except SeedError as exc:
                 raise SeedError(f"programme {path}: {exc}") from exc
+            # The method's testimonies too: the announcement's themes, the default
+            # reminders (made once; the facilitators' from then on).
+            testimony_call_for(session)
         save(
             Board,
             {"slug": session.slug},

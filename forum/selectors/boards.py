@@ -16,6 +16,7 @@ from forum.models import (
     Thread,
     ThreadShare,
 )
+from forum.models.board import BoardKind
 from forum.models.visibility import is_private
 from forum.permissions import can_moderate
 
@@ -42,7 +43,7 @@ def board_by_slug(*, slug: str) -> Board | None:
 def board_for_list(*, slug: str) -> Board | None:
     """The board whose list address is `<slug>@`: a session's, or an approved
     network's (their slugs are one name space: forum.models.list_slug_conflict)."""
-    lists = Q(session__slug__iexact=slug) | Q(
+    lists = Q(session__slug__iexact=slug, kind=BoardKind.SESSION) | Q(
         network__slug__iexact=slug, network__status=NetworkStatus.APPROVED
     )
     return Board.objects.select_related("session", "event", "network").filter(lists).first()

@@ -43,7 +43,7 @@ def session_note_post(*, session: Session, author, body: str) -> Post:
             % {"max": NOTE_MAX_CHARS, "length": len(body)},
             code="note_too_long",
         )
-    board = Board.objects.select_for_update().filter(session=session).first()
+    board = Board.objects.select_for_update().filter(session=session, kind="session").first()
     if board is None:
         raise UserError(_("Cette session n'a pas de forum pour ses notes."), code="no_board")
     thread = notes_thread_for_session(session=session)

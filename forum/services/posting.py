@@ -63,6 +63,9 @@ class PostDraft:
     message_id: str = ""
     submission_key: str = ""
     attachments: Sequence[AttachmentDraft] = ()
+    # Whose rights are checked, when the post is shown under another name than the
+    # person's (an anonymous testimony: forum.services.testimonies); None: the author.
+    acting: Any = None
 
 
 def clean_body(body: str) -> str:
@@ -133,7 +136,7 @@ def _refusal(*, thread: Thread, draft: PostDraft) -> Refusal | None:
     """Why `draft.author` may not add the draft to `thread` (locked, as read under
     lock), if they may not; its body is checked apart."""
     board = thread.board
-    if not can_post(draft.author, board):
+    if not can_post(draft.acting or draft.author, board):
         return NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
     if thread.is_locked and not can_moderate(draft.author, board):
         return ThreadLocked(_("Ce fil est verrouillé : on ne peut plus y répondre."))

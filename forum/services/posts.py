@@ -60,16 +60,19 @@ def thread_create(
     message_id: str = "",
     attachments: Sequence[AttachmentDraft] = (),
     savepoint: bool = True,
+    acting=None,
 ) -> Thread:
     """Open a thread in `board` with its first post; returns the thread as now
     written, its first post as `last_post`.
 
     The same `submission_key` from the same author (a double submit) returns the
     thread made the first time instead of a second one. `savepoint` as for post_add.
+    `acting`: whose rights are checked when `author` is not the person writing (an
+    anonymous testimony, shown under a shared name).
     """
 
     def write() -> Thread:
-        if not can_post(author, board):
+        if not can_post(acting or author, board):
             raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
         cleaned_title, cleaned_body = _clean_title(title), clean_body(body)
         thread = Thread.objects.create(
@@ -83,6 +86,7 @@ def thread_create(
             message_id=message_id,
             submission_key=submission_key,
             attachments=attachments,
+            acting=acting,
         )
         post = _posted(posts_create(drafts=[draft])[0])
         events.publish("thread_created", thread_id=thread.pk)

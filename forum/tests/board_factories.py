@@ -22,7 +22,7 @@ _titles = itertools.count(1)
 
 def board_for(session: Session) -> Board:
     """The session's board, as the seed makes it (slug = the session's slug)."""
-    board = Board.objects.filter(session=session).first()
+    board = Board.objects.filter(session=session, kind="session").first()
     if board is None:
         board = Board.objects.create(
             event=session.event,

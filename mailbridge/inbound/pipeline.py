@@ -27,6 +27,7 @@ from mailbridge.inbound.steps import (
     authenticate,
     check_sender,
     create_post,
+    create_testimony,
     deduplicate,
     detect_auto_reply,
     detect_bounce,
@@ -62,6 +63,7 @@ STEPS: tuple[Step, ...] = (
     Step("deduplicate", deduplicate.step),  # the same Message-ID makes one post
     Step("extract", extract.step),  # the person's words, without quotes
     Step("attachments", attachments.step),  # files kept, dangerous ones never inline
+    Step("create_testimony", create_testimony.step),  # +temoignage@: forum's testimonies
     Step("create_post", create_post.step),  # forum.services: the one road of a post
 )
 

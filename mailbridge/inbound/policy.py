@@ -7,7 +7,8 @@ enhanced status and the text of each reason). This table maps each reason to:
 - the action: `post` (a post was made), `hold` (kept for an organiser to look at),
   `reject` (refused), `bounce` (a delivery report, scored by bounces.py as the step
   read it), `command` (a list command, answered by mail), `discard` (nothing to do:
-  a copy of a message already posted);
+  a copy of a message already posted), `review` (a testimony kept for the session's
+  facilitators to publish or refuse: not a post yet, nothing wrong);
 - the status the stored message gets (the admin's filter, "why was my mail not
   posted?");
 - the notice the sender gets, if any: a template of templates/mail/notices/, sent
@@ -41,12 +42,15 @@ class Action(StrEnum):
     BOUNCE = "bounce"
     COMMAND = "command"
     DISCARD = "discard"
+    REVIEW = "review"
 
 
 REFUSED = "refused"  # templates/mail/notices/refused.txt: says why, by reason
+TESTIMONY = "testimony_received"  # templates/mail/notices/testimony_received.txt
 
 POST, HOLD, REJECT = Action.POST, Action.HOLD, Action.REJECT
 BOUNCE, COMMAND, DISCARD = Action.BOUNCE, Action.COMMAND, Action.DISCARD
+REVIEW = Action.REVIEW
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,13 @@ POLICY: dict[Reason, Decision] = {
     Reason.SENDER_MISMATCH:       Decision(HOLD,    InboundStatus.HELD,       REFUSED),
     # No notice: the sender's own domain says the mail may be forged.
     Reason.AUTHENTICATION_FAILED: Decision(HOLD,    InboundStatus.HELD),
+    # A testimony (`<session-slug>+temoignage@`): published as a thread, or kept for the
+    # facilitators' review (the sender told so); refused with a notice saying why.
+    Reason.TESTIMONY_PUBLISHED:   Decision(POST,    InboundStatus.NEW_THREAD),
+    Reason.TESTIMONY_HELD_FOR_REVIEW: Decision(REVIEW, InboundStatus.TESTIMONY, TESTIMONY),
+    Reason.TESTIMONY_NOT_REGISTERED: Decision(REJECT, InboundStatus.REJECTED, REFUSED),
+    Reason.TESTIMONY_TOO_LONG:    Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.TESTIMONY_ALREADY_WRITTEN: Decision(REJECT, InboundStatus.REJECTED, REFUSED),
     # Refused, the sender told why.
     Reason.MALFORMED:             Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
     Reason.UNKNOWN_LIST:          Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),

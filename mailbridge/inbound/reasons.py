@@ -204,6 +204,42 @@ class Reason(Enum):
         "You may not write in this forum",
         _("l'expéditeur ne peut pas écrire dans ce forum"),
     )
+    # A testimony mailed to `<session-slug>+temoignage@` (inbound/steps/create_testimony.py).
+    TESTIMONY_PUBLISHED = (
+        "testimony_published",
+        250,
+        "2.0.0",
+        "Testimony published",
+        _("témoignage publié"),
+    )
+    TESTIMONY_HELD_FOR_REVIEW = (
+        "testimony_held_for_review",
+        250,
+        "2.0.0",
+        "Testimony kept for the facilitators' review",
+        _("témoignage en attente de relecture"),
+    )
+    TESTIMONY_NOT_REGISTERED = (
+        "testimony_not_registered",
+        550,
+        "5.7.1",
+        "Only people registered for this session may send it a testimony",
+        _("témoignage d'une personne non inscrite à la session"),
+    )
+    TESTIMONY_TOO_LONG = (
+        "testimony_too_long",
+        552,
+        "5.3.4",
+        "A testimony fits on one page",
+        _("témoignage trop long"),
+    )
+    TESTIMONY_ALREADY_WRITTEN = (
+        "testimony_already_written",
+        550,
+        "5.7.1",
+        "You have already sent your testimony for this session",
+        _("témoignage déjà écrit pour cette session"),
+    )
     PROCESSING_ERROR = (
         "processing_error",
         451,

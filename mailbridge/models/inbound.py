@@ -32,6 +32,7 @@ class InboundStatus(models.TextChoices):
     BOUNCE = "bounce", _("avis de non-remise")
     COMMAND = "command", _("commande de liste")
     DUPLICATE = "duplicate", _("doublon")
+    TESTIMONY = "testimony", _("témoignage à relire")
 
 
 PENDING_STATUSES = (InboundStatus.RECEIVED, InboundStatus.PROCESSING)

@@ -55,6 +55,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from forum.models import Post
+from mailbridge.addresses import board_address, board_list_slug
 from mailbridge.tokens import reply_address
 from mailbridge.unsubscribe import unsubscribe_token, unsubscribe_url
 
@@ -250,7 +251,7 @@ def post_message_build(post: Post) -> PostMessage:
 
     message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = Address(
-        display_name=f"{_author_name(post)} via Intercoop", addr_spec=list_address(board.slug)
+        display_name=f"{_author_name(post)} via Intercoop", addr_spec=board_address(board)
     )
     prefix = f"[{board.slug}] "
     message["Subject"] = (prefix if post.number == 1 else "Re: " + prefix) + thread.title
@@ -264,7 +265,7 @@ def post_message_build(post: Post) -> PostMessage:
     message["List-Archive"] = f"<{settings.INTERCOOP_SITE_URL}{board.get_absolute_url()}>"
     # RFC 2369 §3.4: "NO" when the list takes no posts; sessions' and networks' lists do
     # (the general board is written on the web).
-    message["List-Post"] = f"<mailto:{list_address(board.slug)}>" if board.has_list else "NO"
+    message["List-Post"] = f"<mailto:{board_address(board)}>" if board.has_list else "NO"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Precedence"] = "list"
     message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
@@ -286,7 +287,7 @@ def post_message_build(post: Post) -> PostMessage:
     return PostMessage(
         post_id=post.pk,
         board_id=board.pk,
-        slug=board.slug,
+        slug=board_list_slug(board),
         pieces=(head, between, after_html),
         footers=_footers(post, placeholder),
         placeholder=placeholder,

@@ -7,6 +7,8 @@
 - `<slug>@`: the From address must be a verified address of a member of the
   event (a confirmed registration, or an organiser). Anyone else is held, and gets
   a notice (once a day at most) explaining how to register.
+- `<session-slug>+temoignage@`: as a list, a member of the event (else held, with
+  a notice); whether they are registered for the session is create_testimony's.
 - `<slug>+subscribe@` and `+unsubscribe@`: the person is looked up; list_command
   decides (the confirmation link by mail is the real check).
 """
@@ -30,7 +32,7 @@ def step(ctx: InboundContext) -> Outcome:
         return _reply(ctx)
     ctx.sender = person_for_address(ctx.from_address)
     ctx.language = language_of(ctx.sender)
-    if kind is not AddressKind.LIST:
+    if kind not in (AddressKind.LIST, AddressKind.TESTIMONY):
         who = f"user {ctx.sender.pk}" if ctx.sender else "nobody we know"
         return Outcome.go_on(f"{ctx.from_address} is {who}")
     if ctx.sender is None:

@@ -15,7 +15,13 @@ from mailbridge.addresses import AddressKind, parse_address
 from mailbridge.inbound.context import InboundContext, Outcome, Route
 from mailbridge.inbound.reasons import Reason
 
-RANK = (AddressKind.REPLY, AddressKind.LIST, AddressKind.SUBSCRIBE, AddressKind.UNSUBSCRIBE)
+RANK = (
+    AddressKind.REPLY,
+    AddressKind.TESTIMONY,
+    AddressKind.LIST,
+    AddressKind.SUBSCRIBE,
+    AddressKind.UNSUBSCRIBE,
+)
 
 
 def board_for_list(slug: str) -> Board | None:
