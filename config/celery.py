@@ -70,6 +70,12 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Questionnaire reminders due by their schedule (mailbridge.questionnaires).
+    "mailbridge.send_questionnaire_reminders": {
+        "task": "mailbridge.send_questionnaire_reminders",
+        "schedule": 900.0,
+        "options": {"expires": 890},
+    },
     # The daily digests (mailbridge.digests), once a day at INTERCOOP_DIGEST_HOUR.
     "mailbridge.send_daily_digests": {
         "task": "mailbridge.send_daily_digests",

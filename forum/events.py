@@ -32,6 +32,8 @@ EVENT_NAMES = frozenset(
         "session_state_changed",
         "registration_changed",
         "questionnaire_answered",
+        "questionnaire_sent",
+        "questionnaire_respondent",
     }
 )
 

@@ -20,6 +20,10 @@ class MailbridgeConfig(AppConfig):
         django_checks.register(checks.settings_check, TAG)
         recaps.connect()
 
+        from mailbridge.questionnaires import mailing as questionnaire_mailing
+
+        questionnaire_mailing.connect()
+
         from forum import events
         from mailbridge import tasks  # noqa: F401 - registers send_pending, sweep_outbox
         from mailbridge.inbound import tasks as _inbound  # noqa: F401 - process_inbound, notices

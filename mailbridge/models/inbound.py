@@ -29,6 +29,7 @@ class InboundStatus(models.TextChoices):
     BOUNCE = "bounce", _("avis de non-remise")
     COMMAND = "command", _("commande de liste")
     DUPLICATE = "duplicate", _("doublon")
+    ANSWERED = "answered", _("réponses au questionnaire")
 
 
 PENDING_STATUSES = (InboundStatus.RECEIVED, InboundStatus.PROCESSING)

@@ -30,6 +30,7 @@ STATUSES_OF = {
     Action.BOUNCE: {InboundStatus.BOUNCE},
     Action.COMMAND: {InboundStatus.COMMAND},
     Action.DISCARD: {InboundStatus.DUPLICATE},
+    Action.ANSWER: {InboundStatus.ANSWERED},
 }
 
 
