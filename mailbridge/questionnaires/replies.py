@@ -63,28 +63,28 @@ def numbered_lines(body: str) -> list[tuple[int, str]]:
 
 
 def _choice(question: Question, text: str):
-    """The choice `text` names (a letter, a number or its words), or None."""
+    """The choice `text` names (its words, its letter, its number, the start of one
+    of its words), or None."""
     choices = list(question.choices.all())
     plain = _plain(text)
     if not plain:
         return None
-    first = re.match(r"^([a-t])(?:\)|\.|\s|$)", plain)
-    if first and (len(plain) == 1 or not any(_plain(c.label_fr) == plain for c in choices)):
-        index = LETTERS.index(first.group(1))
+    labels = [(choice, _plain(choice.label_fr), _plain(choice.label_en)) for choice in choices]
+    for choice, french, english in labels:
+        if plain in (french, english):
+            return choice
+    letter = re.match(r"^([a-t])(?:[).]|\s|$)", plain)
+    if letter:  # "b", "b)", "b) Souvent"
+        index = LETTERS.index(letter.group(1))
         return choices[index] if index < len(choices) else None
     if plain.isdigit():
         index = int(plain) - 1
         return choices[index] if 0 <= index < len(choices) else None
-    for choice in choices:
-        if plain in (_plain(choice.label_fr), _plain(choice.label_en)):
-            return choice
+    word_start = re.compile(r"\b" + re.escape(plain))
     starting = [
         choice
-        for choice in choices
-        if any(
-            label and label.startswith(plain)
-            for label in (_plain(choice.label_fr), _plain(choice.label_en))
-        )
+        for choice, french, english in labels
+        if word_start.search(french) or (english and word_start.search(english))
     ]
     return starting[0] if len(starting) == 1 else None
 

@@ -20,7 +20,8 @@ DOMAIN = "lists.intercoop.test"
 
 def _reply(original, body: str, *, sender: str = HELENE, message_id: str = "<q-1@exemple.coop>"):
     quoted = "\n".join("> " + line for line in text_of(original).splitlines())
-    text = f"{body}\n\n-- \nHélène Martin\nOxalis\n\nLe 1 juillet 2007, Intercoop a écrit :\n{quoted}\n"
+    signature = "-- \nHélène Martin\nOxalis\n"
+    text = f"{body}\n\n{signature}\nLe 1 juillet 2007, Intercoop a écrit :\n{quoted}\n"
     headers = (
         f"From: Helene Martin <{sender}>\n"
         f"To: {original['Reply-To']}\n"
