@@ -18,7 +18,7 @@ from forum.selectors.questionnaires import respondent_status
 from forum.services.answers import questionnaire_decline, questionnaire_submit
 from forum.services.questionnaire_sending import questionnaire_send
 from forum.tests.factories import make_registration, make_user
-from forum.tests.questionnaire_factories import good_answers, make_questionnaire
+from forum.tests.questionnaire_factories import good_answers
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.questionnaires.mailing import reminder_key, sent_key
 from mailbridge.questionnaires.message import build_questionnaire_message
