@@ -233,3 +233,18 @@ def test_the_reminder_schedule_is_set_in_the_settings_and_checked(client):
     assert "Au plus 3 relances." in page.content.decode()
     client.post(url, {**form, "reminder_days": "5;1"})
     assert scene.refresh().reminder_days == "5, 1"
+
+
+def test_a_confirmation_sent_after_an_anonymous_questionnaire_closed_shows_no_answer():
+    from forum.services.questionnaires import questionnaire_close
+
+    scene = QuestionnaireScene(anonymity=Anonymity.ANONYMOUS)
+    questionnaire_submit(
+        questionnaire=scene.questionnaire,
+        person=scene.helene,
+        answers=good_answers(scene.questions),
+    )
+    questionnaire_close(questionnaire=scene.questionnaire, actor=scene.cornu)
+    (delivery,) = Delivery.objects.filter(key__contains=":confirmation:")
+    body = text_of(_message(delivery))
+    assert "ne peuvent plus vous être montrées" in body and "Une association" not in body
