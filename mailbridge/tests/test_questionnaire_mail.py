@@ -248,3 +248,25 @@ def test_a_confirmation_sent_after_an_anonymous_questionnaire_closed_shows_no_an
     (delivery,) = Delivery.objects.filter(key__contains=":confirmation:")
     body = text_of(_message(delivery))
     assert "ne peuvent plus vous être montrées" in body and "Une association" not in body
+
+
+def test_beat_runs_the_reminders_task_which_sends_what_is_due_now():
+    from config.celery import app
+    from mailbridge.questionnaires.tasks import send_questionnaire_reminders
+
+    entry = app.conf.beat_schedule["mailbridge.send_questionnaire_reminders"]
+    assert entry["task"] in app.tasks
+    scene = QuestionnaireScene()
+    questionnaire = scene.questionnaire
+    now = timezone.now()
+    questionnaire.closes_at = now + timedelta(days=2, hours=-1)  # "2 days before": an hour ago
+    questionnaire.save(update_fields=["closes_at"])
+    questionnaire_send(questionnaire=questionnaire, actor=scene.cornu)
+    type(questionnaire).objects.filter(pk=questionnaire.pk).update(sent_at=now - timedelta(days=1))
+
+    send_questionnaire_reminders()
+
+    assert _addresses(Delivery.objects.filter(key=reminder_key(questionnaire.pk, 2))) >= {
+        HELENE.lower()
+    }
+    assert not Delivery.objects.filter(key=reminder_key(questionnaire.pk, 1)).exists()
