@@ -77,6 +77,12 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
         "options": {"expires": 3500},
     },
+    # Questionnaire reminders due by their schedule (mailbridge.questionnaires).
+    "mailbridge.send_questionnaire_reminders": {
+        "task": "mailbridge.send_questionnaire_reminders",
+        "schedule": 900.0,
+        "options": {"expires": 890},
+    },
     # The daily digests (mailbridge.digests), once a day at INTERCOOP_DIGEST_HOUR.
     "mailbridge.send_daily_digests": {
         "task": "mailbridge.send_daily_digests",

@@ -36,6 +36,8 @@ EVENT_NAMES = frozenset(
         "synthesis_projected",
         "testimony_submitted",
         "testimony_reviewed",
+        "questionnaire_sent",
+        "questionnaire_respondent",
     }
 )
 

@@ -51,11 +51,28 @@ class QuestionnaireSettingsForm(forms.Form):
         widget=_LocalDateTimeInput(),
         help_text=_("Vide : au début de la session."),
     )
+    reminder_days = forms.CharField(
+        label=_("Relances"),
+        required=False,
+        max_length=40,
+        help_text=_(
+            "Jours avant la clôture où celles et ceux qui n'ont ni répondu ni décliné "
+            "reçoivent une relance par courriel, par exemple « 7, 2 » ; au plus 3 ; "
+            "vide : aucune relance."
+        ),
+    )
 
     def __init__(self, *args, questionnaire: Questionnaire, **kwargs):
         initial = {
             name: getattr(questionnaire, name)
-            for name in ("title_fr", "title_en", "intro_fr", "intro_en", "anonymity")
+            for name in (
+                "title_fr",
+                "title_en",
+                "intro_fr",
+                "intro_en",
+                "anonymity",
+                "reminder_days",
+            )
         }
         initial |= {"opens_at": questionnaire.opens_at, "closes_at": questionnaire.closes_at}
         super().__init__(*args, initial=initial, **kwargs)

@@ -12,6 +12,7 @@ from forum.views import (
     posts,
     profiles,
     questionnaire_builder,
+    questionnaire_decline,
     questionnaires,
     registration,
     sharing,
@@ -86,6 +87,16 @@ urlpatterns = [
         questionnaire_builder.build_state,
         {"action": "close"},
         name="questionnaire_close",
+    ),
+    path(
+        "sessions/<slug:slug>/questionnaire/preparer/envoyer/",
+        questionnaire_builder.build_send,
+        name="questionnaire_send",
+    ),
+    path(
+        "questionnaires/<str:token>/decliner/",
+        questionnaire_decline.decline_by_link,
+        name="questionnaire_link_decline",
     ),
     path(
         "sessions/<slug:slug>/questionnaire/preparer/apercu/",

@@ -39,6 +39,7 @@ class AddressKind(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     BOUNCES = "bounces"
     TESTIMONY = "testimony"
+    ANSWERS = "answers"  # a questionnaire's answers by mail (mailbridge/questionnaires/)
     UNKNOWN = "unknown"
 
 
@@ -62,7 +63,7 @@ def parse_address(address: str) -> ParsedAddress:
         return ParsedAddress(AddressKind.UNKNOWN, local)
     base, plus, detail = local.partition("+")
     base_lower = base.lower()
-    if plus and base_lower in ("reply", "bounces") and detail:
+    if plus and base_lower in ("reply", "bounces", "answers") and detail:
         return ParsedAddress(AddressKind(base_lower), local, token=detail)
     if plus and base and detail.lower() in ("subscribe", "unsubscribe"):
         return ParsedAddress(AddressKind(detail.lower()), local, slug=base_lower)

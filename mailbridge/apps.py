@@ -29,6 +29,9 @@ class MailbridgeConfig(AppConfig):
         post_delete.connect(
             raw_file_delete_with_row, sender=InboundMessage, dispatch_uid="raw_file_delete"
         )
+        from mailbridge.questionnaires import mailing as questionnaire_mailing
+
+        questionnaire_mailing.connect()
 
         from forum import events
         from mailbridge import tasks  # noqa: F401 - registers send_pending, sweep_outbox

@@ -3,6 +3,7 @@ addresses").
 
     reply+<user>-<post>-<mac>@domain     Reply-To of every outgoing post
     bounces+<delivery>-<mac>@domain      envelope sender (VERP) of every delivery
+    answers+<user>-<questionnaire>-<mac>@domain   Reply-To of a questionnaire's mails
 
 Numbers are written in base 36 and the MAC is HMAC-SHA256, keyed from SECRET_KEY
 with one salt per purpose (a bounce token is never a reply token), truncated to
@@ -36,6 +37,7 @@ from mailbridge.errors import InvalidToken
 
 REPLY_SALT = "intercoop.reply"
 BOUNCE_SALT = "intercoop.bounces"
+ANSWERS_SALT = "intercoop.questionnaire.answers"
 MAC_BYTES = 10  # 80 bits, 16 base-32 characters
 MAC_CHARS = 16
 MAX_ID = 2**63 - 1  # a BigAutoField
@@ -45,6 +47,11 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 class ReplyToken(NamedTuple):
     user_id: int
     post_id: int
+
+
+class AnswersToken(NamedTuple):
+    user_id: int
+    questionnaire_id: int
 
 
 @lru_cache(maxsize=16)
@@ -132,6 +139,22 @@ def verify_bounce_token(token: str) -> int:
     """The Delivery id named by a bounce token; InvalidToken when forged or garbled."""
     (delivery_id,) = _verify(BOUNCE_SALT, token, 1)
     return delivery_id
+
+
+def answers_token(user_id: int, questionnaire_id: int) -> str:
+    """The token naming `user_id` answering questionnaire `questionnaire_id` by mail."""
+    return _sign(ANSWERS_SALT, (int(user_id), int(questionnaire_id)))
+
+
+def verify_answers_token(token: str) -> AnswersToken:
+    """(user_id, questionnaire_id) of an answers token; InvalidToken when forged or
+    garbled. As for replies, the pipeline still checks that the mail comes from them."""
+    user_id, questionnaire_id = _verify(ANSWERS_SALT, token, 2)
+    return AnswersToken(user_id, questionnaire_id)
+
+
+def answers_address(user_id: int, questionnaire_id: int) -> str:
+    return f"answers+{answers_token(user_id, questionnaire_id)}@{settings.INTERCOOP_MAIL_DOMAIN}"
 
 
 def reply_address(user_id: int, post_id: int) -> str:

@@ -55,6 +55,16 @@ SMOKE_RUNS = [
         180,
         [r"^\| Intercoop gateway \(`intercoop smtp`, defaults\) \| 3 of 3 \| 0 \| 3 \|"],
     ),
+    (
+        "questionnaire",
+        300,
+        [
+            r"^\| list mail: one post to 20 email followers \(baseline\) \| 20 \|",
+            r"^\| questionnaire mail to 20 participants \| 20 \|",
+            r"^\| answers, half by web and half by email, until all recorded \| 20 \|",
+            r"inbound statuses: answered 10\.",
+        ],
+    ),
     # 20 clients and 5 posts on Intercoop's row; nothing lost, nothing duplicated.
     ("live", 300, [r"^\| Intercoop \| 20 \| 5 \| .*\| 0 \| 0 \|$"]),
     (

@@ -103,6 +103,13 @@ class Questionnaire(Bilingual, models.Model):
         related_name="+",
         verbose_name=_("question projetée"),
     )
+    # When "Send to participants" was pressed: from then on, people registering for
+    # the session while it is open are sent it too, and reminders follow the schedule.
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # Days before closing, e.g. "7, 2" (forum/reminder_schedule.py); empty: no reminder.
+    reminder_days = models.CharField(
+        _("relances (jours avant la clôture)"), max_length=40, blank=True, default="7, 2"
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

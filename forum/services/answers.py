@@ -123,10 +123,20 @@ def _respondent_set(questionnaire: Questionnaire, person, status: str) -> Respon
         user=person,
         defaults={"status": status, moment: timezone.now()},
     )
+    changed = created
     if not created and respondent.status not in (status, RespondentStatus.ANSWERED):
         respondent.status = status
         setattr(respondent, moment, timezone.now())
         respondent.save(update_fields=["status", moment])
+        changed = True
+    if changed or status == RespondentStatus.ANSWERED:
+        # Each submission is confirmed by mail; a decline is told once.
+        events.publish(
+            "questionnaire_respondent",
+            questionnaire_id=questionnaire.pk,
+            user_id=person.pk,
+            status=status,
+        )
     return respondent
 
 

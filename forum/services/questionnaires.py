@@ -27,6 +27,7 @@ from forum.models import (
 )
 from forum.models.questionnaire import CHOICE_KINDS, _new_seal
 from forum.permissions import can_build_questionnaire
+from forum.reminder_schedule import DEFAULT_SCHEDULE, schedule_format, schedule_parse
 
 DEFAULT_TITLE = ("Questionnaire préalable", "Questionnaire ahead of the session")
 MAX_QUESTIONS = 60
@@ -76,6 +77,7 @@ class QuestionnaireSettings:
     anonymity: str = Anonymity.ANONYMOUS
     opens_at: datetime.datetime | None = None
     closes_at: datetime.datetime | None = None
+    reminder_days: str = DEFAULT_SCHEDULE
 
 
 @transaction.atomic
@@ -104,6 +106,7 @@ def questionnaire_settings_save(
     questionnaire.intro_en = settings.intro_en.strip()
     questionnaire.anonymity = settings.anonymity
     questionnaire.opens_at, questionnaire.closes_at = opens_at, closes_at
+    questionnaire.reminder_days = schedule_format(schedule_parse(settings.reminder_days))
     try:
         questionnaire.full_clean(exclude=["session"])
     except ValidationError as error:

@@ -27,6 +27,7 @@ from forum.selectors.questionnaires import (
     questions_of,
 )
 from forum.services import questionnaires as building
+from forum.services.questionnaire_sending import questionnaire_send
 
 
 def _session(request, slug: str) -> Session:
@@ -105,6 +106,22 @@ def build_settings(request, slug: str):
                 messages.success(request, _("Réglages du questionnaire enregistrés."))
                 return redirect(_home(questionnaire, "settings"))
     return _build_page(request, questionnaire, form)
+
+
+@login_required
+@require_POST
+def build_send(request, slug: str):
+    questionnaire = _questionnaire(request, slug)
+    try:
+        questionnaire_send(questionnaire=questionnaire, actor=request.user)
+    except UserError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Le questionnaire part par courriel à chaque personne inscrite à la session."),
+        )
+    return redirect(_home(questionnaire))
 
 
 @login_required

@@ -97,6 +97,7 @@ class InboundContext:
     thread: Thread | None = None
     parent: Post | None = None
     token_user_id: int | None = None
+    questionnaire: Any = None  # answers+<token>@: the questionnaire answered
     sender: Any = None  # the person the message is attributed to, once recognised
     language: str = ""
     # deduplicate

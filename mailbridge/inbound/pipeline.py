@@ -23,6 +23,7 @@ from typing import NoReturn
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.errors import StepFailed
 from mailbridge.inbound.steps import (
+    answer_questionnaire,
     attachments,
     authenticate,
     check_sender,
@@ -62,6 +63,7 @@ STEPS: tuple[Step, ...] = (
     Step("find_parent", find_parent.step),  # In-Reply-To/References → a known post
     Step("deduplicate", deduplicate.step),  # the same Message-ID makes one post
     Step("extract", extract.step),  # the person's words, without quotes
+    Step("answer_questionnaire", answer_questionnaire.step),  # answers+<token>@: recorded
     Step("attachments", attachments.step),  # files kept, dangerous ones never inline
     Step("create_testimony", create_testimony.step),  # +temoignage@: forum's testimonies
     Step("create_post", create_post.step),  # forum.services: the one road of a post

@@ -7,8 +7,9 @@ enhanced status and the text of each reason). This table maps each reason to:
 - the action: `post` (a post was made), `hold` (kept for an organiser to look at),
   `reject` (refused), `bounce` (a delivery report, scored by bounces.py as the step
   read it), `command` (a list command, answered by mail), `discard` (nothing to do:
-  a copy of a message already posted), `review` (a testimony kept for the session's
-  facilitators to publish or refuse: not a post yet, nothing wrong);
+  a copy of a message already posted), `answer` (a questionnaire's answers recorded),
+  `review` (a testimony kept for the session's facilitators to publish or refuse: not
+  a post yet, nothing wrong);
 - the status the stored message gets (the admin's filter, "why was my mail not
   posted?");
 - the notice the sender gets, if any: a template of templates/mail/notices/, sent
@@ -43,6 +44,7 @@ class Action(StrEnum):
     COMMAND = "command"
     DISCARD = "discard"
     REVIEW = "review"
+    ANSWER = "answer"
 
 
 REFUSED = "refused"  # templates/mail/notices/refused.txt: says why, by reason
@@ -51,6 +53,7 @@ TESTIMONY = "testimony_received"  # templates/mail/notices/testimony_received.tx
 POST, HOLD, REJECT = Action.POST, Action.HOLD, Action.REJECT
 BOUNCE, COMMAND, DISCARD = Action.BOUNCE, Action.COMMAND, Action.DISCARD
 REVIEW = Action.REVIEW
+ANSWER = Action.ANSWER
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ POLICY: dict[Reason, Decision] = {
     # The message becomes a post.
     Reason.POSTED:                Decision(POST,    InboundStatus.POSTED),
     Reason.NEW_THREAD:            Decision(POST,    InboundStatus.NEW_THREAD),
+    # A reply to a questionnaire mail: its answers recorded (forum.services.answers);
+    # the confirmation mail follows the recording.
+    Reason.QUESTIONNAIRE_ANSWERED: Decision(ANSWER,  InboundStatus.ANSWERED),
     # Not a post, and nothing went wrong.
     Reason.DUPLICATE:             Decision(DISCARD, InboundStatus.DUPLICATE),
     Reason.BOUNCE:                Decision(BOUNCE,  InboundStatus.BOUNCE),
@@ -91,6 +97,11 @@ POLICY: dict[Reason, Decision] = {
     Reason.THREAD_LOCKED:         Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
     Reason.EMPTY:                 Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
     Reason.TOO_LONG:              Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    Reason.QUESTIONNAIRE_CLOSED:  Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
+    # Answers that cannot all be read: nothing submitted, the readable ones kept as the
+    # web form's draft; the step itself replies to each such message with what it
+    # understood and what to fix (mailbridge/questionnaires/answering.py), so no notice.
+    Reason.QUESTIONNAIRE_UNREADABLE: Decision(REJECT, InboundStatus.REJECTED),
     # Refused silently: a program wrote it, or the gateway refused it already at RCPT
     # (a message reprocessed after a key rotation, a row written by hand).
     Reason.LOOP:                  Decision(REJECT,  InboundStatus.REJECTED),

@@ -105,6 +105,27 @@ class Reason(Enum):
         "Delivery status notification recorded",
         _("avis de non-remise enregistré"),
     )
+    QUESTIONNAIRE_ANSWERED = (
+        "questionnaire_answered",
+        250,
+        "2.0.0",
+        "Questionnaire answers recorded",
+        _("réponses au questionnaire enregistrées"),
+    )
+    QUESTIONNAIRE_UNREADABLE = (
+        "questionnaire_unreadable",
+        550,
+        "5.6.0",
+        "Some questionnaire answers could not be read; a reply says which",
+        _("réponses au questionnaire illisibles (une réponse dit lesquelles)"),
+    )
+    QUESTIONNAIRE_CLOSED = (
+        "questionnaire_closed",
+        550,
+        "5.7.1",
+        "This questionnaire takes no answers now",
+        _("questionnaire fermé aux réponses"),
+    )
     NOT_A_BOUNCE = (
         "not_a_bounce",
         550,

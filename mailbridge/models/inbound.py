@@ -33,6 +33,7 @@ class InboundStatus(models.TextChoices):
     COMMAND = "command", _("commande de liste")
     DUPLICATE = "duplicate", _("doublon")
     TESTIMONY = "testimony", _("témoignage à relire")
+    ANSWERED = "answered", _("réponses au questionnaire")
 
 
 PENDING_STATUSES = (InboundStatus.RECEIVED, InboundStatus.PROCESSING)

@@ -19,6 +19,7 @@ class DeliveryKind(models.TextChoices):
     RECAP = "recap", _("bilan de session")
     NOTICE = "notice", _("avis")
     REMINDER = "reminder", _("relance")
+    QUESTIONNAIRE = "quest", _("questionnaire")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -34,7 +34,12 @@ from mailbridge.errors import InvalidToken
 from mailbridge.inbound.errors import IntakeUnavailable, MessageRefused
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage
-from mailbridge.tokens import ReplyToken, verify_bounce_token, verify_reply_token
+from mailbridge.tokens import (
+    ReplyToken,
+    verify_answers_token,
+    verify_bounce_token,
+    verify_reply_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +132,12 @@ class AddressBook:
         parsed = parse_address(address)
         if parsed.kind is AddressKind.UNKNOWN:
             raise MessageRefused(Reason.UNKNOWN_ADDRESS, address)
-        if parsed.kind in (AddressKind.REPLY, AddressKind.BOUNCES):
-            verify = verify_reply_token if parsed.kind is AddressKind.REPLY else verify_bounce_token
+        if parsed.kind in (AddressKind.REPLY, AddressKind.BOUNCES, AddressKind.ANSWERS):
+            verify = {
+                AddressKind.REPLY: verify_reply_token,
+                AddressKind.BOUNCES: verify_bounce_token,
+                AddressKind.ANSWERS: verify_answers_token,
+            }[parsed.kind]
             try:
                 token = verify(parsed.token)
             except InvalidToken as exc:

@@ -86,7 +86,7 @@ def verdict(header_value: str, from_domain: str) -> tuple[str, str]:
 
 
 def step(ctx: InboundContext) -> Outcome:
-    if ctx.route.kind not in (AddressKind.REPLY, AddressKind.LIST):
+    if ctx.route.kind not in (AddressKind.REPLY, AddressKind.LIST, AddressKind.ANSWERS):
         return Outcome.go_on("list command: the confirmation mail is the check")
     trusted = {name.lower() for name in settings.INTERCOOP_TRUSTED_AUTHSERV_IDS}
     headers = ctx.message.get_all("Authentication-Results") or []

@@ -4,6 +4,8 @@
   address must be one of that person's verified addresses (case and `+tags`
   ignored). Anyone else (a colleague the mail was forwarded to, a forger who saw
   the address) is held for moderation: never posted under the token's owner's name.
+- `answers+<token>@` (a questionnaire's answers): the same, for the person the
+  questionnaire was sent to.
 - `<slug>@`: the From address must be a verified address of a member of the
   event (a confirmed registration, or an organiser). Anyone else is held, and gets
   a notice (once a day at most) explaining how to register.
@@ -28,7 +30,7 @@ from mailbridge.inbound.reasons import Reason
 
 def step(ctx: InboundContext) -> Outcome:
     kind = ctx.route.kind
-    if kind is AddressKind.REPLY:
+    if kind in (AddressKind.REPLY, AddressKind.ANSWERS):
         return _reply(ctx)
     ctx.sender = person_for_address(ctx.from_address)
     ctx.language = language_of(ctx.sender)

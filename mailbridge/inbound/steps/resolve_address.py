@@ -3,8 +3,8 @@
 One SMTP transaction makes at most one post, however many of our addresses it was
 sent to: "reply all" to a list message names both `reply+<token>@` and the list,
 and the token says more (the exact post answered, the person it was sent to). So
-the recipients are ranked: a reply address, then a list, then a list command; the
-others are noted in the trail and ignored.
+the recipients are ranked: a questionnaire's answers address, a reply address, then
+a list, then a list command; the others are noted in the trail and ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from mailbridge.inbound.context import InboundContext, Outcome, Route
 from mailbridge.inbound.reasons import Reason
 
 RANK = (
+    AddressKind.ANSWERS,
     AddressKind.REPLY,
     AddressKind.TESTIMONY,
     AddressKind.LIST,
@@ -43,7 +44,7 @@ def step(ctx: InboundContext) -> Outcome:
     detail = f"{route.kind.value} {route.address}"
     if ignored:
         detail += f"; also sent to {', '.join(ignored)} (one message makes one post)"
-    if route.kind is not AddressKind.REPLY:
+    if route.kind not in (AddressKind.REPLY, AddressKind.ANSWERS):
         ctx.board = board_for_list(route.slug)
         if ctx.board is None:
             return Outcome.found(Reason.UNKNOWN_LIST, route.address)

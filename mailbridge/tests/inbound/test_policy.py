@@ -31,6 +31,7 @@ STATUSES_OF = {
     Action.COMMAND: {InboundStatus.COMMAND},
     Action.DISCARD: {InboundStatus.DUPLICATE},
     Action.REVIEW: {InboundStatus.TESTIMONY},
+    Action.ANSWER: {InboundStatus.ANSWERED},
 }
 
 
