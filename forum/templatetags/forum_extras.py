@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from forum import page_cache, slots
+from forum import localized, page_cache, slots
 from forum.rendering import html_to_text, markdown_to_html
 
 register = template.Library()
@@ -77,3 +77,9 @@ def display_name(user) -> str:
         return user.profile.display_name
     except ObjectDoesNotExist:
         return user.get_full_name() or _("Participant·e n° %(number)s") % {"number": user.pk}
+
+
+@register.filter
+def shown(obj, field: str) -> str:
+    """The organisers' text `field` of `obj` in the reader's language (forum.localized)."""
+    return localized.shown(obj, field)
