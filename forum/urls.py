@@ -6,6 +6,7 @@ from forum.views import (
     boards,
     calendar,
     follows,
+    my_programme,
     organiser,
     pages,
     posts,
@@ -99,6 +100,8 @@ urlpatterns = [
         name="question_move",
     ),
     path("inscription/", registration.registration, name="registration"),
+    path("mon-programme/", my_programme.my_programme, name="my_programme"),
+    path("mon-programme.ics", my_programme.my_programme_ics, name="my_programme_ics"),
     path("inscription/annuler/", registration.registration_cancel, name="registration_cancel"),
     path("organisation/inscriptions/", organiser.registrations, name="organiser_registrations"),
     path(

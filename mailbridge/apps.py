@@ -15,10 +15,12 @@ class MailbridgeConfig(AppConfig):
             checks,
             digest_tasks,  # noqa: F401 - registers mailbridge.send_daily_digests
             recaps,
+            registrations,
         )
 
         django_checks.register(checks.settings_check, TAG)
         recaps.connect()
+        registrations.connect()
 
         from forum import events
         from mailbridge import tasks  # noqa: F401 - registers send_pending, sweep_outbox

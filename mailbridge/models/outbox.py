@@ -18,6 +18,7 @@ class DeliveryKind(models.TextChoices):
     DIGEST = "digest", _("résumé quotidien")
     RECAP = "recap", _("bilan de session")
     NOTICE = "notice", _("avis")
+    REGISTRATION = "register", _("confirmation d'inscription")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -112,7 +112,12 @@ def _payload_message(row: OutboxRow) -> bytes:
     return build_payload_message(delivery)
 
 
-for _kind in (DeliveryKind.DIGEST, DeliveryKind.RECAP, DeliveryKind.NOTICE):
+for _kind in (
+    DeliveryKind.DIGEST,
+    DeliveryKind.RECAP,
+    DeliveryKind.NOTICE,
+    DeliveryKind.REGISTRATION,
+):
     register_builder(_kind, _payload_message)
 
 
