@@ -3,6 +3,7 @@ from django.urls import path
 from forum import feeds
 from forum.views import (
     attachments,
+    avatars,
     boards,
     calendar,
     follows,
@@ -130,5 +131,7 @@ urlpatterns = [
     path("messages/<int:pk>/masquer/", posts.post_hide, name="post_hide"),
     path("messages/<int:pk>/afficher/", posts.post_unhide, name="post_unhide"),
     path("personnes/<int:user_id>/", profiles.profile, name="profile"),
+    path("personnes/<int:user_id>/avatar.webp", avatars.avatar, name="avatar"),
+    path("mon-avatar/", avatars.avatar_upload, name="avatar_upload"),
     path("pieces-jointes/<int:pk>/<str:filename>", attachments.attachment, name="attachment"),
 ]

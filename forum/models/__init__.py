@@ -3,6 +3,7 @@
 answers (questionnaire.py)."""
 
 from forum.models.attachment import Attachment
+from forum.models.avatar import Avatar
 from forum.models.board import (
     Board,
     Follow,
@@ -40,6 +41,7 @@ from forum.models.questionnaire import (
 )
 
 __all__ = [
+    "Avatar",
     "Anonymity",
     "Answer",
     "Attachment",

@@ -261,6 +261,9 @@ class Profile(models.Model):
         choices=MailDelivery.choices,
         default=MailDelivery.EACH,
     )
+    # Whether the person uploaded a picture (forum.models.Avatar), and which: 0
+    # without one. It goes into the picture's URL, so that a new one is fetched anew.
+    avatar_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("profil")

@@ -138,7 +138,7 @@ def _search_postgres(posts, query: str) -> SearchResults:
     vector = (
         SearchVector(folded(F("thread__title")), weight="A", config="french")
         + SearchVector(folded(F("body_text")), weight="B", config="french")
-        + SearchVector(folded(F("author__profile__display_name")), weight="C", config="simple")
+        + SearchVector(folded(F("author__profile__display_name")), weight="C", config="french")
     )
     search = SearchQuery(folded(Value(query)), config="french", search_type="websearch")
     results = (
