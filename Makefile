@@ -23,7 +23,7 @@ LANGUAGES   := fr en
 I18N_IGNORE := --ignore=.venv --ignore=var --ignore=build --ignore=node_modules
 
 .DEFAULT_GOAL := help
-.PHONY: help run test venv install lint messages clean-venv
+.PHONY: help run test venv install lint messages screenshots clean-venv
 
 help:
 	@echo "make run       start Intercoop (web http://127.0.0.1:8000, SMTP 127.0.0.1:2525)"
@@ -31,6 +31,7 @@ help:
 	@echo "make install   create .venv and install the project (done by run/test)"
 	@echo "make lint      ruff check"
 	@echo "make messages  update and compile the fr/en translations (needs GNU gettext)"
+	@echo "make screenshots  the pages as PNG in docs/screenshots/ (needs chromium)"
 
 run: install
 	$(VENV)/bin/intercoop run $(RUN_ARGS)
@@ -67,6 +68,10 @@ $(VENV_PYTHON):
 $(STAMP): pyproject.toml | $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install --disable-pip-version-check -e ".[dev]"
 	@touch $@
+
+# The pictures of docs/screenshots/ (tests/browser/screenshots.py; needs chromium).
+screenshots: install
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -p no:cacheprovider -p no:xdist tests/browser/screenshots.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
+from forum.localized import shown
 from forum.models import Event, Session
 
 
@@ -27,7 +29,9 @@ def _session_event(session: Session) -> VEvent:
     tz = ZoneInfo(session.event.timezone)
     vevent = VEvent()
     vevent.add("uid", f"session-{session.slug}@{settings.INTERCOOP_MAIL_DOMAIN}")
-    vevent.add("summary", f"{session.event.name} — {session.number}. {session.title}")
+    vevent.add(
+        "summary", f"{shown(session.event, 'name')} — {session.number}. {shown(session, 'title')}"
+    )
     if session.starts_at and session.ends_at:
         vevent.add("dtstart", datetime.combine(session.date, session.starts_at, tzinfo=tz))
         vevent.add("dtend", datetime.combine(session.date, session.ends_at, tzinfo=tz))
@@ -35,13 +39,14 @@ def _session_event(session: Session) -> VEvent:
         # Hours not announced yet: a whole-day event on the session's date.
         vevent.add("dtstart", session.date)
         vevent.add("dtend", session.date + timedelta(days=1))
-    description = session.subtitle
+    description = shown(session, "subtitle")
     if session.facilitators:
-        description += f"\n\nAnimation : {session.facilitators}"
+        description += "\n\n" + _("Animation : %(names)s") % {"names": session.facilitators}
     vevent.add("description", description.strip())
     vevent.add("url", settings.INTERCOOP_SITE_URL + session.get_absolute_url())
-    if session.event.location:
-        vevent.add("location", session.event.location)
+    place = ", ".join(part for part in (session.place, session.event.location) if part)
+    if place:
+        vevent.add("location", place)
     vevent.add("dtstamp", timezone.now())
     return vevent
 

@@ -83,6 +83,11 @@ def board_scope(slug: str) -> str:
     return f"board:{slug}"
 
 
+# The pages listing several boards' threads (the index, the latest threads, the unread
+# ones): any change of a board's page changes them too (see invalidate).
+ACTIVITY = "activity"
+
+
 def user_scope(user_id: int) -> str:
     """What a person's own pages show of them: follows, role, mail suspension."""
     return f"user:{user_id}"
@@ -141,6 +146,8 @@ def invalidate(scopes: Iterable[str]) -> None:
     scopes = list(dict.fromkeys(scopes))
     if not scopes:
         return
+    if ACTIVITY not in scopes and any(scope.startswith("board:") for scope in scopes):
+        scopes.append(ACTIVITY)
     if not events.collect(_BATCH_KEY, [], _replace_collected):
         _replace(scopes)
     transaction.on_commit(lambda: _replace_later(scopes))

@@ -3,9 +3,11 @@ from django.urls import path
 from forum import feeds
 from forum.views import (
     attachments,
+    avatars,
     boards,
     calendar,
     follows,
+    my_programme,
     networks,
     organiser,
     pages,
@@ -129,6 +131,8 @@ urlpatterns = [
     path("sessions/<slug:slug>/synthese/reponses.csv", synthesis.export_csv, name="synthesis_csv"),
     path("sessions/<slug:slug>/synthese/reponses.ods", synthesis.export_ods, name="synthesis_ods"),
     path("inscription/", registration.registration, name="registration"),
+    path("mon-programme/", my_programme.my_programme, name="my_programme"),
+    path("mon-programme.ics", my_programme.my_programme_ics, name="my_programme_ics"),
     path("inscription/annuler/", registration.registration_cancel, name="registration_cancel"),
     path("organisation/inscriptions/", organiser.registrations, name="organiser_registrations"),
     path(
@@ -146,6 +150,8 @@ urlpatterns = [
     path("forums/<slug:slug>/atom/", feeds.board_feed, name="board_feed"),
     path("fils/<int:pk>/atom/", feeds.thread_feed, name="thread_feed"),
     path("forums/", boards.boards, name="boards"),
+    path("derniers/", boards.latest, name="latest"),
+    path("non-lus/", boards.unread, name="unread"),
     path("forums/<slug:slug>/", boards.board, name="board"),
     path("forums/<slug:slug>/nouveau/", boards.thread_new, name="thread_new"),
     path("forums/<slug:key>/suivre/", follows.follow, {"kind": "board"}, name="board_follow"),
@@ -163,5 +169,7 @@ urlpatterns = [
     path("messages/<int:pk>/masquer/", posts.post_hide, name="post_hide"),
     path("messages/<int:pk>/afficher/", posts.post_unhide, name="post_unhide"),
     path("personnes/<int:user_id>/", profiles.profile, name="profile"),
+    path("personnes/<int:user_id>/avatar.webp", avatars.avatar, name="avatar"),
+    path("mon-avatar/", avatars.avatar_upload, name="avatar_upload"),
     path("pieces-jointes/<int:pk>/<str:filename>", attachments.attachment, name="attachment"),
 ]

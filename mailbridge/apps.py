@@ -15,11 +15,13 @@ class MailbridgeConfig(AppConfig):
             checks,
             digest_tasks,  # noqa: F401 - registers mailbridge.send_daily_digests
             recaps,
+            registrations,
             testimony_tasks,  # noqa: F401 - registers mailbridge.send_testimony_reminders
         )
 
         django_checks.register(checks.settings_check, TAG)
         recaps.connect()
+        registrations.connect()
 
         from django.db.models.signals import post_delete
 

@@ -209,7 +209,7 @@ def post_for_fragments(post_id: int, *, known: Post | None = None) -> Post | Non
             known.prefetched_attachments = list(known.attachments.all())
         return known
     post = (
-        Post.objects.select_related("author__profile")
+        Post.objects.select_related("author__profile__network")
         .prefetch_related(Prefetch("attachments", to_attr="prefetched_attachments"))
         .filter(pk=post_id)
         .first()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from forum import selectors, services
+from forum.board_forms import new_submission_key
 from forum.drafts import draft_accepted
 from forum.errors import UserError
 from forum.models import Session, SessionState
@@ -24,9 +25,10 @@ from forum.selectors.notes import (
 )
 from forum.selectors.questionnaires import questionnaire_for_session
 from forum.selectors.synthesis import figures_for_question
+from forum.services.live_posts import live_threads_for_session, may_write_live, session_live_post
 from forum.services.notes import session_note_post
 from realtime import presence
-from realtime.forms import NoteForm
+from realtime.forms import LivePostForm, NoteForm
 
 LATEST_POSTS = 20
 NOTES_SHOWN = 50
@@ -53,11 +55,24 @@ def _projection(session: Session):
     )
 
 
-def session_live(request, slug: str, *, note_form: NoteForm | None = None, status: int = 200):
+def session_live(
+    request,
+    slug: str,
+    *,
+    note_form: NoteForm | None = None,
+    post_form: LivePostForm | None = None,
+    status: int = 200,
+):
     session = _session_or_404(request, slug)
     facilitator = is_facilitator(request.user, session)
     if facilitator and note_form is None:
         note_form = NoteForm()
+    may_write = may_write_live(request.user, session)
+    if may_write and post_form is None:
+        post_form = LivePostForm(
+            threads=live_threads_for_session(session=session),
+            initial={"submission_key": new_submission_key()},
+        )
     context = {
         "event": session.event,
         "session": session,
@@ -71,6 +86,7 @@ def session_live(request, slug: str, *, note_form: NoteForm | None = None, statu
         "presence_count": presence.session_count(session_id=session.pk),
         "note_form": note_form if facilitator else None,
         "projection": _projection(session),
+        "post_form": post_form if may_write else None,
     }
     return render(request, "realtime/session_live.html", context, status=status)
 
@@ -104,3 +120,29 @@ def session_note(request, slug: str):
             messages.success(request, _("La note est publiée."))
             return draft_accepted(request, redirect(_live_url(session)))
     return session_live(request, slug, note_form=form, status=400)
+
+
+@login_required
+@require_POST
+def session_post(request, slug: str):
+    """A post written from the live page (forum.services.live_posts)."""
+    session = _session_or_404(request, slug)
+    if not may_write_live(request.user, session):
+        raise PermissionDenied(_("Vous pourrez écrire ici pendant la session, une fois inscrit·e."))
+    form = LivePostForm(request.POST, threads=live_threads_for_session(session=session))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            session_live_post(
+                session=session,
+                author=request.user,
+                body=data["body"],
+                thread_id=data["thread"],
+                submission_key=data["submission_key"],
+            )
+        except UserError as error:
+            form.add_user_error(error)
+        else:
+            messages.success(request, _("Votre message est publié."))
+            return draft_accepted(request, redirect(_live_url(session)))
+    return session_live(request, slug, post_form=form, status=400)

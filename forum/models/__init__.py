@@ -4,6 +4,7 @@ boards, threads, posts and shared threads (board.py), files attached to posts
 testimonies (testimony.py)."""
 
 from forum.models.attachment import Attachment
+from forum.models.avatar import Avatar
 from forum.models.board import (
     Board,
     BoardKind,
@@ -52,6 +53,7 @@ from forum.models.testimony import (
 )
 
 __all__ = [
+    "Avatar",
     "Anonymity",
     "Answer",
     "Attachment",

@@ -28,6 +28,13 @@ class Event(models.Model):
         _("présentation"), blank=True, help_text=_("Texte en Markdown.")
     )
     registration_open = models.BooleanField(_("inscriptions ouvertes"), default=True)
+    # The organisers' own texts in English, shown to English readers when given
+    # (forum.localized).
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
+    tagline_en = models.CharField(_("accroche (anglais)"), max_length=300, blank=True)
+    presentation_en = models.TextField(
+        _("présentation (anglais)"), blank=True, help_text=_("Texte en Markdown.")
+    )
 
     class Meta:
         verbose_name = _("événement")
@@ -61,8 +68,16 @@ class Session(models.Model):
     date = models.DateField(_("date"))
     starts_at = models.TimeField(_("heure de début"), null=True, blank=True)
     ends_at = models.TimeField(_("heure de fin"), null=True, blank=True)
+    place = models.CharField(
+        _("salle"), max_length=200, blank=True, help_text=_("Où, sur le lieu de l'événement.")
+    )
     facilitators = models.CharField(
         _("animation"), max_length=300, blank=True, help_text=_("Noms, tels qu'affichés.")
+    )
+    title_en = models.CharField(_("titre (anglais)"), max_length=300, blank=True)
+    subtitle_en = models.CharField(_("sous-titre (anglais)"), max_length=300, blank=True)
+    description_en = models.TextField(
+        _("description (anglais)"), blank=True, help_text=_("Texte en Markdown.")
     )
     facilitator_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -255,6 +270,9 @@ class Profile(models.Model):
         choices=MailDelivery.choices,
         default=MailDelivery.EACH,
     )
+    # Whether the person uploaded a picture (forum.models.Avatar), and which: 0
+    # without one. It goes into the picture's URL, so that a new one is fetched anew.
+    avatar_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("profil")

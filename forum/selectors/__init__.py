@@ -22,6 +22,7 @@ from forum.selectors.programme import (
     registrations_for_export,
     session_by_slug,
     sessions_for_event,
+    sessions_of_person,
 )
 from forum.selectors.search import search_posts
 from forum.selectors.threads import ThreadPageRead, post_in_thread, thread_page_read
@@ -47,6 +48,7 @@ __all__ = [
     "search_posts",
     "session_by_slug",
     "sessions_for_event",
+    "sessions_of_person",
     "thread_by_id",
     "thread_page_read",
     "threads_for_board",

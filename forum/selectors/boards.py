@@ -161,7 +161,7 @@ LIGHT_FIELDS = (
 
 def _full_posts(moderator: bool):
     posts = Post.objects.select_related(
-        "author__profile", "in_reply_to__author__profile", "hidden_by__profile"
+        "author__profile__network", "in_reply_to__author__profile", "hidden_by__profile"
     ).prefetch_related(
         # A plain list per post (Post.shown_attachments): the default prefetch builds
         # a filtered queryset for each post, which cost more than the query.

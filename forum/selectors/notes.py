@@ -32,7 +32,7 @@ def notes_thread_for_session(*, session: Session) -> Thread | None:
 
 def _posts():
     return Post.objects.select_related(
-        "thread__board__session", "author__profile", "in_reply_to__author__profile"
+        "thread__board__session", "author__profile__network", "in_reply_to__author__profile"
     )
 
 

@@ -60,3 +60,19 @@ def registrations_for_export(*, event: Event):
         .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("number")))
         .order_by("created_at")
     )
+
+
+def sessions_of_person(*, user, event: Event) -> list[Session]:
+    """The sessions `user` chose at registration, in programme order, with their
+    segments and board; none without an active registration."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Session.objects.filter(
+            registrations__user=user,
+            registrations__event=event,
+            registrations__status=RegistrationStatus.CONFIRMED,
+        )
+        .select_related("board")
+        .order_by("number")
+    )

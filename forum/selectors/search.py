@@ -30,29 +30,39 @@ from django.utils.safestring import SafeString, mark_safe
 
 from forum.models import Post, ThreadShare
 from forum.rendering import html_to_text
+from forum.selectors.search_filters import SearchFilters
 
 QUERY_MAX_CHARS = 200
 PASSAGE_CHARS = 220
 
 
-def search_posts(*, query: str, user, event, board=None) -> Sequence[Post]:
+def search_posts(
+    *, query: str, user, event, board=None, filters: SearchFilters | None = None
+):
     """Posts of `event` matching `query` that `user` may see, best match first;
     with `board`, only in the threads that board shows (its own and those shared
     to it, still read by their home board's rule).
 
+    A word may be found in the thread's title, the post's text or its author's name.
     Boards the user cannot see (private sessions) are left out; hidden posts are
-    only found by those who moderate their board. An empty query finds nothing.
-    Returns a lazy sequence (for a Paginator); each post taken from it carries
-    `passage_html`.
+    only found by those who moderate their board. `filters` narrow the posts
+    (forum.selectors.search_filters); an empty query finds nothing, unless filters
+    are given: then every post they keep, newest first. Returns a lazy sequence (for
+    a Paginator, or `.by_thread()` for one entry per thread); each post taken from it
+    carries `passage_html`.
     """
     query = normalise_query(query)
-    if not query:
+    if not query and not (filters and filters.any()):
         return []
     posts = Post.objects.filter(thread__board__event=event)
     if board is not None:
         shared = ThreadShare.objects.filter(board=board).values("thread")
         posts = Post.objects.filter(Q(thread__board=board) | Q(thread__in=shared))
     posts = posts.visible_to(user).select_related("thread__board", "author__profile")
+    if filters is not None:
+        posts = filters.apply(posts)
+    if not query:
+        return SearchResults(posts.order_by("-created_at", "-pk"), lambda post: _decorate(post, []))
     if connection.vendor == "postgresql":
         return _search_postgres(posts, query)
     return _search_folded(posts, query)
@@ -68,9 +78,16 @@ class SearchResults(Sequence):
 
     ordered = True  # for Paginator: the queryset has an explicit order
 
-    def __init__(self, queryset, decorate):
+    def __init__(self, queryset, decorate, *, ranked: bool = False):
         self._queryset = queryset
         self._decorate = decorate
+        self._ranked = ranked
+
+    def by_thread(self):
+        """The same results, one entry per thread (forum.selectors.search_threads)."""
+        from forum.selectors.search_threads import ThreadResults
+
+        return ThreadResults(self._queryset, self._decorate, ranked=self._ranked)
 
     def count(self) -> int:
         return self._queryset.count()
@@ -122,8 +139,10 @@ def _search_postgres(posts, query: str) -> SearchResults:
     def folded(expression):
         return Func(expression, function="unaccent") if has_unaccent() else expression
 
-    vector = SearchVector(folded(F("thread__title")), weight="A", config="french") + SearchVector(
-        folded(F("body_text")), weight="B", config="french"
+    vector = (
+        SearchVector(folded(F("thread__title")), weight="A", config="french")
+        + SearchVector(folded(F("body_text")), weight="B", config="french")
+        + SearchVector(folded(F("author__profile__display_name")), weight="C", config="french")
     )
     search = SearchQuery(folded(Value(query)), config="french", search_type="websearch")
     results = (
@@ -132,7 +151,7 @@ def _search_postgres(posts, query: str) -> SearchResults:
         .order_by("-rank", "-created_at", "-pk")
     )
     terms, _excluded = _search_terms(query)
-    return SearchResults(results, lambda post: _decorate(post, terms))
+    return SearchResults(results, lambda post: _decorate(post, terms), ranked=True)
 
 
 # SQLite --------------------------------------------------------------------
@@ -190,11 +209,20 @@ def _search_folded(posts, query: str):
     posts = posts.annotate(
         folded_title=Func(F("thread__title"), function=_FOLD_FUNCTION),
         folded_body=Func(F("body_text"), function=_FOLD_FUNCTION),
+        folded_author=Func(F("author__profile__display_name"), function=_FOLD_FUNCTION),
     )
+
+    def found(term: str) -> Q:
+        return (
+            Q(folded_body__contains=term)
+            | Q(folded_title__contains=term)
+            | Q(folded_author__contains=term)
+        )
+
     for term in terms:
-        posts = posts.filter(Q(folded_body__contains=term) | Q(folded_title__contains=term))
+        posts = posts.filter(found(term))
     for term in excluded:
-        posts = posts.exclude(Q(folded_body__contains=term) | Q(folded_title__contains=term))
+        posts = posts.exclude(found(term))
     results = posts.order_by("-created_at", "-pk")
     return SearchResults(results, lambda post: _decorate(post, terms))
 
@@ -207,6 +235,9 @@ def _decorate(post: Post, terms: list[str]) -> None:
 def passage(text: str, terms: list[str]) -> SafeString:
     """About PASSAGE_CHARS characters of `text` around the first match of a term,
     escaped, each match of a (folded) term wrapped in <mark>."""
+    if not terms:
+        end = min(len(text), PASSAGE_CHARS)
+        return mark_safe(escape(text[:end]) + ("…" if end < len(text) else ""))  # noqa: S308
     folded = fold(text)
     pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
     first = pattern.search(folded)

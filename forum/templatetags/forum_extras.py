@@ -2,11 +2,12 @@ import unicodedata
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from forum import page_cache, slots
+from forum import avatars, localized, page_cache, slots
 from forum.rendering import html_to_text, markdown_to_html
 
 register = template.Library()
@@ -77,3 +78,35 @@ def display_name(user) -> str:
         return user.profile.display_name
     except ObjectDoesNotExist:
         return user.get_full_name() or _("Participant·e n° %(number)s") % {"number": user.pk}
+
+
+@register.filter
+def shown(obj, field: str) -> str:
+    """The organisers' text `field` of `obj` in the reader's language (forum.localized)."""
+    return localized.shown(obj, field)
+
+
+def _avatar_url(user) -> str:
+    return reverse("forum:avatar", kwargs={"user_id": user.pk}) if user is not None else ""
+
+
+@register.simple_tag
+def avatar(user, size: int = 32) -> str:
+    """The person's avatar (forum.avatars): their picture, else their initials."""
+    return avatars.avatar_html(user, size=size, url=_avatar_url(user))
+
+
+@register.simple_tag
+def avatar_mail(user, site_url: str = "") -> str:
+    """The person's avatar in a mail's HTML part (absolute URL to their picture)."""
+    return avatars.avatar_mail_html(user, url=site_url + _avatar_url(user))
+
+
+@register.filter
+def network_name(user) -> str:
+    """The network a person shows beside their name (none: empty)."""
+    try:
+        network = user.profile.network
+    except (AttributeError, ObjectDoesNotExist):
+        return ""
+    return network.name if network is not None else ""

@@ -272,7 +272,7 @@ def test_posts_written_in_a_batch_change_the_pages_once_at_its_end(
                 reply(thread, author=alice, body=body)
         assert replaced == []
         assert events.collect("later", ["push"], order.extend)
-    assert replaced == [[f"thread:{thread.pk}", f"board:{thread.board.slug}"]]
+    assert replaced == [[f"thread:{thread.pk}", f"board:{thread.board.slug}", "activity"]]
     assert order == ["push"]
     response, text = _read(client, url)
     assert response["X-Page-Cache"] == "miss"

@@ -33,8 +33,8 @@ postgresql_only = pytest.mark.skipif(
 
 
 def found(response) -> list[str]:
-    """Titles of the results on a search page, in order."""
-    return [post.thread.title for post in response.context["page"]]
+    """Titles of the results on a search page (one per thread), in order."""
+    return [hit.thread.title for hit in response.context["page"]]
 
 
 def test_an_empty_query_asks_for_words(client, event):
@@ -62,7 +62,7 @@ def test_a_result_shows_thread_board_author_date_and_links_to_the_post(
     post = reply(thread, lea, body="Et le wiki garde l'historique de chaque page.")
     response = client.get("/recherche/", {"q": "historique"})
     text = page_text(response)
-    assert "1 message correspond à « historique »." in text
+    assert "1 fil trouvé." in text and "1 message trouvé" in text
     assert found(response) == ["Nos outils"]
     assert ("a", {"href": post.get_absolute_url()}) in elements(response)
     assert board.title in text
@@ -206,21 +206,25 @@ def test_hidden_posts_are_found_only_by_moderators(client, event, lea):
     assert "masqué" in page_text(response)
 
 
-def test_results_come_twenty_to_a_page(client, event, lea):
-    thread = write_thread(general_board(event), lea, title="Compte rendu", body="Atelier 0.")
-    for number in range(1, 25):
+def test_results_come_one_per_thread_twenty_threads_to_a_page(client, event, lea):
+    board = general_board(event)
+    thread = write_thread(board, lea, title="Compte rendu", body="Atelier 0.")
+    for number in range(1, 5):
         reply(thread, lea, body=f"Atelier {number} : suite.")
+    for number in range(24):
+        write_thread(board, lea, title=f"Fil {number}", body=f"Un atelier de plus, le {number}.")
     first = client.get("/recherche/", {"q": "atelier"})
-    assert "25 messages correspondent à « atelier »." in page_text(first)
+    assert "25 fils trouvés." in page_text(first)
     assert len(first.context["page"]) == 20
     assert ("a", {"rel": "next", "href": "?q=atelier&page=2"}) in elements(first)
     second = client.get("/recherche/", {"q": "atelier", "page": 2})
     assert len(second.context["page"]) == 5
     assert ("a", {"rel": "prev", "href": "?q=atelier&page=1"}) in elements(second)
-    seen = {post.pk for post in first.context["page"]} | {
-        post.pk for post in second.context["page"]
-    }
-    assert len(seen) == 25
+    hits = [*first.context["page"], *second.context["page"]]
+    assert len({hit.thread.pk for hit in hits}) == 25
+    (report,) = [hit for hit in hits if hit.thread == thread]
+    assert report.match_count == 5 and len(report.posts) == 3
+    assert "5 messages trouvés" in page_text(first) + page_text(second)
 
 
 def test_an_out_of_range_page_shows_the_last_one(client, event, lea):
@@ -292,5 +296,6 @@ def test_a_results_page_takes_a_fixed_number_of_queries(
     # machine: read it into the cache again, so that both pages are measured alike.
     client.get("/recherche/", {"q": "rien"})
     with django_assert_max_num_queries(20) as many:
-        assert len(client.get("/recherche/", {"q": "plénière"}).context["page"]) == 20
+        page = client.get("/recherche/", {"q": "plénière"}).context["page"]
+        assert [len(hit.posts) for hit in page] == [3, 3, 3]
     assert len(many.captured_queries) == len(few.captured_queries)

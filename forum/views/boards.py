@@ -1,4 +1,5 @@
-"""The boards: the index, one board's threads, marking it read, a new thread."""
+"""The boards: the index, the latest and unread threads across them, one board's
+threads, marking it read, a new thread."""
 
 from __future__ import annotations
 
@@ -15,19 +16,76 @@ from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
 from forum.drafts import draft_accepted
 from forum.errors import UserError
-from forum.page_cache import board_scope, cached_page, reads_scope, versions
+from forum.page_cache import ACTIVITY, board_scope, cached_page, reads_scope, versions
 from forum.permissions import can_post
+from forum.selectors.activity import boards_activity, threads_latest, threads_unread
 from forum.views.access import board_or_404
 
 THREADS_PER_PAGE = 50
 
 
-def boards(request):
+def _event_or_404():
     event = selectors.event_current()
     if event is None:
         raise Http404("no event loaded")
-    context = {"event": event, "boards": selectors.boards_for_event(event=event, user=request.user)}
+    return event
+
+
+def _reader_reads(request, **kwargs):
+    """A signed-in reader's lists depend on their read marks too (forum.page_cache)."""
+    return versions([reads_scope(request.user.pk)])
+
+
+@cached_page(lambda: [ACTIVITY], params=(), reader=_reader_reads)
+def boards(request):
+    event = _event_or_404()
+    visible = selectors.boards_for_event(event=event, user=request.user)
+    context = {"event": event, "boards": boards_activity(boards=visible, user=request.user)}
     return render(request, "forum/boards.html", context)
+
+
+def _thread_list(request, event, threads, *, title: str, view: str, empty: str):
+    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for thread in rows:
+        thread.unread_count = getattr(thread, "unread", 0)
+    context = {
+        "event": event,
+        "page": page,
+        "threads": rows,
+        "title": title,
+        "view": view,
+        "empty": empty,
+        "show_board": True,
+    }
+    return render(request, "forum/threads_across.html", context)
+
+
+@cached_page(lambda: [ACTIVITY], reader=_reader_reads)
+def latest(request):
+    event = _event_or_404()
+    return _thread_list(
+        request,
+        event,
+        threads_latest(event=event, user=request.user),
+        title=_("Derniers messages"),
+        view="latest",
+        empty=_("Aucun message pour l'instant."),
+    )
+
+
+@login_required
+@cached_page(lambda: [ACTIVITY], reader=_reader_reads)
+def unread(request):
+    event = _event_or_404()
+    return _thread_list(
+        request,
+        event,
+        threads_unread(event=event, user=request.user),
+        title=_("Non lus"),
+        view="unread",
+        empty=_("Vous avez tout lu."),
+    )
 
 
 @cached_page(

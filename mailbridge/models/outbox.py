@@ -20,6 +20,7 @@ class DeliveryKind(models.TextChoices):
     NOTICE = "notice", _("avis")
     REMINDER = "reminder", _("relance")
     QUESTIONNAIRE = "quest", _("questionnaire")
+    REGISTRATION = "register", _("confirmation d'inscription")
 
 
 class DeliveryStatus(models.TextChoices):

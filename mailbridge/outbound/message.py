@@ -54,6 +54,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from forum.avatars import avatar_mail_html
 from forum.models import Post
 from mailbridge.addresses import board_address, board_list_slug
 from mailbridge.tokens import reply_address
@@ -237,6 +238,20 @@ def _footers(post: Post, placeholder: str) -> dict[str, tuple[str, str]]:
     return footers
 
 
+def _author_html(post: Post) -> str:
+    """Who wrote, as the pages show them: avatar, name, network (the HTML part)."""
+    profile = getattr(post.author, "profile", None)
+    network = getattr(profile, "network", None) if profile is not None else None
+    avatar = avatar_mail_html(
+        post.author,
+        url=settings.INTERCOOP_SITE_URL
+        + reverse("forum:avatar", kwargs={"user_id": post.author_id}),
+    )
+    name = html.escape(_author_name(post))
+    where = f' <span style="color:#555">· {html.escape(network.name)}</span>' if network else ""
+    return f'<p class="author">{avatar} <strong>{name}</strong>{where}</p>'
+
+
 def post_message_build(post: Post) -> PostMessage:
     """Build `post`'s message once (post loaded with thread, board and author).
 
@@ -277,7 +292,7 @@ def post_message_build(post: Post) -> PostMessage:
     )
     body_html = (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
-        f"<div>{post.body_html}</div>\n{html_slot}\n</body></html>\n"
+        f"{_author_html(post)}\n<div>{post.body_html}</div>\n{html_slot}\n</body></html>\n"
     )
     message.add_alternative(body_html, subtype="html", charset="utf-8", cte="quoted-printable")
 

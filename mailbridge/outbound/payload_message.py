@@ -1,4 +1,5 @@
-"""The message for a delivery that carries its own content: digests, recaps, notices.
+"""The message for a delivery that carries its own content: digests, recaps, notices,
+registration confirmations (these with the person's programme as an .ics file).
 
 A post's delivery is built from the post (outbound/message.py); a DIGEST, RECAP or
 NOTICE delivery was rendered when it was written, in the recipient's language, and
@@ -62,6 +63,16 @@ def build_payload_message(delivery: Delivery) -> bytes:
     message.set_content(payload.get("text") or "", cte="quoted-printable")
     if payload.get("html"):
         message.add_alternative(payload["html"], subtype="html", cte="quoted-printable")
+    if payload.get("ics"):
+        # RFC 5545 §8.1: text/calendar; a file to import, not an invitation (no METHOD).
+        # Base64 keeps its CRLF line ends as they are.
+        message.add_attachment(
+            payload["ics"],
+            subtype="calendar",
+            charset="utf-8",
+            cte="base64",
+            filename=payload.get("ics_filename") or "programme.ics",
+        )
     return _raw_headers(delivery, board, identity) + message.as_bytes(policy=policy.SMTP)
 
 

@@ -112,7 +112,13 @@ def _payload_message(row: OutboxRow) -> bytes:
     return build_payload_message(delivery)
 
 
-for _kind in (DeliveryKind.DIGEST, DeliveryKind.RECAP, DeliveryKind.NOTICE, DeliveryKind.REMINDER):
+for _kind in (
+    DeliveryKind.DIGEST,
+    DeliveryKind.RECAP,
+    DeliveryKind.NOTICE,
+    DeliveryKind.REMINDER,
+    DeliveryKind.REGISTRATION,
+):
     register_builder(_kind, _payload_message)
 
 

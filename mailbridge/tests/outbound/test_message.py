@@ -247,3 +247,19 @@ def test_a_display_name_cannot_inject_headers(board, follower):
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert message["Bcc"] is None
     assert message["From"].addresses[0].display_name == "Eve Bcc: victim@exemple.org via Intercoop"
+
+
+def test_the_html_part_shows_who_wrote_with_their_avatar_and_network(
+    sink, board, author, follower
+):
+    from forum.avatars import colour_of
+    from forum.models import Network, Profile
+
+    network = Network.objects.create(name="Réseau des Cigales", slug="cigales")
+    Profile.objects.filter(user=author).update(network=network)
+    services.thread_create(board=board, author=author, title=TITLE, body="Bonjour.")
+    send_all(sink, 1)
+    [(message, _envelope)] = received_by(sink, "marc@exemple.org")
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "<strong>Hélène Émery</strong>" in html and "Réseau des Cigales" in html
+    assert ">HÉ</span>" in html and colour_of(author.pk) in html
