@@ -32,6 +32,7 @@ EVENT_NAMES = frozenset(
         "session_state_changed",
         "registration_changed",
         "questionnaire_answered",
+        "account_deleting",
     }
 )
 

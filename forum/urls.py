@@ -8,6 +8,7 @@ from forum.views import (
     follows,
     organiser,
     pages,
+    person_data,
     posts,
     profiles,
     questionnaire_builder,
@@ -125,5 +126,7 @@ urlpatterns = [
     path("messages/<int:pk>/masquer/", posts.post_hide, name="post_hide"),
     path("messages/<int:pk>/afficher/", posts.post_unhide, name="post_unhide"),
     path("personnes/<int:user_id>/", profiles.profile, name="profile"),
+    path("compte/mes-donnees/", person_data.my_data, name="my_data"),
+    path("compte/mes-donnees.zip", person_data.my_data_export, name="my_data_export"),
     path("pieces-jointes/<int:pk>/<str:filename>", attachments.attachment, name="attachment"),
 ]
