@@ -6,6 +6,7 @@
     intercoop beat     the Celery beat scheduler
     intercoop smtp     the SMTP gateway
     intercoop seed     load the Intercoop 2007 programme (idempotent)
+    intercoop backup   the database and the data dir to one file; `restore` puts it back
 
 A configuration problem ends with one line saying what to fix, exit status 2.
 """
@@ -62,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     dkim.add_argument("--selector", default=None, help="DKIM selector (default: intercoop)")
     dkim.set_defaults(handler=cmd_dkim_keygen)
+    backup = commands.add_parser("backup", help="write the database and the data dir to one file")
+    backup.add_argument(
+        "--output", default=None, help="file to write (default: ./intercoop-backup-<time>.tar.gz)"
+    )
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("file", help="a file written by `intercoop backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace what the database already holds"
+    )
+    restore.set_defaults(handler=cmd_restore)
     return parser
 
 
@@ -254,6 +266,42 @@ def cmd_dkim_keygen(args) -> int:
 
     options = ["--selector", args.selector] if args.selector else []
     call_command("dkim_keygen", *options)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from config.backup import BackupError, backup
+
+    check_database()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    output = Path(args.output or f"intercoop-backup-{stamp}.tar.gz").expanduser()
+    if not output.parent.is_dir():
+        raise Abort(f"cannot write the backup to {output}: no such directory")
+    try:
+        manifest = backup(output)
+    except (BackupError, OSError) as exc:
+        raise Abort(f"backup failed: {_one_line(exc)}") from exc
+    print(f"backup written to {output} ({manifest['database']}, {manifest['files']} files)")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pathlib import Path
+
+    from config.backup import BackupError, restore
+
+    check_database()
+    source = Path(args.file).expanduser()
+    if not source.is_file():
+        raise Abort(f"no backup at {source}")
+    try:
+        manifest = restore(source, force=args.force)
+    except (BackupError, OSError) as exc:
+        raise Abort(f"restore failed: {_one_line(exc)}") from exc
+    print(f"restored the backup of {manifest['created_at']} ({manifest['files']} files)")
     return 0
 
 

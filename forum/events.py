@@ -38,6 +38,7 @@ EVENT_NAMES = frozenset(
         "testimony_reviewed",
         "questionnaire_sent",
         "questionnaire_respondent",
+        "account_deleting",
     }
 )
 

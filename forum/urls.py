@@ -11,6 +11,7 @@ from forum.views import (
     networks,
     organiser,
     pages,
+    person_data,
     posts,
     profiles,
     questionnaire_builder,
@@ -171,5 +172,7 @@ urlpatterns = [
     path("personnes/<int:user_id>/", profiles.profile, name="profile"),
     path("personnes/<int:user_id>/avatar.webp", avatars.avatar, name="avatar"),
     path("mon-avatar/", avatars.avatar_upload, name="avatar_upload"),
+    path("compte/mes-donnees/", person_data.my_data, name="my_data"),
+    path("compte/mes-donnees.zip", person_data.my_data_export, name="my_data_export"),
     path("pieces-jointes/<int:pk>/<str:filename>", attachments.attachment, name="attachment"),
 ]

@@ -47,6 +47,13 @@ class MailbridgeConfig(AppConfig):
         # Atomic: the author's notice commits with the review.
         events.subscribe("testimony_reviewed", testimonies.on_testimony_reviewed, atomic=True)
 
+        from forum import person_data as forum_person_data
+        from mailbridge import person_data
+
+        # A person's mail rows: in their export, and gone with their account.
+        events.subscribe("account_deleting", person_data.on_account_deleting, atomic=True)
+        forum_person_data.section_register("mail", person_data.export)
+
         from forum import page_invalidation, slots
         from mailbridge.models import MailboxHealth
 

@@ -1,4 +1,4 @@
-"""DKIM signing of outgoing mail (RFC 6376), with dkimpy, when a key is configured.
+"""DKIM signing of outgoing mail (RFC 6376), when a key is configured.
 
 Configured by INTERCOOP_DKIM_SELECTOR and/or INTERCOOP_DKIM_PRIVATE_KEY_PATH: the
 selector defaults to "intercoop", the key path to <data dir>/dkim/<selector>.key
@@ -11,6 +11,9 @@ The signature covers the headers RFC 6376 §5.4.1 recommends, plus
 List-Unsubscribe-Post (RFC 8058 §4: both List-Unsubscribe headers MUST be signed),
 and "oversigns" From, Subject, Reply-To and the List-Unsubscribe pair so a header of
 that name added in transit breaks the signature.
+
+The signature is made by `dkim_signer.Signer` (RSA through `cryptography`), the
+same as dkimpy's for the same message, key and time, at a fraction of its cost.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import threading
 from pathlib import Path
 
 import dkim as dkimpy
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
+from mailbridge.dkim_signer import Signer
 from mailbridge.errors import SigningUnavailable
 
 logger = logging.getLogger(__name__)
@@ -52,27 +57,40 @@ def key_path() -> Path | None:
     return None
 
 
-_cache: dict[str, tuple[float, bytes]] = {}
+_cache: dict[tuple, tuple[float, Signer]] = {}
 _cache_lock = threading.Lock()
 
 
-def _private_key(path: Path) -> bytes:
-    # Read once, again when the file changes (a key rotated without a restart).
+def _signer(path: Path) -> Signer:
+    # The key is read and parsed once, again when the file changes (a key rotated
+    # without a restart) or the selector or domain do.
+    identity = (str(path), selector(), settings.INTERCOOP_MAIL_DOMAIN)
     try:
         mtime = path.stat().st_mtime
         with _cache_lock:
-            cached = _cache.get(str(path))
-            if cached and cached[0] == mtime:
-                return cached[1]
-        key = path.read_bytes()
+            cached = _cache.get(identity)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        pem = path.read_bytes()
     except OSError as exc:
         raise DkimConfigError(
             f"DKIM key {path} cannot be read ({exc.strerror}); run "
             "`python manage.py dkim_keygen` or fix INTERCOOP_DKIM_PRIVATE_KEY_PATH"
         ) from exc
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+        signer = Signer(
+            domain=settings.INTERCOOP_MAIL_DOMAIN,
+            selector=selector(),
+            key=key,
+            should_sign=dkimpy.DKIM.SHOULD + EXTRA_SIGNED,
+            oversigned=OVERSIGNED,
+        )
+    except (ValueError, TypeError) as exc:
+        raise DkimConfigError(f"DKIM key {path} is not a PEM RSA private key ({exc})") from exc
     with _cache_lock:
-        _cache[str(path)] = (mtime, key)
-    return key
+        _cache[identity] = (mtime, signer)
+    return signer
 
 
 def sign_message(message_bytes: bytes) -> bytes:
@@ -81,20 +99,7 @@ def sign_message(message_bytes: bytes) -> bytes:
     path = key_path()
     if path is None:
         return message_bytes
-    key = _private_key(path)
-    signer = dkimpy.DKIM(message_bytes, linesep=b"\r\n")
-    signer.should_sign.update(EXTRA_SIGNED)
-    signer.add_frozen(OVERSIGNED)
-    try:
-        header = signer.sign(
-            selector().encode("ascii"),
-            settings.INTERCOOP_MAIL_DOMAIN.encode("ascii"),
-            key,
-            canonicalize=(b"relaxed", b"relaxed"),
-        )
-    except dkimpy.KeyFormatError as exc:
-        raise DkimConfigError(f"DKIM key {path} is not a PEM RSA private key ({exc})") from exc
-    return header + message_bytes
+    return _signer(path).header(message_bytes) + message_bytes
 
 
 def dns_record(public_key_b64: str, selector_name: str | None = None) -> tuple[str, str]:

@@ -26,6 +26,8 @@ SMOKE_RUNS = [
             r"^\| plain smtplib loop",
             r"^\| Intercoop outbox",
             r"\(0 duplicates\); deliveries: sent 50\.",
+            r"^\| Intercoop outbox, DKIM-signed \(RSA 2048",
+            r"Messages accepted: 50, signed 50 \(0 duplicates\); deliveries: sent 50\.",
         ],
     ),
     (

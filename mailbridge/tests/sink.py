@@ -50,6 +50,7 @@ class SinkHandler:
         self.per_recipient: Counter[str] = Counter()
         self.attempts: Counter[str] = Counter()
         self.count = 0
+        self.signed = 0  # messages that arrived with a DKIM-Signature on top
         self.last_accepted_at = 0.0
         self.lock = threading.Lock()
 
@@ -72,6 +73,7 @@ class SinkHandler:
             return reply
         with self.lock:
             self.count += 1
+            self.signed += envelope.original_content.startswith(b"DKIM-Signature:")
             self.last_accepted_at = time.time()
             for address in envelope.rcpt_tos:
                 self.per_recipient[address] += 1
@@ -167,7 +169,8 @@ def free_port() -> int:
 
 def main() -> None:
     """A counting sink as a process: prints "ready <port>", then on each line read
-    from stdin prints {"count", "distinct", "last_accepted_at", "max_per_recipient"}."""
+    from stdin prints {"count", "signed", "distinct", "last_accepted_at",
+    "max_per_recipient"}."""
     import argparse
     import json
     import sys
@@ -183,6 +186,7 @@ def main() -> None:
         with handler.lock:
             report = {
                 "count": handler.count,
+                "signed": handler.signed,
                 "distinct": len(handler.per_recipient),
                 "last_accepted_at": handler.last_accepted_at,
                 "max_per_recipient": max(handler.per_recipient.values(), default=0),
