@@ -272,3 +272,30 @@ def test_the_seed_gives_the_first_session_its_testimony_themes(sessions):
     assert call.reminder_days == [7, 2] and not call.hold_for_review
     names = list(sessions[1].testimony_themes.values_list("name", flat=True))
     assert names[:4] == ["désimplication", "non-dits", "identité collective", "légitimité externe"]
+
+
+def test_the_synthesis_page_groups_the_testimonies_by_theme(client, session, cornu, alice, bruno):
+    from forum.services.questionnaires import questionnaire_create
+
+    questionnaire_create(session=session, actor=cornu)
+    themes = {
+        t.name: t.pk for t in services.testimony_call_for(session).session.testimony_themes.all()
+    }
+    for person, title, consent in (
+        (alice, "Le bureau usé", "signed"),
+        (bruno, "Ce qu'on taisait", "anonymous"),
+    ):
+        services.testimony_consent_choose(session=session, person=person, consent=consent)
+        services.testimony_submit(
+            session=session, author=person, title=title, body=BODY, theme_ids=[themes["non-dits"]]
+        )  # fmt: skip
+    client.force_login(cornu)
+    text = page_text(client.get(url("synthesis", session.slug)))
+    assert "Témoignages par thème" in text
+    assert "non-dits (2)" in text
+    assert "Le bureau usé — Alice Coopère" in text
+    assert "Ce qu'on taisait — Témoignage anonyme" in text
+    assert "Bruno" not in text
+    assert "désimplication (" not in text  # a theme no testimony has is left out
+    only = page_text(client.get(url("synthesis", session.slug) + "?tag=aucun-theme"))
+    assert "Témoignages par thème" not in only

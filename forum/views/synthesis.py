@@ -30,6 +30,7 @@ from forum.permissions import can_build_questionnaire, can_see_session, can_see_
 from forum.questionnaire_exports import answers_csv, answers_ods
 from forum.selectors.questionnaires import questionnaire_for_session
 from forum.selectors.synthesis import synthesis_of, texts_of
+from forum.selectors.testimonies import testimonies_by_theme
 from forum.services.synthesis import synthesis_project, synthesis_share
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -64,9 +65,13 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def testimony_themes(*, session, tag: str = "") -> list:
-    """The session's testimonies grouped by theme, for the synthesis: none until the
-    testimonies are built (their selector takes this place, with `tag` to filter)."""
-    return []
+    """The session's published testimonies grouped by theme (forum.selectors.testimonies,
+    never naming an anonymous author); with `tag`, that theme's group alone. Themes
+    no testimony has are left out."""
+    groups = [group for group in testimonies_by_theme(session) if group.testimonies]
+    if tag:
+        groups = [group for group in groups if group.theme == tag]
+    return groups
 
 
 def _blocks(questionnaire: Questionnaire):
