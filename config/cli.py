@@ -17,13 +17,12 @@ import argparse
 import os
 import sys
 
+from config.errors import Abort
+from config.preflight import check_port_free, check_workers_share_state
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_WEB_PORT = 8000
 DEFAULT_SMTP_PORT = 2525
-
-
-class Abort(Exception):
-    """Stop with one readable line (the operator has something to fix)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,40 +155,6 @@ def _redact(url: str) -> str:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
     return str(url)
-
-
-def check_workers_share_state(workers: int) -> None:
-    """Several web processes must share their cache and channel layer: with the
-    embedded defaults (a memory cache, an in-memory channel layer) a logout in one
-    would leave the session alive in the others (config/sessions.py), a new post
-    would not leave the others' page caches, and live pushes would reach one
-    process's readers only."""
-    from django.conf import settings
-
-    if workers < 1:
-        raise Abort(f"--workers {workers}: at least 1 worker is needed")
-    if workers > 1 and not settings.REDIS_URL:
-        raise Abort(
-            f"--workers {workers} needs REDIS_URL: the processes share sessions, "
-            "cached pages and live updates through Redis; without it run 1 worker"
-        )
-
-
-def check_port_free(host: str, port: int, option: str) -> None:
-    import socket
-
-    if not 0 < port < 65536:
-        raise Abort(f"port {port} is not a valid TCP port; choose one with {option}")
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise Abort(
-                f"cannot listen on {host}:{port} ({exc.strerror}); "
-                f"stop what uses it or choose another port with {option}"
-            ) from exc
 
 
 def prepare_database(*, load_programme_if_empty: bool) -> None:

@@ -64,7 +64,7 @@ def registrations_for_export(*, event: Event):
 
 def sessions_of_person(*, user, event: Event) -> list[Session]:
     """The sessions `user` chose at registration, in programme order, with their
-    segments and board; none without an active registration."""
+    segments; none without an active registration."""
     if not getattr(user, "is_authenticated", False):
         return []
     return list(
@@ -72,7 +72,5 @@ def sessions_of_person(*, user, event: Event) -> list[Session]:
             registrations__user=user,
             registrations__event=event,
             registrations__status=RegistrationStatus.CONFIRMED,
-        )
-        .select_related("board")
-        .order_by("number")
+        ).order_by("number")
     )

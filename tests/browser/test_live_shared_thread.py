@@ -70,7 +70,7 @@ def server():
 
 
 def _board_reader(chromium, server, path):
-    page = chromium.new_context(locale="fr-FR").new_page()
+    page = chromium.new_context(bypass_csp=True, locale="fr-FR").new_page()
     page.goto(server.url + path)
     page.wait_for_function("window.intercoopLive && window.intercoopLive.state() === 'live'")
     return page
@@ -88,7 +88,7 @@ def test_a_reply_in_a_shared_thread_moves_its_row_live_in_both_boards(browser, s
     for page in readers:  # the shared thread is listed, not on top: newer threads are
         assert page.locator(f"#{row}").count() == 1
         assert _first_row_id(page) != row
-    context = browser.new_context(locale="fr-FR")
+    context = browser.new_context(bypass_csp=True, locale="fr-FR")
     context.add_cookies(
         [{"name": "sessionid", "value": server.setup["bruno_session"], "url": server.url}]
     )

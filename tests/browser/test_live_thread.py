@@ -8,6 +8,10 @@ dir. People and the thread are made with `manage.py shell` on that data dir; pos
 that must be pushed live are made inside the running server (a reply by SMTP to the
 gateway, handled by its worker thread; a reply form posted by a third browser page),
 since another process does not share the in-memory layer.
+
+The contexts bypass the site's Content-Security-Policy: Playwright's
+`wait_for_function` evaluates its predicate as a string inside the page, which the
+policy forbids ('unsafe-eval'). The policy itself is held by tests/browser/test_csp.py.
 """
 
 from __future__ import annotations
@@ -193,14 +197,14 @@ def browser():
 
 def _reader(browser, server):
     """A page on the thread, its live connection established."""
-    page = browser.new_context(locale="fr-FR").new_page()
+    page = browser.new_context(bypass_csp=True, locale="fr-FR").new_page()
     page.goto(server.url + server.setup["thread_url"])
     page.wait_for_function("window.intercoopLive && window.intercoopLive.state() === 'live'")
     return page
 
 
 def _writer(browser, server):
-    context = browser.new_context(locale="fr-FR")
+    context = browser.new_context(bypass_csp=True, locale="fr-FR")
     context.add_cookies(
         [{"name": "sessionid", "value": server.setup["bruno_session"], "url": server.url}]
     )
@@ -304,7 +308,7 @@ def test_a_dropped_connection_comes_back_by_itself(browser, server):
 
 
 def test_the_page_works_without_javascript(browser, server):
-    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    context = browser.new_context(bypass_csp=True, locale="fr-FR", java_script_enabled=False)
     page = context.new_page()
     page.goto(server.url + server.setup["thread_url"])
     assert page.locator("[data-post-body]", has_text="Premier message du fil.").count() == 1
@@ -313,7 +317,7 @@ def test_the_page_works_without_javascript(browser, server):
 
 
 def test_a_reader_scrolled_up_is_told_of_new_posts_below(browser, server):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 900, "height": 240})
+    context = browser.new_context(bypass_csp=True, locale="fr-FR", viewport={"width": 900, "height": 240})
     page = context.new_page()
     page.goto(server.url + server.setup["thread_url"])
     page.wait_for_function("window.intercoopLive && window.intercoopLive.state() === 'live'")
@@ -333,14 +337,14 @@ def test_a_reader_scrolled_up_is_told_of_new_posts_below(browser, server):
 
 
 def test_the_session_live_page_counts_who_follows_it(browser, server):
-    first = browser.new_context(locale="fr-FR").new_page()
+    first = browser.new_context(bypass_csp=True, locale="fr-FR").new_page()
     first.goto(server.url + server.setup["live_url"])
     first.wait_for_function("window.intercoopLive && window.intercoopLive.state() === 'live'")
     first.wait_for_function(
         "document.querySelector('[data-live-presence]').textContent === '1'",
         timeout=LIVE_WITHIN_MS,
     )
-    second_context = browser.new_context(locale="fr-FR")
+    second_context = browser.new_context(bypass_csp=True, locale="fr-FR")
     second = second_context.new_page()
     second.goto(server.url + server.setup["live_url"])
     first.wait_for_function(

@@ -66,7 +66,7 @@ def test_typing_saves_a_draft_and_a_tab_closed_offline_loses_nothing(live_server
         live_server.url
         + f"/questionnaires/{link_token(questionnaire_id=questionnaire.pk, user_id=person.pk)}/"
     )
-    context = browser.new_context(locale="fr-FR")
+    context = browser.new_context(bypass_csp=True, locale="fr-FR")
     page = context.new_page()
     page.goto(link)
 

@@ -73,7 +73,7 @@ def browser():
 
 
 def _facilitator_page(browser, server, path):
-    context = browser.new_context(locale="fr-FR")
+    context = browser.new_context(bypass_csp=True, locale="fr-FR")
     context.add_cookies(
         [{"name": "sessionid", "value": server.setup["cornu_session"], "url": server.url}]
     )
@@ -84,7 +84,7 @@ def _facilitator_page(browser, server, path):
 
 
 def _answer(browser, server, *, trust: str) -> None:
-    page = browser.new_context(locale="fr-FR").new_page()
+    page = browser.new_context(bypass_csp=True, locale="fr-FR").new_page()
     page.goto(server.url + server.setup["answer_url"])
     questions = server.setup["questions"]
     page.check(f"input[name=q{questions['group']}] >> nth=0")
@@ -126,7 +126,7 @@ def test_an_answer_on_one_page_changes_the_chart_on_the_other(browser, server):
 
 
 def test_a_projected_chart_appears_on_the_live_page(browser, server):
-    live = browser.new_context(locale="fr-FR").new_page()
+    live = browser.new_context(bypass_csp=True, locale="fr-FR").new_page()
     live.goto(server.url + server.setup["live_url"])
     live.wait_for_function("window.intercoopLive && window.intercoopLive.state() === 'live'")
     assert live.locator("#session-projection").is_hidden()
