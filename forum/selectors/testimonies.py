@@ -73,6 +73,14 @@ def published_testimonies(*, session: Session) -> list[TestimonyCard]:
     return cards
 
 
+def published_testimony(*, session: Session, testimony_id: int) -> TestimonyCard | None:
+    """One published testimony of the session as a card, or None."""
+    for card in published_testimonies(session=session):
+        if card.id == testimony_id:
+            return card
+    return None
+
+
 def testimonies_by_theme(session: Session) -> list[ThemeGroup]:
     """The session's published testimonies grouped by theme, in the themes' order,
     then those given no theme (theme ""); a testimony with two themes is in both
