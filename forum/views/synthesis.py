@@ -125,7 +125,7 @@ def synthesis(request, slug: str):
     filtered = bool(text_question or contains.strip())
     builder = can_build_questionnaire(request.user, questionnaire.session)
     figures, results_html, texts_html = _blocks(questionnaire)
-    groups = testimonies_by_theme(questionnaire.session)
+    groups = testimonies_by_theme(questionnaire.session, with_body=False)  # titles only
     context = {
         "event": questionnaire.session.event,
         "session": questionnaire.session,
