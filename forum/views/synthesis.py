@@ -168,44 +168,33 @@ def share(request, slug: str):
     return redirect(_synthesis_url(questionnaire))
 
 
-@login_required
-@require_POST
-def project(request, slug: str):
+def _project(request, slug: str, field: str, service, shown: str):
+    """Project what the POST's `field` names with `service` (empty clears it)."""
     questionnaire = _questionnaire(request, slug, builders_only=True)
-    question_id = _int_or_none(request.POST.get("question"))
+    pk = _int_or_none(request.POST.get(field))
     try:
-        synthesis_project(questionnaire=questionnaire, actor=request.user, question_id=question_id)
+        service(questionnaire=questionnaire, actor=request.user, **{f"{field}_id": pk})
     except UserError as error:
         messages.error(request, str(error))
     else:
         messages.success(
-            request,
-            _("Le graphique est projeté sur la page en direct.")
-            if question_id
-            else _("Plus rien n'est projeté sur la page en direct."),
+            request, shown if pk else _("Plus rien n'est projeté sur la page en direct.")
         )
     return redirect(_synthesis_url(questionnaire))
+
+
+@login_required
+@require_POST
+def project(request, slug: str):
+    shown = _("Le graphique est projeté sur la page en direct.")
+    return _project(request, slug, "question", synthesis_project, shown)
 
 
 @login_required
 @require_POST
 def project_testimony(request, slug: str):
-    questionnaire = _questionnaire(request, slug, builders_only=True)
-    testimony_id = _int_or_none(request.POST.get("testimony"))
-    try:
-        synthesis_project_testimony(
-            questionnaire=questionnaire, actor=request.user, testimony_id=testimony_id
-        )
-    except UserError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("Le témoignage est projeté sur la page en direct.")
-            if testimony_id
-            else _("Plus rien n'est projeté sur la page en direct."),
-        )
-    return redirect(_synthesis_url(questionnaire))
+    shown = _("Le témoignage est projeté sur la page en direct.")
+    return _project(request, slug, "testimony", synthesis_project_testimony, shown)
 
 
 def _download(content: bytes, content_type: str, questionnaire: Questionnaire, ext: str):
