@@ -208,7 +208,9 @@ async def _connection(port: int, queue: list, codes: Counter) -> None:
     await _reply(reader)
     while queue:
         mail_from, rcpt, data = queue.pop()
-        writer.write(f"MAIL FROM:<{mail_from}>\r\n".encode())
+        # Its size declared (RFC 1870): the gateway reserves that much of its DATA
+        # budget, not the largest message allowed.
+        writer.write(f"MAIL FROM:<{mail_from}> SIZE={len(data)}\r\n".encode())
         await _reply(reader)
         writer.write(f"RCPT TO:<{rcpt}>\r\n".encode())
         code = await _reply(reader)

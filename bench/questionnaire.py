@@ -218,10 +218,104 @@ def web_answer(port: int | None, scene: dict, people: list, questions) -> list[i
         return list(pool.map(lambda job: _answer_over_http(port, *job), jobs))
 
 
+# The synthesis page against the signed-in thread page, in the same run.
+
+SYNTHESIS_SECONDS = 10
+SMOKE_FETCHES = 10
+
+
+def _signed_in(person) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(person)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def _fetch_timed(client, path: str, count: int) -> dict:
+    """`count` GETs of `path` in this process, one after the other (--smoke)."""
+    latencies, ok = [], 0
+    started = time.perf_counter()
+    for _ in range(count):
+        begun = time.perf_counter()
+        ok += client.get(path).status_code == 200
+        latencies.append(time.perf_counter() - begun)
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "requests": ok,
+        "errors": count - ok,
+        "rps": ok / elapsed,
+        "p50_ms": common.percentile(ordered, 50) * 1000,
+        "p99_ms": common.percentile(ordered, 99) * 1000,
+    }
+
+
+def synthesis_pages(web_port: int | None, web_pid: int | None, scene: dict) -> dict:
+    """The facilitator's synthesis page and a signed-in thread page of the session's
+    board, each loaded by WEB_CLIENTS clients for the same time, in turn (bench/web.py's
+    load generator); in --smoke, a few fetches through Django's client."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from forum.models import Thread
+
+    synthesis = reverse("forum:synthesis", args=[scene["questionnaire"].session.slug])
+    thread = Thread.objects.filter(board=scene["board"]).order_by("pk").first()
+    pages = {
+        "synthesis": (synthesis, scene["cornu"]),
+        "thread": (thread.get_absolute_url(), scene["people"][0]),
+    }
+    if web_port is None:
+        measured = {}
+        for name, (path, person) in pages.items():
+            client = Client(SERVER_NAME="localhost")
+            client.force_login(person)
+            measured[name] = _fetch_timed(client, path, SMOKE_FETCHES)
+        return measured
+    from bench import web
+
+    plan = {
+        "host": "127.0.0.1",
+        "port": web_port,
+        "server_pid": web_pid,
+        "clients": WEB_CLIENTS,
+        "warmup": 1.0,
+        "duration": SYNTHESIS_SECONDS,
+        "rounds": 2,
+        "pages": [
+            {"name": name, "path": path, "cookie": _signed_in(person)}
+            for name, (path, person) in pages.items()
+        ],
+    }
+    return common.run_async(web._load(plan))
+
+
 def synthesis_page_rows(result: dict) -> list[str]:
-    """The synthesis page's row of the table, for the answers just recorded: the
-    synthesis page's own benchmark fills it in; empty until then."""
-    return []
+    """The synthesis page's rows of the table, for the answers just recorded, and the
+    signed-in thread page of the same run (the baseline)."""
+    pages = result.get("pages")
+    if not pages:
+        return []
+    synthesis, thread = pages["synthesis"], pages["thread"]
+    clients = "1 client" if result.get("smoke") else f"{WEB_CLIENTS} clients"
+
+    def row(what: str, page: dict, ratio: str = "") -> str:
+        return (
+            f"| {what}, {clients} | {page['requests']:,} requests ({page['errors']} errors) | "
+            f"p50 {page['p50_ms']:.1f} ms, p99 {page['p99_ms']:.1f} ms | "
+            f"{page['rps']:,.0f}{ratio} |"
+        )
+
+    ratio = synthesis["rps"] / thread["rps"] if thread["rps"] else 0.0
+    return [
+        row("thread page, signed-in participant (baseline)", thread),
+        row(
+            f"synthesis page, {result['answered']:,} answers, signed-in facilitator",
+            synthesis,
+            f" ({ratio:.0%} of the thread page)",
+        ),
+    ]
 
 
 # The run.
@@ -307,7 +401,10 @@ def run(args) -> dict:
             answered = Respondent.objects.filter(questionnaire=scene["questionnaire"]).count()
             time.sleep(0.05)
         answer_seconds = time.time() - started
+        pages = synthesis_pages(web_port, web.pid if web_port else None, scene)
         result = {
+            "smoke": args.smoke,
+            "pages": pages,
             "participants": count,
             "questions": len(questions),
             "database": "PostgreSQL" if frame.database else "SQLite",
@@ -369,7 +466,11 @@ def section_lines(lines: list[str], result: dict) -> list[str]:
         f"link's form (a GET and a POST each, {WEB_CLIENTS} client threads, `intercoop web "
         "--workers 2`), the email half as numbered replies to `intercoop smtp` over 8 "
         "connections, processed by the Celery workers; every answer makes a confirmation "
-        "mail through the outbox too. Target: ≥ 100 answers/s with 2 workers.",
+        "mail through the outbox too. Target: ≥ 100 answers/s with 2 workers. The "
+        "synthesis page, fetched by a signed-in facilitator once every answer is "
+        f"recorded, and the signed-in thread page: {WEB_CLIENTS} clients each, "
+        f"{SYNTHESIS_SECONDS} s in two rounds. Target: ≥ 40 % of the thread page's "
+        "rate, p99 < 150 ms.",
     ]
 
 

@@ -129,6 +129,11 @@ urlpatterns = [
     path("sessions/<slug:slug>/synthese/", synthesis.synthesis, name="synthesis"),
     path("sessions/<slug:slug>/synthese/partage/", synthesis.share, name="synthesis_share"),
     path("sessions/<slug:slug>/synthese/projeter/", synthesis.project, name="synthesis_project"),
+    path(
+        "sessions/<slug:slug>/synthese/projeter-temoignage/",
+        synthesis.project_testimony,
+        name="synthesis_project_testimony",
+    ),
     path("sessions/<slug:slug>/synthese/reponses.csv", synthesis.export_csv, name="synthesis_csv"),
     path("sessions/<slug:slug>/synthese/reponses.ods", synthesis.export_ods, name="synthesis_ods"),
     path("inscription/", registration.registration, name="registration"),

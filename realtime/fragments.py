@@ -28,6 +28,7 @@ from django.utils import translation
 from forum.models import Post, Questionnaire, Session, Thread
 from forum.selectors.questionnaires import questionnaire_by_id
 from forum.selectors.synthesis import figures_for_question, synthesis_of, texts_of
+from forum.selectors.testimonies import published_testimony
 from realtime.groups import group_pk
 
 
@@ -63,14 +64,22 @@ def _thread_row_context(thread: Thread) -> dict[str, Any]:
     return {"thread": thread}
 
 
-def _projection_context(questionnaire: Questionnaire) -> dict[str, Any]:
-    question_id = questionnaire.projected_question_id
+def projection_context(questionnaire: Questionnaire | None) -> dict[str, Any]:
+    """What the facilitators show on the session's live page: one chart
+    (`projection`) or one published testimony (`projected_testimony`), or nothing."""
+    question_id = questionnaire.projected_question_id if questionnaire else None
+    testimony_id = questionnaire.projected_testimony_id if questionnaire else None
     figures = (
         figures_for_question(questionnaire=questionnaire, question_id=question_id)
         if question_id
         else None
     )
-    return {"projection": figures}
+    testimony = (
+        published_testimony(session=questionnaire.session, testimony_id=testimony_id)
+        if testimony_id
+        else None
+    )
+    return {"projection": figures, "projected_testimony": testimony}
 
 
 def _questionnaire_of(data: dict[str, Any]) -> Questionnaire | None:
@@ -144,7 +153,7 @@ KINDS: dict[str, FragmentKind] = {
             template="realtime/_projection.html",
             container="",
             target=lambda questionnaire: "session-projection",
-            context=_projection_context,
+            context=projection_context,
             load=lambda data, group: _questionnaire_of(data),
         ),
     )

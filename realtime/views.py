@@ -24,11 +24,11 @@ from forum.selectors.notes import (
     notes_thread_for_session,
 )
 from forum.selectors.questionnaires import questionnaire_for_session
-from forum.selectors.synthesis import figures_for_question
 from forum.services.live_posts import live_threads_for_session, may_write_live, session_live_post
 from forum.services.notes import session_note_post
 from realtime import presence
 from realtime.forms import LivePostForm, NoteForm
+from realtime.fragments import projection_context
 
 LATEST_POSTS = 20
 NOTES_SHOWN = 50
@@ -43,16 +43,6 @@ def _session_or_404(request, slug: str) -> Session:
 
 def _live_url(session: Session) -> str:
     return reverse("realtime:session_live", kwargs={"slug": session.slug})
-
-
-def _projection(session: Session):
-    """The synthesis chart the facilitators show on the page, or None."""
-    questionnaire = questionnaire_for_session(session=session)
-    if questionnaire is None or questionnaire.projected_question_id is None:
-        return None
-    return figures_for_question(
-        questionnaire=questionnaire, question_id=questionnaire.projected_question_id
-    )
 
 
 def session_live(
@@ -85,7 +75,7 @@ def session_live(
         "latest_limit": LATEST_POSTS,
         "presence_count": presence.session_count(session_id=session.pk),
         "note_form": note_form if facilitator else None,
-        "projection": _projection(session),
+        **projection_context(questionnaire_for_session(session=session)),
         "post_form": post_form if may_write else None,
     }
     return render(request, "realtime/session_live.html", context, status=status)

@@ -65,6 +65,10 @@ SMOKE_RUNS = [
             r"^\| questionnaire mail to 20 participants \| 20 \|",
             r"^\| answers, half by web and half by email, until all recorded \| 20 \|",
             r"inbound statuses: answered 10\.",
+            r"^\| thread page, signed-in participant \(baseline\), 1 client \| 10 requests "
+            r"\(0 errors\)",
+            r"^\| synthesis page, 20 answers, signed-in facilitator, 1 client \| 10 requests "
+            r"\(0 errors\) \| p50 .* of the thread page\) \|$",
         ],
     ),
     # 20 clients and 5 posts on Intercoop's row; nothing lost, nothing duplicated.

@@ -103,6 +103,15 @@ class Questionnaire(Bilingual, models.Model):
         related_name="+",
         verbose_name=_("question projetée"),
     )
+    # Or the published testimony shown there instead (never both).
+    projected_testimony = models.ForeignKey(
+        "Testimony",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("témoignage projeté"),
+    )
     # When "Send to participants" was pressed: from then on, people registering for
     # the session while it is open are sent it too, and reminders follow the schedule.
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)

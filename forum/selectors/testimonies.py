@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from forum.models import Session, Testimony, TestimonyStatus, TestimonyTheme
+from forum.models import Post, Session, Testimony, TestimonyStatus, TestimonyTheme
 from forum.rendering import markdown_to_html
 from forum.services.testimonies import ANONYMOUS_NAME
 
@@ -33,7 +33,7 @@ class ThemeGroup:
     testimonies: list[TestimonyCard] = field(default_factory=list)
 
 
-def _card(testimony: Testimony) -> TestimonyCard:
+def _card(testimony: Testimony, *, with_body: bool = True) -> TestimonyCard:
     anonymous = testimony.is_anonymous
     if anonymous:
         name = ANONYMOUS_NAME
@@ -43,7 +43,7 @@ def _card(testimony: Testimony) -> TestimonyCard:
     return TestimonyCard(
         id=testimony.pk,
         title=testimony.title,
-        body_html=markdown_to_html(testimony.body),
+        body_html=markdown_to_html(testimony.body) if with_body else "",
         author_name=name,
         anonymous=anonymous,
         themes=tuple(theme.name for theme in testimony.themes.all()),
@@ -61,19 +61,33 @@ def _testimonies(session: Session, status: str):
     )
 
 
-def published_testimonies(*, session: Session) -> list[TestimonyCard]:
+def published_testimonies(*, session: Session, with_body: bool = True) -> list[TestimonyCard]:
     """The session's published testimonies, oldest first (a testimony whose thread a
-    moderator hid entirely is left out)."""
-    cards = []
-    for testimony in _testimonies(session, TestimonyStatus.PUBLISHED):
-        thread = testimony.thread
-        if thread is not None and not thread.posts.filter(number=1, is_hidden=False).exists():
-            continue
-        cards.append(_card(testimony))
-    return cards
+    moderator hid entirely is left out); without their text (`body_html` empty) when
+    `with_body` is false, for pages that list titles only."""
+    testimonies = list(_testimonies(session, TestimonyStatus.PUBLISHED))
+    threads = [t.thread_id for t in testimonies if t.thread_id is not None]
+    shown = set(
+        Post.objects.filter(thread_id__in=threads, number=1, is_hidden=False).values_list(
+            "thread_id", flat=True
+        )
+    )
+    return [
+        _card(testimony, with_body=with_body)
+        for testimony in testimonies
+        if testimony.thread_id is None or testimony.thread_id in shown
+    ]
 
 
-def testimonies_by_theme(session: Session) -> list[ThemeGroup]:
+def published_testimony(*, session: Session, testimony_id: int) -> TestimonyCard | None:
+    """One published testimony of the session as a card, or None."""
+    for card in published_testimonies(session=session, with_body=False):
+        if card.id == testimony_id:
+            return _card(_testimonies(session, TestimonyStatus.PUBLISHED).get(pk=card.id))
+    return None
+
+
+def testimonies_by_theme(session: Session, *, with_body: bool = True) -> list[ThemeGroup]:
     """The session's published testimonies grouped by theme, in the themes' order,
     then those given no theme (theme ""); a testimony with two themes is in both
     groups. Themes no testimony has are listed empty."""
@@ -82,7 +96,7 @@ def testimonies_by_theme(session: Session) -> list[ThemeGroup]:
         for theme in TestimonyTheme.objects.filter(session=session).order_by("position", "pk")
     }
     untagged = ThemeGroup("")
-    for card in published_testimonies(session=session):
+    for card in published_testimonies(session=session, with_body=with_body):
         if not card.themes:
             untagged.testimonies.append(card)
         for name in card.themes:

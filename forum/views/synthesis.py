@@ -1,5 +1,5 @@
 """The facilitator's synthesis of a session's questionnaire: the page, its exports,
-sharing it with participants and projecting a chart on the session's live page.
+sharing it with participants and projecting a chart or a testimony on the session's live page.
 
 404 for a session the reader may not see or without a questionnaire; 403 for a
 reader who may see the session but not the synthesis (forum.permissions.can_see_synthesis),
@@ -31,7 +31,11 @@ from forum.questionnaire_exports import answers_csv, answers_ods
 from forum.selectors.questionnaires import questionnaire_for_session
 from forum.selectors.synthesis import synthesis_of, texts_of
 from forum.selectors.testimonies import testimonies_by_theme
-from forum.services.synthesis import synthesis_project, synthesis_share
+from forum.services.synthesis import (
+    synthesis_project,
+    synthesis_project_testimony,
+    synthesis_share,
+)
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
 # How long the page may show figures already read (see _blocks).
@@ -64,14 +68,22 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) <= PK_MAX else None
 
 
-def testimony_themes(*, session, tag: str = "") -> list:
+def testimony_themes(*, session, tag: str = "", groups: list | None = None) -> list:
     """The session's published testimonies grouped by theme (forum.selectors.testimonies,
     never naming an anonymous author); with `tag`, that theme's group alone. Themes
     no testimony has are left out."""
-    groups = [group for group in testimonies_by_theme(session) if group.testimonies]
+    if groups is None:
+        groups = testimonies_by_theme(session)
+    groups = [group for group in groups if group.testimonies]
     if tag:
         groups = [group for group in groups if group.theme == tag]
     return groups
+
+
+def _testimony_cards(groups: list) -> list:
+    """Each testimony of `groups` once, in the order they came."""
+    cards = {card.id: card for group in groups for card in group.testimonies}
+    return sorted(cards.values(), key=lambda card: (card.created_at, card.id))
 
 
 def _blocks(questionnaire: Questionnaire):
@@ -113,6 +125,7 @@ def synthesis(request, slug: str):
     filtered = bool(text_question or contains.strip())
     builder = can_build_questionnaire(request.user, questionnaire.session)
     figures, results_html, texts_html = _blocks(questionnaire)
+    groups = testimonies_by_theme(questionnaire.session, with_body=False)  # titles only
     context = {
         "event": questionnaire.session.event,
         "session": questionnaire.session,
@@ -129,7 +142,8 @@ def synthesis(request, slug: str):
         "text_question": text_question,
         "contains": contains,
         "tag": tag,
-        "testimony_themes": testimony_themes(session=questionnaire.session, tag=tag),
+        "testimony_themes": testimony_themes(session=questionnaire.session, tag=tag, groups=groups),
+        "projectable_testimonies": _testimony_cards(groups) if builder else [],
         "builder": builder,
     }
     return render(request, "forum/synthesis/synthesis.html", context)
@@ -154,23 +168,33 @@ def share(request, slug: str):
     return redirect(_synthesis_url(questionnaire))
 
 
-@login_required
-@require_POST
-def project(request, slug: str):
+def _project(request, slug: str, field: str, service, shown: str):
+    """Project what the POST's `field` names with `service` (empty clears it)."""
     questionnaire = _questionnaire(request, slug, builders_only=True)
-    question_id = _int_or_none(request.POST.get("question"))
+    pk = _int_or_none(request.POST.get(field))
     try:
-        synthesis_project(questionnaire=questionnaire, actor=request.user, question_id=question_id)
+        service(questionnaire=questionnaire, actor=request.user, **{f"{field}_id": pk})
     except UserError as error:
         messages.error(request, str(error))
     else:
         messages.success(
-            request,
-            _("Le graphique est projeté sur la page en direct.")
-            if question_id
-            else _("Plus rien n'est projeté sur la page en direct."),
+            request, shown if pk else _("Plus rien n'est projeté sur la page en direct.")
         )
     return redirect(_synthesis_url(questionnaire))
+
+
+@login_required
+@require_POST
+def project(request, slug: str):
+    shown = _("Le graphique est projeté sur la page en direct.")
+    return _project(request, slug, "question", synthesis_project, shown)
+
+
+@login_required
+@require_POST
+def project_testimony(request, slug: str):
+    shown = _("Le témoignage est projeté sur la page en direct.")
+    return _project(request, slug, "testimony", synthesis_project_testimony, shown)
 
 
 def _download(content: bytes, content_type: str, questionnaire: Questionnaire, ext: str):

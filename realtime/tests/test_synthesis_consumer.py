@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from forum.services import testimonies
 from forum.services.answers import questionnaire_submit
-from forum.services.synthesis import synthesis_project, synthesis_share
+from forum.services.synthesis import (
+    synthesis_project,
+    synthesis_project_testimony,
+    synthesis_share,
+)
 from forum.tests.factories import make_user
 from forum.tests.questionnaire_factories import good_answers
 from forum.tests.synthesis_fixtures import answered_questionnaire, cornu, participant  # noqa: F401
@@ -102,3 +107,35 @@ def test_a_projected_chart_reaches_the_live_page_and_follows_the_answers(session
         question_id=None,
     )
     assert "hidden" in cleared["html"] and "<svg" not in cleared["html"]
+
+
+def test_a_projected_testimony_reaches_the_live_page(session, cornu):  # noqa: F811
+    questionnaire, _questions, _people = answered_questionnaire(session, cornu)
+    writer = participant(session, name="Bruno Mutuelle")
+    testimonies.testimony_consent_choose(session=session, person=writer, consent="anonymous")
+    testimony = testimonies.testimony_submit(
+        session=session, author=writer, title="Ce qu'on taisait", body="Les non-dits du bureau."
+    )
+    _q, shown = event_after(
+        session_path(session),
+        synthesis_project_testimony,
+        questionnaire=questionnaire,
+        actor=cornu,
+        testimony_id=testimony.pk,
+    )
+    assert (shown["kind"], shown["op"], shown["target"]) == (
+        "session.projection",
+        "replace",
+        "session-projection",
+    )
+    html = shown["html"]
+    assert "Ce qu&#x27;on taisait" in html and "Témoignage anonyme" in html
+    assert "Les non-dits du bureau." in html and "Bruno" not in html
+    _q, cleared = event_after(
+        session_path(session),
+        synthesis_project_testimony,
+        questionnaire=questionnaire,
+        actor=cornu,
+        testimony_id=None,
+    )
+    assert "hidden" in cleared["html"] and "taisait" not in cleared["html"]
