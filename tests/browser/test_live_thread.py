@@ -317,7 +317,9 @@ def test_the_page_works_without_javascript(browser, server):
 
 
 def test_a_reader_scrolled_up_is_told_of_new_posts_below(browser, server):
-    context = browser.new_context(bypass_csp=True, locale="fr-FR", viewport={"width": 900, "height": 240})
+    context = browser.new_context(
+        bypass_csp=True, locale="fr-FR", viewport={"width": 900, "height": 240}
+    )
     page = context.new_page()
     page.goto(server.url + server.setup["thread_url"])
     page.wait_for_function("window.intercoopLive && window.intercoopLive.state() === 'live'")
