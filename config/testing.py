@@ -95,3 +95,31 @@ if pytest is not None:
         caches = copy.deepcopy(settings.CACHES)
         caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
         settings.CACHES = caches
+
+
+# Tests that start their own `intercoop run` or benchmark on the embedded defaults,
+# with DATABASE_URL and REDIS_URL removed from their environment: they test the same
+# thing whatever the run was given. CI runs the suite twice (embedded defaults, then
+# PostgreSQL + Redis) and sets INTERCOOP_TESTS_EMBEDDED_DONE on the second pass, so
+# they run once; a run without it runs them all.
+EMBEDDED_ONLY_FILES = (
+    "tests/browser/test_live_thread.py",
+    "tests/browser/test_live_shared_thread.py",
+    "tests/browser/test_csp.py",
+    "tests/browser/test_questionnaire_draft.py",
+    "tests/browser/test_synthesis_live.py",
+    "tests/test_bench_smoke.py",
+    "tests/test_intercoop_run.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("INTERCOOP_TESTS_EMBEDDED_DONE"):
+        return
+    skip = pytest.mark.skip(
+        reason="starts its own embedded server, already run on the embedded defaults "
+        "(INTERCOOP_TESTS_EMBEDDED_DONE)"
+    )
+    for item in items:
+        if item.nodeid.split("::", 1)[0] in EMBEDDED_ONLY_FILES:
+            item.add_marker(skip)
