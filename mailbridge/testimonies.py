@@ -35,6 +35,7 @@ from forum.models import (
     TestimonyStatus,
     TestimonyWriter,
 )
+from forum.selectors.testimonies import testimony_themes
 from forum.services.testimonies import REMINDERS_MAX
 from forum.testimony_tokens import decline_token
 from mailbridge.inbound.notices import mail_write
@@ -123,6 +124,7 @@ def _session_reminders(session, due: int) -> int:
     written = 0
     site = settings.INTERCOOP_SITE_URL
     write_url = site + reverse("forum:testimony_write", args=[session.slug])
+    theme_names = [name for _pk, name in testimony_themes(session=session)]
     for person in deliverable_people(board=board, user_ids=candidates):
         with transaction.atomic():
             writer, _created = TestimonyWriter.objects.select_for_update().get_or_create(
@@ -139,6 +141,7 @@ def _session_reminders(session, due: int) -> int:
                 "decline_url": site + reverse("forum:testimony_decline", args=[token]),
                 "address": f"{session.slug}+temoignage@{settings.INTERCOOP_MAIL_DOMAIN}",
                 "site_url": site,
+                "themes": theme_names,
             }
             payload = render_mail("testimony_reminder", context, language=language_of(person))
             written += deliveries_write(

@@ -120,3 +120,13 @@ def testimony_of(*, session: Session, person) -> Testimony | None:
 
 def untagged_label() -> str:
     return _("Sans thème")
+
+
+def testimony_themes(*, session: Session) -> list[tuple[int, str]]:
+    """(id, name) of the themes a testimony of `session` may carry, in their order
+    (the defaults once the session's testimony settings exist)."""
+    return list(
+        TestimonyTheme.objects.filter(session=session)
+        .order_by("position", "pk")
+        .values_list("pk", "name")
+    )

@@ -30,7 +30,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from forum.models import Board
+from forum.selectors.testimonies import testimony_themes
 from mailbridge.inbound.context import InboundContext
+from mailbridge.inbound.reasons import Reason
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.outbound.claims import OutboxRow
 from mailbridge.outbound.fanout import outbox_wake
@@ -96,6 +98,8 @@ def notice_send(ctx: InboundContext) -> str:
         "site_url": settings.INTERCOOP_SITE_URL,
         "is_held": ctx.status == "held",
     }
+    if ctx.reason is Reason.TESTIMONY_UNKNOWN_THEME and board.session_id:
+        context["themes"] = [name for _pk, name in testimony_themes(session=board.session)]
     written = mail_write(
         address=ctx.mail_from,
         recipient=ctx.sender if _is_sender_address(ctx) else None,

@@ -89,6 +89,7 @@ POLICY: dict[Reason, Decision] = {
     Reason.TESTIMONY_NOT_REGISTERED: Decision(REJECT, InboundStatus.REJECTED, REFUSED),
     Reason.TESTIMONY_TOO_LONG:    Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
     Reason.TESTIMONY_ALREADY_WRITTEN: Decision(REJECT, InboundStatus.REJECTED, REFUSED),
+    Reason.TESTIMONY_UNKNOWN_THEME: Decision(REJECT, InboundStatus.REJECTED, REFUSED),
     # Refused, the sender told why.
     Reason.MALFORMED:             Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),
     Reason.UNKNOWN_LIST:          Decision(REJECT,  InboundStatus.REJECTED,   REFUSED),

@@ -261,6 +261,13 @@ class Reason(Enum):
         "You have already sent your testimony for this session",
         _("témoignage déjà écrit pour cette session"),
     )
+    TESTIMONY_UNKNOWN_THEME = (
+        "testimony_unknown_theme",
+        550,
+        "5.6.0",
+        "A theme named is not one of this session's testimony themes",
+        _("témoignage avec un thème inconnu"),
+    )
     PROCESSING_ERROR = (
         "processing_error",
         451,

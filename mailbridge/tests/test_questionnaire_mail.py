@@ -78,6 +78,8 @@ def test_sending_mails_each_registered_participant_once_with_numbered_questions(
 
 def test_an_english_reader_gets_the_questions_in_english_options_in_both():
     scene = QuestionnaireScene()
+    scene.session.title_en = "Cooperating in a group"
+    scene.session.save(update_fields=["title_en"])
     reader = scene.participant("ann@example.org", "Ann", language="en")
     questionnaire_send(questionnaire=scene.questionnaire, actor=scene.cornu)
     message = _message(_sent(scene).get(address="ann@example.org"))
@@ -87,6 +89,8 @@ def test_an_english_reader_gets_the_questions_in_english_options_in_both():
     assert "a) Une association / An association" in body
     assert "Or answer this email" in body
     assert reader.pk
+    # The session's own title, in English when the organisers gave one.
+    assert "“Cooperating in a group”" in body or "Cooperating in a group" in body
 
 
 def test_a_questionnaire_not_open_cannot_be_sent():

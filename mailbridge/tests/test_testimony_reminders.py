@@ -108,3 +108,22 @@ def test_days_reached_together_make_one_reminder_and_three_is_the_most(session):
         )
     assert testimony_mail.testimony_reminders_write(now=at(session, 1)) == 1  # 7 and 2 both reached
     assert testimony_mail.testimony_reminders_write(now=at(session, 0.5)) == 0
+
+
+def test_the_reminder_says_how_to_name_themes_in_the_readers_language(session):
+    session.title_en = "Cooperating in a group"
+    session.title = "Coopérer dans un groupe"
+    session.save(update_fields=["title", "title_en"])
+    ann = person(session, "ann@example.org")
+    ann.profile.language = "en"
+    ann.profile.save(update_fields=["language"])
+    person(session, "anne@exemple.org")
+    assert testimony_mail.testimony_reminders_write(now=at(session, 6.5)) == 2
+    english = Delivery.objects.get(kind=DeliveryKind.REMINDER, address="ann@example.org")
+    assert "Cooperating in a group" in english.payload["text"]
+    assert "Coopérer" not in english.payload["text"]
+    assert "write “Themes:” on its first line" in english.payload["text"]
+    assert "non-dits, identité collective" in english.payload["text"]
+    french = Delivery.objects.get(kind=DeliveryKind.REMINDER, address="anne@exemple.org")
+    assert "« Coopérer dans un groupe »" in french.payload["text"]
+    assert "écrivez en première ligne « Thèmes : »" in french.payload["text"]

@@ -10,6 +10,10 @@ when the subject carries « [anonyme] » or starts with « anonyme : » (or
 "anonymous", either case), or when the first line of the text is that word alone
 (the marker is taken out of the title or the text), and signed in every other case.
 
+Themes by mail: a line « Thèmes : non-dits, identité collective » first or last in the
+text (inbound/testimony_themes.py); a name that is not one of the session's themes
+refuses the testimony with a notice that lists them.
+
 Published at once, or kept for review when the session holds testimonies (the
 sender is told); refused with a notice when the person is not registered for the
 session, the text is over a page, or they already sent one. The testimony and the
@@ -25,12 +29,14 @@ from django.db import IntegrityError, transaction
 
 from forum.errors import NotAllowed, UserError
 from forum.models import Consent, TestimonyStatus
-from forum.services.testimonies import testimony_submit
+from forum.selectors.testimonies import testimony_themes
+from forum.services.testimonies import testimony_call_for, testimony_submit
 from mailbridge.addresses import AddressKind
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
 from mailbridge.inbound.steps import attachments
 from mailbridge.inbound.steps.create_post import _title, clean_subject
+from mailbridge.inbound.testimony_themes import themes_read
 from mailbridge.models import InboundMessage
 
 _WORD = r"(?:anonyme|anonymous)"
@@ -67,7 +73,13 @@ def step(ctx: InboundContext) -> Outcome:
         ctx.attachments = []
     session = ctx.board.session
     consent, subject, body = consent_of(ctx.subject, ctx.body)
-    ctx.subject, ctx.body = subject, body
+    testimony_call_for(session)  # the session's themes, the defaults the first time
+    themes = themes_read(body, testimony_themes(session=session))
+    if themes.unknown:
+        return Outcome.found(
+            Reason.TESTIMONY_UNKNOWN_THEME, "unknown themes: " + ", ".join(themes.unknown)
+        )
+    ctx.subject, ctx.body = subject, themes.body
     title = _title(ctx)
     try:
         with transaction.atomic():
@@ -75,7 +87,8 @@ def step(ctx: InboundContext) -> Outcome:
                 session=session,
                 author=ctx.sender,
                 title=title,
-                body=body,
+                body=ctx.body,
+                theme_ids=themes.theme_ids,
                 consent=consent,
                 source="email",
                 message_id=ctx.message_id,

@@ -15,10 +15,12 @@ import pytest
 
 from forum.models import BoardKind, Post
 from forum.models import testimony as records
+from forum.selectors import testimonies as testimony_reads
 from forum.services import testimonies as testimony_services
 from forum.tests.factories import make_registration, make_user
 from mailbridge.inbound.reasons import Reason
 from mailbridge.inbound.steps.create_testimony import consent_of
+from mailbridge.inbound.testimony_themes import themes_read
 from mailbridge.models import Delivery, DeliveryKind, InboundStatus
 from mailbridge.tests.inbound.factories import CLAIRE, HELENE, PAUL, member, session_board
 from mailbridge.tests.outbound.conftest import relay_settings
@@ -204,3 +206,51 @@ def test_the_testimony_address_is_parsed(address):
 
     parsed_address = parse_address(address)
     assert parsed_address.kind is AddressKind.TESTIMONY and parsed_address.slug == "atelier"
+
+
+def test_a_themes_line_first_or_last_is_read_and_taken_out_of_the_text():
+    themes = [(1, "désimplication"), (2, "non-dits"), (5, "amateurs et professionnels")]
+    read = themes_read("Thèmes : Non dits et désimplication\n\n" + TEXT, themes)
+    assert read.theme_ids == [2, 1] and read.body == TEXT and not read.unknown
+    read = themes_read(TEXT + "\n\nThemes: amateurs et professionnels; pouvoir", themes)
+    assert read.theme_ids == [5] and read.unknown == ["pouvoir"] and read.body == TEXT
+    # A line in the middle is text, and a text without the line has no theme.
+    middle = "Un début.\nThèmes : non-dits\nUne fin."
+    assert themes_read(middle, themes).named is False
+    assert themes_read(TEXT, themes).theme_ids == []
+
+
+def test_a_testimony_by_mail_takes_the_themes_it_names_and_the_synthesis_groups_it(gateway):
+    scene = Scene()
+    text = "Thèmes : non-dits, identité collective\n\n" + TEXT
+    stored = gateway.send(
+        mail("Le bureau épuisé", to=scene.address, text=text),
+        mail_from=HELENE,
+        rcpt_tos=[scene.address],
+    ).message()
+    assert stored.status == InboundStatus.NEW_THREAD, stored.trail
+    testimony = records.Testimony.objects.get()
+    assert sorted(t.name for t in testimony.themes.all()) == ["identité collective", "non-dits"]
+    assert "Thèmes :" not in testimony.body and testimony.body.startswith("Dans notre SCOP")
+    groups = {
+        g.theme: [c.title for c in g.testimonies]
+        for g in testimony_reads.testimonies_by_theme(scene.session)
+    }
+    assert groups["non-dits"] == ["Le bureau épuisé"]
+    assert groups["identité collective"] == ["Le bureau épuisé"]
+
+
+def test_an_unknown_theme_refuses_the_testimony_with_the_list_of_themes(gateway):
+    scene = Scene()
+    text = TEXT + "\n\nThèmes : non-dits, pouvoir"
+    refused = gateway.send(
+        mail("Le bureau épuisé", to=scene.address, text=text),
+        mail_from=HELENE,
+        rcpt_tos=[scene.address],
+    ).message()
+    assert refused.status == InboundStatus.REJECTED
+    assert refused.reason == Reason.TESTIMONY_UNKNOWN_THEME.value
+    assert not records.Testimony.objects.exists()
+    notice = Delivery.objects.get(kind=DeliveryKind.NOTICE, address__iexact=HELENE)
+    assert "ne propose pas" in notice.payload["text"]
+    assert "désimplication, non-dits, identité collective" in notice.payload["text"]
