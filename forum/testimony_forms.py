@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forum.errors import UserError
 from forum.models import Consent
+from forum.reminder_schedule import schedule_parse
 from forum.services.posts import TITLE_MAX
 from forum.services.testimonies import TESTIMONY_MAX_CHARS
 
@@ -56,13 +58,11 @@ class TestimonySettingsForm(forms.Form):
     )
 
     def clean_reminder_days(self) -> list[int]:
-        text = self.cleaned_data["reminder_days"].replace(";", ",")
+        # Read as the questionnaire's schedule is (forum/reminder_schedule.py).
         try:
-            return [int(part) for part in text.split(",") if part.strip()]
-        except ValueError:
-            raise forms.ValidationError(
-                _("Des nombres de jours séparés par des virgules."), code="reminder_days"
-            ) from None
+            return schedule_parse(self.cleaned_data["reminder_days"])
+        except UserError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
 
     def clean_themes(self) -> list[str]:
         return [line for line in self.cleaned_data["themes"].splitlines() if line.strip()]

@@ -20,7 +20,7 @@ schedule rules.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -35,8 +35,8 @@ from forum.models import (
     TestimonyStatus,
     TestimonyWriter,
 )
+from forum.reminder_schedule import reminder_times
 from forum.selectors.testimonies import testimony_themes
-from forum.services.testimonies import REMINDERS_MAX
 from forum.testimony_tokens import decline_token
 from mailbridge.inbound.notices import mail_write
 from mailbridge.listmail import deliverable_people, deliveries_write, language_of, render_mail
@@ -90,8 +90,8 @@ def reminders_due(call: TestimonyCall, now: datetime) -> int:
     start = session_start(call.session)
     if now >= start:
         return 0
-    days = sorted({int(day) for day in call.reminder_days or []}, reverse=True)[:REMINDERS_MAX]
-    return sum(1 for day in days if now >= start - timedelta(days=day))
+    times = reminder_times(days=[int(day) for day in call.reminder_days or []], deadline=start)
+    return sum(1 for _number, at in times if now >= at)
 
 
 def testimony_reminders_write(*, now: datetime | None = None) -> int:

@@ -42,6 +42,7 @@ from forum.models import (
 )
 from forum.models.testimony import DEFAULT_THEMES
 from forum.permissions import can_answer_questionnaire, is_facilitator, is_organiser
+from forum.reminder_schedule import MAX_DAYS, MAX_REMINDERS
 from forum.services.posts import _clean_title, thread_create
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ ANONYMOUS_USERNAME = "temoignage-anonyme"
 ANONYMOUS_NAME = "Témoignage anonyme"
 BOARD_TITLE = "Témoignages"
 THEMES_MAX = 12
-REMINDERS_MAX = 3
+REMINDERS_MAX = MAX_REMINDERS  # the same rule as the questionnaire's (reminder_schedule)
 
 
 def anonymous_author():
@@ -300,13 +301,14 @@ def testimony_settings_set(
     *, session: Session, editor, hold_for_review: bool, reminder_days: Sequence[int]
 ) -> TestimonyCall:
     """The session's settings, by its facilitators: at most three reminder days, each
-    from 1 to 60 days before the session."""
+    from 1 to 365 days before the session (the questionnaire's rule, reminder_schedule)."""
     if not is_facilitator(editor, session):
         raise NotAllowed(_("Seule l'animation règle les témoignages."), code="cannot_set")
     days = sorted({int(day) for day in reminder_days}, reverse=True)
-    if len(days) > REMINDERS_MAX or any(day < 1 or day > 60 for day in days):
+    if len(days) > REMINDERS_MAX or any(day < 1 or day > MAX_DAYS for day in days):
         raise UserError(
-            _("Au plus trois relances, chacune de 1 à 60 jours avant la session."),
+            _("Au plus %(count)d relances, chacune de 1 à %(max)d jours avant la session.")
+            % {"count": REMINDERS_MAX, "max": MAX_DAYS},
             code="reminder_days",
         )
     call = testimony_call_for(session)

@@ -177,7 +177,11 @@ def test_facilitators_edit_the_themes_and_the_settings(client, session, cornu, a
     response = client.post(
         url("testimony_settings", session.slug), {"reminder_days": "1,2,3,4", "themes": "x"}
     )
-    assert "Au plus trois relances" in page_text(response)
+    assert "Au plus 3 relances" in page_text(response)
+    response = client.post(
+        url("testimony_settings", session.slug), {"reminder_days": "7, deux", "themes": "x"}
+    )
+    assert "Indiquez des nombres de jours entre 1 et 365" in page_text(response)
 
 
 def test_only_organisers_see_the_author_and_each_look_is_logged(
