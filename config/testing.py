@@ -41,6 +41,17 @@ def _fresh_page_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Passwords hashed with MD5 in tests: the production hasher (PBKDF2, a million
+    rounds) costs 0.5 to 1 s a hash on this machine, and tests make thousands of
+    accounts and sign-ins. Servers started by tests as subprocesses keep PBKDF2."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 def asgi_application():
     """config.asgi's application, for tests that drive it in-process (websocket
     communicators). Importing config.asgi prepares a web process's connections
