@@ -1,0 +1,21 @@
+"""The whole suite's fixtures that pytest-django asks for by name (a plugin such as
+config/testing.py cannot override them)."""
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, the test database is a file in the worker's data dir rather than
+    Django's shared in-memory database. In memory, SQLite's shared cache locks whole
+    tables: a consumer reading in its thread while the test writes in another fails at
+    once with "database table is locked", where a file waits on the busy timeout as
+    production does (config/env.py: WAL, IMMEDIATE, 20 s)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = os.path.join(os.environ["INTERCOOP_DATA_DIR"], "test.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = name
