@@ -40,7 +40,6 @@ from forum.models import (
     LibraryTag,
     Licence,
     Network,
-    Post,
 )
 from forum.permissions import (
     can_edit_library_entry,
@@ -361,9 +360,3 @@ def library_entry_hide(*, entry: LibraryEntry, moderator, hidden: bool) -> Libra
     entry.hidden_at = timezone.now() if hidden else None
     entry.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
     return entry
-
-
-def library_entry_first_post(entry: LibraryEntry) -> Post | None:
-    if not entry.thread_id:
-        return None
-    return entry.thread.posts.filter(number=1).first()
