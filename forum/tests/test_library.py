@@ -234,3 +234,22 @@ def test_a_member_of_the_event_proposes_from_the_session_page(client, event, ses
     _login(client, member)
     page = client.get(sessions[3].get_absolute_url()).content.decode()
     assert reverse(PROPOSE) in page
+
+
+def test_a_person_s_entries_are_in_their_export_and_follow_their_posts_on_deletion(
+    event, alice, bruno
+):
+    from forum.selectors.person_export import person_data_read
+    from forum.services.accounts import account_delete
+
+    kept = entry(alice, "Guide gardé")
+    removed = entry(bruno, "Guide retiré", url="", upload=pdf_upload())
+    assert [row["title"] for row in person_data_read(user=alice)["library_entries"]] == [
+        "Guide gardé"
+    ]
+    account_delete(user=alice, password=PASSWORD, keep_posts=True)
+    kept.refresh_from_db()
+    assert kept.proposed_by is None and kept.thread.posts.count() == 1
+    account_delete(user=bruno, password=PASSWORD, keep_posts=False)
+    assert not LibraryEntry.objects.filter(pk=removed.pk).exists()
+    assert list(LibraryEntry.objects.all()) == [kept]
