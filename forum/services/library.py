@@ -209,13 +209,14 @@ def _file_forget(draft: AttachmentDraft | None) -> None:
 
 
 def _thread_body(entry: LibraryEntry) -> str:
-    """The first post of an entry's discussion: its description, its link, its page."""
-    lines = [entry.description, ""]
+    """The first post of an entry's discussion: its description, its link, its page
+    (as Markdown autolinks, one paragraph each)."""
+    paragraphs = [entry.description]
     if entry.url:
-        lines.append(_("Lien : %(url)s") % {"url": entry.url})
+        paragraphs.append(_("Lien : %(url)s") % {"url": f"<{entry.url}>"})
     page = settings.INTERCOOP_SITE_URL.rstrip("/") + entry.get_absolute_url()
-    lines.append(_("La fiche dans la bibliothèque : %(url)s") % {"url": page})
-    return "\n".join(lines)
+    paragraphs.append(_("La fiche dans la bibliothèque : %(url)s") % {"url": f"<{page}>"})
+    return "\n\n".join(paragraphs)
 
 
 # Writes -------------------------------------------------------------------------

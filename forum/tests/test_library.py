@@ -56,6 +56,7 @@ def test_a_member_proposes_an_entry_with_a_file_and_its_discussion_opens(client,
     first = thread.posts.get(number=1)
     assert first.author == alice
     assert found.get_absolute_url() in first.body_text
+    assert found.get_absolute_url() + '"' in first.body_html  # a link to the entry
     # The file is the first post's attachment, typed from its bytes, downloaded.
     assert found.file.post == first and found.file.content_type == "application/pdf"
     download = client.get(found.file.get_absolute_url())
