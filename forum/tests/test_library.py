@@ -254,3 +254,17 @@ def test_a_person_s_entries_are_in_their_export_and_follow_their_posts_on_deleti
     account_delete(user=bruno, password=PASSWORD, keep_posts=False)
     assert not LibraryEntry.objects.filter(pk=removed.pk).exists()
     assert list(LibraryEntry.objects.all()) == [kept]
+
+
+def test_the_library_board_leads_to_the_library_and_opens_no_other_thread(client, event, alice):
+    made = entry(alice)
+    board = made.thread.board
+    _login(client, alice)
+    page = client.get(board.get_absolute_url()).content.decode()
+    assert reverse("forum:library") in page and reverse(PROPOSE) in page
+    assert reverse("forum:thread_new", args=[board.slug]) not in page
+    answer = client.post(
+        reverse("forum:thread_new", args=[board.slug]), {"title": "Hors fiche", "body": "x"}
+    )
+    assert answer.status_code == 302 and answer["Location"] == reverse(PROPOSE)
+    assert board.threads.count() == 1
