@@ -135,7 +135,7 @@ def library_entry_read(*, pk, user) -> LibraryEntry | None:
     `user` does not moderate it."""
     try:
         entry = _with_relations(LibraryEntry.objects.select_related("thread__board")).get(pk=pk)
-    except (LibraryEntry.DoesNotExist, ValueError, TypeError):
+    except (LibraryEntry.DoesNotExist, ValueError, TypeError, OverflowError):
         return None
     if entry.is_hidden and not can_moderate_library_entry(user, entry):
         return None

@@ -248,3 +248,9 @@ def test_the_library_pages_read_in_english(client, shelf):
     assert "Library of tools and methods" in page and "All tags" in page
     detail = client.get(shelf["wiki"].get_absolute_url(), **headers).content.decode()
     assert "Networks that use it" in detail and "GNU AGPL 3.0 or later" in detail
+
+
+def test_unknown_and_forged_entry_ids_are_not_found(client, shelf):
+    for pk in (999999, 99999999999999999999):
+        assert client.get(f"/bibliotheque/{pk}/").status_code == 404
+        assert client.get(f"/api/library/{pk}/").status_code == 404

@@ -68,7 +68,10 @@ def library_entry(request, pk: int):
 
 @login_required
 def library_propose(request):
-    board = library_services.library_board()
+    try:
+        board = library_services.library_board()
+    except UserError as error:  # no event loaded yet
+        raise Http404("no event") from error
     if not can_propose_library_entry(request.user, board):
         raise NotAllowed(
             _("Pour proposer une fiche, inscrivez-vous d'abord aux journées."),
