@@ -258,10 +258,10 @@ def library_entry_propose(
     networks = _approved(networks)
     if not url and upload is None:
         raise UserError(_("Donnez un lien ou joignez un fichier."), code="link_or_file")
-    tags = library_tags(tag_names)
     kept = library_file_keep(upload) if upload is not None else None
     try:
         with transaction.atomic():
+            tags = library_tags(tag_names)
             entry = LibraryEntry.objects.create(
                 title=title,
                 description=description,
@@ -281,13 +281,27 @@ def library_entry_propose(
                 attachments=[kept] if kept else [],
                 submission_key=submission_key,
             )
+            made = LibraryEntry.objects.filter(thread=entry.thread).first()
+            if made is not None:  # a double submit racing the first: its thread
+                raise _MadeAlready(made)
             if kept is not None:
                 entry.file = entry.thread.posts.get(number=1).attachments.get()
             entry.save(update_fields=["thread", "file"])
+    except _MadeAlready as already:
+        _file_forget(kept)
+        return already.entry
     except BaseException:
         _file_forget(kept)
         raise
     return entry
+
+
+class _MadeAlready(Exception):
+    """The entry a racing double submit made first (its transaction is undone)."""
+
+    def __init__(self, entry: LibraryEntry):
+        super().__init__(entry.pk)
+        self.entry = entry
 
 
 def library_entry_update(
@@ -318,10 +332,10 @@ def library_entry_update(
             _("Seules les personnes inscrites aux journées joignent un nouveau fichier."),
             code="cannot_post_file",
         )
-    tags = library_tags(tag_names)
     kept = library_file_keep(upload) if upload is not None else None
     try:
         with transaction.atomic():
+            tags = library_tags(tag_names)
             entry = LibraryEntry.objects.select_for_update().get(pk=entry.pk)
             entry.title, entry.description, entry.url = title, description, url
             entry.description_html = markdown_to_html(description)

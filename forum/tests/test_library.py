@@ -268,3 +268,15 @@ def test_the_library_board_leads_to_the_library_and_opens_no_other_thread(client
     )
     assert answer.status_code == 302 and answer["Location"] == reverse(PROPOSE)
     assert board.threads.count() == 1
+
+
+def test_a_refused_proposal_leaves_no_file_on_disk(client, event, alice, settings, tmp_path):
+    settings.INTERCOOP_ATTACHMENTS_DIR = tmp_path / "attachments"
+    _login(client, alice)
+    answer = client.post(
+        reverse(PROPOSE), _form(url="", tags="x" * 61) | {"file": pdf_upload("carte.pdf")}
+    )
+    assert answer.status_code == 400
+    assert not LibraryEntry.objects.exists()
+    kept = [path for path in (tmp_path / "attachments").rglob("*") if path.is_file()]
+    assert kept == []
