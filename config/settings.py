@@ -256,6 +256,8 @@ LOGGING = {
 INTERCOOP_POST_MAX_CHARS = env.integer("INTERCOOP_POST_MAX_CHARS", 50_000)
 INTERCOOP_EDIT_WINDOW_MINUTES = env.integer("INTERCOOP_EDIT_WINDOW_MINUTES", 60)
 INTERCOOP_POSTS_PER_PAGE = 50
+# Largest file a library entry may carry (forum/services/library.py).
+INTERCOOP_LIBRARY_FILE_MAX_BYTES = 10 * 1024 * 1024
 # Thread and board pages are cached this long at most, for readers signed in or not
 # (forum/page_cache.py); 0 turns the page cache off.
 INTERCOOP_PAGE_CACHE_SECONDS = env.integer("INTERCOOP_PAGE_CACHE_SECONDS", 300)

@@ -4,7 +4,17 @@ from django.utils.translation import ngettext
 
 from forum import services
 from forum.errors import UserError
-from forum.models import Event, Network, Profile, Registration, Session, SessionSegment, Theme
+from forum.models import (
+    Event,
+    LibraryEntry,
+    LibraryTag,
+    Network,
+    Profile,
+    Registration,
+    Session,
+    SessionSegment,
+    Theme,
+)
 from forum.views.organiser import registrations_csv_response
 
 
@@ -47,6 +57,31 @@ class NetworkAdmin(admin.ModelAdmin):
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(LibraryEntry)
+class LibraryEntryAdmin(admin.ModelAdmin):
+    """Entries are written through the site (forum.services.library: their thread,
+    their file); here organisers read them and hide or show them."""
+
+    list_display = ("title", "licence", "proposed_by", "created_at", "is_hidden")
+    list_filter = ("is_hidden", "licence", "tags", "networks")
+    search_fields = ("title", "description")
+    readonly_fields = (
+        "description",
+        "description_html",
+        "thread",
+        "file",
+        "proposed_by",
+        "hidden_by",
+    )
+    filter_horizontal = ("networks", "tags")
+
+
+@admin.register(LibraryTag)
+class LibraryTagAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 

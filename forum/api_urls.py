@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forum.views import api, api_questionnaire
+from forum.views import api, api_library, api_questionnaire
 
 app_name = "api"
 
@@ -24,4 +24,6 @@ urlpatterns = [
     ),
     # <str:pk>, not <int:pk>: a malformed id gets the API's JSON 404, not an HTML page.
     path("threads/<str:pk>/", api.thread, name="thread"),
+    path("library/", api_library.entries, name="library"),
+    path("library/<str:pk>/", api_library.entry, name="library_entry"),
 ]

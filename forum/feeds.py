@@ -1,4 +1,5 @@
-"""Atom feeds of a board and of a thread (django.contrib.syndication).
+"""Atom feeds of a board, of a thread and of the library's entries
+(django.contrib.syndication).
 
 Only what the reader may see: a private session's board or thread answers 404 to
 whoever cannot see it (a feed reader carries no session cookie, so in practice
@@ -10,11 +11,14 @@ from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from forum import selectors
 from forum.permissions import can_see_board
+from forum.selectors.library import library_entries_latest
 from forum.selectors.published import (
     posts_latest_for_board,
     posts_latest_for_thread,
@@ -115,6 +119,67 @@ class ThreadFeed(PostFeed):
 
     def items(self, thread):
         return posts_latest_for_thread(thread=thread)
+
+
+class LibraryFeed(Feed):
+    """The latest entries of the library shown (none hidden), newest first: each with
+    its description, link, licence and networks as its content."""
+
+    feed_type = Atom1FeedWithContent
+
+    def __init__(self, request):
+        self.request = request
+
+    def _absolute(self, path: str) -> str:
+        return self.request.build_absolute_uri(path)
+
+    def title(self):
+        return _("Bibliothèque d'outils et de méthodes")
+
+    def subtitle(self):
+        return _("Les dernières fiches de la bibliothèque d'Intercoop")
+
+    def link(self):
+        return self._absolute(reverse("forum:library"))
+
+    def feed_url(self):
+        return self._absolute(self.request.path)
+
+    def items(self):
+        return library_entries_latest(limit=LIBRARY_FEED_ENTRIES)
+
+    def item_title(self, entry):
+        return entry.title
+
+    def item_link(self, entry):
+        return self._absolute(entry.get_absolute_url())
+
+    def item_description(self, entry):
+        return None  # the full text goes in <content>
+
+    def item_extra_kwargs(self, entry):
+        file_url = self._absolute(entry.file.get_absolute_url()) if entry.file else ""
+        context = {"entry": entry, "file_url": file_url}
+        return {"content": render_to_string("forum/library/_feed_content.html", context)}
+
+    def item_author_name(self, entry):
+        return author_name(entry.proposed_by) if entry.proposed_by else None
+
+    def item_pubdate(self, entry):
+        return entry.created_at
+
+    def item_updateddate(self, entry):
+        return entry.updated_at
+
+    def item_categories(self, entry):
+        return [tag.name for tag in entry.tags.all()]
+
+
+LIBRARY_FEED_ENTRIES = 30
+
+
+def library_feed(request):
+    return LibraryFeed(request)(request)
 
 
 def board_feed(request, slug: str):

@@ -220,3 +220,31 @@ def can_share_thread(user, thread, board) -> bool:
         or is_referent(user, board.network if board.network_id else None)
         or can_moderate(user, thread.board)
     )
+
+
+def can_propose_library_entry(user, board) -> bool:
+    """The library is written in by those who may write in its board (the members of
+    the event, as in every board): each entry opens a thread there."""
+    return getattr(user, "is_authenticated", False) and can_post(user, board)
+
+
+def can_moderate_library_entry(user, entry) -> bool:
+    """An entry is edited and hidden by the moderators of the library's board (the
+    event's organisers) and by the référents of a network that uses it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    board = entry.thread.board if entry.thread_id else None
+    if board is not None and can_moderate(user, board):
+        return True
+    if board is None and is_any_organiser(user):
+        return True
+    return entry.networks.filter(referents=user).exists()
+
+
+def can_edit_library_entry(user, entry) -> bool:
+    """Who proposed it, and those who moderate it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return entry.proposed_by_id == user.pk or can_moderate_library_entry(user, entry)

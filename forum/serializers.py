@@ -80,3 +80,36 @@ def post_json(post, *, event, shown: set[int]) -> dict:
         "created_at": _instant(post.created_at, event),
         "in_reply_to": post.in_reply_to_id if post.in_reply_to_id in shown else None,
     }
+
+
+def library_entry_json(entry, request) -> dict:
+    """A library entry (docs/api.md, "The library"): its link or file, the networks
+    that use it, its tags and licence, its page and its discussion."""
+    file = entry.file
+    return {
+        "id": entry.pk,
+        "title": entry.title,
+        "description": entry.description,
+        "description_html": entry.description_html,
+        "link": entry.url or None,
+        "file": (
+            {
+                "name": file.filename,
+                "content_type": file.content_type,
+                "size": file.size,
+                "url": request.build_absolute_uri(file.get_absolute_url()),
+            }
+            if file is not None
+            else None
+        ),
+        "networks": [{"slug": n.slug, "name": n.name} for n in entry.networks.all()],
+        "tags": [{"slug": tag.slug, "name": tag.name} for tag in entry.tags.all()],
+        "licence": {"code": entry.licence, "name": entry.licence_shown},
+        "proposed_by": author_name(entry.proposed_by) if entry.proposed_by else None,
+        "created_at": timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+        "updated_at": timezone.localtime(entry.updated_at).isoformat(timespec="seconds"),
+        "url": request.build_absolute_uri(entry.get_absolute_url()),
+        "thread_url": (
+            request.build_absolute_uri(entry.thread.get_absolute_url()) if entry.thread else None
+        ),
+    }

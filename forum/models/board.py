@@ -17,12 +17,14 @@ from forum.models.visibility import BoardQuerySet, PostQuerySet, ThreadQuerySet
 class BoardKind(models.TextChoices):
     SESSION = "session", _("échanges")
     TESTIMONIES = "testimonies", _("témoignages")
+    LIBRARY = "library", _("bibliothèque")
 
 
 class Board(models.Model):
     """A session's boards (its exchanges, and its « Témoignages » once a testimony is
     published), one board per approved network, plus the event's general board (neither
-    session nor network)."""
+    session nor network) and the library's board (neither, kind LIBRARY: one thread
+    per entry, forum.models.library)."""
 
     event = models.ForeignKey(
         "forum.Event", on_delete=models.CASCADE, related_name="boards", verbose_name=_("événement")

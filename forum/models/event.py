@@ -91,6 +91,11 @@ class Session(models.Model):
     is_private = models.BooleanField(
         _("privée"), default=False, help_text=_("Visible seulement des personnes inscrites.")
     )
+    shows_library = models.BooleanField(
+        _("montre la bibliothèque"),
+        default=False,
+        help_text=_("La page de la session présente la bibliothèque d'outils et de méthodes."),
+    )
 
     objects = SessionQuerySet.as_manager()
 

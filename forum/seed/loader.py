@@ -18,7 +18,15 @@ from forum.services.testimonies import testimony_call_for
 DEFAULT_PROGRAMME = Path(__file__).with_name("intercoop-2007.toml")
 
 EVENT_FIELDS = ("name", "tagline", "starts_on", "ends_on", "timezone", "website", "presentation")
-SESSION_FIELDS = ("number", "date", "title", "subtitle", "facilitators", "description")
+SESSION_FIELDS = (
+    "number",
+    "date",
+    "title",
+    "subtitle",
+    "facilitators",
+    "description",
+    "shows_library",
+)
 SEGMENT_FIELDS = ("kind", "title", "description")
 
 # What each table of the file must name; the rest has model defaults.

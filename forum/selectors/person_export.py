@@ -11,7 +11,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from forum import person_data
-from forum.models import Anonymity, Follow, Post, ReadMark, Registration, Respondent, Thread
+from forum.models import (
+    Anonymity,
+    Follow,
+    LibraryEntry,
+    Post,
+    ReadMark,
+    Registration,
+    Respondent,
+    Thread,
+)
 from forum.selectors.questionnaires import response_of
 
 
@@ -77,6 +86,11 @@ def person_data_read(*, user) -> dict:
             for post in _posts(user)
         ],
         "questionnaires": _questionnaires(user),
+        "library_entries": list(
+            LibraryEntry.objects.filter(proposed_by=user)
+            .order_by("pk")
+            .values("pk", "title", "description", "url", "licence", "created_at")
+        ),
     }
     for name, export in sorted(person_data.sections().items()):
         data[name] = export(user)

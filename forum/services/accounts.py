@@ -26,7 +26,16 @@ from django.utils.translation import gettext as _
 
 from forum import events
 from forum.errors import UserError
-from forum.models import Anonymity, Attachment, Post, Profile, Questionnaire, Response, Thread
+from forum.models import (
+    Anonymity,
+    Attachment,
+    LibraryEntry,
+    Post,
+    Profile,
+    Questionnaire,
+    Response,
+    Thread,
+)
 from forum.questionnaire_tokens import response_keys
 
 logger = logging.getLogger(__name__)
@@ -69,6 +78,8 @@ def account_delete(*, user, password: str, keep_posts: bool) -> None:
             Post.objects.filter(author=user).update(author=former)
             Thread.objects.filter(author=user).update(author=former)
         else:
+            # What they wrote goes with their posts: the library entries they proposed.
+            LibraryEntry.objects.filter(proposed_by=user).delete()
             files = _posts_remove(user)
         sessions_end(user)
         user_id = user.pk

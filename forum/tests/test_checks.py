@@ -23,6 +23,7 @@ def test_the_default_settings_pass():
         ("INTERCOOP_EDIT_WINDOW_MINUTES", -1, "forum.E002"),
         ("INTERCOOP_PAGE_CACHE_SECONDS", -300, "forum.E003"),
         ("INTERCOOP_POSTS_PER_PAGE", 0, "forum.E004"),
+        ("INTERCOOP_LIBRARY_FILE_MAX_BYTES", 0, "forum.E005"),
     ],
 )
 def test_a_bad_value_is_reported_with_its_id(settings, name, value, error_id):

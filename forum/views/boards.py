@@ -16,6 +16,7 @@ from forum import selectors, services
 from forum.board_forms import FOLLOW_LABELS, FollowForm, ThreadForm, new_submission_key
 from forum.drafts import draft_accepted
 from forum.errors import UserError
+from forum.models import BoardKind
 from forum.page_cache import ACTIVITY, board_scope, cached_page, reads_scope, versions
 from forum.permissions import can_post
 from forum.selectors.activity import boards_activity, threads_latest, threads_unread
@@ -128,6 +129,8 @@ def board_mark_read(request, slug: str):
 @login_required
 def thread_new(request, slug: str):
     board = board_or_404(request, slug)
+    if board.kind == BoardKind.LIBRARY:  # a thread there is an entry's discussion
+        return redirect("forum:library_propose")
     if not can_post(request.user, board):
         raise PermissionDenied(_("Pour ouvrir un fil, inscrivez-vous d'abord aux journées."))
     if request.method == "POST":

@@ -16,6 +16,7 @@ from forum.network_forms import NetworkPageForm, NetworkProposeForm
 from forum.network_graph import graph_layout
 from forum.permissions import can_approve_network, can_edit_network, is_referent
 from forum.selectors import networks as directory
+from forum.selectors.library import library_entries_of_network
 from forum.services.networks import theme_find_or_create
 
 
@@ -53,6 +54,7 @@ def network_detail(request, slug: str):
         "page": directory.network_page_read(network=network, user=request.user),
         "network": network,
         "board": getattr(network, "board", None) if network.is_approved else None,
+        "library_entries": library_entries_of_network(network=network),
         "may_edit": can_edit_network(request.user, network),
         "may_approve": can_approve_network(request.user) and not network.is_approved,
     }

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from forum import selectors
 from forum.permissions import can_see_session, is_facilitator, is_organiser
+from forum.selectors.library import library_entries_latest
 
 
 def _event_or_404():
@@ -35,6 +36,7 @@ def session_detail(request, slug: str):
         "event": session.event,
         "session": session,
         "can_facilitate": is_facilitator(request.user, session),
+        "library_entries": library_entries_latest() if session.shows_library else None,
     }
     return render(request, "forum/session_detail.html", context)
 

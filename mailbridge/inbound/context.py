@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from forum.attachment_files import clean
 from mailbridge.addresses import AddressKind
 from mailbridge.inbound.policy import Decision, decision_for
 from mailbridge.inbound.reasons import Reason
@@ -31,14 +32,6 @@ if TYPE_CHECKING:
     from mailbridge.models import InboundMessage
 
 DETAIL_MAX = 500
-
-
-def clean(text: str) -> str:
-    """Text fit for the database and for mail: no NUL, and no lone surrogate (what
-    the email package makes of bytes that are not UTF-8) but U+FFFD in its place."""
-    return (
-        (text or "").encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", "")
-    )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.test import Client
 from forum.models import Event, Post, SessionState
 from forum.seed.loader import programme_load
 from forum.tests.board_factories import board_for, make_participant, make_thread, reply
+from forum.tests.library_factories import entry as library_entry
 
 CHROMIUM = os.environ.get("INTERCOOP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -36,6 +37,7 @@ def site(live_server):
     bruno = make_participant(event, display_name="Bruno Mutuelle")
     thread = make_thread(board, author=alice, title="Les outils partagés", body="Un **wiki** ?")
     reply(thread, author=bruno, body="Oui, et une liste.")
+    shelved = library_entry(alice, "Guide du wiki", tag_names=["wiki"])
     client = Client()
     client.force_login(bruno)
     return {
@@ -57,6 +59,8 @@ def site(live_server):
             "/recherche/?q=wiki",
             f"/personnes/{alice.pk}/",
             "/accounts/login/",
+            "/bibliotheque/",
+            shelved.get_absolute_url(),
         ],
         "signed_in_pages": [
             "/non-lus/",
@@ -65,6 +69,8 @@ def site(live_server):
             thread.get_absolute_url(),
             f"/sessions/{session.slug}/live/",
             f"/forums/{board.slug}/nouveau/",
+            "/bibliotheque/proposer/",
+            shelved.get_absolute_url(),
         ],
     }
 

@@ -49,11 +49,13 @@ print(json.dumps({
         "/", "/programme/", "/forums/", board.get_absolute_url(), thread.get_absolute_url(),
         session.get_absolute_url(), "/sessions/%s/live/" % session.slug,
         "/recherche/?q=politique", "/accounts/login/", "/accounts/signup/",
+        "/bibliotheque/", "/sessions/reseaux-cooperatifs/",
     ],
     "signed_in": [
         "/inscription/", thread.get_absolute_url(), "/sessions/%s/live/" % session.slug,
         "/sessions/%s/questionnaire/" % session.slug,
         "/sessions/%s/questionnaire/preparer/" % session.slug, "/admin/",
+        "/bibliotheque/proposer/",
     ],
     "session": client.cookies["sessionid"].value,
 }))
