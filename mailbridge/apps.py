@@ -61,6 +61,7 @@ class MailbridgeConfig(AppConfig):
         slots.slot_register("nav.signed_in", "mailbridge/slots/nav_subscriptions.html")
         slots.slot_register("page.notices", "mailbridge/slots/mail_suspended_banner.html")
         slots.slot_register("post.after_body", "mailbridge/slots/email_original.html")
+        slots.slot_register("network.facts", "mailbridge/slots/network_bridge.html")
         # The suspension banner is on the person's own pages: their cached copies go
         # when their mailbox's state is saved.
         page_invalidation.person_model_register(MailboxHealth)
