@@ -42,6 +42,12 @@ class MailbridgeConfig(AppConfig):
 
         # Atomic: the outbox rows commit with the post, or not at all.
         events.subscribe("post_created", fanout.on_post_created, atomic=True)
+        from mailbridge.bridge import relay
+        from mailbridge.outbound.sender import register_builder
+
+        # A post written in a bridged network's board, relayed to its list (two ways).
+        events.subscribe("post_created", relay.on_post_created, atomic=True)
+        register_builder("relay", relay.relay_build)
         from mailbridge import testimonies
 
         # Atomic: the author's notice commits with the review.

@@ -269,5 +269,8 @@ def _write(written: list[tuple[Post, PostDraft]]) -> None:
     # Each post comes with its thread as now written (board, session and author
     # loaded): the subscribers inside this transaction write from it, the live push
     # after commit renders from it instead of reading the rows again.
+    for post, draft in written:
+        # Whether it came through a bridge (not kept: mailbridge relays the others).
+        post.via_bridge = draft.bridged
     for post in posts:
         events.publish("post_created", post_id=post.pk, new_thread=post.number == 1, post=post)

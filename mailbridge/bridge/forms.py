@@ -21,3 +21,11 @@ class BridgeForm(forms.Form):
             "Vide : l'adresse de la liste, son @ remplacé par un point."
         ),
     )
+    relay = forms.BooleanField(
+        label=_("Relayer vers la liste les messages écrits sur Intercoop dans ce forum"),
+        required=False,
+        help_text=_(
+            "Ils partent de l'adresse de la passerelle, « Nom via Intercoop », et les "
+            "réponses vont à la liste et au forum."
+        ),
+    )

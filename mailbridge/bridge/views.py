@@ -32,7 +32,10 @@ def _network(request, slug: str) -> Network:
 def bridge_page(request, slug: str):
     network = _network(request, slug)
     bridge = ListBridge.objects.filter(network=network).first()
-    initial = {"list_address": bridge.list_address, "list_id": bridge.list_id} if bridge else {}
+    initial = {}
+    if bridge:
+        initial = {"list_address": bridge.list_address, "list_id": bridge.list_id}
+        initial["relay"] = bridge.relay
     form = BridgeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -96,3 +96,13 @@ def test_nobody_else_sees_the_bridge_nor_its_lists_mail(client):
     assert client.post(PAGE, {"list_address": "autre@exemple.org"}).status_code == 403
     assert "Gérer la passerelle" not in page_text(client.get("/reseaux/reseau-des-accorderies/"))
     assert ListBridge.objects.get().list_address == bridge.list_address
+
+
+def test_a_referent_switches_the_relay_to_the_list_on_and_off(client):
+    bridge, _board, referent = bridged_network()
+    _login(client, referent)
+    assert "Relayer vers la liste" in page_text(client.get(PAGE))
+    client.post(PAGE, {"list_address": bridge.list_address, "relay": "on"})
+    assert ListBridge.objects.get().relay
+    client.post(PAGE, {"list_address": bridge.list_address})
+    assert not ListBridge.objects.get().relay
