@@ -76,6 +76,8 @@ def test_every_surface_names_the_guest_as_a_guest(client, guest_thread, event):
     assert name in page_text(found)
     feed = client.get(f"/fils/{guest_thread.pk}/atom/").content.decode()
     assert f"<name>{name}</name>" in feed
+    person = client.get(f"/personnes/{guest_thread.author_id}/")
+    assert person.status_code == 200 and name in page_text(person)
     api = json.loads(client.get(f"/api/threads/{guest_thread.pk}/").content)
     assert api["posts"][0]["author"] == name
     with translation.override("en"):
