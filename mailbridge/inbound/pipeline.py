@@ -69,7 +69,7 @@ STEPS: tuple[Step, ...] = (
     Step("resolve_address", resolve_address.step, bridged=False),  # which list, reply, command
     Step("verify_token", verify_token.step, bridged=False),  # reply+<token>: the post answered
     Step("check_sender", check_sender.step, bridged=False),  # From is the member (else held)
-    Step("authenticate", authenticate.step, bridged=False),  # trusted DMARC/DKIM/SPF verdicts
+    Step("authenticate", authenticate.step),  # trusted DMARC/DKIM/SPF verdicts
     Step("list_command", list_command.step, bridged=False),  # +subscribe / +unsubscribe
     Step("find_parent", find_parent.step),  # In-Reply-To/References → a known post
     Step("deduplicate", deduplicate.step),  # the same Message-ID makes one post

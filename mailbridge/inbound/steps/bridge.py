@@ -10,9 +10,9 @@ recipient names the bridge AND the message's List-Id is the list's. Then:
 - otherwise the real author is read behind the list's DMARC rewriting
   (mailbridge.bridge.senders) and found: a person whose verified address it is, or
   a guest (forum.services.guests). The steps that ask who may write to one of our
-  lists (check_sender, authenticate, list commands…) are not the bridge's: the
-  list decided who writes to it, and the référent chose to bridge it
-  (`pipeline.Step.bridged`).
+  lists (check_sender, list commands…) are not the bridge's: the list decided who
+  writes to it, and the référent chose to bridge it (`pipeline.Step.bridged`);
+  `authenticate` asks whether the list's domain vouches for the message.
 
 A bridge's mail is never answered (no notice to a list: `ctx.automatic`, and the
 policy table's `decision_for` gives none at a bridge), and is never a bounce to

@@ -257,3 +257,36 @@ def test_a_guest_who_signs_up_with_that_address_gets_their_bridged_posts(
     assert not GuestAuthor.objects.exists()
     page = page_text(client.get(post.thread.get_absolute_url()))
     assert "Marie Lenoir" in page and "invité·e" not in page
+
+
+def _with_results(data: bytes, results: str) -> bytes:
+    """The message as our MTA hands it over: its verdicts on top."""
+    return f"Authentication-Results: mx.intercoop.test; {results}\r\n".encode() + data
+
+
+def test_list_mail_the_lists_domain_vouches_for_is_posted_though_its_authors_dmarc_fails(
+    gateway, settings
+):
+    settings.INTERCOOP_TRUSTED_AUTHSERV_IDS = ["mx.intercoop.test"]
+    bridged_network()
+    data = _with_results(
+        list_mail("mailman2_reply.eml"),
+        "dmarc=fail header.from=coop.example; "
+        "dkim=pass header.d=lists.accorderies.example; "
+        "spf=pass smtp.mailfrom=accorderies-bounces@lists.accorderies.example",
+    )
+    stored = gateway.send(data, mail_from=LIST_SENDER, rcpt_tos=[BRIDGE]).message()
+    assert stored.status == InboundStatus.NEW_THREAD, stored.trail
+
+
+def test_list_mail_its_domain_does_not_vouch_for_is_held_without_a_notice(gateway, settings):
+    settings.INTERCOOP_TRUSTED_AUTHSERV_IDS = ["mx.intercoop.test"]
+    bridged_network()
+    data = _with_results(
+        list_mail("mailman2_munged.eml"),
+        "dkim=fail header.d=lists.accorderies.example; "
+        "spf=fail smtp.mailfrom=accorderies-bounces@lists.accorderies.example",
+    )
+    stored = gateway.send(data, mail_from=LIST_SENDER, rcpt_tos=[BRIDGE]).message()
+    assert (stored.status, stored.reason) == (InboundStatus.HELD, "authentication_failed")
+    assert not Post.objects.exists() and not mail.outbox and not Delivery.objects.exists()
