@@ -14,7 +14,7 @@ from forum import services
 from forum.models import Follow, FollowLevel, GuestAuthor, Post, Thread
 from forum.tests.reading import page_text
 from forum.tests.test_registration_flow import confirm_from_mail, sign_up
-from mailbridge.models import Bounce, Delivery, InboundStatus, ListAdminMessage
+from mailbridge.models import Bounce, Delivery, InboundMessage, InboundStatus, ListAdminMessage
 from mailbridge.smtp.ratelimit import SenderLimiter, rate
 from mailbridge.tests.inbound.bridge_support import (
     BRIDGE,
@@ -290,3 +290,21 @@ def test_list_mail_its_domain_does_not_vouch_for_is_held_without_a_notice(gatewa
     stored = gateway.send(data, mail_from=LIST_SENDER, rcpt_tos=[BRIDGE]).message()
     assert (stored.status, stored.reason) == (InboundStatus.HELD, "authentication_failed")
     assert not Post.objects.exists() and not mail.outbox and not Delivery.objects.exists()
+
+
+def test_a_chunk_of_list_mail_under_load_threads_as_one_by_one(transactional_db):
+    """Stored together (the gateway under load hands a worker up to 16 at once):
+    the reply first, the message it answers next, both in one chunk."""
+    from mailbridge.inbound.processing import inbound_process_many
+    from mailbridge.tests.inbound.support import store_by_hand
+
+    bridged_network()
+    rows = [
+        store_by_hand(list_mail(name), mail_from=LIST_SENDER, rcpt_tos=[BRIDGE])
+        for name in ("mailman2_reply.eml", "mailman2_munged.eml", "mailman3_munged_cc.eml")
+    ]
+    inbound_process_many([row.pk for row in rows])
+    reply, root, other = (InboundMessage.objects.get(pk=row.pk).post for row in rows)
+    assert reply.thread == root.thread and reply.in_reply_to == root
+    assert other.thread != root.thread
+    assert Thread.objects.count() == 2
