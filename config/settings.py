@@ -296,6 +296,11 @@ INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT = env.integer(
 # clients in INTERCOOP_SMTP_TRUSTED_PEERS (the MTA in front) are not limited per client.
 INTERCOOP_SMTP_RATE_LIMIT = os.environ.get("INTERCOOP_SMTP_RATE_LIMIT", "30/10 minutes")
 INTERCOOP_SMTP_PEER_RATE_LIMIT = os.environ.get("INTERCOOP_SMTP_PEER_RATE_LIMIT", "30/10 minutes")
+# What a bridged list may send to `bridge+<network-slug>@`, per bridge (not per list
+# sender nor per client: a list relays everyone's mail from one server).
+INTERCOOP_SMTP_BRIDGE_RATE_LIMIT = os.environ.get(
+    "INTERCOOP_SMTP_BRIDGE_RATE_LIMIT", "300/10 minutes"
+)
 INTERCOOP_SMTP_TRUSTED_PEERS = env.csv_list("INTERCOOP_SMTP_TRUSTED_PEERS", [])
 INTERCOOP_SMTP_TLS_CERT = os.environ.get("INTERCOOP_SMTP_TLS_CERT") or ""
 INTERCOOP_SMTP_TLS_KEY = os.environ.get("INTERCOOP_SMTP_TLS_KEY") or ""

@@ -12,8 +12,10 @@ class ForumConfig(AppConfig):
 
         from common.checks import TAG
         from forum import access_changes, checks, page_invalidation, user_cache
+        from forum.services import guests
 
         django_checks.register(checks.settings_check, TAG)
         page_invalidation.connect()
         user_cache.connect()
         access_changes.connect()
+        guests.connect()

@@ -207,6 +207,19 @@ def can_edit_network(user, network) -> bool:
     return is_referent(user, network) or is_any_organiser(user)
 
 
+def can_edit_bridge(user, network) -> bool:
+    """The bridge to a network's own list (mailbridge) is registered and watched by
+    the people who edit its page."""
+    return can_edit_network(user, network)
+
+
+def can_take_bridged(board) -> bool:
+    """A post that came through a bridge to a network's own list is written by the
+    list's author, account or guest: the bridge, registered by a référent, vouches
+    for it, in the network's board only."""
+    return board.network_id is not None
+
+
 def can_share_thread(user, thread, board) -> bool:
     """A thread is shared into `board` by its author, a référent of its home board's
     network or of `board`'s, or a moderator of its home board, when they may read

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum.models.guest import guest_label
+
 
 def _moment(session, at: time | None, default: time) -> str:
     tz = ZoneInfo(session.event.timezone)
@@ -27,7 +29,7 @@ def author_name(user) -> str:
     email address (nor the username, often made from it)."""
     profile = getattr(user, "profile", None)
     if profile is not None and profile.display_name:
-        return profile.display_name
+        return guest_label(profile.display_name) if profile.is_guest else profile.display_name
     return user.get_full_name() or _("Participant·e n° %(number)s") % {"number": user.pk}
 
 

@@ -39,6 +39,7 @@ SLOTS = {
     "board.end": "after a board page's list of threads",
     "session.calls": "a session page's calls to action (links styled as buttons)",
     "synthesis.end": "the end of a questionnaire's synthesis page",
+    "network.facts": "items (<dt>/<dd>) of a network page's facts",
 }
 
 _registered: dict[str, list[tuple[int, int, Piece]]] = {name: [] for name in SLOTS}

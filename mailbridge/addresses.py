@@ -13,6 +13,13 @@ from mailbridge.tokens import ReplyToken, verify_reply_token
 
 # `<session-slug>+temoignage@`: a testimony for that session.
 TESTIMONY_DETAIL = "temoignage"
+# `bridge+<network-slug>@`: what a network's own list sends us (mailbridge/bridge/).
+BRIDGE_BASE = "bridge"
+
+
+def bridge_address(network) -> str:
+    """The address that subscribes to a network's own list."""
+    return f"{BRIDGE_BASE}+{network.slug}@{settings.INTERCOOP_MAIL_DOMAIN}"
 
 
 def board_address(board) -> str:
@@ -40,6 +47,7 @@ class AddressKind(StrEnum):
     BOUNCES = "bounces"
     TESTIMONY = "testimony"
     ANSWERS = "answers"  # a questionnaire's answers by mail (mailbridge/questionnaires/)
+    BRIDGE = "bridge"  # a network's own list, bridged (mailbridge/bridge/)
     UNKNOWN = "unknown"
 
 
@@ -65,6 +73,8 @@ def parse_address(address: str) -> ParsedAddress:
     base_lower = base.lower()
     if plus and base_lower in ("reply", "bounces", "answers") and detail:
         return ParsedAddress(AddressKind(base_lower), local, token=detail)
+    if plus and base_lower == BRIDGE_BASE and detail:
+        return ParsedAddress(AddressKind.BRIDGE, local, slug=detail.lower())
     if plus and base and detail.lower() in ("subscribe", "unsubscribe"):
         return ParsedAddress(AddressKind(detail.lower()), local, slug=base_lower)
     if plus and base and detail.lower() == TESTIMONY_DETAIL:

@@ -42,6 +42,12 @@ class MailbridgeConfig(AppConfig):
 
         # Atomic: the outbox rows commit with the post, or not at all.
         events.subscribe("post_created", fanout.on_post_created, atomic=True)
+        from mailbridge.bridge import relay
+        from mailbridge.outbound.sender import register_builder
+
+        # A post written in a bridged network's board, relayed to its list (two ways).
+        events.subscribe("post_created", relay.on_post_created, atomic=True)
+        register_builder("relay", relay.relay_build)
         from mailbridge import testimonies
 
         # Atomic: the author's notice commits with the review.
@@ -61,6 +67,7 @@ class MailbridgeConfig(AppConfig):
         slots.slot_register("nav.signed_in", "mailbridge/slots/nav_subscriptions.html")
         slots.slot_register("page.notices", "mailbridge/slots/mail_suspended_banner.html")
         slots.slot_register("post.after_body", "mailbridge/slots/email_original.html")
+        slots.slot_register("network.facts", "mailbridge/slots/network_bridge.html")
         # The suspension banner is on the person's own pages: their cached copies go
         # when their mailbox's state is saved.
         page_invalidation.person_model_register(MailboxHealth)

@@ -29,6 +29,7 @@ BOUNDS = (
 RATES = {
     "INTERCOOP_SMTP_RATE_LIMIT": "mailbridge.E010",
     "INTERCOOP_SMTP_PEER_RATE_LIMIT": "mailbridge.E011",
+    "INTERCOOP_SMTP_BRIDGE_RATE_LIMIT": "mailbridge.E020",
 }
 TLS_FILES = {
     "INTERCOOP_SMTP_TLS_CERT": "mailbridge.E014",

@@ -1,7 +1,8 @@
 """The forum's models: the event and its people (event.py), networks (network.py),
 boards, threads, posts and shared threads (board.py), files attached to posts
-(attachment.py), a session's questionnaire and its answers (questionnaire.py), its
-testimonies (testimony.py), the shared library of tools and methods (library.py)."""
+(attachment.py), guest authors of bridged lists (guest.py), a session's
+questionnaire and its answers (questionnaire.py), its testimonies (testimony.py), the
+shared library of tools and methods (library.py)."""
 
 from forum.models.attachment import Attachment
 from forum.models.avatar import Avatar
@@ -29,6 +30,7 @@ from forum.models.event import (
     SessionSegment,
     SessionState,
 )
+from forum.models.guest import GuestAuthor
 from forum.models.library import LibraryEntry, LibraryTag, Licence
 from forum.models.network import Network, NetworkStatus, Theme, list_slug_conflict
 from forum.models.questionnaire import (
@@ -64,6 +66,7 @@ __all__ = [
     "Consent",
     "Event",
     "Follow",
+    "GuestAuthor",
     "FollowLevel",
     "Licence",
     "LibraryEntry",

@@ -278,6 +278,8 @@ class Profile(models.Model):
     # Whether the person uploaded a picture (forum.models.Avatar), and which: 0
     # without one. It goes into the picture's URL, so that a new one is fetched anew.
     avatar_version = models.PositiveIntegerField(default=0, editable=False)
+    # The stand-in account of a guest author (forum.models.guest): shown « (invité·e) ».
+    is_guest = models.BooleanField(_("invité·e"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("profil")

@@ -22,6 +22,7 @@ from forum.models import (
     Thread,
     ThreadShare,
 )
+from forum.models.guest import guest_label
 
 RECENT_POSTS = 10
 
@@ -111,7 +112,9 @@ def network_page_read(*, network: Network, user) -> NetworkPage:
 
 def _name(user):
     profile = getattr(user, "profile", None)
-    return profile.display_name if profile else user.get_username()
+    if profile is None:
+        return user.get_username()
+    return guest_label(profile.display_name) if profile.is_guest else profile.display_name
 
 
 def _people_of(network: Network):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from forum.models import Event, Post
 
@@ -10,11 +11,12 @@ RECENT_POSTS = 20
 
 
 def person_by_id(*, pk: int):
-    """An active account with its profile and network, or None."""
+    """An active account, or a guest author of a bridged list (forum.models.guest),
+    with its profile and network, or None."""
     return (
         get_user_model()
         .objects.select_related("profile__network")
-        .filter(pk=pk, is_active=True)
+        .filter(Q(is_active=True) | Q(profile__is_guest=True), pk=pk)
         .first()
     )
 

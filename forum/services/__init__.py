@@ -2,6 +2,7 @@
 these, so a post from the web and a post from email take one road."""
 
 from forum.services.follows import follow_set, follows_default_for_registration
+from forum.services.merging import thread_merge
 from forum.services.moderation import (
     post_hide,
     post_unhide,
@@ -54,6 +55,7 @@ __all__ = [
     "thread_create",
     "thread_lock",
     "thread_mark_read",
+    "thread_merge",
     "thread_move",
     "thread_pin",
     "thread_share",

@@ -34,7 +34,7 @@ from forum import events
 from forum.errors import NotAllowed, ThreadLocked, UserError
 from forum.models import Attachment, Board, Post, PostSource, ReadMark, Thread
 from forum.page_invalidation import posts_written
-from forum.permissions import can_moderate, can_post
+from forum.permissions import can_moderate, can_post, can_take_bridged
 from forum.rendering import markdown_to_html
 
 Refusal = NotAllowed | UserError
@@ -66,6 +66,9 @@ class PostDraft:
     # Whose rights are checked, when the post is shown under another name than the
     # person's (an anonymous testimony: forum.services.testimonies); None: the author.
     acting: Any = None
+    # Came through a bridge to a network's own list: its author (maybe a guest) is
+    # checked by forum.permissions.can_take_bridged instead of can_post.
+    bridged: bool = False
 
 
 def clean_body(body: str) -> str:
@@ -136,7 +139,11 @@ def _refusal(*, thread: Thread, draft: PostDraft) -> Refusal | None:
     """Why `draft.author` may not add the draft to `thread` (locked, as read under
     lock), if they may not; its body is checked apart."""
     board = thread.board
-    if not can_post(draft.acting or draft.author, board):
+    if draft.bridged:
+        allowed = can_take_bridged(board)
+    else:
+        allowed = can_post(draft.acting or draft.author, board)
+    if not allowed:
         return NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
     if thread.is_locked and not can_moderate(draft.author, board):
         return ThreadLocked(_("Ce fil est verrouillé : on ne peut plus y répondre."))
@@ -262,5 +269,8 @@ def _write(written: list[tuple[Post, PostDraft]]) -> None:
     # Each post comes with its thread as now written (board, session and author
     # loaded): the subscribers inside this transaction write from it, the live push
     # after commit renders from it instead of reading the rows again.
+    for post, draft in written:
+        # Whether it came through a bridge (not kept: mailbridge relays the others).
+        post.via_bridge = draft.bridged
     for post in posts:
         events.publish("post_created", post_id=post.pk, new_thread=post.number == 1, post=post)

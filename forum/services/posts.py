@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from forum import events
 from forum.errors import EditWindowClosed, NotAllowed, UserError
 from forum.models import Board, Post, PostRevision, PostSource, Thread
-from forum.permissions import can_moderate, can_post
+from forum.permissions import can_moderate, can_post, can_take_bridged
 from forum.rendering import markdown_to_html
 from forum.services.posting import (
     AttachmentDraft,
@@ -61,6 +61,7 @@ def thread_create(
     attachments: Sequence[AttachmentDraft] = (),
     savepoint: bool = True,
     acting=None,
+    bridged: bool = False,
 ) -> Thread:
     """Open a thread in `board` with its first post; returns the thread as now
     written, its first post as `last_post`.
@@ -68,11 +69,13 @@ def thread_create(
     The same `submission_key` from the same author (a double submit) returns the
     thread made the first time instead of a second one. `savepoint` as for post_add.
     `acting`: whose rights are checked when `author` is not the person writing (an
-    anonymous testimony, shown under a shared name).
+    anonymous testimony, shown under a shared name). `bridged`: it came through a
+    bridge to the network's own list (forum.permissions.can_take_bridged).
     """
 
     def write() -> Thread:
-        if not can_post(acting or author, board):
+        allowed = can_take_bridged(board) if bridged else can_post(acting or author, board)
+        if not allowed:
             raise NotAllowed(_("Vous ne pouvez pas écrire dans ce forum."), code="cannot_post")
         cleaned_title, cleaned_body = _clean_title(title), clean_body(body)
         thread = Thread.objects.create(
@@ -87,6 +90,7 @@ def thread_create(
             submission_key=submission_key,
             attachments=attachments,
             acting=acting,
+            bridged=bridged,
         )
         post = _posted(posts_create(drafts=[draft])[0])
         events.publish("thread_created", thread_id=thread.pk)

@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from forum import avatars, localized, page_cache, slots
+from forum.models.guest import guest_label
 from forum.rendering import html_to_text, markdown_to_html
 
 register = template.Library()
@@ -75,9 +76,10 @@ def display_name(user) -> str:
     if user is None:
         return _("Personne inconnue")
     try:
-        return user.profile.display_name
+        profile = user.profile
     except ObjectDoesNotExist:
         return user.get_full_name() or _("Participant·e n° %(number)s") % {"number": user.pk}
+    return guest_label(profile.display_name) if profile.is_guest else profile.display_name
 
 
 @register.filter

@@ -91,6 +91,7 @@ class InboundContext:
     parent: Post | None = None
     token_user_id: int | None = None
     questionnaire: Any = None  # answers+<token>@: the questionnaire answered
+    bridge: Any = None  # bridge+<network-slug>@: the ListBridge (steps/bridge.py)
     sender: Any = None  # the person the message is attributed to, once recognised
     language: str = ""
     # deduplicate

@@ -7,6 +7,10 @@ the message go on or stops it with what it found, a reason (reasons.py). What th
 reason does to the message (its status, a notice) is read from the policy table
 (policy.py). `create_post` always decides, so every message ends with a status.
 
+Mail to a bridge (`bridge+<network-slug>@`, a network's own list) takes the steps
+marked `bridged` only, from the `bridge` step on: the list's List-Id and the real
+author there, no question of who may write to our lists, no bounce scoring.
+
 Why detect_bounce comes before detect_auto_reply: a delivery status notification
 carries `Auto-Submitted: auto-replied` (Postfix, Exim, Exchange add it, as RFC 3834
 §5 asks), and must reach the bounce scoring instead of being dropped as a
@@ -26,6 +30,7 @@ from mailbridge.inbound.steps import (
     answer_questionnaire,
     attachments,
     authenticate,
+    bridge,
     check_sender,
     create_post,
     create_testimony,
@@ -48,24 +53,30 @@ logger = logging.getLogger(__name__)
 class Step:
     name: str
     run: Callable[[InboundContext], Outcome]
+    # Runs on what a bridged list sends (`bridge+<network-slug>@`, steps/bridge.py)?
+    # Who may write to one of our lists is not asked there: the list decided.
+    bridged: bool = True
+    # Runs only on the messages this holds for (else it leaves no trail entry).
+    when: Callable[[InboundContext], bool] | None = None
 
 
 STEPS: tuple[Step, ...] = (
     Step("parse", parse.step),  # bytes → EmailMessage; unreadable → rejected
     Step("detect_loop", detect_loop.step),  # our own mail coming back → rejected
-    Step("detect_bounce", detect_bounce.step),  # DSN → bounce scoring
-    Step("detect_auto_reply", detect_auto_reply.step),  # RFC 3834 and friends → rejected
-    Step("resolve_address", resolve_address.step),  # which list, reply or command
-    Step("verify_token", verify_token.step),  # reply+<token>: the post answered
-    Step("check_sender", check_sender.step),  # From is the member (else held)
+    Step("bridge", bridge.step, when=bridge.sent_to_bridge),  # its list's List-Id, the author
+    Step("detect_bounce", detect_bounce.step, bridged=False),  # DSN → bounce scoring
+    Step("detect_auto_reply", detect_auto_reply.step, bridged=False),  # RFC 3834… → rejected
+    Step("resolve_address", resolve_address.step, bridged=False),  # which list, reply, command
+    Step("verify_token", verify_token.step, bridged=False),  # reply+<token>: the post answered
+    Step("check_sender", check_sender.step, bridged=False),  # From is the member (else held)
     Step("authenticate", authenticate.step),  # trusted DMARC/DKIM/SPF verdicts
-    Step("list_command", list_command.step),  # +subscribe / +unsubscribe
+    Step("list_command", list_command.step, bridged=False),  # +subscribe / +unsubscribe
     Step("find_parent", find_parent.step),  # In-Reply-To/References → a known post
     Step("deduplicate", deduplicate.step),  # the same Message-ID makes one post
     Step("extract", extract.step),  # the person's words, without quotes
-    Step("answer_questionnaire", answer_questionnaire.step),  # answers+<token>@: recorded
+    Step("answer_questionnaire", answer_questionnaire.step, bridged=False),  # answers+<token>@
     Step("attachments", attachments.step),  # files kept, dangerous ones never inline
-    Step("create_testimony", create_testimony.step),  # +temoignage@: forum's testimonies
+    Step("create_testimony", create_testimony.step, bridged=False),  # +temoignage@
     Step("create_post", create_post.step),  # forum.services: the one road of a post
 )
 
@@ -83,6 +94,10 @@ def pipeline_run(ctx: InboundContext, *, before: str | None = None) -> Outcome |
     for step in STEPS:
         if step.name == before:
             return None
+        if (ctx.bridge is not None and not step.bridged) or (
+            step.when is not None and not step.when(ctx)
+        ):
+            continue
         try:
             outcome = step.run(ctx)
         except Exception as exc:

@@ -9,12 +9,16 @@ enhanced status and the text of each reason). This table maps each reason to:
   read it), `command` (a list command, answered by mail), `discard` (nothing to do:
   a copy of a message already posted), `answer` (a questionnaire's answers recorded),
   `review` (a testimony kept for the session's facilitators to publish or refuse: not
-  a post yet, nothing wrong);
+  a post yet, nothing wrong), `keep` (a bridged list's own mail, shown to the
+  network's référents);
 - the status the stored message gets (the admin's filter, "why was my mail not
   posted?");
 - the notice the sender gets, if any: a template of templates/mail/notices/, sent
   by notices.py, which also decides who never gets one (a robot, an automatic
   message, the null sender) and that one goes per sender per reason per day.
+
+At a bridge (`bridge+<network-slug>@`, a network's own list), no reason gets a
+notice: it would go to the whole list (`decision_for`).
 
 Messages to a list command address (`<slug>+subscribe@`, `+unsubscribe@`) are
 requests, not posts: nothing is held for an organiser, so the reasons list_command
@@ -28,7 +32,7 @@ finds them. A reason that is in neither table is a bug, and `decision_for` says 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from mailbridge.addresses import AddressKind
@@ -45,6 +49,7 @@ class Action(StrEnum):
     DISCARD = "discard"
     REVIEW = "review"
     ANSWER = "answer"
+    KEEP = "keep"
 
 
 REFUSED = "refused"  # templates/mail/notices/refused.txt: says why, by reason
@@ -54,6 +59,7 @@ POST, HOLD, REJECT = Action.POST, Action.HOLD, Action.REJECT
 BOUNCE, COMMAND, DISCARD = Action.BOUNCE, Action.COMMAND, Action.DISCARD
 REVIEW = Action.REVIEW
 ANSWER = Action.ANSWER
+KEEP = Action.KEEP
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,11 @@ POLICY: dict[Reason, Decision] = {
     # web form's draft; the step itself replies to each such message with what it
     # understood and what to fix (mailbridge/questionnaires/answering.py), so no notice.
     Reason.QUESTIONNAIRE_UNREADABLE: Decision(REJECT, InboundStatus.REJECTED),
+    # A bridged list's own mail (a subscription to confirm…): shown to the référents on
+    # the bridge's page (mailbridge.models.ListAdminMessage), never acted upon.
+    Reason.LIST_ADMIN_MESSAGE:    Decision(KEEP,    InboundStatus.LIST_ADMIN),
+    # At a bridge, not from its list: refused, silently (no notice to a list, below).
+    Reason.BRIDGE_WRONG_LIST:     Decision(REJECT,  InboundStatus.REJECTED),
     # Refused silently: a program wrote it, or the gateway refused it already at RCPT
     # (a message reprocessed after a key rotation, a row written by hand).
     Reason.LOOP:                  Decision(REJECT,  InboundStatus.REJECTED),
@@ -144,6 +155,8 @@ def decision_for(reason: Reason, address_kind: AddressKind | None = None) -> Dec
     if address_kind in COMMAND_ADDRESSES and reason in AT_COMMAND_ADDRESS:
         return AT_COMMAND_ADDRESS[reason]
     try:
-        return POLICY[reason]
+        decision = POLICY[reason]
     except KeyError:
         raise LookupError(f"no policy for reason {reason!r}") from None
+    # A bridged list's mail is never answered: a notice would go to the whole list.
+    return replace(decision, notice=None) if address_kind is AddressKind.BRIDGE else decision

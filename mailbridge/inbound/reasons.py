@@ -268,6 +268,21 @@ class Reason(Enum):
         "A theme named is not one of this session's testimony themes",
         _("témoignage avec un thème inconnu"),
     )
+    # Mail of a network's own list at `bridge+<network-slug>@` (inbound/steps/bridge.py).
+    LIST_ADMIN_MESSAGE = (
+        "list_admin_message",
+        250,
+        "2.0.0",
+        "Kept for the list's referents",
+        _("message de la liste reliée, montré à ses référent·es"),
+    )
+    BRIDGE_WRONG_LIST = (
+        "bridge_wrong_list",
+        550,
+        "5.7.1",
+        "Not from the list this bridge is subscribed to",
+        _("pas de la liste reliée (List-Id)"),
+    )
     PROCESSING_ERROR = (
         "processing_error",
         451,

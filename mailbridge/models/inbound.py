@@ -34,6 +34,7 @@ class InboundStatus(models.TextChoices):
     DUPLICATE = "duplicate", _("doublon")
     TESTIMONY = "testimony", _("témoignage à relire")
     ANSWERED = "answered", _("réponses au questionnaire")
+    LIST_ADMIN = "list_admin", _("message d'une liste reliée, pour ses référent·es")
 
 
 PENDING_STATUSES = (InboundStatus.RECEIVED, InboundStatus.PROCESSING)

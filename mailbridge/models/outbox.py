@@ -21,6 +21,7 @@ class DeliveryKind(models.TextChoices):
     REMINDER = "reminder", _("relance")
     QUESTIONNAIRE = "quest", _("questionnaire")
     REGISTRATION = "register", _("confirmation d'inscription")
+    RELAY = "relay", _("relais vers la liste d'un réseau")
 
 
 class DeliveryStatus(models.TextChoices):

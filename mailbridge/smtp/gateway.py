@@ -50,7 +50,12 @@ from mailbridge.redaction import redact
 from mailbridge.smtp.data_budget import DataBudget, data_within_budget
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
 from mailbridge.smtp.limits import ConnectionCounts, Listener, listen
-from mailbridge.smtp.ratelimit import Allowance, SenderLimiter, allowance_note, message_allowance
+from mailbridge.smtp.ratelimit import (
+    SenderLimiter,
+    allowance_note,
+    message_allowance,
+    recipient_allowance,
+)
 from mailbridge.smtp.replies import AIOSMTPD_REPLIES
 
 logger = logging.getLogger(__name__)
@@ -183,8 +188,7 @@ class GatewayHandler:
                 )
             if self.limiter is not None:
                 # Only a look: a message counts once stored (smtp/ratelimit.py).
-                owner = token.user_id if token is not None else None
-                allowance = Allowance(envelope.mail_from or "", _peer_ip(session), owner)
+                allowance = recipient_allowance(envelope.mail_from or "", _peer_ip(session), token)
                 if over := await self.limiter.check(allowance):
                     return self._refuse(Reason.RATE_LIMITED, session, envelope, address, over)
         except Exception:

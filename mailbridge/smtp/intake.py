@@ -34,6 +34,7 @@ from mailbridge.errors import InvalidToken
 from mailbridge.inbound.errors import IntakeUnavailable, MessageRefused
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage
+from mailbridge.smtp.ratelimit import BridgeMark
 from mailbridge.tokens import (
     ReplyToken,
     verify_answers_token,
@@ -116,6 +117,12 @@ def _list_exists(slug: str) -> bool:
     return board_for_list(slug=slug) is not None
 
 
+def _bridge_exists(slug: str) -> bool:
+    from mailbridge.bridge.lists import bridge_exists
+
+    return bridge_exists(slug)
+
+
 class AddressBook:
     """The RCPT check. Tokens are verified without the database (an HMAC); a list
     name is looked up in the database thread and remembered for LIST_CACHE_SECONDS
@@ -126,12 +133,17 @@ class AddressBook:
         self.database = database or DatabaseThread()
         self._lists: dict[str, float] = {}
 
-    async def check(self, address: str) -> ReplyToken | None:
+    async def check(self, address: str) -> ReplyToken | BridgeMark | None:
         """Return when `address` takes mail, with the verified token of a reply
-        address (None for any other); raise MessageRefused otherwise."""
+        address, a BridgeMark for a registered bridge (None for any other); raise
+        MessageRefused otherwise."""
         parsed = parse_address(address)
         if parsed.kind is AddressKind.UNKNOWN:
             raise MessageRefused(Reason.UNKNOWN_ADDRESS, address)
+        if parsed.kind is AddressKind.BRIDGE:
+            if not await self._known(_bridge_exists, "bridge:" + parsed.slug, parsed.slug):
+                raise MessageRefused(Reason.UNKNOWN_ADDRESS, address)
+            return BridgeMark(parsed.slug)
         if parsed.kind in (AddressKind.REPLY, AddressKind.BOUNCES, AddressKind.ANSWERS):
             verify = {
                 AddressKind.REPLY: verify_reply_token,
@@ -143,16 +155,16 @@ class AddressBook:
             except InvalidToken as exc:
                 raise MessageRefused(Reason.INVALID_TOKEN, exc.reason) from exc
             return token if parsed.kind is AddressKind.REPLY else None
-        if not await self._list_known(parsed.slug):
+        if not await self._known(_list_exists, parsed.slug, parsed.slug):
             raise MessageRefused(Reason.UNKNOWN_ADDRESS, address)
         return None
 
-    async def _list_known(self, slug: str) -> bool:
+    async def _known(self, exists, key: str, slug: str) -> bool:
         now = time.monotonic()
-        if self._lists.get(slug, 0.0) > now:
+        if self._lists.get(key, 0.0) > now:
             return True
-        if await self.database.call(_list_exists, slug):
-            self._lists[slug] = now + LIST_CACHE_SECONDS
+        if await self.database.call(exists, slug):
+            self._lists[key] = now + LIST_CACHE_SECONDS
             return True
         return False
 

@@ -135,29 +135,56 @@ def in_networks(ip: str, networks: list) -> bool:
 @dataclass(frozen=True)
 class Allowance:
     """Whose windows a message draws on: its envelope sender ("" for the null
-    sender) and client, or, for a reply carrying a valid token, the token's owner."""
+    sender) and client; for a reply carrying a valid token, the token's owner; for
+    mail to a bridge (`bridge+<network-slug>@`), the bridge."""
 
     mail_from: str
     peer_ip: str
     reply_owner: int | None = None
+    bridge: str | None = None
+
+
+@dataclass(frozen=True)
+class BridgeMark:
+    """An accepted recipient that is a bridge to a network's own list."""
+
+    slug: str
 
 
 def allowance_note(envelope, token) -> None:
     """Remember on the SMTP transaction what its accepted recipient was: a reply
-    address (`token`, verified) or anything else (None)."""
+    address (`token`, verified), a bridge (a BridgeMark) or anything else (None)."""
     if token is None:
         envelope.intercoop_plain = True
+    elif isinstance(token, BridgeMark):
+        if getattr(envelope, "intercoop_bridge", None) is None:
+            envelope.intercoop_bridge = token.slug
     elif getattr(envelope, "intercoop_reply_owner", None) is None:
         envelope.intercoop_reply_owner = token.user_id
 
 
 def message_allowance(envelope, peer_ip: str) -> Allowance:
     """The allowance of the message: its token owner's when every recipient was a
-    reply address, else its sender's."""
-    owner = None
-    if not getattr(envelope, "intercoop_plain", False):
-        owner = getattr(envelope, "intercoop_reply_owner", None)
-    return Allowance(envelope.mail_from or "", peer_ip, owner)
+    reply address, its bridge's when every one was a bridge, else its sender's."""
+    mail_from = envelope.mail_from or ""
+    if getattr(envelope, "intercoop_plain", False):
+        return Allowance(mail_from, peer_ip)
+    owner = getattr(envelope, "intercoop_reply_owner", None)
+    bridge = getattr(envelope, "intercoop_bridge", None)
+    if bridge is not None:
+        return (
+            Allowance(mail_from, peer_ip, bridge=bridge)
+            if owner is None
+            else Allowance(mail_from, peer_ip)
+        )
+    return Allowance(mail_from, peer_ip, owner)
+
+
+def recipient_allowance(mail_from: str, peer_ip: str, token) -> Allowance:
+    """The allowance one accepted recipient would draw on (RCPT's look)."""
+    if isinstance(token, BridgeMark):
+        return Allowance(mail_from, peer_ip, bridge=token.slug)
+    return Allowance(mail_from, peer_ip, token.user_id if token is not None else None)
 
 
 class SenderLimiter:
@@ -168,9 +195,11 @@ class SenderLimiter:
         per_peer: RateLimitItem | None,
         trusted_peers: list | None = None,
         storage: Storage | None = None,
+        per_bridge: RateLimitItem | None = None,
     ):
         self.per_sender = per_sender
         self.per_peer = per_peer
+        self.per_bridge = per_bridge
         self.trusted = trusted_peers or []
         self._storage = storage
         self._counts = WindowCounts()
@@ -183,6 +212,7 @@ class SenderLimiter:
             per_sender=rate(settings.INTERCOOP_SMTP_RATE_LIMIT),
             per_peer=rate(settings.INTERCOOP_SMTP_PEER_RATE_LIMIT),
             trusted_peers=trusted_networks(settings.INTERCOOP_SMTP_TRUSTED_PEERS),
+            per_bridge=rate(settings.INTERCOOP_SMTP_BRIDGE_RATE_LIMIT),
         )
 
     async def _hit(self, item: RateLimitItem, key: str) -> bool:
@@ -213,6 +243,11 @@ class SenderLimiter:
         """(name, rate, counter key) of each window `allowance` draws on."""
         windows = []
         peer = allowance.peer_ip
+        if allowance.bridge is not None:
+            # A list relays everyone's mail from its one server: one window, the bridge's.
+            if self.per_bridge is not None:
+                windows.append(("bridge", self.per_bridge, "bridge:" + allowance.bridge))
+            return windows
         if allowance.reply_owner is not None:
             if self.per_sender is not None:
                 windows.append(("replies", self.per_sender, f"reply:{allowance.reply_owner}"))

@@ -36,6 +36,7 @@ def test_the_default_settings_pass():
         ("INTERCOOP_SMTP_MAX_CONNECTIONS_PER_CLIENT", 0, "mailbridge.E017"),
         ("INTERCOOP_SMTP_RATE_LIMIT", "30 par heure", "mailbridge.E010"),
         ("INTERCOOP_SMTP_PEER_RATE_LIMIT", "beaucoup", "mailbridge.E011"),
+        ("INTERCOOP_SMTP_BRIDGE_RATE_LIMIT", "300 par heure", "mailbridge.E020"),
         ("INTERCOOP_SMTP_TRUSTED_PEERS", ["10.0.0.5", "mx.exemple.org"], "mailbridge.E012"),
     ],
 )

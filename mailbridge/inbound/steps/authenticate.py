@@ -13,6 +13,12 @@ Held for moderation (not posted under a name the sender may have forged):
 - without a DMARC verdict: a DKIM or SPF failure, with no DKIM or SPF pass for a
   domain aligned with the From domain (RFC 7489 §3.1, relaxed alignment).
 
+Mail from a bridged list (`bridge+<network-slug>@`) is judged for the list's domain,
+not its author's: a list re-sends the message, and says so by its own DKIM signature
+or the SPF of its bounce address; its author's DMARC often fails on the way, which
+is why lists rewrite the From. A list message that fails for the list's domain, with
+nothing aligned to it passing, may be anyone's writing its List-Id: held.
+
 Parsed with the `authres` library (RFC 8601 syntax, comments, quoted values).
 """
 
@@ -86,7 +92,8 @@ def verdict(header_value: str, from_domain: str) -> tuple[str, str]:
 
 
 def step(ctx: InboundContext) -> Outcome:
-    if ctx.route.kind not in (AddressKind.REPLY, AddressKind.LIST, AddressKind.ANSWERS):
+    kinds = (AddressKind.REPLY, AddressKind.LIST, AddressKind.ANSWERS, AddressKind.BRIDGE)
+    if ctx.route.kind not in kinds:
         return Outcome.go_on("list command: the confirmation mail is the check")
     trusted = {name.lower() for name in settings.INTERCOOP_TRUSTED_AUTHSERV_IDS}
     headers = ctx.message.get_all("Authentication-Results") or []
@@ -96,7 +103,10 @@ def step(ctx: InboundContext) -> Outcome:
     authserv_id = top.split(";", 1)[0].strip().split()[0].lower() if top.strip() else ""
     if authserv_id not in trusted:
         return Outcome.go_on(f"top Authentication-Results by {authserv_id!r}, not trusted")
-    from_domain = ctx.from_address.rpartition("@")[2]
+    if ctx.route.kind is AddressKind.BRIDGE:
+        from_domain = ctx.bridge.list_address.rpartition("@")[2]  # the list vouches
+    else:
+        from_domain = ctx.from_address.rpartition("@")[2]
     try:
         result, why = verdict(top, from_domain)
     except Exception as exc:  # noqa: BLE001 - a header our MTA wrote but authres cannot read

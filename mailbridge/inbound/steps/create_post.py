@@ -2,7 +2,8 @@
 
 A reply (a token, or In-Reply-To naming a known post) → post_add in that thread,
 answering that post; a message to `<slug>@` answering nothing → thread_create in the
-session's board, its subject cleaned of reply and forward prefixes. source="email",
+session's board, its subject cleaned of reply and forward prefixes; a bridged list's
+message → mailbridge.bridge.ingest.list_post_write in the network's board. source="email",
 the Message-ID and the files of the attachments step go with it, so the post is
 fanned out to followers (the outbox), pushed live and searchable exactly as a web
 post, its attachments with it.
@@ -76,7 +77,9 @@ def step(ctx: InboundContext) -> Outcome:
     new_thread = ctx.thread is None
     try:
         with transaction.atomic():
-            if new_thread:
+            if ctx.bridge is not None:
+                post = _bridged(ctx)
+            elif new_thread:
                 thread = thread_create(
                     board=ctx.board,
                     author=ctx.sender,
@@ -109,7 +112,8 @@ def step_many(contexts: list[InboundContext]) -> list[Outcome | Exception]:
     thread on its own, with `step`. Should the transaction fail (a post_key taken by
     another copy, a database error, any exception), it is rolled back whole and every
     message goes through `step` alone. For each message, its outcome, or what `step` raised."""
-    replies = [ctx for ctx in contexts if ctx.thread is not None]
+    # A bridged message alone: it may take orphans into its thread (mailbridge.bridge).
+    replies = [ctx for ctx in contexts if ctx.thread is not None and ctx.bridge is None]
     written: dict[int, Outcome] = {}
     if len(replies) > 1:
         try:
@@ -156,6 +160,24 @@ def _replies_write(replies: list[InboundContext]) -> dict[int, Outcome]:
     for ctx, _post in posted:
         ctx.saved = True
     return outcomes
+
+
+def _bridged(ctx: InboundContext) -> Post:
+    """A bridged list's message, by mailbridge.bridge.ingest (as an archive import)."""
+    from mailbridge.bridge.ingest import list_post_write
+    from mailbridge.inbound.steps.find_parent import referenced_ids
+
+    return list_post_write(
+        bridge=ctx.bridge,
+        board=ctx.board,
+        author=ctx.sender,
+        title=_title(ctx),
+        body=ctx.body,
+        message_id=ctx.message_id,
+        referenced=referenced_ids(ctx.message),
+        attachments=ctx.attachments,
+        parent=ctx.parent,
+    )
 
 
 def _draft(ctx: InboundContext) -> PostDraft:

@@ -4,7 +4,9 @@ A member's auto-forward, a misconfigured alias or another list subscribed to our
 sends our messages back to us; posting them would send them out again, and so on.
 Three signs, any one enough:
 
-- the `X-Intercoop-Post` marker every outgoing post carries (outbound/message.py);
+- the `X-Intercoop-Post` marker every outgoing post carries (outbound/message.py),
+  or `X-Intercoop-Origin`, on a post relayed to a bridged network's list
+  (mailbridge.bridge.relay), which the list sends back to the bridge;
 - a Message-ID we made: `<post-<id>@domain>` for posts, `<digest-…>`, `<recap-…>`,
   `<notice-…>` for the payload mails (outbound/payload_message.py);
 - more Received headers than INTERCOOP_INBOUND_MAX_RECEIVED: the message has been
@@ -22,6 +24,8 @@ from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.reasons import Reason
 
 MARKER = "X-Intercoop-Post"
+# On a post relayed to a bridged network's list (mailbridge.bridge.relay).
+ORIGIN_MARKER = "X-Intercoop-Origin"
 _OUR_KINDS = r"(?:post|digest|recap|notice)"
 
 
@@ -36,6 +40,9 @@ def step(ctx: InboundContext) -> Outcome:
         ctx.automatic = True
         marker = " ".join(str(message.get(MARKER)).split())[:40]
         return Outcome.found(Reason.LOOP, f"carries our {MARKER} marker ({marker})")
+    if message.get(ORIGIN_MARKER) is not None:
+        ctx.automatic = True
+        return Outcome.found(Reason.LOOP, f"carries our {ORIGIN_MARKER} marker: relayed by us")
     if own_message_id(ctx.message_id):
         ctx.automatic = True
         return Outcome.found(Reason.LOOP, f"our own Message-ID {ctx.message_id}")

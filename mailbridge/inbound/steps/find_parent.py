@@ -5,6 +5,8 @@ writes to `<slug>@` without a token. Their client still names the message answer
 in In-Reply-To and the chain in References (RFC 5322 §3.6.4): our posts go out as
 `<post-<id>@domain>`, and a post that came by email keeps its own Message-ID. The
 nearest known one in the same board is the post answered; none → a new thread.
+A bridged list's message (`bridge+<network-slug>@`) is threaded the same way in the
+network's board, by mailbridge.bridge.threading.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def posts_named(message_ids: list[str]) -> dict[str, Post]:
 
 
 def step(ctx: InboundContext) -> Outcome:
+    if ctx.route.kind is AddressKind.BRIDGE:
+        return _bridged(ctx)
     if ctx.route.kind is not AddressKind.LIST:
         return Outcome.go_on("the reply address names the post")
     ids = referenced_ids(ctx.message)
@@ -68,3 +72,19 @@ def step(ctx: InboundContext) -> Outcome:
             ctx.thread = post.thread
             return Outcome.go_on(f"answers post {post.pk} ({message_id})")
     return Outcome.go_on(f"none of {len(ids)} referenced messages is a post here: a new thread")
+
+
+def _bridged(ctx: InboundContext) -> Outcome:
+    """A bridged list's message (mailbridge.bridge.threading): the nearest post of
+    the network's board it answers; none known yet, a thread of its own, which
+    joins its parent's when that arrives (create_post)."""
+    from mailbridge.bridge.threading import parent_in
+
+    ids = referenced_ids(ctx.message)
+    ctx.parent = parent_in(ctx.board, ids)
+    if ctx.parent is not None:
+        ctx.thread = ctx.parent.thread
+        return Outcome.go_on(f"answers post {ctx.parent.pk} ({ctx.parent.message_id})")
+    if ids:
+        return Outcome.go_on(f"none of {len(ids)} referenced messages known yet: an orphan")
+    return Outcome.go_on("answers nothing: a new thread")

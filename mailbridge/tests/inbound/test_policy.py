@@ -32,6 +32,7 @@ STATUSES_OF = {
     Action.DISCARD: {InboundStatus.DUPLICATE},
     Action.REVIEW: {InboundStatus.TESTIMONY},
     Action.ANSWER: {InboundStatus.ANSWERED},
+    Action.KEEP: {InboundStatus.LIST_ADMIN},
 }
 
 
@@ -101,3 +102,9 @@ def test_a_step_finding_a_reason_without_policy_keeps_the_message_for_another_tr
     assert row.status == InboundStatus.RECEIVED
     assert row.trail[-1]["step"] == "extract" and row.trail[-1]["outcome"] == "error"
     assert "no policy for reason" in row.trail[-1]["detail"]
+
+
+@pytest.mark.parametrize("reason", [r for r, d in POLICY.items() if d.notice])
+def test_no_reason_is_answered_with_a_notice_at_a_bridge(reason):
+    assert decision_for(reason, AddressKind.LIST).notice
+    assert decision_for(reason, AddressKind.BRIDGE).notice is None
