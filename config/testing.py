@@ -30,6 +30,8 @@ else:
 
 import pytest  # noqa: E402  (the environment above must be set before anything imports Django)
 
+from config.s3_testing import object_store, s3_server  # noqa: E402, F401  (fixtures)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():

@@ -1,4 +1,4 @@
-"""attachments: the files of a message, kept under the data dir for its post.
+"""attachments: the files of a message, kept for its post (common/storage.py).
 
 What is kept: every leaf part that is not the message's text (text/plain or
 text/html without a file name) and not a decoration of the HTML body (an image
@@ -7,7 +7,8 @@ signature images). A forwarded message (message/rfc822) is kept whole as `.eml`.
 
 How it is named and typed, never trusting the sender:
 
-- on disk, a random name under <data dir>/attachments/YYYY/MM/, never the sender's;
+- stored as a random name YYYY/MM/<id> (common/storage.py: under
+  <data dir>/attachments/ or in the object store), never the sender's;
 - shown, the sender's file name (RFC 2231 and RFC 2047 decoded by the email
   package), sanitised by `safe_filename`: no directory part (no path traversal),
   no control or bidi-override characters (no "invoice‮fdp.exe"), at most 150 chars;
@@ -25,11 +26,11 @@ import os
 import re
 import unicodedata
 import uuid
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from common.storage import file_storage
 from forum.services import AttachmentDraft
 from mailbridge.inbound.context import InboundContext, Outcome, clean
 
@@ -150,30 +151,18 @@ def _payload(part) -> bytes | None:
     return data if isinstance(data, bytes) else None
 
 
-def attachments_root() -> Path:
-    return Path(settings.INTERCOOP_ATTACHMENTS_DIR)
-
-
 def file_write(data: bytes, extension: str) -> str:
-    """Write `data` under a fresh random name; returns its path relative to the root."""
-    now = timezone.now()
-    relative = f"{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
-    target = attachments_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(target.suffix + ".part")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    """Store `data` under a fresh random name (durably: common/storage.py); its name."""
+    relative = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+    file_storage("attachments").save(relative, ContentFile(data))
     return relative
 
 
 def files_remove(files: list[AttachmentDraft]) -> None:
     for item in files:
         try:
-            (attachments_root() / item.path).unlink(missing_ok=True)
-        except OSError:
+            file_storage("attachments").delete(item.path)
+        except Exception:  # noqa: BLE001 - an orphan file, not a lost message
             logger.warning("could not remove attachment file %s", item.path, exc_info=True)
 
 
