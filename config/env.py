@@ -226,6 +226,8 @@ def file_storages() -> dict:
             f"INTERCOOP_S3_ENDPOINT_URL={endpoint!r} is not an http(s) URL; "
             "use e.g. http://minio:9000, or leave it unset for Amazon S3"
         )
+    from botocore.config import Config
+
     options = {
         "bucket_name": bucket,
         "endpoint_url": endpoint,
@@ -233,9 +235,16 @@ def file_storages() -> dict:
         "access_key": os.environ.get("INTERCOOP_S3_ACCESS_KEY_ID") or None,
         "secret_key": os.environ.get("INTERCOOP_S3_SECRET_ACCESS_KEY") or None,
         "region_name": os.environ.get("INTERCOOP_S3_REGION") or "us-east-1",
-        "signature_version": "s3v4",
-        # MinIO and most S3-compatible servers answer at <endpoint>/<bucket>/.
-        "addressing_style": "path" if endpoint else None,
+        "client_config": Config(
+            signature_version="s3v4",
+            # MinIO and most S3-compatible servers answer at <endpoint>/<bucket>/.
+            s3={"addressing_style": "path" if endpoint else "auto"},
+            # A store that does not answer fails the write in seconds, not minutes: the
+            # gateway then answers 451 and the sending server tries again later.
+            connect_timeout=5,
+            read_timeout=60,
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
         "default_acl": None,  # the bucket's own: private; files are served by the site
         "file_overwrite": True,  # names are random or the selector's, never renamed
         "max_memory_size": 1024 * 1024,  # a larger file read spills to a temporary file

@@ -15,6 +15,7 @@ Fixtures (config/testing.py makes them available to every test):
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -80,6 +81,8 @@ class ObjectStore:
 def s3_server_start():
     """moto's server on a free loopback port, in a thread of this process."""
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -67,18 +67,27 @@ def key_path() -> Path | str | None:
     return None
 
 
-# A key in an object store is looked at again after this long (a file, at each message:
-# its mtime costs a stat, where the object's would cost a request).
+# A key in an object store is read again after this long; a file's mtime is looked at
+# for each message (a stat, where the object would cost a request).
 STORED_KEY_RECHECK_SECONDS = 60
 
 _cache: dict[tuple, tuple[object, float, Signer]] = {}
 _cache_lock = threading.Lock()
 
 
+def _where(source: Path | str) -> str:
+    if isinstance(source, Path):
+        return str(source)
+    storage = file_storage("dkim")  # a bucket of its own per installation, or per test
+    return f"{getattr(storage, 'bucket_name', '')}/{storage.location}/{source}"
+
+
 def _version(source: Path | str) -> object:
+    """What changes with the key: a file's mtime; a stored key's bytes (a GET of a
+    couple of kilobytes a minute; the object's time has whole seconds only)."""
     if isinstance(source, Path):
         return source.stat().st_mtime
-    return file_storage("dkim").get_modified_time(source)
+    return _read(source)
 
 
 def _read(source: Path | str) -> bytes:
@@ -91,7 +100,7 @@ def _read(source: Path | str) -> bytes:
 def _signer(source: Path | str) -> Signer:
     # The key is read and parsed once, again when it changes (a key rotated without a
     # restart) or the selector or domain do.
-    identity = (str(source), selector(), settings.INTERCOOP_MAIL_DOMAIN)
+    identity = (_where(source), selector(), settings.INTERCOOP_MAIL_DOMAIN)
     with _cache_lock:
         cached = _cache.get(identity)
     now = time.monotonic()
@@ -104,11 +113,11 @@ def _signer(source: Path | str) -> Signer:
             with _cache_lock:
                 _cache[identity] = (version, now, cached[2])
             return cached[2]
-        pem = _read(source)
+        pem = version if isinstance(version, bytes) else _read(source)
     except Exception as exc:  # a missing file or object, a store that does not answer
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise DkimConfigError(
-            f"DKIM key {source} cannot be read ({reason}); run "
+            f"DKIM key {_where(source)} cannot be read ({reason}); run "
             "`python manage.py dkim_keygen` or fix INTERCOOP_DKIM_PRIVATE_KEY_PATH"
         ) from exc
     try:
@@ -121,7 +130,9 @@ def _signer(source: Path | str) -> Signer:
             oversigned=OVERSIGNED,
         )
     except (ValueError, TypeError) as exc:
-        raise DkimConfigError(f"DKIM key {source} is not a PEM RSA private key ({exc})") from exc
+        raise DkimConfigError(
+            f"DKIM key {_where(source)} is not a PEM RSA private key ({exc})"
+        ) from exc
     with _cache_lock:
         _cache[identity] = (version, now, signer)
     return signer
