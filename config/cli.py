@@ -249,7 +249,11 @@ def cmd_backup(args) -> int:
         manifest = backup(output)
     except (BackupError, OSError) as exc:
         raise Abort(f"backup failed: {_one_line(exc)}") from exc
-    print(f"backup written to {output} ({manifest['database']}, {manifest['files']} files)")
+    stored = ", ".join(f"{count} {kind}" for kind, count in manifest["stored"].items())
+    print(
+        f"backup written to {output} ({manifest['database']}, {manifest['files']} files; "
+        f"from the {manifest['store']}: {stored})"
+    )
     return 0
 
 

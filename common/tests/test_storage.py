@@ -83,9 +83,7 @@ def test_in_the_object_store_each_kind_has_its_prefix_of_the_bucket(
 
 def test_the_object_store_is_chosen_by_the_environment(monkeypatch):
     monkeypatch.delenv("INTERCOOP_S3_BUCKET", raising=False)
-    assert {s["BACKEND"] for s in env.file_storages().values()} == {
-        "common.storage.DataDirStorage"
-    }
+    assert {s["BACKEND"] for s in env.file_storages().values()} == {"common.storage.DataDirStorage"}
     monkeypatch.setenv("INTERCOOP_S3_BUCKET", "intercoop")
     monkeypatch.setenv("INTERCOOP_S3_ENDPOINT_URL", "http://minio:9000")
     configured = env.file_storages()
