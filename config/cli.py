@@ -145,6 +145,9 @@ def check_database() -> None:
         raise Abort(
             f"cannot connect to the database {_redact(where)} ({reason}); check DATABASE_URL"
         ) from exc
+    from config.preflight import check_object_store
+
+    check_object_store()  # the files' store, shared like the database (common/storage.py)
 
 
 def _redact(url: str) -> str:
