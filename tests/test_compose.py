@@ -212,13 +212,15 @@ def test_files_go_to_the_minio_bucket_the_setup_makes(services):
 
 
 def _compose_client() -> list[str] | None:
+    """`docker compose` (v2), else Debian's `docker-compose`; None when neither is here."""
     docker = shutil.which("docker")
     if (
         docker
         and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
     ):
         return [docker, "compose"]
-    return None
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
 
 
 @pytest.mark.skipif(_compose_client() is None, reason="no `docker compose` client installed")
