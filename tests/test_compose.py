@@ -224,7 +224,7 @@ def _compose_client() -> list[str] | None:
 
 
 @pytest.mark.skipif(_compose_client() is None, reason="no `docker compose` client installed")
-def test_docker_compose_accepts_the_file_scaled(tmp_path):
+def test_docker_compose_accepts_the_file(tmp_path):
     environment = {
         **os.environ,
         "SECRET_KEY": "x" * 50,
