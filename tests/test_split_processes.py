@@ -126,7 +126,7 @@ def _started(command: list[str], env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=handle)
 
 
-def _wait_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+def _wait_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
