@@ -22,7 +22,8 @@ RUN pip install -e . \
     && mkdir -p /srv/intercoop \
     && chown -R intercoop:intercoop /srv/intercoop
 
-# The data dir (secret key if none is given, celery beat schedule, outbox, attachments).
+# The data dir (secret key if none is given, celery beat schedule, outbox; attachments,
+# large raw messages and DKIM keys unless INTERCOOP_S3_BUCKET puts them in a bucket).
 # Created and owned above so that a new named volume starts writable by the app user.
 VOLUME ["/srv/intercoop"]
 

@@ -1,11 +1,15 @@
 """`intercoop backup` and `intercoop restore`: the database and the data dir in one file.
 
 A backup is a `.tar.gz` holding `manifest.json` (format, time, database, the
-migrations applied), `database.intercoopjson` (every row with its own id, Django's
-`dumpdata` in JSON with times kept to the microsecond: `backup_format.py`) and
-`data/` (the data dir: attachments, DKIM keys, the generated secret key, mail
-written to files), without the SQLite database itself and without the static
-files (`collectstatic` makes them again).
+migrations applied, the files of each kind), `database.intercoopjson` (every row
+with its own id, Django's `dumpdata` in JSON with times kept to the microsecond:
+`backup_format.py`) and `data/` (the data dir: the generated secret key, mail written
+to files), without the SQLite database itself and without the static files
+(`collectstatic` makes them again). The attachments, large raw messages and DKIM keys
+are under `data/attachments/`, `data/inbound/` and `data/dkim/` wherever they live
+(common/storage.py): read from the data dir or listed and read from the object
+store, and restored into whichever the restoring installation uses, so that an
+installation moves from its data dir to a bucket, and back, through a backup.
 
 Why `dumpdata` rather than `pg_dump`: one format for both databases, so a backup of
 the embedded run (SQLite) restores into PostgreSQL when an installation moves to
@@ -18,8 +22,9 @@ them, and the rows that name them do so by natural key. Every other row keeps it
 id: signed links and reply tokens name people and posts by theirs.
 
 A restore goes into an empty database (migrated here first, to the migrations the
-backup lists, which the code must have) and replaces the files of the data dir it
-holds; a database that holds rows is refused unless `--force`, which flushes it.
+backup lists, which the code must have) and replaces the files it holds (in the data
+dir, or the bucket); a database that holds rows is refused unless `--force`, which
+flushes it (files no row names any more stay where they are).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from common.storage import KINDS, file_storage, local_path, stored_names
 from config import backup_format
 
 FORMAT = 1
@@ -59,18 +65,49 @@ def _sqlite_files() -> set[Path]:
 
 
 def _data_files() -> list[Path]:
+    """The data dir's own files; the kinds of common/storage.py are read from theirs."""
     from django.conf import settings
 
     root = Path(settings.DATA_DIR).resolve()
     skipped = _sqlite_files()
-    static = Path(settings.STATIC_ROOT).resolve()
+    folders = [Path(settings.STATIC_ROOT).resolve()]
+    folders += [path.resolve() for kind in KINDS if (path := local_path(file_storage(kind), ""))]
     return sorted(
         path
         for path in root.rglob("*")
         if path.is_file()
         and path.resolve() not in skipped
-        and not path.resolve().is_relative_to(static)
+        and not any(path.resolve().is_relative_to(folder) for folder in folders)
     )
+
+
+def _stored_listing() -> dict[str, list[str]]:
+    """The names of each kind's files (common/storage.py), wherever they live."""
+    return {kind: sorted(stored_names(file_storage(kind))) for kind in KINDS}
+
+
+def _stored_add(archive: tarfile.TarFile, listing: dict[str, list[str]]) -> None:
+    for kind, names in listing.items():
+        storage = file_storage(kind)
+        for name in names:
+            with storage.open(name, "rb") as file:
+                info = tarfile.TarInfo(f"{DATA}/{kind}/{name}")
+                info.size = file.size
+                info.mtime = int(dt.datetime.now().timestamp())
+                info.mode = 0o600
+                archive.addfile(info, file)
+
+
+def _stored_restore(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bool:
+    """Put a member of a kind of common/storage.py back into its storage."""
+    from django.core.files import File
+
+    kind, _, name = member.name.removeprefix(f"{DATA}/").partition("/")
+    if kind not in KINDS or not name:
+        return False
+    with archive.extractfile(member) as stream:
+        file_storage(kind).save(name, File(stream, name=name))
+    return True
 
 
 def applied_migrations() -> list[list[str]]:
@@ -125,14 +162,31 @@ def backup(output: Path) -> dict:
             "migrations": applied_migrations(),
             "files": len(files),
         }
+        manifest["store"] = _store_described()
         partial = output.with_name(output.name + ".part")
-        with tarfile.open(partial, "w:gz") as archive:
-            _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
-            archive.add(rows, arcname=DATABASE)
-            for path in files:
-                archive.add(path, arcname=f"{DATA}/{path.relative_to(root).as_posix()}")
+        try:
+            listing = _stored_listing()
+            manifest["stored"] = {kind: len(names) for kind, names in listing.items()}
+            with tarfile.open(partial, "w:gz") as archive:
+                _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
+                archive.add(rows, arcname=DATABASE)
+                for path in files:
+                    archive.add(path, arcname=f"{DATA}/{path.relative_to(root).as_posix()}")
+                _stored_add(archive, listing)
+        except (OSError, BackupError):
+            partial.unlink(missing_ok=True)
+            raise
+        except Exception as exc:  # the object store's client errors
+            partial.unlink(missing_ok=True)
+            raise BackupError(f"{manifest['store']} cannot be read ({exc})") from exc
         partial.replace(output)
     return manifest
+
+
+def _store_described() -> str:
+    storage = file_storage(KINDS[0])
+    bucket = getattr(storage, "bucket_name", None)
+    return f"s3://{bucket}" if bucket else "data dir"
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -192,6 +246,11 @@ def restore(source: Path, *, force: bool = False) -> dict:
         root = Path(settings.DATA_DIR).resolve()
         members = [m for m in archive.getmembers() if m.name.startswith(f"{DATA}/") and m.isfile()]
         for member in members:
+            try:
+                if _stored_restore(archive, member):
+                    continue
+            except Exception as exc:  # the object store's client errors
+                raise BackupError(f"{_store_described()} cannot be written ({exc})") from exc
             member.name = member.name.removeprefix(f"{DATA}/")
             archive.extract(member, root, filter="data")
     logger.info("restored %s (%s files)", source, len(members))

@@ -145,6 +145,9 @@ def check_database() -> None:
         raise Abort(
             f"cannot connect to the database {_redact(where)} ({reason}); check DATABASE_URL"
         ) from exc
+    from config.preflight import check_object_store
+
+    check_object_store()  # the files' store, shared like the database (common/storage.py)
 
 
 def _redact(url: str) -> str:
@@ -249,7 +252,11 @@ def cmd_backup(args) -> int:
         manifest = backup(output)
     except (BackupError, OSError) as exc:
         raise Abort(f"backup failed: {_one_line(exc)}") from exc
-    print(f"backup written to {output} ({manifest['database']}, {manifest['files']} files)")
+    stored = ", ".join(f"{count} {kind}" for kind, count in manifest["stored"].items())
+    print(
+        f"backup written to {output} ({manifest['database']}, {manifest['files']} files; "
+        f"from the {manifest['store']}: {stored})"
+    )
     return 0
 
 

@@ -203,3 +203,53 @@ def site_url_default(host: str, port: int) -> None:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     os.environ["INTERCOOP_SITE_URL"] = f"http://{host}:{port}"
+
+
+# The files that outlive a request (common/storage.py): attachments, large raw inbound
+# messages, the DKIM key. By default directories of the data dir; with a bucket, an
+# S3-compatible object store (MinIO, S3) that every host's processes share.
+S3_BACKEND = "storages.backends.s3.S3Storage"
+
+
+def file_storages() -> dict:
+    bucket = os.environ.get("INTERCOOP_S3_BUCKET", "").strip()
+    if not bucket:
+        local = "common.storage.DataDirStorage"
+        return {
+            "attachments": {"BACKEND": local, "OPTIONS": {"setting": "INTERCOOP_ATTACHMENTS_DIR"}},
+            "inbound": {"BACKEND": local, "OPTIONS": {"setting": "INTERCOOP_INBOUND_DIR"}},
+            "dkim": {"BACKEND": local, "OPTIONS": {"subdir": "dkim", "file_mode": 0o600}},
+        }
+    endpoint = os.environ.get("INTERCOOP_S3_ENDPOINT_URL", "").strip() or None
+    if endpoint and urlsplit(endpoint).scheme not in {"http", "https"}:
+        raise ConfigError(
+            f"INTERCOOP_S3_ENDPOINT_URL={endpoint!r} is not an http(s) URL; "
+            "use e.g. http://minio:9000, or leave it unset for Amazon S3"
+        )
+    from botocore.config import Config
+
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        # Unset: boto3 looks for credentials itself (AWS_ACCESS_KEY_ID…, an instance role).
+        "access_key": os.environ.get("INTERCOOP_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("INTERCOOP_S3_SECRET_ACCESS_KEY") or None,
+        "region_name": os.environ.get("INTERCOOP_S3_REGION") or "us-east-1",
+        "client_config": Config(
+            signature_version="s3v4",
+            # MinIO and most S3-compatible servers answer at <endpoint>/<bucket>/.
+            s3={"addressing_style": "path" if endpoint else "auto"},
+            # A store that does not answer fails the write in seconds, not minutes: the
+            # gateway then answers 451 and the sending server tries again later.
+            connect_timeout=5,
+            read_timeout=60,
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+        "default_acl": None,  # the bucket's own: private; files are served by the site
+        "file_overwrite": True,  # names are random or the selector's, never renamed
+        "max_memory_size": 1024 * 1024,  # a larger file read spills to a temporary file
+    }
+    return {
+        kind: {"BACKEND": S3_BACKEND, "OPTIONS": {**options, "location": kind}}
+        for kind in ("attachments", "inbound", "dkim")
+    }

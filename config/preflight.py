@@ -38,3 +38,25 @@ def check_port_free(host: str, port: int, option: str) -> None:
                 f"cannot listen on {host}:{port} ({exc.strerror}); "
                 f"stop what uses it or choose another port with {option}"
             ) from exc
+
+
+def check_object_store() -> None:
+    """With INTERCOOP_S3_BUCKET, the bucket answers: otherwise every large message
+    would get a 451 and every attachment a 404, with the cause only in the logs."""
+    from django.conf import settings
+
+    from common.storage import file_storage
+
+    bucket = settings.STORAGES["attachments"].get("OPTIONS", {}).get("bucket_name")
+    if not bucket:
+        return
+    storage = file_storage("attachments")
+    try:
+        storage.connection.meta.client.head_bucket(Bucket=bucket)
+    except Exception as exc:  # botocore's errors: no connection, no bucket, refused
+        where = storage.endpoint_url or "Amazon S3"
+        reason = " ".join(str(exc).split())
+        raise Abort(
+            f"cannot use the object store s3://{bucket} at {where} ({reason}); "
+            "check INTERCOOP_S3_BUCKET, INTERCOOP_S3_ENDPOINT_URL and the credentials"
+        ) from exc

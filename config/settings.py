@@ -120,6 +120,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
+    # "attachments", "inbound", "dkim": the data dir, or an object store (common/storage.py).
+    **env.file_storages(),
 }
 # Serve from the app/static dirs directly, so `intercoop run` needs no collectstatic.
 SERVESTATIC_USE_FINDERS = True

@@ -30,6 +30,8 @@ else:
 
 import pytest  # noqa: E402  (the environment above must be set before anything imports Django)
 
+from config.s3_testing import object_store, s3_server  # noqa: E402, F401  (fixtures)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
@@ -108,8 +110,8 @@ if pytest is not None:
         settings.CACHES = caches
 
 
-# Tests that start their own `intercoop run` or benchmark on the embedded defaults,
-# with DATABASE_URL and REDIS_URL removed from their environment: they test the same
+# Tests that start their own `intercoop run`, benchmark or command on the embedded
+# defaults, with DATABASE_URL and REDIS_URL removed from their environment: they test the same
 # thing whatever the run was given. CI runs the suite twice (embedded defaults, then
 # PostgreSQL + Redis) and sets INTERCOOP_TESTS_EMBEDDED_DONE on the second pass, so
 # they run once; a run without it runs them all.
@@ -121,6 +123,8 @@ EMBEDDED_ONLY_FILES = (
     "tests/browser/test_synthesis_live.py",
     "tests/test_bench_smoke.py",
     "tests/test_intercoop_run.py",
+    "config/tests/test_backup_object_store.py",
+    "config/tests/test_cli_object_store.py",
 )
 
 

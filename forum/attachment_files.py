@@ -1,9 +1,10 @@
-"""Files attached to posts, on disk: how a file is named, typed and written, never
+"""Files attached to posts: how a file is named, typed and written, never
 trusting who sent it (forum.models.attachment). The mail pipeline's attachments step
 (mailbridge/inbound/steps/attachments.py) and the library's uploads
 (forum/services/library.py) both keep their files with these rules.
 
-- on disk, a random name under <data dir>/attachments/YYYY/MM/, never the sender's;
+- stored as a random name YYYY/MM/<id> in the `attachments` storage (common/storage.py:
+  under <data dir>/attachments/, or in the object store), never the sender's;
 - shown, the sender's file name sanitised by `safe_filename`: no directory part (no
   path traversal), no control or bidi-override characters (no "invoice‮fdp.exe"),
   at most 150 characters;
@@ -19,10 +20,11 @@ import os
 import re
 import unicodedata
 import uuid
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
+
+from common.storage import file_storage
 
 
 def clean(text: str) -> str:
@@ -102,23 +104,16 @@ def classify(data: bytes, filename: str) -> tuple[str, bool]:
     return DOCUMENTS.get(extension, OCTET_STREAM), False
 
 
-def attachments_root() -> Path:
-    return Path(settings.INTERCOOP_ATTACHMENTS_DIR)
-
-
 def file_write(data: bytes, extension: str) -> str:
-    """Write `data` under a fresh random name; returns its path relative to the root."""
-    now = timezone.now()
-    relative = f"{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
-    target = attachments_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(target.suffix + ".part")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    """Store `data` under a fresh random name (durably: common/storage.py); its name."""
+    relative = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+    file_storage("attachments").save(relative, ContentFile(data))
     return relative
+
+
+def file_remove(path: str) -> None:
+    """Delete a stored file (one a refused or failed write leaves behind)."""
+    file_storage("attachments").delete(path)
 
 
 def disk_extension(filename: str) -> str:

@@ -1,11 +1,12 @@
 """DKIM signing of outgoing mail (RFC 6376), when a key is configured.
 
 Configured by INTERCOOP_DKIM_SELECTOR and/or INTERCOOP_DKIM_PRIVATE_KEY_PATH: the
-selector defaults to "intercoop", the key path to <data dir>/dkim/<selector>.key
-(where `python manage.py dkim_keygen` writes it). With neither set, mail leaves
-unsigned. A configured key that cannot be read is the operator's error: signing
-raises DkimConfigError, a SigningUnavailable: the sender keeps the batch pending
-rather than send mail that a DMARC policy would reject.
+selector defaults to "intercoop", the key to `<selector>.key` in the "dkim" storage
+(common/storage.py: <data dir>/dkim/, or the object store, where `python manage.py
+dkim_keygen` writes it). With neither set, mail leaves unsigned. A configured key
+that cannot be read is the operator's error: signing raises DkimConfigError, a
+SigningUnavailable: the sender keeps the batch pending rather than send mail that a
+DMARC policy would reject.
 
 The signature covers the headers RFC 6376 §5.4.1 recommends, plus
 List-Unsubscribe-Post (RFC 8058 §4: both List-Unsubscribe headers MUST be signed),
@@ -20,12 +21,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import dkim as dkimpy
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
+from common.storage import file_storage, local_path
 from mailbridge.dkim_signer import Signer
 from mailbridge.errors import SigningUnavailable
 
@@ -44,37 +47,77 @@ def selector() -> str:
     return settings.INTERCOOP_DKIM_SELECTOR or DEFAULT_SELECTOR
 
 
-def default_key_path(selector_name: str) -> Path:
-    return Path(settings.DATA_DIR) / "dkim" / f"{selector_name}.key"
+def key_name(selector_name: str) -> str:
+    return f"{selector_name}.key"
 
 
-def key_path() -> Path | None:
-    """The key to sign with, or None when DKIM is not configured."""
+def default_key_path(selector_name: str) -> Path | None:
+    """Where the selector's key is on this host's disk; None in an object store."""
+    return local_path(file_storage("dkim"), key_name(selector_name))
+
+
+def key_path() -> Path | str | None:
+    """The key to sign with: a path, the name of an object in the store, or None when
+    DKIM is not configured."""
     if settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH:
         return Path(settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH).expanduser()
     if settings.INTERCOOP_DKIM_SELECTOR:
-        return default_key_path(settings.INTERCOOP_DKIM_SELECTOR)
+        name = key_name(settings.INTERCOOP_DKIM_SELECTOR)
+        return default_key_path(settings.INTERCOOP_DKIM_SELECTOR) or name
     return None
 
 
-_cache: dict[tuple, tuple[float, Signer]] = {}
+# A key in an object store is read again after this long; a file's mtime is looked at
+# for each message (a stat, where the object would cost a request).
+STORED_KEY_RECHECK_SECONDS = 60
+
+_cache: dict[tuple, tuple[object, float, Signer]] = {}
 _cache_lock = threading.Lock()
 
 
-def _signer(path: Path) -> Signer:
-    # The key is read and parsed once, again when the file changes (a key rotated
-    # without a restart) or the selector or domain do.
-    identity = (str(path), selector(), settings.INTERCOOP_MAIL_DOMAIN)
+def _where(source: Path | str) -> str:
+    if isinstance(source, Path):
+        return str(source)
+    storage = file_storage("dkim")  # a bucket of its own per installation, or per test
+    return f"{getattr(storage, 'bucket_name', '')}/{storage.location}/{source}"
+
+
+def _version(source: Path | str) -> object:
+    """What changes with the key: a file's mtime; a stored key's bytes (a GET of a
+    couple of kilobytes a minute; the object's time has whole seconds only)."""
+    if isinstance(source, Path):
+        return source.stat().st_mtime
+    return _read(source)
+
+
+def _read(source: Path | str) -> bytes:
+    if isinstance(source, Path):
+        return source.read_bytes()
+    with file_storage("dkim").open(source, "rb") as file:
+        return file.read()
+
+
+def _signer(source: Path | str) -> Signer:
+    # The key is read and parsed once, again when it changes (a key rotated without a
+    # restart) or the selector or domain do.
+    identity = (_where(source), selector(), settings.INTERCOOP_MAIL_DOMAIN)
+    with _cache_lock:
+        cached = _cache.get(identity)
+    now = time.monotonic()
+    stored = not isinstance(source, Path)
+    if cached and stored and now - cached[1] < STORED_KEY_RECHECK_SECONDS:
+        return cached[2]
     try:
-        mtime = path.stat().st_mtime
-        with _cache_lock:
-            cached = _cache.get(identity)
-        if cached and cached[0] == mtime:
-            return cached[1]
-        pem = path.read_bytes()
-    except OSError as exc:
+        version = _version(source)
+        if cached and cached[0] == version:
+            with _cache_lock:
+                _cache[identity] = (version, now, cached[2])
+            return cached[2]
+        pem = version if isinstance(version, bytes) else _read(source)
+    except Exception as exc:  # a missing file or object, a store that does not answer
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise DkimConfigError(
-            f"DKIM key {path} cannot be read ({exc.strerror}); run "
+            f"DKIM key {_where(source)} cannot be read ({reason}); run "
             "`python manage.py dkim_keygen` or fix INTERCOOP_DKIM_PRIVATE_KEY_PATH"
         ) from exc
     try:
@@ -87,19 +130,21 @@ def _signer(path: Path) -> Signer:
             oversigned=OVERSIGNED,
         )
     except (ValueError, TypeError) as exc:
-        raise DkimConfigError(f"DKIM key {path} is not a PEM RSA private key ({exc})") from exc
+        raise DkimConfigError(
+            f"DKIM key {_where(source)} is not a PEM RSA private key ({exc})"
+        ) from exc
     with _cache_lock:
-        _cache[identity] = (mtime, signer)
+        _cache[identity] = (version, now, signer)
     return signer
 
 
 def sign_message(message_bytes: bytes) -> bytes:
     """`message_bytes` with a DKIM-Signature header on top, or unchanged when no key
     is configured. Expects the message as it goes on the wire (CRLF line ends)."""
-    path = key_path()
-    if path is None:
+    source = key_path()
+    if source is None:
         return message_bytes
-    return _signer(path).header(message_bytes) + message_bytes
+    return _signer(source).header(message_bytes) + message_bytes
 
 
 def dns_record(public_key_b64: str, selector_name: str | None = None) -> tuple[str, str]:

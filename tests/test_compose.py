@@ -1,16 +1,23 @@
-"""The production files (docker-compose.yml, Dockerfile) agree with the code.
+"""The production files (docker-compose.yml, Dockerfile, deploy/Caddyfile) agree with
+the code.
 
 No Docker engine runs on the development and CI machines, so these tests read the
 files and check them against what they name: the `intercoop` sub-commands and
 options of config/cli.py, the ports the CLI listens on, the configuration variables
-of docs/fixed-points.md, and the compose services that the URLs point at.
+of docs/fixed-points.md, and the compose services that the URLs point at; and that
+web and worker can be scaled behind the proxy (`docker compose config` too, where
+the compose client is installed).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +30,7 @@ from config.cli import DEFAULT_SMTP_PORT, DEFAULT_WEB_PORT, _parser
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
+CADDYFILE = ROOT / "deploy" / "Caddyfile"
 
 # docs/fixed-points.md, "Configuration by environment": the variables a deployment sets.
 DEPLOYMENT_VARIABLES = {
@@ -35,14 +43,22 @@ DEPLOYMENT_VARIABLES = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "DEBUG",
+    "INTERCOOP_S3_BUCKET",
+    "INTERCOOP_S3_ENDPOINT_URL",
+    "INTERCOOP_S3_ACCESS_KEY_ID",
+    "INTERCOOP_S3_SECRET_ACCESS_KEY",
+    "INTERCOOP_S3_REGION",
+    "INTERCOOP_TRUSTED_PROXIES",
 }
 # Interpolated from the operator's .env but not read by the product itself.
-COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD"}
+COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD"}
 
 # Each long-running part of the product, and the sub-command that runs it.
 APP_SERVICES = {"web": "web", "worker": "worker", "beat": "beat", "smtp": "smtp"}
 # The parts that listen, with the port their command must use inside the container.
 LISTENING = {"web": DEFAULT_WEB_PORT, "smtp": DEFAULT_SMTP_PORT}
+# `docker compose up --scale web=2 --scale worker=2`: these run as several containers.
+SCALED = ("web", "worker")
 DATA_DIR = "/srv/intercoop"
 
 INTERPOLATION = re.compile(
@@ -118,7 +134,9 @@ def dockerfile() -> list[tuple[str, str]]:
 
 
 def test_compose_has_the_infrastructure_the_product_and_the_mail_catcher(services):
-    assert {"postgres", "redis", "mailpit", *APP_SERVICES} <= set(services)
+    assert {"postgres", "redis", "minio", "proxy", "mailpit", *APP_SERVICES} <= set(services)
+    assert services["minio"]["image"].startswith("minio/minio")
+    assert services["proxy"]["image"].startswith("caddy:")
     assert services["postgres"]["image"] == "postgres:16"
     assert services["redis"]["image"] == "redis:7"
     assert services["mailpit"]["image"].startswith("axllent/mailpit")
@@ -138,21 +156,90 @@ def test_every_app_service_runs_the_same_image(services):
 
 
 @pytest.mark.parametrize("name, port", LISTENING.items())
-def test_listening_parts_listen_on_all_interfaces_on_the_published_port(services, name, port):
+def test_listening_parts_listen_on_all_interfaces_on_the_cli_port(services, name, port):
     args = parse_intercoop(argv_of(services[name]["command"]))
-    # 127.0.0.1 inside a container cannot be reached through a published port.
+    # 127.0.0.1 inside a container cannot be reached from another container.
     assert args.host == "0.0.0.0"
     assert args.port == port
-    assert args.port in [container for _, container in published(services[name])]
 
 
-def test_web_is_published_on_8000_and_smtp_on_port_25(services):
-    assert (8000, DEFAULT_WEB_PORT) in published(services["web"])
+def test_the_proxy_is_published_on_8000_and_smtp_on_port_25(services):
+    assert (8000, 80) in published(services["proxy"])
     assert (25, DEFAULT_SMTP_PORT) in published(services["smtp"])
+    assert DEFAULT_SMTP_PORT in [container for _, container in published(services["smtp"])]
+
+
+@pytest.mark.parametrize("name", SCALED)
+def test_scaled_parts_have_no_fixed_name_nor_host_port(services, name):
+    # Two containers cannot share a name or bind one host port.
+    assert "container_name" not in services[name]
+    assert not services[name].get("ports"), f"{name} publishes a host port"
+
+
+def test_the_proxy_shares_requests_among_every_web_container():
+    caddyfile = CADDYFILE.read_text()
+    # `dynamic a`: the service name's addresses, one per container, looked up again.
+    upstreams = re.search(r"dynamic a \{(?P<body>[^}]*)\}", caddyfile)
+    assert upstreams, "the proxy does not look the web containers up by name"
+    assert re.search(r"^\s*name web$", upstreams["body"], re.M)
+    assert re.search(rf"^\s*port {DEFAULT_WEB_PORT}$", upstreams["body"], re.M)
+    assert "lb_policy round_robin" in caddyfile
+
+
+def test_the_proxy_mounts_its_config_and_is_the_trusted_proxy(services):
+    proxy = services["proxy"]
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    address = ipaddress.ip_address(proxy["networks"]["default"]["ipv4_address"])
+    trusted = environment_of(services["web"])["INTERCOOP_TRUSTED_PROXIES"].split(",")
+    assert any(address in ipaddress.ip_network(network) for network in trusted)
+
+
+def test_files_go_to_the_minio_bucket_the_setup_makes(services):
+    environment = environment_of(services["web"])
+    endpoint = urlsplit(environment["INTERCOOP_S3_ENDPOINT_URL"])
+    assert endpoint.hostname == "minio" and endpoint.port == 9000
+    assert (
+        environment["INTERCOOP_S3_ACCESS_KEY_ID"]
+        == environment_of(services["minio"])["MINIO_ROOT_USER"]
+    )
+    assert variables_in(environment["INTERCOOP_S3_SECRET_ACCESS_KEY"]) == {"MINIO_ROOT_PASSWORD"}
+    setup = " ".join(argv_of(services["buckets"]["command"]))
+    assert f"mc mb --ignore-existing store/{environment['INTERCOOP_S3_BUCKET']}" in setup
+    assert services["minio"].get("healthcheck", {}).get("test")
+    for name in APP_SERVICES:
+        depends_on = services[name]["depends_on"]
+        assert depends_on["buckets"]["condition"] == "service_completed_successfully"
+
+
+def _compose_client() -> list[str] | None:
+    """`docker compose` (v2), else Debian's `docker-compose`; None when neither is here."""
+    docker = shutil.which("docker")
+    if (
+        docker
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    ):
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+@pytest.mark.skipif(_compose_client() is None, reason="no `docker compose` client installed")
+def test_docker_compose_accepts_the_file(tmp_path):
+    environment = {
+        **os.environ,
+        "SECRET_KEY": "x" * 50,
+        "POSTGRES_PASSWORD": "secret",
+        "MINIO_ROOT_PASSWORD": "secret-secret",
+    }
+    result = subprocess.run(
+        [*_compose_client(), "-f", str(COMPOSE_FILE), "config", "--quiet"],
+        capture_output=True, text=True, env=environment, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
 
 
 def test_workers_publish_no_port(services):
-    for name in ("worker", "beat"):
+    for name in ("worker", "beat", "buckets"):
         assert not services[name].get("ports"), f"{name} listens on nothing"
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import secrets
 from importlib import import_module
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
+from common.storage import file_storage
 from forum import events
 from forum.errors import UserError
 from forum.models import (
@@ -131,8 +131,9 @@ def sessions_end(user) -> None:
 
 
 def _files_remove(paths: list[str]) -> None:
-    root = Path(settings.INTERCOOP_ATTACHMENTS_DIR).resolve()
+    storage = file_storage("attachments")  # the data dir or the object store
     for name in paths:
-        path = (root / name).resolve()
-        if path.is_relative_to(root):
-            path.unlink(missing_ok=True)
+        try:
+            storage.delete(name)
+        except Exception:  # an orphan file is no reason to fail after the commit
+            logger.warning("could not remove attachment file %s", name, exc_info=True)

@@ -14,7 +14,6 @@ carrying it, so the followers hear of the new version and the old one stays.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -25,9 +24,9 @@ from django.utils.translation import gettext as _
 
 from forum.attachment_files import (
     OCTET_STREAM,
-    attachments_root,
     classify,
     disk_extension,
+    file_remove,
     file_write,
     safe_filename,
 )
@@ -203,7 +202,7 @@ def library_file_keep(upload) -> AttachmentDraft:
 def _file_forget(draft: AttachmentDraft | None) -> None:
     if draft is not None:
         try:
-            os.unlink(attachments_root() / draft.path)
+            file_remove(draft.path)
         except OSError:
             pass
 

@@ -10,19 +10,14 @@ downloaded, never rendered on our origin. A restrictive Content-Security-Policy
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from common.storage import file_storage
 from forum.models import Attachment
 from forum.permissions import can_read_post
-
-
-def attachments_root() -> Path:
-    return Path(settings.INTERCOOP_ATTACHMENTS_DIR).resolve()
 
 
 @require_safe
@@ -32,13 +27,13 @@ def attachment(request, pk: int, filename: str):
     )
     if not can_read_post(request.user, item.post):
         raise Http404
-    root = attachments_root()
-    path = (root / item.path).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise Http404
+    try:  # the data dir or the object store (common/storage.py); never outside it
+        stored = file_storage("attachments").open(item.path, "rb")
+    except (FileNotFoundError, IsADirectoryError, SuspiciousFileOperation):
+        raise Http404 from None
     inline = item.is_image
     response = FileResponse(
-        path.open("rb"),
+        stored,
         as_attachment=not inline,
         filename=item.filename,
         content_type=item.content_type or "application/octet-stream",

@@ -1,4 +1,4 @@
-"""attachments: the files of a message, kept under the data dir for its post.
+"""attachments: the files of a message, kept for its post (common/storage.py).
 
 What is kept: every leaf part that is not the message's text (text/plain or
 text/html without a file name) and not a decoration of the HTML body (an image
@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 
 from forum.attachment_files import (
-    attachments_root,
     classify,
     disk_extension,
+    file_remove,
     file_write,
     safe_filename,
 )
@@ -79,8 +79,8 @@ def _payload(part) -> bytes | None:
 def files_remove(files: list[AttachmentDraft]) -> None:
     for item in files:
         try:
-            (attachments_root() / item.path).unlink(missing_ok=True)
-        except OSError:
+            file_remove(item.path)
+        except Exception:  # noqa: BLE001 - an orphan file, not a lost message
             logger.warning("could not remove attachment file %s", item.path, exc_info=True)
 
 

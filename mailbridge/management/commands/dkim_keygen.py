@@ -1,21 +1,23 @@
 """`python manage.py dkim_keygen [--selector S]`: make the DKIM key, print its DNS record.
 
-Writes an RSA private key (PKCS#1 PEM, mode 0600) to <data dir>/dkim/<selector>.key
-and prints the TXT record to publish. An existing key is never overwritten unless
+Writes an RSA private key (PKCS#1 PEM) as <selector>.key in the "dkim" storage
+(common/storage.py: <data dir>/dkim/, mode 0600, or the object store's private
+bucket) and prints the TXT record to publish. An existing key is never overwritten unless
 --force is given: replacing it before the DNS changes would break every signature.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 
+from common.storage import file_storage
 from mailbridge import dkim
 
 KEY_BITS = 2048
@@ -81,18 +83,18 @@ class Command(BaseCommand):
         selector = selector or dkim.selector()
         if not selector.replace("-", "").isalnum():
             raise CommandError(f"selector {selector!r}: use letters, digits and hyphens")
-        path = dkim.default_key_path(selector)
-        if path.exists() and not force:
-            raise CommandError(f"{path} exists; pass --force to replace it")
+        storage, key_name = file_storage("dkim"), dkim.key_name(selector)
+        where = (
+            dkim.default_key_path(selector) or f"the object store, {storage.location}/{key_name}"
+        )
+        if storage.exists(key_name) and not force:
+            raise CommandError(f"{where} exists; pass --force to replace it")
         private_pem, public_der = generate_rsa_key()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created 0600 from the start: the key is never readable by others, even briefly.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(private_pem)
-        path.chmod(0o600)
+        # On disk created 0600 from the start (DataDirStorage's mode for "dkim"): the
+        # key is never readable by others, even briefly.
+        storage.save(key_name, ContentFile(private_pem))
         name, value = dkim.dns_record(base64.b64encode(public_der).decode("ascii"), selector)
-        self.stdout.write(f"Private key written to {path}")
+        self.stdout.write(f"Private key written to {where}")
         self.stdout.write("Publish this DNS record:")
         self.stdout.write(f"{name} IN TXT {txt_strings(value)}")
         self.stdout.write("(In a web DNS interface, the value is:)")
