@@ -271,6 +271,8 @@ INTERCOOP_DIGEST_HOUR = env.integer("INTERCOOP_DIGEST_HOUR", 7)
 INTERCOOP_BOUNCE_THRESHOLD = env.integer("INTERCOOP_BOUNCE_THRESHOLD", 5)
 INTERCOOP_DKIM_SELECTOR = os.environ.get("INTERCOOP_DKIM_SELECTOR") or ""
 INTERCOOP_DKIM_PRIVATE_KEY_PATH = os.environ.get("INTERCOOP_DKIM_PRIVATE_KEY_PATH") or ""
+# A second signature, Ed25519 (RFC 8463), beside the RSA one: its selector's key.
+INTERCOOP_DKIM_ED25519_SELECTOR = os.environ.get("INTERCOOP_DKIM_ED25519_SELECTOR") or ""
 
 # The outbound outbox (mailbridge.outbound.sender): rows claimed per batch (also the
 # most messages a killed worker can send twice), sending tasks woken per fan-out,

@@ -15,6 +15,8 @@ that name added in transit breaks the signature.
 
 The signature is made by `dkim_signer.Signer` (RSA through `cryptography`), the
 same as dkimpy's for the same message, key and time, at a fraction of its cost.
+INTERCOOP_DKIM_ED25519_SELECTOR adds a second signature with an Ed25519 key (RFC 8463):
+`<selector>.key` beside the RSA one, made by `dkim_keygen --ed25519`.
 """
 
 from __future__ import annotations
@@ -97,10 +99,11 @@ def _read(source: Path | str) -> bytes:
         return file.read()
 
 
-def _signer(source: Path | str) -> Signer:
+def _signer(source: Path | str, selector_name: str | None = None) -> Signer:
     # The key is read and parsed once, again when it changes (a key rotated without a
     # restart) or the selector or domain do.
-    identity = (_where(source), selector(), settings.INTERCOOP_MAIL_DOMAIN)
+    selector_name = selector_name or selector()
+    identity = (_where(source), selector_name, settings.INTERCOOP_MAIL_DOMAIN)
     with _cache_lock:
         cached = _cache.get(identity)
     now = time.monotonic()
@@ -124,30 +127,51 @@ def _signer(source: Path | str) -> Signer:
         key = serialization.load_pem_private_key(pem, password=None)
         signer = Signer(
             domain=settings.INTERCOOP_MAIL_DOMAIN,
-            selector=selector(),
+            selector=selector_name,
             key=key,
             should_sign=dkimpy.DKIM.SHOULD + EXTRA_SIGNED,
             oversigned=OVERSIGNED,
         )
     except (ValueError, TypeError) as exc:
         raise DkimConfigError(
-            f"DKIM key {_where(source)} is not a PEM RSA private key ({exc})"
+            f"DKIM key {_where(source)} is not a PEM RSA or Ed25519 private key ({exc})"
         ) from exc
     with _cache_lock:
         _cache[identity] = (version, now, signer)
     return signer
 
 
+def ed25519_key_path() -> Path | str | None:
+    """The Ed25519 key of the second signature (RFC 8463), or None: its selector's
+    `<selector>.key` in the same storage as the RSA key."""
+    chosen = settings.INTERCOOP_DKIM_ED25519_SELECTOR
+    if not chosen:
+        return None
+    return default_key_path(chosen) or key_name(chosen)
+
+
 def sign_message(message_bytes: bytes) -> bytes:
-    """`message_bytes` with a DKIM-Signature header on top, or unchanged when no key
-    is configured. Expects the message as it goes on the wire (CRLF line ends)."""
+    """`message_bytes` with its DKIM-Signature header(s) on top, or unchanged when no
+    key is configured. Expects the message as it goes on the wire (CRLF line ends).
+
+    With INTERCOOP_DKIM_ED25519_SELECTOR too, two signatures, each over the message
+    as written (RFC 8463 §3: receivers that do not know Ed25519 ignore its signature
+    and verify the RSA one): the Ed25519 one above the RSA one."""
+    headers = []
     source = key_path()
-    if source is None:
-        return message_bytes
-    return _signer(source).header(message_bytes) + message_bytes
+    if source is not None:
+        headers.append(_signer(source).header(message_bytes))
+    ed25519_source = ed25519_key_path()
+    if ed25519_source is not None:
+        chosen = settings.INTERCOOP_DKIM_ED25519_SELECTOR
+        headers.insert(0, _signer(ed25519_source, chosen).header(message_bytes))
+    return b"".join(headers) + message_bytes
 
 
-def dns_record(public_key_b64: str, selector_name: str | None = None) -> tuple[str, str]:
-    """(name, value) of the TXT record publishing `public_key_b64` (RFC 6376 §3.6.1)."""
+def dns_record(
+    public_key_b64: str, selector_name: str | None = None, *, algorithm: str = "rsa"
+) -> tuple[str, str]:
+    """(name, value) of the TXT record publishing `public_key_b64` (RFC 6376 §3.6.1;
+    `algorithm` "ed25519": the raw 32-byte key, RFC 8463 §4)."""
     name = f"{selector_name or selector()}._domainkey.{settings.INTERCOOP_MAIL_DOMAIN}"
-    return name, f"v=DKIM1; k=rsa; p={public_key_b64}"
+    return name, f"v=DKIM1; k={algorithm}; p={public_key_b64}"

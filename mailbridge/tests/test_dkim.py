@@ -135,7 +135,7 @@ def test_a_file_that_is_not_a_key_is_the_operators_error(settings, tmp_path):
     garbage = tmp_path / "garbage.key"
     garbage.write_text("not a key")
     settings.INTERCOOP_DKIM_PRIVATE_KEY_PATH = str(garbage)
-    with pytest.raises(dkim.DkimConfigError, match="not a PEM RSA private key"):
+    with pytest.raises(dkim.DkimConfigError, match="not a PEM RSA or Ed25519 private key"):
         dkim.sign_message(MESSAGE)
 
 
@@ -241,3 +241,44 @@ def test_headers_are_taken_from_the_bottom_up_each_once():
     fields = [(b"From", b"a"), (b"To", b"b"), (b"from", b"c"), (b"Subject", b"d")]
     names = (b"from", b"subject", b"to", b"from", b"from", b"cc")
     assert dkim_signer.chosen_headers(fields, names) == dkimpy.select_headers(fields, names)
+
+
+def test_dual_signed_mail_verifies_with_ed25519_and_with_rsa(keygen, settings):
+    """RFC 8463: an Ed25519 signature beside the RSA one, each verified by dkimpy
+    against its own published record; a receiver that knows only RSA still has one."""
+    _rsa_path, rsa_name, rsa_value, _out = keygen("intercoop2007")
+    _ed_path, ed_name, ed_value, output = keygen("intercoop2007-ed", "--ed25519")
+    assert "k=ed25519;" in ed_value and "INTERCOOP_DKIM_ED25519_SELECTOR" in output
+    settings.INTERCOOP_DKIM_SELECTOR = "intercoop2007"
+    settings.INTERCOOP_DKIM_ED25519_SELECTOR = "intercoop2007-ed"
+    signed = dkim.sign_message(MESSAGE)
+    assert signed.count(b"DKIM-Signature: ") == 2 and signed.endswith(MESSAGE)
+    assert b"a=ed25519-sha256;" in signed.split(b"DKIM-Signature: ")[1]
+    records = {rsa_name: rsa_value, ed_name: ed_value}
+
+    def dnsfunc(domain, timeout=5):
+        queried = domain.decode() if isinstance(domain, bytes) else domain
+        value = records.get(queried.rstrip("."))
+        return value.encode() if value else None
+
+    def verifies(message: bytes, index: int) -> bool:
+        try:
+            return dkimpy.DKIM(message).verify(idx=index, dnsfunc=dnsfunc)
+        except dkimpy.DKIMException:
+            return False
+
+    assert verifies(signed, 0)  # Ed25519
+    assert verifies(signed, 1)  # RSA
+    # Both cover the list headers, and both break when the message is changed.
+    for header in signed.split(b"DKIM-Signature: ")[1:3]:
+        assert b"list-unsubscribe-post" in header.split(b"h=")[1].split(b";")[0]
+    tampered = signed.replace(b"Bonjour", b"Bonsoir")
+    assert not verifies(tampered, 0) and not verifies(tampered, 1)
+
+
+def test_ed25519_alone_signs_once(keygen, settings):
+    _path, name, value, _out = keygen("intercoop2007-ed", "--ed25519")
+    settings.INTERCOOP_DKIM_ED25519_SELECTOR = "intercoop2007-ed"
+    signed = dkim.sign_message(MESSAGE)
+    assert signed.count(b"DKIM-Signature: ") == 1
+    assert dkimpy.verify(signed, dnsfunc=dns_returning(name, value))

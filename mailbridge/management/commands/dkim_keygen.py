@@ -45,6 +45,19 @@ def generate_rsa_key(bits: int = KEY_BITS) -> tuple[bytes, bytes]:
     return private_pem, public_der
 
 
+def generate_ed25519_key() -> tuple[bytes, str]:
+    """(private key PEM, the raw 32-byte public key in base64: RFC 8463 §4)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return private_pem, base64.b64encode(raw).decode("ascii")
+
+
 def _generate_with_openssl(bits: int) -> tuple[bytes, bytes]:
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -78,8 +91,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--selector", default=None, help="DKIM selector (default: intercoop)")
         parser.add_argument("--force", action="store_true", help="replace an existing key")
+        parser.add_argument(
+            "--ed25519",
+            action="store_true",
+            help="an Ed25519 key (RFC 8463) for a second signature beside the RSA one",
+        )
 
-    def handle(self, *args, selector=None, force=False, **options):
+    def handle(self, *args, selector=None, force=False, ed25519=False, **options):
         selector = selector or dkim.selector()
         if not selector.replace("-", "").isalnum():
             raise CommandError(f"selector {selector!r}: use letters, digits and hyphens")
@@ -89,14 +107,20 @@ class Command(BaseCommand):
         )
         if storage.exists(key_name) and not force:
             raise CommandError(f"{where} exists; pass --force to replace it")
-        private_pem, public_der = generate_rsa_key()
+        if ed25519:
+            private_pem, public_b64 = generate_ed25519_key()
+        else:
+            private_pem, public_der = generate_rsa_key()
+            public_b64 = base64.b64encode(public_der).decode("ascii")
         # On disk created 0600 from the start (DataDirStorage's mode for "dkim"): the
         # key is never readable by others, even briefly.
         storage.save(key_name, ContentFile(private_pem))
-        name, value = dkim.dns_record(base64.b64encode(public_der).decode("ascii"), selector)
+        algorithm = "ed25519" if ed25519 else "rsa"
+        name, value = dkim.dns_record(public_b64, selector, algorithm=algorithm)
         self.stdout.write(f"Private key written to {where}")
         self.stdout.write("Publish this DNS record:")
         self.stdout.write(f"{name} IN TXT {txt_strings(value)}")
         self.stdout.write("(In a web DNS interface, the value is:)")
         self.stdout.write(value)
-        self.stdout.write(f"Then set INTERCOOP_DKIM_SELECTOR={selector} in the environment.")
+        variable = "INTERCOOP_DKIM_ED25519_SELECTOR" if ed25519 else "INTERCOOP_DKIM_SELECTOR"
+        self.stdout.write(f"Then set {variable}={selector} in the environment.")
