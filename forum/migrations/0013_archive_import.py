@@ -5,30 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forum', '0012_guest_authors'),
+        ("forum", "0012_guest_authors"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='board',
-            name='import_until',
-            field=models.DateTimeField(blank=True, null=True, verbose_name="import en cours jusqu'à"),
+            model_name="board",
+            name="import_until",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="import en cours jusqu'à"
+            ),
         ),
         migrations.AlterField(
-            model_name='post',
-            name='created_at',
-            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='écrit le'),
+            model_name="post",
+            name="created_at",
+            field=models.DateTimeField(
+                db_index=True, default=django.utils.timezone.now, verbose_name="écrit le"
+            ),
         ),
         migrations.AlterField(
-            model_name='post',
-            name='source',
-            field=models.CharField(choices=[('web', 'site'), ('email', 'courriel'), ('import', 'archive')], default='web', max_length=8, verbose_name='origine'),
+            model_name="post",
+            name="source",
+            field=models.CharField(
+                choices=[("web", "site"), ("email", "courriel"), ("import", "archive")],
+                default="web",
+                max_length=8,
+                verbose_name="origine",
+            ),
         ),
         migrations.AlterField(
-            model_name='thread',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='créé le'),
+            model_name="thread",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="créé le"),
         ),
     ]

@@ -14,9 +14,10 @@ the one evaluator; what a fact means depends on who asks:
   over accounts (`readers_of`).
 
 Facts: `settled` — no archive is being imported into the place's board
-(`Board.import_until`, a lease: forum.services.archive); `open` — the place is the event's general board or belongs to a session
-that is not private; `superuser`; `registered` — the reader holds a confirmed
-registration to the place's event, whatever their role; `organiser` — with the
+(`Board.import_until`, a lease: forum.services.archive); `open` — the place is the
+event's general board or belongs to a session that is not private; `superuser`;
+`registered` — the reader holds a confirmed registration to the place's event,
+whatever their role; `organiser` — with the
 organiser role; `facilitates` — with the facilitator role, and named among the
 session's facilitators; `refers` — a référent of the network whose board it is;
 `shown` — the post is not hidden by moderation.

@@ -71,6 +71,9 @@ class PostDraft:
     bridged: bool = False
     # When it was written, if before now: an archive's message (source IMPORT).
     created_at: datetime | None = None
+    # markdown_to_html(clean_body(body)), when the caller rendered it already (an
+    # archive import renders in its parsing processes, beside its other work).
+    html: str = ""
 
 
 def clean_body(body: str) -> str:
@@ -104,7 +107,7 @@ def posts_create(*, drafts: Sequence[PostDraft]) -> list[Post | Refusal]:
         except UserError as refusal:
             prepared.append(refusal)
         else:
-            prepared.append((body, markdown_to_html(body)))
+            prepared.append((body, draft.html or markdown_to_html(body)))
     threads = _threads_locked([draft.thread for draft in drafts])
     results: list[Post | Refusal] = []
     written: list[tuple[Post, PostDraft]] = []

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import gzip
 import re
-from email.header import Header
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.header import Header
 from pathlib import Path
 
 _DAY = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
@@ -35,7 +35,9 @@ _HEADER = re.compile(rb"^[!-9;-~]+:")
 _QUOTED_FROM = re.compile(rb"^>(>*From )")
 _PIPERMAIL_SENDER = re.compile(rb"^\S+ at \S+$")
 _COMMENTED = re.compile(rb"(?i)^from:\s*(?P<address>[^\s()]+@[^\s()]+)\s+\((?P<name>[^()]+)\)\s*$")
-_OBFUSCATED = re.compile(rb"(?i)^((?:from|reply-to|cc|to|sender):.*?)([\w.+=-]+) at ([\w-]+(?:\.[\w-]+)+)")
+_OBFUSCATED = re.compile(
+    rb"(?i)^((?:from|reply-to|cc|to|sender):.*?)([\w.+=-]+) at ([\w-]+(?:\.[\w-]+)+)"
+)
 
 
 @dataclass

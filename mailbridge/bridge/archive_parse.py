@@ -21,6 +21,9 @@ from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from types import SimpleNamespace
 
+from forum.errors import UserError
+from forum.rendering import markdown_to_html
+from forum.services.posting import clean_body
 from mailbridge.bridge.archive import RawMessage
 from mailbridge.bridge.ingest import list_message_read
 from mailbridge.inbound.body import header_text
@@ -67,7 +70,7 @@ class ArchiveMessage:
     body: str
     quoted_name: str = ""  # whom its attribution line says it answers
     files: list[FilePart] = field(default_factory=list)
-    scrubbed: list[tuple[str, str]] = field(default_factory=list)  # pipermail (name, url)
+    html: str = ""  # the body rendered as the forum renders it (PostDraft.html)
     problems: list[str] = field(default_factory=list)
     done_bytes: int = 0  # of its file read when it was (the progress line)
 
@@ -113,6 +116,14 @@ def _scrubbed(body: str) -> tuple[str, list[tuple[str, str]]]:
     return _PIPERMAIL_PART.sub(keep, body), found
 
 
+def _rendered(body: str) -> str:
+    """The body's HTML, rendered here, in the parsing process, as posts_create would."""
+    try:
+        return markdown_to_html(clean_body(body))
+    except UserError:
+        return ""  # empty or too long: posts_create says so
+
+
 def _name_in(header: str, address: str) -> str:
     for name, found in getaddresses([header]):
         if found.lower() == address and name:
@@ -146,6 +157,10 @@ def archived_read(raw: RawMessage, *, list_address: str, list_name: str) -> Arch
     if raw.pipermail:
         body, scrubbed = _scrubbed(body)
     body = body.strip() or read.original_text.strip()
+    if scrubbed:  # the files the archive kept apart, as links
+        body += "\n\n" + "\n".join(f"[{name or url}]({url})" for name, url in scrubbed)
+    if not body.strip() and files:
+        body = ", ".join(part.filename for part in files)
     if not read.author.address:
         problems.append("no author address")
     author_name = read.author.name
@@ -167,7 +182,7 @@ def archived_read(raw: RawMessage, *, list_address: str, list_name: str) -> Arch
         author_name=author_name,
         body=body,
         quoted_name=quoted.group("name").strip().strip("'\"") if quoted else "",
+        html=_rendered(body),
         files=files,
-        scrubbed=scrubbed,
         problems=problems,
     )

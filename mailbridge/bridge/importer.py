@@ -95,9 +95,7 @@ def _read(raw: RawMessage, *, list_address: str, list_name: str) -> ArchiveMessa
 
 def _messages(paths: list[Path], bridge: ListBridge, workers: int) -> Iterator:
     raws = (raw for path in paths for raw in archive_messages(path))
-    read = functools.partial(
-        _read, list_address=bridge.list_address, list_name=bridge.network.name
-    )
+    read = functools.partial(_read, list_address=bridge.list_address, list_name=bridge.network.name)
     if workers <= 1:
         yield from map(read, raws)
         return
@@ -263,10 +261,6 @@ class _Run:
         date = item.date or self.last_date or timezone.now()
         self.last_date = date
         body = item.body
-        if item.scrubbed:
-            body += "\n\n" + "\n".join(f"[{name or url}]({url})" for name, url in item.scrubbed)
-        if not body.strip() and item.files:
-            body = ", ".join(part.filename for part in item.files)
         if not body.strip():
             self.report.problems.append((item.position, "no text nor file: left out"))
             self.report.skipped += 1
@@ -278,6 +272,7 @@ class _Run:
             body=body,
             created_at=date,
             message_id=item.key,
+            html=item.html,
             parent=ref if kind == "post" else None,
             parent_index=ref if kind == "draft" else None,
         )

@@ -135,7 +135,9 @@ def test_bad_messages_are_reported_with_their_position_and_imported_when_they_ca
     net, board, _referent = network
     path = mbox(
         tmp_path / "bad.mbox",
-        mail(1, "[reseau-coop] Dates", "Heure bizarre.", date="Wed, 01 Mar 2006 10:00:00 GMT+00:00"),
+        mail(
+            1, "[reseau-coop] Dates", "Heure bizarre.", date="Wed, 01 Mar 2006 10:00:00 GMT+00:00"
+        ),
         mail(2, "[reseau-coop] Crochets", "Identifiant doublé.", message_id="<<2@exemple.org>>"),
         mail(3, "[reseau-coop] Sans identifiant", "Pas de Message-ID.", message_id=""),
         mail(
@@ -146,8 +148,8 @@ def test_bad_messages_are_reported_with_their_position_and_imported_when_they_ca
         ).replace(
             "\n\n",
             "\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nLe compte rendu.\n"
-            "--b\nContent-Type: application/pdf; name=\"cr.pdf\"\n"
-            "Content-Disposition: attachment; filename=\"cr.pdf\"\n"
+            '--b\nContent-Type: application/pdf; name="cr.pdf"\n'
+            'Content-Disposition: attachment; filename="cr.pdf"\n'
             "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n",  # no closing boundary
             1,
         ),
@@ -156,7 +158,9 @@ def test_bad_messages_are_reported_with_their_position_and_imported_when_they_ca
     out = io.StringIO()
     call_command("import_mbox", net.slug, str(path), "--workers", "1", stdout=out)
     text = out.getvalue()
-    assert f"{path}: message 1 at byte 0: malformed date 'Wed, 01 Mar 2006 10:00:00 GMT+00:00'" in text
+    assert (
+        f"{path}: message 1 at byte 0: malformed date 'Wed, 01 Mar 2006 10:00:00 GMT+00:00'" in text
+    )
     assert "message 2 at byte" in text and "'<<2@exemple.org>>' read as '<2@exemple.org>'" in text
     assert "message 3 at byte" in text and "no Message-ID" in text
     assert "message 4 at byte" in text and "broken MIME" in text
@@ -177,13 +181,23 @@ def test_a_pipermail_month_is_imported(network, tmp_path):
     path = pipermail(
         tmp_path / "2006-March.txt.gz",
         [
-            ("jean@exemple.org", "Jean Rousseau", "[reseau-coop] Covoiturage", "<p1@x.org>",
-             "Qui part de Lyon ?"),
-            ("zoe@exemple.org", "Zoé André", "Re: [reseau-coop] Covoiturage", "<p2@x.org>",
-             "Moi, samedi.\n-------------- next part --------------\n"
-             "A non-text attachment was scrubbed...\nName: carte.pdf\nType: application/pdf\n"
-             "Size: 2048 bytes\nDesc: not available\n"
-             "URL: http://listes.exemple.coop/pipermail/reseau-coop/attachments/carte.pdf"),
+            (
+                "jean@exemple.org",
+                "Jean Rousseau",
+                "[reseau-coop] Covoiturage",
+                "<p1@x.org>",
+                "Qui part de Lyon ?",
+            ),
+            (
+                "zoe@exemple.org",
+                "Zoé André",
+                "Re: [reseau-coop] Covoiturage",
+                "<p2@x.org>",
+                "Moi, samedi.\n-------------- next part --------------\n"
+                "A non-text attachment was scrubbed...\nName: carte.pdf\nType: application/pdf\n"
+                "Size: 2048 bytes\nDesc: not available\n"
+                "URL: http://listes.exemple.coop/pipermail/reseau-coop/attachments/carte.pdf",
+            ),
         ],
     )
     report = run(net, path)
