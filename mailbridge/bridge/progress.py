@@ -14,17 +14,20 @@ TTY_EVERY = 0.2
 
 
 class Progress:
-    def __init__(self, *, total_bytes: int, stream=None, every: float = 10.0, label: str = ""):
+    def __init__(
+        self, *, total_bytes: int, stream=None, every: float = 10.0, label: str = "", clock=None
+    ):
+        self.clock = clock or time.monotonic
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.every = TTY_EVERY if self.tty else every
         self.total = max(1, total_bytes)
         self.label = label
-        self.started = self.last = time.monotonic()
+        self.started = self.last = self.clock()
         self.done = 0
 
-    def line(self, done: int, done_bytes: int) -> str:
-        elapsed = max(1e-6, time.monotonic() - self.started)
+    def line(self, done: int, done_bytes: int, now: float) -> str:
+        elapsed = max(1e-6, now - self.started)
         rate = done / elapsed
         share = min(1.0, done_bytes / self.total)
         left = elapsed * (1 - share) / share if share > 0 else float("nan")
@@ -35,15 +38,15 @@ class Progress:
         )
 
     def update(self, done: int, done_bytes: int) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self.done = done
         if now - self.last < self.every:
             return
         self.last = now
-        self._write(self.line(done, done_bytes))
+        self._write(self.line(done, done_bytes, now))
 
     def finish(self, done: int) -> None:
-        self._write(self.line(done, self.total), end=True)
+        self._write(self.line(done, self.total, self.clock()), end=True)
 
     def _write(self, text: str, end: bool = False) -> None:
         if self.tty:
