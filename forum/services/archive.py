@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from forum.models import Board, Post, PostSource, Thread
@@ -122,13 +122,14 @@ def _answers_set(answers: list[tuple[int, int]]) -> None:
             )
 
 
-def board_import_hold(*, board: Board) -> datetime:
+def board_import_hold(*, board: Board, renew: bool = False) -> datetime:
     """Hide `board` from its non-moderators for IMPORT_LEASE more; renewed by the
-    import as it goes. Returns the lease's end."""
+    import as it goes (`renew`: the pages hid it already). Returns the lease's end."""
     until = timezone.now() + IMPORT_LEASE
     Board.objects.filter(pk=board.pk).update(import_until=until)
     board.import_until = until
-    transaction.on_commit(lambda: invalidate([SITE]))
+    if not renew:
+        invalidate([SITE])  # every page that lists or shows the board
     return until
 
 
@@ -136,7 +137,7 @@ def board_import_release(*, board: Board) -> None:
     """The import is over: `board` is read as before it began."""
     Board.objects.filter(pk=board.pk).update(import_until=None)
     board.import_until = None
-    transaction.on_commit(lambda: invalidate([SITE]))
+    invalidate([SITE])
 
 
 def board_importing(board: Board) -> bool:

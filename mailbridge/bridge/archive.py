@@ -31,6 +31,7 @@ FROM_LINE = re.compile(
     rb"^From (?P<sender>.+?)\s+" + _DAY + rb"\s+" + _MONTH
     + rb"\s+[ \d]?\d\s+\d\d:\d\d(?::\d\d)?(?:\s+\S+)?\s+\d{4}\s*$"
 )  # fmt: skip
+_UNQUOTED = "a line of its text starts with 'From ', unquoted (kept as text)"
 _HEADER = re.compile(rb"^[!-9;-~]+:")
 _QUOTED_FROM = re.compile(rb"^>(>*From )")
 _PIPERMAIL_SENDER = re.compile(rb"^\S+ at \S+$")
@@ -90,7 +91,8 @@ def _split(stream, underlying, name: str) -> Iterator[RawMessage]:
                 current = _started(candidate, name, at, index)
                 lines = []
             else:
-                current.problems.append("a line of its text starts with 'From ' (kept as text)")
+                if _UNQUOTED not in current.problems:
+                    current.problems.append(_UNQUOTED)
                 lines.append(candidate)
         bare = line.rstrip(b"\r\n")
         if blank_before and FROM_LINE.match(bare):
@@ -101,9 +103,12 @@ def _split(stream, underlying, name: str) -> Iterator[RawMessage]:
         if current is None:
             continue  # whatever comes before the first message
         quoted = _QUOTED_FROM.match(bare)
+        if bare.startswith(b"From ") and _UNQUOTED not in current.problems:
+            current.problems.append(_UNQUOTED)  # an mboxo archive: kept, said
         lines.append(bare[1:] if quoted else bare)
     if pending is not None and current is not None:
-        current.problems.append("a line of its text starts with 'From ' (kept as text)")
+        if _UNQUOTED not in current.problems:
+            current.problems.append(_UNQUOTED)
         lines.append(pending[0])
     if current is not None:
         yield _finished(current, lines, underlying)

@@ -194,7 +194,7 @@ class _Run:
                 self._remember(item, draft.created_at, ("key", item.key))
         if not self.dry_run and time.monotonic() - self.held_at > LEASE_RENEW_SECONDS:
             with transaction.atomic():
-                board_import_hold(board=self.board)
+                board_import_hold(board=self.board, renew=True)
             self.held_at = time.monotonic()
 
     def _fresh(self, items: list) -> list[ArchiveMessage]:

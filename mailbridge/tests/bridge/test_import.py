@@ -176,6 +176,33 @@ def test_bad_messages_are_reported_with_their_position_and_imported_when_they_ca
     assert again.new == 0
 
 
+def test_from_lines_left_unquoted_in_bodies_stay_text_and_are_reported(network, tmp_path):
+    net, board, _referent = network
+    first = mail(1, "[reseau-coop] Ordre du jour", "Voici.\n\nFrom Lyon, nous viendrons à 3.")
+    second = mail(
+        2,
+        "[reseau-coop] Rappel",
+        "Un courriel cité :\n\nFrom jean@exemple.org Mon Mar  6 10:00:00 2006\npas un en-tête",
+    )
+    path = tmp_path / "mboxo.mbox"
+    path.write_text(
+        f"From a@exemple.org Wed Mar  1 10:00:00 2006\n{first}\n"
+        f"From a@exemple.org Wed Mar  1 11:00:00 2006\n{second}\n",
+        encoding="utf-8",
+    )
+    report = run(net, path)
+    assert (report.messages, report.new) == (2, 2)
+    assert [position.split(": ")[1] for position, problem in report.problems] == [
+        "message 1 at byte 0",
+        "message 2 at byte " + str(len(first.encode()) + 45),
+    ]
+    assert all("starts with 'From ', unquoted" in problem for _p, problem in report.problems)
+    assert (
+        "From Lyon, nous viendrons" in Post.objects.get(thread__title="Ordre du jour").body_markdown
+    )
+    assert "pas un en-tête" in Post.objects.get(thread__title="Rappel").body_markdown
+
+
 def test_a_pipermail_month_is_imported(network, tmp_path):
     net, board, _referent = network
     path = pipermail(
