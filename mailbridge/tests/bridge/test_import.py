@@ -320,3 +320,16 @@ def test_an_import_pushes_nothing_to_live_pages(network, tmp_path):
         board=board, author=referent, title="En direct", body="Bonjour.", bridged=True
     )
     assert LiveEvent.objects.filter(kind="board.row").exists()
+
+
+def test_the_intercoop_command_imports_and_says_what_it_cannot(network, tmp_path, capsys):
+    from config.cli import main
+
+    net, board, _referent = network
+    path = thread_archive(tmp_path / "a.mbox")
+    assert main(["import-mbox", net.slug, str(path), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "5 messages read: 5 new, 0 duplicate, 0 orphan" in captured.out
+    assert "5 messages, 100.0% of the files" in captured.err  # the progress line
+    assert main(["import-mbox", "pas-de-reseau", str(path)]) == 2
+    assert "intercoop: no network 'pas-de-reseau'" in capsys.readouterr().err
