@@ -46,11 +46,13 @@ from forum.services.archive import (
     board_import_hold,
     board_import_release,
 )
+from forum.services.guests import guest_authors_for, normalised_address
 from mailbridge.bridge.archive import RawMessage, archive_messages
 from mailbridge.bridge.archive_parse import ArchiveMessage, archived_read
 from mailbridge.bridge.ingest import author_account
 from mailbridge.bridge.senders import Author
 from mailbridge.bridge.threading import board_posts_named, bridged_records, orphans_attach
+from mailbridge.inbound.people import person_for_address
 from mailbridge.inbound.steps.attachments import file_keep, files_remove
 from mailbridge.models import BridgedMessage, ListBridge
 
@@ -168,6 +170,8 @@ class _Run:
         fresh = self._fresh(items)
         if not fresh:
             return
+        if not self.dry_run:
+            self._authors_find(fresh)
         wanted = {ref for item in fresh for ref in item.referenced} - {i.key for i in fresh}
         known = board_posts_named(self.board, list(wanted)) if wanted else {}
         earlier = self._earlier_posts(fresh)
@@ -276,6 +280,25 @@ class _Run:
             parent=ref if kind == "post" else None,
             parent_index=ref if kind == "draft" else None,
         )
+
+    def _authors_find(self, items: list[ArchiveMessage]) -> None:
+        """The batch's new authors: members by their verified address
+        (`inbound.people.person_for_address`, as `ingest.author_account`), the others
+        guests, made together (forum.services.guests.guest_authors_for)."""
+        guests = {}
+        for item in items:
+            address = item.author_address
+            if address in self.authors or address in guests:
+                continue
+            person = person_for_address(address)
+            if person is not None:
+                self.authors[address] = person
+            else:
+                guests[address] = item.author_name
+        if guests:
+            made = guest_authors_for(people=guests)
+            for address in guests:
+                self.authors[address] = made[normalised_address(address)]
 
     def _author(self, item: ArchiveMessage):
         account = self.authors.get(item.author_address)
