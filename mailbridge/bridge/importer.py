@@ -160,6 +160,7 @@ class _Run:
         self.bridge, self.board, self.dry_run = bridge, board, dry_run
         self.report = ImportReport()
         self.seen: set[str] = set()  # keys of this import's messages
+        self.counted: set[str] = set()  # a dry run's: those it would have posted so far
         self.authors: dict[str, object] = {}
         # subject key → [(date, author's name, ("post", pk) | ("key", key))], oldest first
         self.recent: dict[str, list] = defaultdict(list)
@@ -187,6 +188,8 @@ class _Run:
             if draft is None:
                 continue
             index_of[item.key] = len(drafts)
+            if self.dry_run:
+                self.counted.add(item.key)
             in_batch[item.subject_key].append((draft.created_at, item.author_name, len(drafts)))
             drafts.append(draft)
             chosen.append(item)
@@ -242,7 +245,7 @@ class _Run:
                 return ("draft", index_of[ref])
             if ref in known:
                 return ("post", known[ref])
-            if self.dry_run and ref in self.seen:
+            if self.dry_run and ref in self.counted:
                 return ("key", ref)
         if not item.is_reply or item.date is None:
             return None
