@@ -80,7 +80,6 @@ def _parser() -> argparse.ArgumentParser:
         help="import a list's archive (mbox, pipermail .txt.gz) into a network's board",
         add_help=False,
     )
-    importer.add_argument("arguments", nargs=argparse.REMAINDER)
     importer.set_defaults(handler=cmd_import_mbox)
     return parser
 
@@ -206,7 +205,12 @@ def use_uvloop() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, passed_on = parser.parse_known_args(argv)
+    if args.handler is cmd_import_mbox:
+        args.arguments = passed_on
+    elif passed_on:
+        parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
     try:
         if args.handler in (cmd_run, cmd_web):
             from config.env import site_url_default

@@ -327,6 +327,8 @@ def test_the_intercoop_command_imports_and_says_what_it_cannot(network, tmp_path
 
     net, board, _referent = network
     path = thread_archive(tmp_path / "a.mbox")
+    assert main(["import-mbox", "--dry-run", net.slug, str(path), "--workers", "1"]) == 0
+    assert "5 messages read: 5 would be new" in capsys.readouterr().out
     assert main(["import-mbox", net.slug, str(path), "--workers", "1"]) == 0
     captured = capsys.readouterr()
     assert "5 messages read: 5 new, 0 duplicate, 0 orphan" in captured.out
