@@ -265,10 +265,12 @@ def test_search_finds_an_imported_post_at_once(network, tmp_path, client):
     assert "Budget 2006" in text and "From the start, the budget was short." in text, text
 
 
-def test_the_board_is_hidden_from_non_moderators_while_the_import_runs(network, tmp_path):
+def test_the_board_is_hidden_from_non_moderators_while_the_import_runs(network, tmp_path, client):
     net, board, referent = network
     reader = member(board, "lectrice@exemple.org", level=None)
     seen = []
+    assert client.get(board.get_absolute_url()).status_code == 200  # cached for visitors
+    pages = []
 
     def during(report, done):
         current = Board.objects.get(pk=board.pk)
@@ -280,11 +282,15 @@ def test_the_board_is_hidden_from_non_moderators_while_the_import_runs(network, 
                 Board.objects.visible_to(reader).filter(pk=board.pk).exists(),
             )
         )
+        pages.append(client.get(board.get_absolute_url()).status_code)
 
     run(net, thread_archive(tmp_path / "a.mbox"), batch_size=2, on_batch=during)
     assert seen and all(state == (False, False, True, False) for state in seen)
+    assert pages and set(pages) == {404}
     board.refresh_from_db()
     assert can_see_board(AnonymousUser(), board) and can_see_board(reader, board)
+    page = client.get(board.get_absolute_url())
+    assert page.status_code == 200 and "Assemblée générale de juin" in page_text(page)
 
 
 def test_a_crashed_import_shows_the_board_again(network, tmp_path):
