@@ -7,6 +7,7 @@
     intercoop smtp     the SMTP gateway
     intercoop seed     load the Intercoop 2007 programme (idempotent)
     intercoop backup   the database and the data dir to one file; `restore` puts it back
+    intercoop import-mbox <network-slug> FILE…   a list's archive into the network's board
 
 A configuration problem ends with one line saying what to fix, exit status 2.
 """
@@ -73,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace what the database already holds"
     )
     restore.set_defaults(handler=cmd_restore)
+    # Its options are the management command's (mailbridge import_mbox): passed on whole.
+    importer = commands.add_parser(
+        "import-mbox",
+        help="import a list's archive (mbox, pipermail .txt.gz) into a network's board",
+        add_help=False,
+    )
+    importer.set_defaults(handler=cmd_import_mbox)
     return parser
 
 
@@ -200,7 +208,12 @@ def use_uvloop() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, passed_on = parser.parse_known_args(argv)
+    if args.handler is cmd_import_mbox:
+        args.arguments = passed_on
+    elif passed_on:
+        parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
     try:
         if args.handler in (cmd_run, cmd_web):
             from config.env import site_url_default
@@ -274,6 +287,17 @@ def cmd_restore(args) -> int:
     except (BackupError, OSError) as exc:
         raise Abort(f"restore failed: {_one_line(exc)}") from exc
     print(f"restored the backup of {manifest['created_at']} ({manifest['files']} files)")
+    return 0
+
+
+def cmd_import_mbox(args) -> int:
+    from django.core.management import CommandError, call_command
+
+    check_database()
+    try:
+        call_command("import_mbox", *args.arguments)
+    except CommandError as exc:
+        raise Abort(_one_line(exc)) from exc
     return 0
 
 

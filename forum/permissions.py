@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from forum.models import Board, Event, Registration, RegistrationStatus, Role, Session
 from forum.models.visibility import MODERATE, POST, READ, READ_POST, holds, is_private
 
@@ -96,6 +98,10 @@ class _Facts:
             and self.board.network_id is not None
             and self.board.network.referents.filter(pk=self.user.pk).exists()
         )
+
+    def _settled(self) -> bool:
+        until = self.board.import_until if self.board is not None else None
+        return until is None or until <= timezone.now()
 
     def _shown(self) -> bool:
         return not self.post.is_hidden

@@ -17,7 +17,7 @@ import logging
 import time
 
 from forum import events
-from forum.models import Post
+from forum.models import Post, PostSource
 from forum.selectors.boards import boards_sharing_openly
 from forum.selectors.notes import NOTES_THREAD_TITLE, notes_thread_for_session
 from forum.selectors.questionnaires import questionnaire_by_id
@@ -87,9 +87,11 @@ def _session_push(post: Post, *, created: bool) -> list[Push]:
 def on_post_created(
     *, post_id: int, new_thread: bool = False, post: Post | None = None, **_extra
 ) -> None:
+    if post is not None and post.source == PostSource.IMPORT:
+        return  # an archive's posts are no news: read on the page, never pushed
     send = _Sender()
     post = fragments.post_for_fragments(post_id, known=post)
-    if post is None:
+    if post is None or post.source == PostSource.IMPORT:
         return
     send(
         _push(

@@ -71,6 +71,16 @@ SMOKE_RUNS = [
             r"\(0 errors\) \| p50 .* of the thread page\) \|$",
         ],
     ),
+    # 500 messages read by both; every one imported, threaded as the truth says.
+    (
+        "import",
+        240,
+        [
+            r"^\| Python's `mailbox` module, parsing only \(baseline\) \| 500 \|",
+            r"^\| Intercoop `import-mbox`, 2 parsing processes, SQLite \| 500 \|",
+            r"^Threading: 500 of 500 messages .*; 0 not imported\.",
+        ],
+    ),
     # 20 clients and 5 posts on Intercoop's row; nothing lost, nothing duplicated.
     ("live", 300, [r"^\| Intercoop \| 20 \| 5 \| .*\| 0 \| 0 \|$"]),
     (

@@ -12,6 +12,7 @@ COMMANDS = {
     "beat": "Celery beat scheduler",
     "seed": "load the Intercoop 2007 programme",
     "dkim-keygen": "generate the DKIM key",
+    "import-mbox": "import a list's archive",
 }
 
 

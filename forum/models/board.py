@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forum.models.visibility import BoardQuerySet, PostQuerySet, ThreadQuerySet
@@ -52,6 +53,10 @@ class Board(models.Model):
     title = models.CharField(_("titre"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # While an archive is imported into the board, it is read only by those who
+    # moderate it, until then: a lease the import renews, so that a crashed import
+    # hides it no longer once it lapses (forum.services.archive).
+    import_until = models.DateTimeField(_("import en cours jusqu'à"), null=True, blank=True)
 
     objects = BoardQuerySet.as_manager()
 
@@ -87,7 +92,7 @@ class Thread(models.Model):
         related_name="threads",
         verbose_name=_("auteur·rice"),
     )
-    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     # Denormalised for the board page: updated in the same transaction as each post.
     last_post_at = models.DateTimeField(_("dernier message le"), db_index=True)
     last_post = models.ForeignKey(
@@ -151,6 +156,9 @@ class ThreadShare(models.Model):
 class PostSource(models.TextChoices):
     WEB = "web", _("site")
     EMAIL = "email", _("courriel")
+    # Loaded from a list's archive (mailbridge.bridge.importer): never mailed to
+    # followers nor pushed to live pages (docs/architecture.md, "Archive import").
+    IMPORT = "import", _("archive")
 
 
 class Post(models.Model):
@@ -178,7 +186,8 @@ class Post(models.Model):
     source = models.CharField(
         _("origine"), max_length=8, choices=PostSource.choices, default=PostSource.WEB
     )
-    created_at = models.DateTimeField(_("écrit le"), auto_now_add=True, db_index=True)
+    # Now, unless the post is older than its writing: an archive's message keeps its date.
+    created_at = models.DateTimeField(_("écrit le"), default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
     is_hidden = models.BooleanField(_("masqué"), default=False)
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)

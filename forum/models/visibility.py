@@ -13,9 +13,11 @@ the one evaluator; what a fact means depends on who asks:
 - one place and many people (`who_can_see(board)`, the mail recipients): a `Q`
   over accounts (`readers_of`).
 
-Facts: `open` — the place is the event's general board or belongs to a session
-that is not private; `superuser`; `registered` — the reader holds a confirmed
-registration to the place's event, whatever their role; `organiser` — with the
+Facts: `settled` — no archive is being imported into the place's board
+(`Board.import_until`, a lease: forum.services.archive); `open` — the place is the
+event's general board or belongs to a session that is not private; `superuser`;
+`registered` — the reader holds a confirmed registration to the place's event,
+whatever their role; `organiser` — with the
 organiser role; `facilitates` — with the facilitator role, and named among the
 session's facilitators; `refers` — a référent of the network whose board it is;
 `shown` — the post is not hidden by moderation.
@@ -36,6 +38,7 @@ from functools import reduce
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import Now
 
 
 class AnyOf(tuple):
@@ -52,13 +55,14 @@ class AllOf(tuple):
         return super().__new__(cls, terms)
 
 
-# Anyone reads an open place; a private session (its page, board, threads and posts) is
-# read by superusers and by the people registered to its event.
-READ = AnyOf("open", "superuser", "registered")
 # Organisers moderate every board of their event; a facilitator the board of a session
 # they facilitate (and that session's live page: forum.permissions.is_facilitator); a
 # network's référents its board.
 MODERATE = AnyOf("superuser", "organiser", "facilitates", "refers")
+# Anyone reads an open place; a private session (its page, board, threads and posts) is
+# read by superusers and by the people registered to its event. A board an archive is
+# being imported into is read by its moderators only, until the import ends.
+READ = AllOf(AnyOf("open", "superuser", "registered"), AnyOf("settled", MODERATE))
 # A post is read where its board is; a hidden one (its text) by its moderators only.
 READ_POST = AllOf(READ, AnyOf("shown", MODERATE))
 # Registered people (and superusers) write in the boards they may read.
@@ -177,6 +181,13 @@ class RowFacts:
         mine = Network.referents.through.objects.filter(user=self.user).values("network")
         return Q(**{_at(self.place, "network__in"): mine})
 
+    def _settled(self):
+        if not self.session:
+            return True  # a Session row: no archive is imported into a session
+        return Q(**{_at(self.place, "import_until__isnull"): True}) | Q(
+            **{_at(self.place, "import_until__lt"): Now()}
+        )
+
     def _shown(self):
         return _not_hidden(self.post)
 
@@ -189,6 +200,8 @@ def readers_of(*, private: bool, event_id=None, path: str = "") -> Q:
     (mailbridge.outbound.recipients)."""
 
     def facts(name: str):
+        if name == "settled":
+            return True  # mail is never sent by an import; a live post goes to its readers
         if name == "open":
             return not private
         if name == "superuser":

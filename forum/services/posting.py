@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.compiled_queries import CompiledQuery
@@ -69,6 +69,11 @@ class PostDraft:
     # Came through a bridge to a network's own list: its author (maybe a guest) is
     # checked by forum.permissions.can_take_bridged instead of can_post.
     bridged: bool = False
+    # When it was written, if before now: an archive's message (source IMPORT).
+    created_at: datetime | None = None
+    # markdown_to_html(clean_body(body)), when the caller rendered it already (an
+    # archive import renders in its parsing processes, beside its other work).
+    html: str = ""
 
 
 def clean_body(body: str) -> str:
@@ -102,7 +107,7 @@ def posts_create(*, drafts: Sequence[PostDraft]) -> list[Post | Refusal]:
         except UserError as refusal:
             prepared.append(refusal)
         else:
-            prepared.append((body, markdown_to_html(body)))
+            prepared.append((body, draft.html or markdown_to_html(body)))
     threads = _threads_locked([draft.thread for draft in drafts])
     results: list[Post | Refusal] = []
     written: list[tuple[Post, PostDraft]] = []
@@ -128,6 +133,8 @@ def posts_create(*, drafts: Sequence[PostDraft]) -> list[Post | Refusal]:
             message_id=draft.message_id,
             submission_key=draft.submission_key,
         )
+        if draft.created_at is not None:
+            post.created_at = draft.created_at
         written.append((post, draft))
         results.append(post)
     if written:
@@ -225,7 +232,6 @@ def _has_related(thread: Thread) -> bool:
 
 
 def _write(written: list[tuple[Post, PostDraft]]) -> None:
-    now = timezone.now()
     posts = [post for post, _draft in written]
     Post.objects.bulk_create(posts)
     files = Attachment.objects.bulk_create(
@@ -249,9 +255,9 @@ def _write(written: list[tuple[Post, PostDraft]]) -> None:
     for pk, post in last.items():
         # One UPDATE per thread: Django's bulk_update costs more CPU than these.
         thread = post.thread
-        thread.last_post_at, thread.last_post = now, post
+        thread.last_post_at, thread.last_post = post.created_at, post
         Thread.objects.filter(pk=pk).update(
-            post_count=thread.post_count, last_post_at=now, last_post=post
+            post_count=thread.post_count, last_post_at=post.created_at, last_post=post
         )
     # Each author has read each thread up to their last post in it (the threads are
     # locked: no later post exists whose number this would lower).

@@ -105,3 +105,24 @@ def test_confirming_the_address_on_a_new_account_claims_the_guests_posts(
 def test_claiming_an_address_no_guest_wrote_from_changes_nothing(guest_thread, alice):
     assert guest_posts_claim(user=alice, address="autre@exemple.org") == 0
     assert Post.objects.get(thread=guest_thread).author.profile.is_guest
+
+
+def test_guests_made_together_are_the_same_as_one_by_one():
+    from forum.services.guests import guest_authors_for
+
+    marie = guest_author_for(address=ADDRESS, name="Marie Lenoir")
+    made = guest_authors_for(
+        people={ADDRESS: "M. L.", "Jean.Roux@Exemple.coop": "Jean Roux", "zoe@exemple.org": ""}
+    )
+    assert set(made) == {
+        "marie.lenoir@accorderies.example",
+        "jean.roux@exemple.coop",
+        "zoe@exemple.org",
+    }
+    assert made["marie.lenoir@accorderies.example"].pk == marie.pk
+    jean = made["jean.roux@exemple.coop"]
+    assert not jean.is_active and not jean.has_usable_password() and jean.email == ""
+    assert jean.profile.is_guest and jean.profile.display_name == "Jean Roux"
+    assert made["zoe@exemple.org"].profile.display_name == "zoe"
+    assert guest_author_for(address="jean.roux@exemple.coop").pk == jean.pk
+    assert GuestAuthor.objects.count() == 3

@@ -41,11 +41,12 @@ class ListMessage:
     body: str = ""  # the author's words: no footer, no quoted history
     original_text: str = ""  # the whole text as received, footer included
     rules: list[str] = field(default_factory=list)
+    text_note: str = ""  # what reading the text guessed or skipped (a charset, a part)
 
 
-def list_text_extract(message, bridge: ListBridge) -> tuple[str, str, list[str]]:
+def list_text_extract(message, bridge: ListBridge, bodies=None) -> tuple[str, str, list[str]]:
     """(the words to post, the whole text as received, what was removed)."""
-    bodies = message_bodies(message)
+    bodies = bodies or message_bodies(message)
     original = clean(bodies.text)[:ORIGINAL_MAX]
     text, footer = footer_strip(
         bodies.text, list_address=bridge.list_address, list_name=bridge.network.name
@@ -61,7 +62,8 @@ def list_message_read(message, bridge: ListBridge) -> ListMessage:
     author = real_author(
         message, from_address=from_address, from_name=from_name, list_address=bridge.list_address
     )
-    body, original, rules = list_text_extract(message, bridge)
+    bodies = message_bodies(message)
+    body, original, rules = list_text_extract(message, bridge, bodies)
     return ListMessage(
         message_id=message_id_of(header_text(message, "Message-ID")),
         subject=one_line(header_text(message, "Subject"), 300),
@@ -70,6 +72,7 @@ def list_message_read(message, bridge: ListBridge) -> ListMessage:
         body=body,
         original_text=original,
         rules=rules,
+        text_note=bodies.charset_note or "",
     )
 
 

@@ -22,27 +22,49 @@ AWAITED_MAX = 20
 def parent_in(board: Board, referenced: list[str]) -> Post | None:
     """The nearest post of `board` among the Message-IDs `referenced` (nearest
     first): ours (`<post-<id>@domain>`) or one that came by mail."""
-    from mailbridge.inbound.steps.find_parent import posts_named
-
     if not referenced:
         return None
-    posts = posts_named(referenced)
+    return nearest(referenced, board_posts_named(board, referenced))
+
+
+def board_posts_named(board: Board, message_ids: list[str]) -> dict[str, Post]:
+    """The posts of `board` among `message_ids`, in one query for many messages (an
+    archive import asks for a batch's at once)."""
+    from mailbridge.inbound.steps.find_parent import posts_named
+
+    posts = posts_named(list(message_ids))
+    return {key: post for key, post in posts.items() if post.thread.board_id == board.pk}
+
+
+def nearest(referenced: list[str], known: dict):
+    """The first of `referenced` (nearest first) that `known` holds, else None."""
     for message_id in referenced:
-        post = posts.get(message_id)
-        if post is not None and post.thread.board_id == board.pk:
-            return post
+        found = known.get(message_id)
+        if found is not None:
+            return found
     return None
 
 
 def bridged_record(*, bridge: ListBridge, post: Post, referenced: list[str]) -> None:
     """Remember the post a bridged message made; an orphan (it answers messages not
     known when it came: it opened a thread) waits for them."""
-    awaited = referenced if post.number == 1 and referenced else []
-    BridgedMessage.objects.create(
-        bridge=bridge,
-        post=post,
-        message_id=post.message_id,
-        awaited=" ".join(awaited[:AWAITED_MAX]),
+    bridged_records(bridge=bridge, posts=[(post, referenced)])
+
+
+def bridged_records(*, bridge: ListBridge, posts: list[tuple[Post, list[str]]]) -> None:
+    """bridged_record for many posts, in one statement (an archive import's batch)."""
+    BridgedMessage.objects.bulk_create(
+        [
+            BridgedMessage(
+                bridge=bridge,
+                post=post,
+                message_id=post.message_id,
+                awaited=" ".join(
+                    (referenced if post.number == 1 and referenced else [])[:AWAITED_MAX]
+                ),
+            )
+            for post, referenced in posts
+        ]
     )
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from forum.models import Post
+from forum.models import Post, PostSource
 from mailbridge.models import Delivery, DeliveryKind, DeliveryStatus
 from mailbridge.outbound.recipients import post_recipients
 
@@ -63,7 +63,10 @@ def post_fanout(*, post: Post) -> int:
 def on_post_created(
     *, post_id: int, new_thread: bool = False, post: Post | None = None, **_payload
 ) -> None:
-    """Atomic subscriber of `post_created`: write the rows, wake the workers on commit."""
+    """Atomic subscriber of `post_created`: write the rows, wake the workers on commit.
+    A post imported from a list's archive is mailed to no one."""
+    if post is not None and post.source == PostSource.IMPORT:
+        return
     if post is None:
         post = Post.objects.select_related("thread__board__session").get(pk=post_id)
     count = post_fanout(post=post)

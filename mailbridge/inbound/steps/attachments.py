@@ -13,6 +13,7 @@ decoded by the email package, sanitised), whatever the sender declared.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from forum.attachment_files import (
     classify,
@@ -84,10 +85,24 @@ def files_remove(files: list[AttachmentDraft]) -> None:
             logger.warning("could not remove attachment file %s", item.path, exc_info=True)
 
 
-def step(ctx: InboundContext) -> Outcome:
-    kept: list[AttachmentDraft] = []
+@dataclass(frozen=True)
+class FilePart:
+    """A file of a message as it will be kept: its shown name, its type and bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    is_inline_safe: bool
+    disk_extension: str
+
+
+def file_parts(message) -> tuple[list[FilePart], list[str]]:
+    """(the files of `message` to keep, by the rules above; what was skipped and why).
+    Nothing is written: the inbound step writes them, and so does an archive import
+    (mailbridge.bridge.importer), for the messages it posts."""
+    kept: list[FilePart] = []
     skipped: list[str] = []
-    for part, related in _leaves(ctx.message):
+    for part, related in _leaves(message):
         if _is_body_or_decoration(part, related):
             continue
         if len(kept) >= MAX_ATTACHMENTS:
@@ -104,16 +119,24 @@ def step(ctx: InboundContext) -> Outcome:
         default_extension = ".eml" if part.get_content_type() == "message/rfc822" else ""
         filename = safe_filename(declared_name, default_extension=default_extension)
         content_type, inline_safe = classify(data, filename)
-        path = file_write(data, disk_extension(filename))
-        kept.append(
-            AttachmentDraft(
-                filename=filename,
-                content_type=content_type,
-                size=len(data),
-                path=path,
-                is_inline_safe=inline_safe,
-            )
-        )
+        kept.append(FilePart(filename, content_type, data, inline_safe, disk_extension(filename)))
+    return kept, skipped
+
+
+def file_keep(part: FilePart) -> AttachmentDraft:
+    """Store `part` (common/storage.py); the draft of its attachment."""
+    return AttachmentDraft(
+        filename=part.filename,
+        content_type=part.content_type,
+        size=len(part.data),
+        path=file_write(part.data, part.disk_extension),
+        is_inline_safe=part.is_inline_safe,
+    )
+
+
+def step(ctx: InboundContext) -> Outcome:
+    parts, skipped = file_parts(ctx.message)
+    kept = [file_keep(part) for part in parts]
     ctx.attachments = kept
     if not kept and not skipped:
         return Outcome.go_on("no attachment")

@@ -7,6 +7,9 @@ message that already made a post → duplicate, pointing at that post. (Every po
 from mail has its stored message, whose `post_key` is that Message-ID: one indexed
 look-up answers.)
 
+A bridged list's message is also a duplicate of a post of the network's board with
+its key: one imported from the list's archive (mailbridge.bridge.importer).
+
 This step answers the common case early; the guarantee is the unique `post_key`
 that create_post writes in the post's own transaction, which makes two workers
 processing the two copies at the same moment end with one post.
@@ -14,6 +17,7 @@ processing the two copies at the same moment end with one post.
 
 from __future__ import annotations
 
+from forum.models import Post
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.identity import post_key_from
 from mailbridge.inbound.reasons import Reason
@@ -36,4 +40,9 @@ def step(ctx: InboundContext) -> Outcome:
             Reason.DUPLICATE,
             f"{key} already made post {post_id} (message {inbound_id})",
         )
+    if ctx.bridge is not None:
+        # A list's message imported from its archive has a post and no stored message.
+        imported = Post.objects.filter(thread__board=ctx.board, message_id=key).first()
+        if imported is not None:
+            return Outcome.found(Reason.DUPLICATE, f"{key} already imported as post {imported.pk}")
     return Outcome.go_on(f"first time {key[:80]} is seen")
