@@ -19,3 +19,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if database["ENGINE"] == "django.db.backends.sqlite3":
         name = os.path.join(os.environ["INTERCOOP_DATA_DIR"], "test.sqlite3")
         database.setdefault("TEST", {})["NAME"] = name
+
+
+@pytest.fixture(autouse=True)
+def _no_coalesced_push_left():
+    # realtime.coalesce keeps per-process timers: none may fire in a later test.
+    yield
+    from realtime.publish import synthesis_pushes
+
+    synthesis_pushes.reset()
