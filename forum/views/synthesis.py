@@ -26,6 +26,7 @@ from forum import selectors
 from forum.board_forms import PK_MAX
 from forum.errors import UserError
 from forum.models import Questionnaire
+from forum.page_cache import cached_page, keep_at_most, synthesis_scope
 from forum.permissions import can_build_questionnaire, can_see_session, can_see_synthesis
 from forum.questionnaire_exports import answers_csv, answers_ods
 from forum.selectors.questionnaires import questionnaire_for_session
@@ -117,7 +118,17 @@ def _blocks(questionnaire: Questionnaire):
 
 
 @login_required
+@cached_page(
+    lambda slug: [synthesis_scope(slug)],
+    params=("tag",),
+    # Their id and `user:<id>` token (role, registration: what they may see) are in
+    # the key already; the figures' age is bounded by keep_at_most below.
+    reader=lambda request, slug: (),
+)
 def synthesis(request, slug: str):
+    """Kept CACHE_SECONDS at most per reader (forum.page_cache), as its figures are
+    (_blocks); the filtered free texts (`question`, `q`) are rendered each time."""
+    keep_at_most(request, CACHE_SECONDS)
     questionnaire = _questionnaire(request, slug)
     text_question = _int_or_none(request.GET.get("question"))
     contains = request.GET.get("q", "")[:200]
