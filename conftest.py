@@ -22,9 +22,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(autouse=True)
-def _no_coalesced_push_left():
-    # realtime.coalesce keeps per-process timers: none may fire in a later test.
+def _no_process_state_left():
+    # realtime.coalesce keeps per-process timers: none may fire in a later test; the
+    # outbox's board cache would name a board of an earlier test with the same id.
     yield
+    from mailbridge.outbound.payload_message import forget_boards
     from realtime.publish import synthesis_pushes
 
     synthesis_pushes.reset()
+    forget_boards()

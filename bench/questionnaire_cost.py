@@ -78,6 +78,16 @@ class Meter:
         return lines
 
 
+def settle() -> None:
+    """Run now the coalesced synthesis pushes still scheduled (realtime.coalesce), so
+    that the step they belong to pays for them; absent before coalescing."""
+    try:
+        from realtime.publish import synthesis_pushes
+    except ImportError:
+        return
+    synthesis_pushes.flush()
+
+
 def follow_synthesis(questionnaire) -> None:
     """A French reader on the synthesis's live group, as an open page registers it."""
     from realtime import listening
@@ -119,9 +129,13 @@ def run(args) -> list[str]:
         services.thread_create(
             board=scene["board"], author=scene["cornu"], title="Bienvenue", body="Bonjour à tous."
         )
+        before = frame.sink.counts()["count"]
         meter.measure("list mail, per copy", count, outbox_send_due)
+        sent = [frame.sink.counts()["count"] - before]
         questionnaire_send(questionnaire=questionnaire, actor=scene["cornu"])
+        before = frame.sink.counts()["count"]
         meter.measure("questionnaire mail, per copy", count, outbox_send_due)
+        sent.append(frame.sink.counts()["count"] - before)
 
         # The email half first stored by the gateway (its cost is not this process's).
         gateway_port = common.free_port()
@@ -143,6 +157,7 @@ def run(args) -> list[str]:
                     assert client.get(path).status_code == 200
                     response = client.post(path, web_form(questions, number))
                     assert response.status_code == 302, response.status_code
+                settle()
 
             return job
 
@@ -150,6 +165,7 @@ def run(args) -> list[str]:
             def job():
                 for inbound_id in batch:
                     inbound_process(inbound_id=inbound_id)
+                settle()
 
             return job
 
@@ -170,7 +186,9 @@ def run(args) -> list[str]:
                 web(web_block)()
                 mail(mail_block)()
         statuses = wait_processed(codes[250], timeout=60)
+        before = frame.sink.counts()["count"]
         meter.measure("confirmation mail, per copy", count, outbox_send_due)
+        sent.append(frame.sink.counts()["count"] - before)
 
         synthesis = reverse("forum:synthesis", args=[questionnaire.session.slug])
         thread = Thread.objects.filter(board=scene["board"]).order_by("pk").first()
@@ -206,6 +224,7 @@ def run(args) -> list[str]:
         database = "PostgreSQL" if frame.database else "SQLite"
         return [
             f"{database}, {count:,} participants, {len(questions)} questions; inbound {statuses}; "
+            f"mails at the sink (list, questionnaire, confirmations): {sent}; "
             f"load average {common.load_average():.1f}.",
             "",
             *meter.table(),
