@@ -7,7 +7,8 @@ machine, where rates do not).
     python bench/questionnaire_cost.py --profile   # also the top of cProfile per step
 
 The scene is bench/questionnaire.py's (12 questions). Steps, each timed with the
-process's CPU time (`time.process_time`) and counted with CaptureQueriesContext:
+process's CPU time (`time.process_time`, all its threads) and its SQL statements
+(those of this thread's connection: the coalesced renders run here, see settle()):
 list mail then the questionnaire mail to every participant (the outbox sender), then
 half the participants answer on the web (GET and POST of their personal link, through
 Django's client) and half by email (numbered replies stored by `intercoop smtp`,
@@ -51,10 +52,15 @@ class Meter:
 
     def measure(self, name: str, units: int, job):
         from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+
+        counted = [0]
+
+        def count(execute, sql, params, many, context):
+            counted[0] += 1
+            return execute(sql, params, many, context)
 
         profiler = cProfile.Profile() if self.profile else None
-        with CaptureQueriesContext(connection) as queries:
+        with connection.execute_wrapper(count):
             started = time.process_time()
             if profiler:
                 profiler.enable()
@@ -62,7 +68,7 @@ class Meter:
             if profiler:
                 profiler.disable()
             cpu = time.process_time() - started
-        self.rows.append((name, units, cpu, len(queries.captured_queries)))
+        self.rows.append((name, units, cpu, counted[0]))
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
