@@ -2,9 +2,11 @@
 CPU time and SQL queries, measured in this one process (the figures hold on a shared
 machine, where rates do not).
 
-    python bench/questionnaire_cost.py             # SQLite, 1,000 participants
+    python bench/questionnaire_cost.py             # SQLite, 1,000 participants; writes
+                                                   # the section of docs/benchmarks.md
     DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/questionnaire_cost.py --pg
     python bench/questionnaire_cost.py --profile   # also the top of cProfile per step
+    python bench/questionnaire_cost.py --smoke     # 20 participants, SQLite; writes nothing
 
 The scene is bench/questionnaire.py's (12 questions). Steps, each timed with the
 process's CPU time (`time.process_time`, all its threads) and its SQL statements
@@ -16,12 +18,13 @@ processed here one by one), then their confirmation mails are sent, then the syn
 page and a thread page are fetched. A reader follows the synthesis in French all along
 (`realtime.listening`), as the facilitator's open page would: the live pushes are
 rendered. Answers are reported for the first and the last tenth, to show how the cost
-grows with the answers already recorded. Writes nothing in docs/.
+grows with the answers already recorded.
 """
 
 from __future__ import annotations
 
 import cProfile
+import datetime as dt
 import io
 import pstats
 import sys
@@ -40,6 +43,8 @@ from bench.questionnaire import (  # noqa: E402
     web_form,
 )
 
+SECTION = "## Questionnaire costs"
+SMOKE_PARTICIPANTS = 20
 PAGE_FETCHES = 20
 
 
@@ -102,8 +107,10 @@ def follow_synthesis(questionnaire) -> None:
     listening.register(synthesis_group(questionnaire.session_id), {"fr"})
 
 
-def run(args) -> list[str]:
-    count = args.participants
+def run(args, load: float) -> list[str]:
+    count = SMOKE_PARTICIPANTS if args.smoke else args.participants
+    if args.smoke and args.pg:
+        raise SystemExit("--smoke runs on SQLite")
     with common.mail_run(
         not args.pg,
         "_bench_qcost",
@@ -229,24 +236,30 @@ def run(args) -> list[str]:
         )
         database = "PostgreSQL" if frame.database else "SQLite"
         return [
+            f"`python bench/questionnaire_cost.py{' --pg' if args.pg else ''}`, "
+            f"{dt.date.today().isoformat()}, {common.machine()}; "
             f"{database}, {count:,} participants, {len(questions)} questions; inbound {statuses}; "
             f"mails at the sink (list, questionnaire, confirmations): {sent}; "
-            f"load average {common.load_average():.1f}.",
+            f"load average {load:.1f} at the start, {common.load_average():.1f} at the end. "
+            "CPU: the process's (`time.process_time`, every thread), which a busy machine "
+            "changes little; queries: those of the measuring thread (a coalesced render that "
+            "fires in its timer thread is in the CPU, not in the queries).",
             "",
             *meter.table(),
         ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = common.argument_parser(__doc__, "unused")
+    parser = common.argument_parser(__doc__, "20 participants, SQLite, no docs")
     parser.add_argument("--participants", type=int, default=FULL_PARTICIPANTS)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL and Redis (env)")
     parser.add_argument("--profile", action="store_true", help="cProfile each step (stderr)")
     args = parser.parse_args(argv)
-    load = common.load_average()
-    lines = run(args)
-    print(f"load average at start {load:.1f}")
+    lines = run(args, common.load_average())
     print("\n".join(lines))
+    if not args.smoke and not args.no_write:
+        common.write_section(SECTION, lines)
+        print(f"\nwritten to {common.DOCS.relative_to(common.ROOT)}, section {SECTION!r}")
     return 0
 
 
