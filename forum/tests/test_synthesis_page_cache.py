@@ -6,17 +6,19 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from forum.services.answers import questionnaire_submit
 from forum.services.synthesis import synthesis_share
 from forum.tests.questionnaire_factories import good_answers
 from forum.tests.reading import page_text
 from forum.tests.synthesis_fixtures import answered_questionnaire, cornu, participant  # noqa: F401
-from forum.views.synthesis import CACHE_SECONDS
+from forum.views.synthesis import CACHE_SECONDS, STALE_SECONDS, _blocks, blocks_key
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,34 @@ def test_filtered_texts_are_not_cached(sessions, cornu, answered):  # noqa: F811
     url = reverse("forum:synthesis", args=[sessions[1].slug]) + "?q=réunion"
     assert client.get(url).get("X-Page-Cache") is None
     assert client.get(url).get("X-Page-Cache") is None
+
+
+def test_readers_arriving_together_share_one_reading_of_the_figures(sessions, cornu, answered):  # noqa: F811
+    # The figures are due again and another request is reading them: the page shows
+    # the previous ones (a few seconds old) instead of reading 1,000 answers too.
+    questionnaire, questions, _people = answered
+    with translation.override("fr"):
+        key = blocks_key(questionnaire)
+        figures, _results, _texts = _blocks(questionnaire)
+        assert figures.responses == 3
+        questionnaire_submit(
+            questionnaire=questionnaire,
+            person=participant(sessions[1]),
+            answers=good_answers(questions),
+        )
+        read_at, blocks = cache.get(key)
+        cache.set(key, (read_at - CACHE_SECONDS - 0.5, blocks), 60)
+        assert cache.add(f"{key}:reading", 1, 60)  # someone else is reading
+        assert _blocks(questionnaire)[0].responses == 3
+        cache.delete(f"{key}:reading")
+        assert _blocks(questionnaire)[0].responses == 4
+        # Too old to be shown while another reads: read again all the same.
+        read_at, blocks = cache.get(key)
+        questionnaire_submit(
+            questionnaire=questionnaire,
+            person=participant(sessions[1]),
+            answers=good_answers(questions),
+        )
+        cache.set(key, (read_at - STALE_SECONDS - 0.5, blocks), 60)
+        assert cache.add(f"{key}:reading", 1, 60)
+        assert _blocks(questionnaire)[0].responses == 5

@@ -9,6 +9,7 @@ and for anyone but its builders on the exports and the facilitators' forms.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,8 +40,11 @@ from forum.services.synthesis import (
 )
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
-# How long the page may show figures already read (see _blocks).
+# How long the page may show figures already read (see _blocks); while one request
+# reads them again, the others show them up to STALE_SECONDS old (under the 5 s
+# before a page's render whose pushes its live script replays: realtime.store).
 CACHE_SECONDS = 2
+STALE_SECONDS = 4
 
 logger = logging.getLogger(__name__)
 
@@ -92,29 +96,58 @@ def _blocks(questionnaire: Questionnaire):
     the live pushes show them (the same templates), read at most CACHE_SECONDS ago,
     in the reader's language. A page rendered from older figures misses nothing: its
     live script replays the pushes of the last seconds (realtime's catch-up), each
-    rendered from figures read at its answer's commit."""
-    key = (
-        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
-        f"{translation.get_language()}"
-    )
+    rendered from figures read at its answer's commit.
+
+    When they are due again, one request reads them (it takes a lock in the cache) and
+    the others meanwhile show the previous ones, up to STALE_SECONDS old: readers
+    arriving together do not all read 1,000 answers at once."""
+    key = blocks_key(questionnaire)
+    now = time.time()
     try:
         found = cache.get(key)
     except Exception:  # an optimisation only: with the cache unreachable, read afresh
         logger.warning("synthesis cache unreachable", exc_info=True)
-        found = None
-    if found is None:
-        figures = synthesis_of(questionnaire=questionnaire)
-        texts = texts_of(questionnaire=questionnaire)
-        found = (
-            figures,
-            render_to_string("forum/synthesis/_results.html", {"synthesis": figures}),
-            render_to_string("forum/synthesis/_texts.html", {"text_answers": texts}),
-        )
-        try:
-            cache.set(key, found, CACHE_SECONDS)
-        except Exception:
-            logger.warning("synthesis cache unreachable", exc_info=True)
-    return found
+        return _blocks_read(questionnaire)[1]
+    if found is not None:
+        read_at, blocks = found
+        age = now - read_at
+        if age < CACHE_SECONDS:
+            return blocks
+        if age < STALE_SECONDS and not _lock(key):
+            return blocks  # another request is reading them
+    read_at, blocks = _blocks_read(questionnaire)
+    try:
+        cache.set(key, (read_at, blocks), STALE_SECONDS)
+        cache.delete(f"{key}:reading")
+    except Exception:
+        logger.warning("synthesis cache unreachable", exc_info=True)
+    return blocks
+
+
+def blocks_key(questionnaire: Questionnaire) -> str:
+    """The cache key of _blocks in the active language; `<key>:reading` is its lock."""
+    return (
+        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
+        f"{translation.get_language()}"
+    )
+
+
+def _lock(key: str) -> bool:
+    try:
+        return cache.add(f"{key}:reading", 1, STALE_SECONDS)
+    except Exception:
+        return True
+
+
+def _blocks_read(questionnaire: Questionnaire):
+    read_at = time.time()
+    figures = synthesis_of(questionnaire=questionnaire)
+    texts = texts_of(questionnaire=questionnaire)
+    return read_at, (
+        figures,
+        render_to_string("forum/synthesis/_results.html", {"synthesis": figures}),
+        render_to_string("forum/synthesis/_texts.html", {"text_answers": texts}),
+    )
 
 
 @login_required
