@@ -127,7 +127,7 @@ def _blocks(questionnaire: Questionnaire):
 def blocks_key(questionnaire: Questionnaire) -> str:
     """The cache key of _blocks in the active language; `<key>:reading` is its lock."""
     return (
-        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
+        f"synthesis-blocks:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
         f"{translation.get_language()}"
     )
 
