@@ -19,3 +19,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if database["ENGINE"] == "django.db.backends.sqlite3":
         name = os.path.join(os.environ["INTERCOOP_DATA_DIR"], "test.sqlite3")
         database.setdefault("TEST", {})["NAME"] = name
+
+
+@pytest.fixture(autouse=True)
+def _no_process_state_left():
+    # realtime.coalesce keeps per-process timers: none may fire in a later test; the
+    # outbox's board cache would name a board of an earlier test with the same id.
+    yield
+    from mailbridge.outbound.payload_message import forget_boards
+    from realtime.publish import synthesis_pushes
+
+    synthesis_pushes.reset()
+    forget_boards()

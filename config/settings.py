@@ -327,3 +327,9 @@ INTERCOOP_INBOUND_DIR = DATA_DIR / "inbound"
 INTERCOOP_LIVE_IDLE_SECONDS = 90
 INTERCOOP_LIVE_RATE_MESSAGES = 20
 INTERCOOP_LIVE_RATE_SECONDS = 10
+# The synthesis page's live figures are re-rendered at most once per this many
+# milliseconds per questionnaire and process, the last answer's state always pushed
+# (realtime.coalesce); 0 renders them for each answer.
+INTERCOOP_LIVE_SYNTHESIS_MS = env.integer(
+    "INTERCOOP_LIVE_SYNTHESIS_MS", 1000, minimum=0, maximum=60_000
+)

@@ -88,6 +88,11 @@ def board_scope(slug: str) -> str:
 ACTIVITY = "activity"
 
 
+def synthesis_scope(session_slug: str) -> str:
+    """A session's synthesis page: its questionnaire's settings (shared, projected)."""
+    return f"synthesis:{session_slug}"
+
+
 def user_scope(user_id: int) -> str:
     """What a person's own pages show of them: follows, role, mail suspension."""
     return f"user:{user_id}"

@@ -23,6 +23,7 @@ from forum.models import (
     Network,
     Post,
     Profile,
+    Questionnaire,
     ReadMark,
     Registration,
     Session,
@@ -35,6 +36,7 @@ from forum.page_cache import (
     board_scope,
     invalidate,
     reads_scope,
+    synthesis_scope,
     thread_scope,
     user_scope,
 )
@@ -104,6 +106,13 @@ def _site_changed(sender, update_fields=None, **kwargs) -> None:
     invalidate([SITE])
 
 
+def _questionnaire_changed(sender, instance: Questionnaire, **kwargs) -> None:
+    # Shared with participants or not, what is projected: the synthesis page's controls.
+    slug = Session.objects.filter(pk=instance.session_id).values_list("slug", flat=True).first()
+    if slug:
+        invalidate([synthesis_scope(slug)])
+
+
 def _person_changed(sender, instance, **kwargs) -> None:
     # A follow, a registration (role, status: what they may see, write, moderate),
     # what another app registered: shown on their own pages only.
@@ -160,6 +169,12 @@ def connect() -> None:
         post_delete.connect(_site_changed, sender=model, dispatch_uid=f"{uid}-del")
     for model in (Follow, Registration):
         person_model_register(model)
+    post_save.connect(
+        _questionnaire_changed, sender=Questionnaire, dispatch_uid="page-cache-questionnaire"
+    )
+    post_delete.connect(
+        _questionnaire_changed, sender=Questionnaire, dispatch_uid="page-cache-questionnaire-del"
+    )
     post_save.connect(_read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark")
     post_delete.connect(
         _read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark-del"

@@ -16,12 +16,15 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
+
 from forum import events
 from forum.models import Post, PostSource
 from forum.selectors.boards import boards_sharing_openly
 from forum.selectors.notes import NOTES_THREAD_TITLE, notes_thread_for_session
 from forum.selectors.questionnaires import questionnaire_by_id
 from realtime import bridge, fragments, listening, store
+from realtime.coalesce import Coalescer
 from realtime.groups import board_group, session_group, synthesis_group, thread_group
 from realtime.store import Push
 
@@ -194,8 +197,16 @@ def _projection_push(questionnaire) -> Push:
 
 
 def on_questionnaire_answered(*, questionnaire_id: int, **_extra) -> None:
+    """Coalesced (realtime.coalesce): at most one render of a questionnaire's synthesis
+    per INTERCOOP_LIVE_SYNTHESIS_MS in a process, the state after the last answer
+    always pushed."""
+    synthesis_pushes.submit(questionnaire_id)
+
+
+def synthesis_push(questionnaire_id: int) -> None:
     """The synthesis's figures and free texts, and the chart projected on the live
-    page if one is: re-rendered whole (a few grouped queries whatever the answers)."""
+    page if one is: re-rendered whole from the answers committed now (a few grouped
+    queries whatever the answers, but a render that grows with them)."""
     send = _Sender()
     questionnaire = questionnaire_by_id(pk=questionnaire_id)
     if questionnaire is None:
@@ -206,6 +217,9 @@ def on_questionnaire_answered(*, questionnaire_id: int, **_extra) -> None:
     if questionnaire.projected_question_id:
         send(_projection_push(questionnaire))
     send.done()
+
+
+synthesis_pushes = Coalescer(synthesis_push, lambda: settings.INTERCOOP_LIVE_SYNTHESIS_MS / 1000)
 
 
 def on_synthesis_projected(*, questionnaire_id: int, **_extra) -> None:

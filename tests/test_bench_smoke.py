@@ -18,6 +18,16 @@ from bench import common  # noqa: E402 - after the path is set
 
 # (benchmark, seconds it may take, patterns its output must contain, one per line)
 SMOKE_RUNS = [
+    (
+        "questionnaire_cost",
+        180,
+        [
+            r"mails at the sink \(list, questionnaire, confirmations\): \[20, 20, 20\]",
+            r"inbound \{'answered': 10\}",
+            r"^\| web answer \(GET \+ POST\), last tenth \| 1 \| [\d.]+ \| [\d.]+ \|$",
+            r"^\| synthesis page, 20 answers \| 20 \| [\d.]+ \| [\d.]+ \|$",
+        ],
+    ),
     ("replies", 120, [r"^\| Intercoop `extract_reply`", r"messages/s"]),
     (
         "outbound",

@@ -141,7 +141,12 @@ def _respondent_set(questionnaire: Questionnaire, person, status: str) -> Respon
 
 
 def questionnaire_submit(
-    *, questionnaire: Questionnaire, person, answers: Mapping[Any, Any], now=None
+    *,
+    questionnaire: Questionnaire,
+    person,
+    answers: Mapping[Any, Any],
+    now=None,
+    questions: list | None = None,
 ) -> Response:
     """Record `answers` ({question id: value}, see forum.questionnaire_answers) as the
     person's response, replacing the previous ones and the draft; mark them answered;
@@ -150,9 +155,14 @@ def questionnaire_submit(
 
     AnswersInvalid lists every problem (codes: required, unknown_choice, too_many,
     not_a_number, out_of_range, not_yes_no, too_long) and records nothing.
+
+    `questions`: those of `questions_of(questionnaire)` when the caller has just read
+    them (the form's view, the email answer), not read again.
     """
     questionnaire = _answerable(questionnaire, person, now)
-    clean = answers_clean(questions=questions_of(questionnaire=questionnaire), raw=answers)
+    if questions is None:
+        questions = questions_of(questionnaire=questionnaire)
+    clean = answers_clean(questions=questions, raw=answers)
     with transaction.atomic():
         questionnaire = _lock_anonymity(questionnaire)
         response = _response_for(questionnaire, person)

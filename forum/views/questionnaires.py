@@ -151,7 +151,9 @@ def _form_page(request, answering: Answering):
     if request.method == "POST":
         answers = posted_answers(questions, request.POST)
         try:
-            questionnaire_submit(questionnaire=questionnaire, person=person, answers=answers)
+            questionnaire_submit(
+                questionnaire=questionnaire, person=person, answers=answers, questions=questions
+            )
         except AnswersInvalid as error:
             values = {str(pk): value for pk, value in answers.items()}
             problems = error.by_question()

@@ -9,6 +9,7 @@ and for anyone but its builders on the exports and the facilitators' forms.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,7 @@ from forum import selectors
 from forum.board_forms import PK_MAX
 from forum.errors import UserError
 from forum.models import Questionnaire
+from forum.page_cache import cached_page, keep_at_most, synthesis_scope
 from forum.permissions import can_build_questionnaire, can_see_session, can_see_synthesis
 from forum.questionnaire_exports import answers_csv, answers_ods
 from forum.selectors.questionnaires import questionnaire_for_session
@@ -38,8 +40,11 @@ from forum.services.synthesis import (
 )
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
-# How long the page may show figures already read (see _blocks).
+# How long the page may show figures already read (see _blocks); while one request
+# reads them again, the others show them up to STALE_SECONDS old (under the 5 s
+# before a page's render whose pushes its live script replays: realtime.store).
 CACHE_SECONDS = 2
+STALE_SECONDS = 4
 
 logger = logging.getLogger(__name__)
 
@@ -91,33 +96,72 @@ def _blocks(questionnaire: Questionnaire):
     the live pushes show them (the same templates), read at most CACHE_SECONDS ago,
     in the reader's language. A page rendered from older figures misses nothing: its
     live script replays the pushes of the last seconds (realtime's catch-up), each
-    rendered from figures read at its answer's commit."""
-    key = (
-        f"synthesis:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
-        f"{translation.get_language()}"
-    )
+    rendered from figures read at its answer's commit.
+
+    When they are due again, one request reads them (it takes a lock in the cache) and
+    the others meanwhile show the previous ones, up to STALE_SECONDS old: readers
+    arriving together do not all read 1,000 answers at once."""
+    key = blocks_key(questionnaire)
+    now = time.time()
     try:
         found = cache.get(key)
     except Exception:  # an optimisation only: with the cache unreachable, read afresh
         logger.warning("synthesis cache unreachable", exc_info=True)
-        found = None
-    if found is None:
-        figures = synthesis_of(questionnaire=questionnaire)
-        texts = texts_of(questionnaire=questionnaire)
-        found = (
-            figures,
-            render_to_string("forum/synthesis/_results.html", {"synthesis": figures}),
-            render_to_string("forum/synthesis/_texts.html", {"text_answers": texts}),
-        )
-        try:
-            cache.set(key, found, CACHE_SECONDS)
-        except Exception:
-            logger.warning("synthesis cache unreachable", exc_info=True)
-    return found
+        return _blocks_read(questionnaire)[1]
+    if found is not None:
+        read_at, blocks = found
+        age = now - read_at
+        if age < CACHE_SECONDS:
+            return blocks
+        if age < STALE_SECONDS and not _lock(key):
+            return blocks  # another request is reading them
+    read_at, blocks = _blocks_read(questionnaire)
+    try:
+        cache.set(key, (read_at, blocks), STALE_SECONDS)
+        cache.delete(f"{key}:reading")
+    except Exception:
+        logger.warning("synthesis cache unreachable", exc_info=True)
+    return blocks
+
+
+def blocks_key(questionnaire: Questionnaire) -> str:
+    """The cache key of _blocks in the active language; `<key>:reading` is its lock."""
+    return (
+        f"synthesis-blocks:{questionnaire.pk}:{questionnaire.created_at.timestamp()}:"
+        f"{translation.get_language()}"
+    )
+
+
+def _lock(key: str) -> bool:
+    try:
+        return cache.add(f"{key}:reading", 1, STALE_SECONDS)
+    except Exception:
+        return True
+
+
+def _blocks_read(questionnaire: Questionnaire):
+    read_at = time.time()
+    figures = synthesis_of(questionnaire=questionnaire)
+    texts = texts_of(questionnaire=questionnaire)
+    return read_at, (
+        figures,
+        render_to_string("forum/synthesis/_results.html", {"synthesis": figures}),
+        render_to_string("forum/synthesis/_texts.html", {"text_answers": texts}),
+    )
 
 
 @login_required
+@cached_page(
+    lambda slug: [synthesis_scope(slug)],
+    params=("tag",),
+    # Their id and `user:<id>` token (role, registration: what they may see) are in
+    # the key already; the figures' age is bounded by keep_at_most below.
+    reader=lambda request, slug: (),
+)
 def synthesis(request, slug: str):
+    """Kept CACHE_SECONDS at most per reader (forum.page_cache), as its figures are
+    (_blocks); the filtered free texts (`question`, `q`) are rendered each time."""
+    keep_at_most(request, CACHE_SECONDS)
     questionnaire = _questionnaire(request, slug)
     text_question = _int_or_none(request.GET.get("question"))
     contains = request.GET.get("q", "")[:200]

@@ -21,6 +21,8 @@ policy.SMTP (CRLF), ready for dkim.sign_message and the relay.
 
 from __future__ import annotations
 
+import threading
+import time
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
@@ -42,11 +44,40 @@ def message_id(delivery: Delivery) -> str:
     return f"<{delivery.kind}-{delivery.pk}@{settings.INTERCOOP_MAIL_DOMAIN}>"
 
 
+# A board and its list identity, read once for the copies of a mailing (a questionnaire
+# to 1,000 participants read its board 1,000 times) and again after BOARD_SECONDS, as
+# the sender re-checks a post (outbound/sender.PostMessages): a board renamed shows in
+# the headers of the copies built a few seconds later.
+BOARD_SECONDS = 2.0
+_boards: dict[int, tuple[float, Board, ListIdentity]] = {}
+_boards_lock = threading.Lock()
+
+
+def board_and_identity(board_id: int) -> tuple[Board, ListIdentity]:
+    now = time.monotonic()
+    with _boards_lock:
+        known = _boards.get(board_id)
+    if known is not None and now - known[0] < BOARD_SECONDS:
+        return known[1], known[2]
+    board = Board.objects.select_related("session").get(pk=board_id)
+    identity = ListIdentity.for_board(board)
+    with _boards_lock:
+        if len(_boards) >= 64:
+            _boards.clear()
+        _boards[board_id] = (now, board, identity)
+    return board, identity
+
+
+def forget_boards() -> None:
+    """Between tests, whose databases give ids again."""
+    with _boards_lock:
+        _boards.clear()
+
+
 def build_payload_message(delivery: Delivery) -> bytes:
     """The wire bytes of `delivery` (kind DIGEST, RECAP or NOTICE)."""
     payload = delivery.payload or {}
-    board = Board.objects.select_related("session").get(pk=payload["board_id"])
-    identity = ListIdentity.for_board(board)
+    board, identity = board_and_identity(payload["board_id"])
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = Address(SENDER_NAME, addr_spec=identity.address)
     message["Subject"] = payload.get("subject") or identity.name

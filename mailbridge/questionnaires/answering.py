@@ -56,7 +56,9 @@ def answer_by_mail(ctx: InboundContext) -> Outcome:
     try:
         if not problems:
             try:
-                questionnaire_submit(questionnaire=questionnaire, person=person, answers=merged)
+                questionnaire_submit(
+                    questionnaire=questionnaire, person=person, answers=merged, questions=questions
+                )
             except AnswersInvalid as error:
                 numbers = {question.pk: number for number, question in enumerate(questions, 1)}
                 problems = [Problem(numbers.get(p.question_id), p.code, "") for p in error.problems]

@@ -4,6 +4,7 @@ scenarios several tests share."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -12,6 +13,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from config.testing import asgi_application
+from realtime import bridge
+from realtime.publish import synthesis_pushes
 
 application = asgi_application()
 
@@ -100,14 +103,23 @@ def page_status(url: str, user=None) -> int:
 
 def event_after(path: str, action, /, *args, cookie: bytes = b"", **kwargs) -> tuple[Any, dict]:
     """What `action(*args, **kwargs)` returned, run while a reader follows `path`, and
-    the first event that reader then received."""
+    the first event that reader then received.
+
+    As `intercoop run` does, the test's loop is attached to realtime.bridge, so that
+    a push sent from another thread (a coalesced synthesis push, realtime.coalesce)
+    reaches it; pushes scheduled before the reader connects are sent first."""
+    synthesis_pushes.flush()
 
     @async_to_sync
     async def scenario():
-        socket, _ready = await open_socket(path, cookie=cookie)
-        result = await database_sync_to_async(action)(*args, **kwargs)
-        message = await receive_until(socket, "event")
-        await socket.disconnect()
+        bridge.attach(asyncio.get_running_loop())
+        try:
+            socket, _ready = await open_socket(path, cookie=cookie)
+            result = await database_sync_to_async(action)(*args, **kwargs)
+            message = await receive_until(socket, "event")
+            await socket.disconnect()
+        finally:
+            bridge.detach()
         return result, message
 
     return scenario()
