@@ -11,12 +11,13 @@ class RealtimeConfig(AppConfig):
         from django.core import checks as django_checks
 
         from common.checks import TAG
-        from forum import slots
-        from realtime import access, checks, publish
+        from forum import events, slots
+        from realtime import access, checks, person_data, publish
 
         django_checks.register(checks.settings_check, TAG)
         publish.subscribe()
         access.subscribe()
+        events.subscribe("account_deleting", person_data.on_account_deleting, atomic=True)
         # The live pages' script and the way to the session's live page (forum/slots.py).
         slots.slot_register("thread.end", "realtime/slots/thread_live.html")
         slots.slot_register("board.end", "realtime/slots/board_live.html")
