@@ -75,12 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.set_defaults(handler=cmd_restore)
     # Its options are the management command's (mailbridge import_mbox): passed on whole.
-    importer = commands.add_parser(
+    commands.add_parser(
         "import-mbox",
         help="import a list's archive (mbox, pipermail .txt.gz) into a network's board",
         add_help=False,
-    )
-    importer.set_defaults(handler=cmd_import_mbox)
+    ).set_defaults(handler=cmd_import_mbox)
     return parser
 
 
