@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forum.views import api, api_library, api_questionnaire
+from forum.views import api, api_library, api_networks, api_questionnaire
 
 app_name = "api"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("threads/<str:pk>/", api.thread, name="thread"),
     path("library/", api_library.entries, name="library"),
     path("library/<str:pk>/", api_library.entry, name="library_entry"),
+    path("networks/", api_networks.networks, name="networks"),
+    path("networks/<str:slug>/", api_networks.network, name="network"),
 ]

@@ -1,5 +1,6 @@
 """The « Interconnexion » graph drawn on the server as SVG: networks on a circle,
-a line for each link, thicker the more threads connect them. No script, no style
+a line for each link, thicker the more threads connect them, a ring around a
+network whose own list is bridged to its board. No script, no style
 attribute: the page's Content-Security-Policy and readers without JavaScript get
 the same picture; the table beside it holds the same data."""
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 SIZE = 640
 RADIUS = 230
 NODE_RADIUS = 9
+RING_RADIUS = 14  # around the node of a network whose own list is bridged
 MAX_STROKE = 10
 
 
@@ -64,4 +66,10 @@ def graph_layout(networks, links) -> dict:
         )
         for link in links
     ]
-    return {"size": SIZE, "nodes": list(nodes.values()), "edges": edges, "node_radius": NODE_RADIUS}
+    return {
+        "size": SIZE,
+        "nodes": list(nodes.values()),
+        "edges": edges,
+        "node_radius": NODE_RADIUS,
+        "ring_radius": RING_RADIUS,
+    }

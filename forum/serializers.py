@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum.models.guest import guest_label
+from forum.rendering import markdown_to_html
 
 
 def _moment(session, at: time | None, default: time) -> str:
@@ -114,4 +115,37 @@ def library_entry_json(entry, request) -> dict:
         "thread_url": (
             request.build_absolute_uri(entry.thread.get_absolute_url()) if entry.thread else None
         ),
+    }
+
+
+def network_json(network, request, *, members: int, shared_threads: int) -> dict:
+    """A network of the directory (docs/api.md, "Networks"): its page's facts, its
+    board and list, its référents by name; no one's email address (its contact is a
+    name only)."""
+    board = getattr(network, "board", None)
+    return {
+        "slug": network.slug,
+        "name": network.name,
+        "description": network.description,
+        "description_html": markdown_to_html(network.description) if network.description else "",
+        "website": network.website or None,
+        "region": network.region,
+        "themes": [{"slug": theme.slug, "name": theme.name} for theme in network.themes.all()],
+        "contact_name": network.contact_name,
+        "url": request.build_absolute_uri(network.get_absolute_url()),
+        "board_url": request.build_absolute_uri(board.get_absolute_url()) if board else None,
+        "list_address": network.list_address if board else None,
+        "referents": sorted(
+            (author_name(person) for person in network.referents.all()), key=str.casefold
+        ),
+        "members": members,
+        "shared_threads": shared_threads,
+    }
+
+
+def network_thread_json(thread, request) -> dict:
+    return {
+        "id": thread.pk,
+        "title": thread.title,
+        "url": request.build_absolute_uri(thread.get_absolute_url()),
     }

@@ -68,6 +68,11 @@ class MailbridgeConfig(AppConfig):
         slots.slot_register("page.notices", "mailbridge/slots/mail_suspended_banner.html")
         slots.slot_register("post.after_body", "mailbridge/slots/email_original.html")
         slots.slot_register("network.facts", "mailbridge/slots/network_bridge.html")
+        from forum import network_lists
+        from mailbridge.bridge.services import networks_bridged
+
+        # The networks whose list is bridged, marked on the « Interconnexion » page.
+        network_lists.bridged_lists_source_register(networks_bridged)
         # The suspension banner is on the person's own pages: their cached copies go
         # when their mailbox's state is saved.
         page_invalidation.person_model_register(MailboxHealth)

@@ -23,6 +23,7 @@ from forum.models import (
     ThreadShare,
 )
 from forum.models.guest import guest_label
+from forum.network_lists import networks_with_bridged_list
 
 RECENT_POSTS = 10
 
@@ -152,22 +153,36 @@ class Link:
     def weight(self) -> int:
         return self.conversations + self.shared
 
+    @property
+    def bridged(self) -> list[Network]:
+        """Those of the two whose own list is bridged (set by `interconnection`)."""
+        return [n for n in (self.a, self.b) if getattr(n, "list_bridged", False)]
+
 
 def interconnection(*, user) -> tuple[list[Network], list[Link]]:
     """Which approved networks talk to which, in what `user` may read: threads
-    where members of both wrote (visible posts), and threads shared between their
-    boards. Room is left for other kinds of link (Link's counts)."""
+    where members of both wrote (visible posts, whether written on the site, by
+    mail or through a bridged list), and threads shared between their boards.
+    A network whose own list is bridged (forum.network_lists) is marked
+    `list_bridged`, and takes part in every thread of its board: a member of
+    another network writing there talks with the list's people. Room is left for
+    other kinds of link (Link's counts)."""
     networks = {n.pk: n for n in Network.objects.approved().order_by("name")}
+    bridged = networks_with_bridged_list(networks)
+    for pk, network in networks.items():
+        network.list_bridged = pk in bridged
     wrote = (
         Post.objects.visible()
         .visible_to(user)
         .filter(author__profile__network__in=list(networks))
-        .values_list("thread_id", "author__profile__network_id")
+        .values_list("thread_id", "author__profile__network_id", "thread__board__network_id")
         .distinct()
     )
     per_thread = defaultdict(set)
-    for thread_id, network_id in wrote:
+    for thread_id, network_id, home_network_id in wrote:
         per_thread[thread_id].add(network_id)
+        if home_network_id in bridged:
+            per_thread[thread_id].add(home_network_id)
     conversations = defaultdict(int)
     for ids in per_thread.values():
         for pair in combinations(sorted(ids), 2):
@@ -187,3 +202,25 @@ def interconnection(*, user) -> tuple[list[Network], list[Link]]:
     ]
     links.sort(key=lambda link: (-link.weight, link.a.name, link.b.name))
     return list(networks.values()), links
+
+
+RECENT_THREADS = 10
+
+
+def network_people_count(*, network: Network) -> int:
+    """How many people are of `network` (registered from it, or naming it on their
+    profile), each once."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(_members(network)).distinct().count()
+
+
+def network_threads_recent(*, network: Network, user):
+    """The latest threads of `network`'s own board that `user` may read, with at
+    least one post not hidden."""
+    return (
+        Thread.objects.visible_to(user)
+        .visible()
+        .filter(board__network=network)
+        .order_by("-last_post_at", "-pk")[:RECENT_THREADS]
+    )

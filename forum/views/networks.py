@@ -132,6 +132,7 @@ def interconnection(request):
         "event": selectors.event_current(),
         "networks": networks,
         "links": links,
+        "bridged": [network for network in networks if network.list_bridged],
         "graph": graph_layout(networks, links),
     }
     return render(request, "forum/networks/interconnection.html", context)

@@ -74,3 +74,10 @@ def admin_message_handled(*, message: ListAdminMessage, user) -> ListAdminMessag
         message.handled_at = timezone.now()
         message.save(update_fields=["handled_at"])
     return message
+
+
+def networks_bridged(network_ids: list[int]) -> set[int]:
+    """Those of `network_ids` whose own list has a bridge (the forum asks, for its
+    « Interconnexion » page: forum.network_lists)."""
+    found = ListBridge.objects.filter(network_id__in=network_ids)
+    return set(found.values_list("network_id", flat=True))
