@@ -125,6 +125,10 @@ def test_a_reply_is_posted_with_the_keyboard_alone(live_server, site):
             if page.evaluate("document.activeElement.type") == "submit":
                 break
         page.keyboard.press("Enter")
-        page.wait_for_load_state("load")
+        # The reply shows on the page once the server has it (after the redirect, or
+        # put in by the live composer): only then may the browser close.
+        page.locator(".post-body", has_text="Écrit au clavier seulement.").first.wait_for(
+            timeout=20_000
+        )
         browser.close()
     assert Post.objects.filter(thread=thread, body_markdown="Écrit au clavier seulement.").exists()
