@@ -446,10 +446,10 @@ def make_env(args, data_dir: Path, sink_port: int) -> tuple[dict, str | None]:
 
 
 def run(args, plan: Plan, data_dir: Path, env: dict) -> dict:
-    common.run_checked([*common.intercoop_command(), "seed"], env, "intercoop seed", timeout=300)
-    made = shell(env, SETUP.format(members=MEMBERS, followers=EMAIL_FOLLOWERS))
     web_port, smtp_port = common.free_port(), common.free_port()
     intercoop = common.intercoop_command()
+    if not args.smoke:  # `intercoop run` migrates and loads the programme itself
+        common.run_checked([*intercoop, "seed"], env, "intercoop seed", timeout=300)
     t0 = time.monotonic()
     servers = Servers(env, data_dir, t0)
     if args.smoke:
@@ -474,8 +474,9 @@ def run(args, plan: Plan, data_dir: Path, env: dict) -> dict:
     live: list[LiveClient] = [LiveClient() for _ in range(plan.live_clients)]
     try:
         first = next(iter(servers.servers.values()))
-        common.wait_for_port(web_port, first.process, first.log)
+        common.wait_for_port(web_port, first.process, first.log, timeout=180)
         common.wait_for_port(smtp_port, first.process, first.log, greeting=b"220")
+        made = shell(env, SETUP.format(members=MEMBERS, followers=EMAIL_FOLLOWERS))
         base = f"http://127.0.0.1:{web_port}"
         after = page_seq(base, made["thread"])
         url = f"ws://127.0.0.1:{web_port}/ws/threads/{made['thread']}/?after={after}"
