@@ -134,3 +134,15 @@ def test_a_line_too_long_is_refused_with_500_and_nothing_is_stored(gateway, inbo
     gateway.idle()
     assert not InboundMessage.objects.exists()
     assert not _files(inbound, ".*.part") and not _files(inbound, "*.eml")
+
+
+def test_more_than_declared_gets_552_and_its_file_is_removed(gateway, inbound, address):
+    client = gateway.client()
+    client.mail(PAUL, options=[f"SIZE={4 * FILE_BYTES}"])
+    client.rcpt(address)
+    code, text = client.data(b"Subject: trop\r\n\r\n" + LINE * (FLUSH_BYTES // len(LINE)))
+    assert (code, text[:5]) == (552, b"5.3.4")
+    client.quit()
+    gateway.idle()
+    assert not InboundMessage.objects.exists()
+    assert not _files(inbound, ".*.part") and not _files(inbound, "*.eml")
