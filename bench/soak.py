@@ -356,8 +356,13 @@ class Servers:
 
 
 def growth(samples: list[tuple[float, int]], start: float, end: float, window: float):
-    """Mean RSS in [start, start + window] and in [end - window, end], and the growth."""
-    first = [rss for t, rss in samples if start <= t <= start + window]
+    """Mean RSS over the first `window` seconds of samples from `start` on (a worker
+    restarted then has none in its own warm-up) and over the last `window` seconds
+    before `end`, and the growth."""
+    times = [t for t, _rss in samples if t >= start]
+    if not times:
+        return 0, 0, float("nan")
+    first = [rss for t, rss in samples if times[0] <= t <= times[0] + window]
     last = [rss for t, rss in samples if end - window <= t <= end]
     if not first or not last:
         return 0, 0, float("nan")
@@ -677,8 +682,6 @@ def main(argv: list[str] | None = None) -> int:
             common.database_drop(database)
         if args.keep:
             print(f"logs kept in {data_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     checked = check(result)
     lines = report(result, checked, args, (load_start, common.load_average()))
     print("\n".join(lines))
@@ -690,8 +693,13 @@ def main(argv: list[str] | None = None) -> int:
     for role, found in result["log_errors"].items():
         for line in found[:5]:
             print(f"{role} log: {line}", file=sys.stderr)
+    if args.keep:
+        samples = {role: server.samples for role, server in result["servers"].servers.items()}
+        (data_dir / "rss.json").write_text(json.dumps(samples))
     if not args.smoke and not args.no_write:
         common.write_section(SECTION, lines)
+    if not args.keep:
+        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 
