@@ -8,8 +8,8 @@
 Each server is `intercoop smtp` on a SQLite data dir of its own:
 
 1. baseline: the DATA budget and the file threshold set beyond any message, so every
-   DATA is read at once and every raw message goes into its row: the gateway as it
-   was;
+   DATA is read at once and every raw message goes into its row (each still read into
+   one buffer, mailbridge/smtp/spool.py);
 2. product: the defaults (`INTERCOOP_SMTP_DATA_BUDGET_BYTES`, four of the largest
    messages; `INTERCOOP_INBOUND_FILE_BYTES`, 1 MiB: the large messages are files).
 
@@ -152,7 +152,7 @@ def megabytes(value: int) -> str:
 
 
 NAMES = {
-    "baseline": "every DATA at once, raw messages in rows (the gateway before)",
+    "baseline": "no DATA budget, every raw message in its row",
     "product": "Intercoop gateway (`intercoop smtp`, defaults)",
 }
 
@@ -179,8 +179,10 @@ def report(results: list[Burst], args, load: float) -> list[str]:
     lines += [
         "",
         "The budget lets four of the largest messages in at once and defers the rest "
-        "with 451 4.3.1 (their senders try again); the large messages go to files, "
-        "and once the last DATA ends the C heap gives its free pages back.",
+        "with 451 4.3.1 (their senders try again); each DATA is read into one buffer, "
+        "and a large message into its file as it arrives (mailbridge/smtp/spool.py), "
+        "so no message is ever whole in the gateway's memory; once the last DATA ends "
+        "the C heap gives its free pages back.",
     ]
     return lines
 

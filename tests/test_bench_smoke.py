@@ -91,6 +91,20 @@ SMOKE_RUNS = [
             r"^Threading: 500 of 500 messages .*; 0 not imported\.",
         ],
     ),
+    # Mixed load on `intercoop run`: no error, every reply and post once, every live
+    # event to every client once.
+    (
+        "soak",
+        240,
+        [
+            r"^- Errors: 0 HTTP, 0 SMTP 5xx, 0 websockets, 0 ERROR lines in the logs;",
+            r"^- Replies by email: [1-9]\d* accepted, 0 lost, 0 duplicated; web posts: "
+            r"[1-9]\d* answered, 0 lost, 0 duplicated;",
+            r"^- Live: [1-9]\d* events to each of 5 clients, 0 lost, 0 duplicated, "
+            r"0 out of order\.$",
+            r"^\| web \+ SMTP \+ worker \(`intercoop run`\) \| \d+ MB \| \d+ MB \| [+-]",
+        ],
+    ),
     # 20 clients and 5 posts on Intercoop's row; nothing lost, nothing duplicated.
     ("live", 300, [r"^\| Intercoop \| 20 \| 5 \| .*\| 0 \| 0 \|$"]),
     (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -26,10 +27,15 @@ from mailbridge.inbound.processing import (
     pending_ids,
     pending_woken,
 )
+from mailbridge.raw_files import raw_files_sweep
 
 logger = logging.getLogger(__name__)
 
 WAKE_CHUNK = 16
+# Raw message files that no row names are looked for at most this often (a listing
+# of the inbound dir), by each worker running the sweeper.
+RAW_FILES_SWEEP_EVERY = 600.0
+_raw_files_swept_at = [float("-inf")]
 
 
 @shared_task(
@@ -63,8 +69,17 @@ def process_inbound_many(inbound_ids: list[int]) -> int:
 
 @shared_task(name="mailbridge.sweep_inbound", ignore_result=True)
 def sweep_inbound() -> dict:
-    """Every few seconds: wake the workers for stored messages still waiting."""
-    return {"woken": inbound_requeue_pending(older_than=SWEEP_GRACE)}
+    """Every few seconds: wake the workers for stored messages still waiting; now and
+    then, remove the raw message files no row names (mailbridge/raw_files.py)."""
+    result = {"woken": inbound_requeue_pending(older_than=SWEEP_GRACE)}
+    if time.monotonic() - _raw_files_swept_at[0] >= RAW_FILES_SWEEP_EVERY:
+        _raw_files_swept_at[0] = time.monotonic()
+        try:
+            if removed := raw_files_sweep():
+                result["orphan_files"] = removed
+        except Exception:  # the next sweep tries again; the messages come first
+            logger.exception("sweeping the raw message files failed")
+    return result
 
 
 def inbound_wake(inbound_ids: list[int]) -> int:

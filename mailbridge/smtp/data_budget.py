@@ -1,16 +1,17 @@
 """The bytes of DATA the gateway holds at once, bounded.
 
-aiosmtpd keeps a message in memory while it is read, line by line, then joined:
-twelve 26 MB messages sent at once took the process's memory up by more than half a
-gigabyte, and the heap kept most of it afterwards. So each DATA reserves, before its
-354, the size its client declared at MAIL (the SIZE extension, RFC 1870; the largest
-message allowed when it declared none) from `INTERCOOP_SMTP_DATA_BUDGET_BYTES`; when
-the reservation does not fit beside those in flight, DATA is answered `451 4.3.1`
-and the sending server retries later. The reservation is also the message's limit
-for this DATA: a client that sends more than it declared gets `552 5.3.4`, so the
-bound holds whatever clients say. When the last DATA in flight ends after a large
-one, the C heap is asked to give its free pages back (`malloc_trim`, glibc): the
-line buffers of a large message are freed, but stay mapped otherwise.
+Twelve 26 MB messages sent at once took the process's memory up by more than half a
+gigabyte, and the heap kept most of it afterwards (aiosmtpd read each as a list of
+lines; smtp/spool.py now reads a large one into its file as it arrives). Each DATA
+also reserves, before its 354, the size its client declared at MAIL (the SIZE
+extension, RFC 1870; the largest message allowed when it declared none) from
+`INTERCOOP_SMTP_DATA_BUDGET_BYTES`; when the reservation does not fit beside those in
+flight, DATA is answered `451 4.3.1` and the sending server retries later. The
+reservation is also the message's limit for this DATA: a client that sends more than
+it declared gets `552 5.3.4`, so the bound holds whatever clients say. When the last
+DATA in flight ends after a large one, the C heap is asked to give its free pages
+back (`malloc_trim`, glibc): what a message's buffers left free would stay mapped
+otherwise (a few megabytes after a burst: docs/benchmarks.md, "Large messages").
 """
 
 from __future__ import annotations
@@ -122,4 +123,5 @@ async def data_within_budget(protocol, arg: str, data: Callable[[str], Awaitable
         await data(arg)
     finally:
         protocol.data_size_limit = largest
-        budget.give(size, received=len(envelope.original_content or b""))
+        spool = getattr(envelope, "spool", None)
+        budget.give(size, received=spool.size if spool is not None else 0)

@@ -9,9 +9,10 @@ written": it holds the SMTP conversation, and everything else happens after the 
   damaged token 550 5.7.1; then a sender or client whose window of accepted messages is full gets
   452 4.7.1 (smtp/ratelimit.py: messages count once stored); at most
   INTERCOOP_SMTP_MAX_RECIPIENTS recipients per message (452 4.5.3).
-- DATA: over INTERCOOP_SMTP_MAX_BYTES (default 25 MB) aiosmtpd stops reading and we
-  answer 552 5.3.4 (also at MAIL FROM when the client announces SIZE=). Otherwise a
-  Received trace header is prepended (RFC 5321 §4.4), the message is stored with
+- DATA: read into one buffer after a Received trace header of ours (RFC 5321 §4.4),
+  and into the message's file as it arrives once over INTERCOOP_INBOUND_FILE_BYTES
+  (smtp/spool.py); over INTERCOOP_SMTP_MAX_BYTES (default 25 MB) we answer 552 5.3.4
+  (also at MAIL FROM when the client announces SIZE=). Otherwise the message is stored with
   its envelope, off the event loop (smtp/intake.py: the gateway's database thread,
   group commit), and 250 is
   answered only once its row is committed. Then, after the commit, a Celery task
@@ -27,7 +28,6 @@ written": it holds the SMTP conversation, and everything else happens after the 
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import logging
 import re
@@ -45,7 +45,6 @@ from django.utils import timezone
 
 from mailbridge.inbound.errors import MessageRefused
 from mailbridge.inbound.reasons import Reason
-from mailbridge.raw_files import raw_file_write
 from mailbridge.redaction import redact
 from mailbridge.smtp.data_budget import DataBudget, data_within_budget
 from mailbridge.smtp.intake import AddressBook, Arrival, DatabaseThread, IntakeStore
@@ -57,6 +56,7 @@ from mailbridge.smtp.ratelimit import (
     recipient_allowance,
 )
 from mailbridge.smtp.replies import AIOSMTPD_REPLIES
+from mailbridge.smtp.spool import Spool, data_receive
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +137,14 @@ class GatewaySMTP(SMTP):
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
-        """aiosmtpd's DATA, within a reservation of its bytes (smtp/data_budget.py)."""
-        await data_within_budget(self, arg, super().smtp_DATA)
+        """DATA within a reservation of its bytes (smtp/data_budget.py)."""
+        await data_within_budget(self, arg, self._data)
+
+    async def _data(self, arg: str) -> None:
+        """aiosmtpd's DATA, the message spooled as it arrives (smtp/spool.py)."""
+        await data_receive(
+            self, arg, lambda: trace_header(self.session, self.envelope, self.hostname)
+        )
 
     def push(self, status):
         # Not a coroutine of its own: the one of SMTP.push is returned to be awaited
@@ -217,10 +223,7 @@ class GatewayHandler:
             if self.limiter is not None and (over := await self.limiter.check(allowance)):
                 logger.info("DATA refused from %s: %s", allowance.peer_ip, over)
                 return Reason.RATE_LIMITED.line(over)
-            content = envelope.original_content or envelope.content or b""
-            if isinstance(content, str):
-                content = content.encode("utf-8", "surrogateescape")
-            header = trace_header(session, envelope, server.hostname)
+            spool: Spool = envelope.spool
             arrival = Arrival(
                 raw=b"",
                 mail_from=envelope.mail_from or "",
@@ -228,12 +231,12 @@ class GatewayHandler:
                 peer=_peer_ip(session),
                 helo=session.host_name or "",
                 received_at=timezone.now(),
-                size=len(header) + len(content),
+                size=spool.size,
             )
-            if arrival.size > self.file_bytes:  # a file, durable before the row (raw_files.py)
-                arrival.raw_file = await asyncio.to_thread(raw_file_write, [header, content])
+            if spool.on_disk:  # a file, durable before the row (raw_files.py)
+                arrival.raw_file = await spool.keep()
             else:
-                arrival.raw = header + content
+                arrival.raw = spool.content()
             inbound_id = await self.store.store(arrival)
         except Exception:
             logger.exception(
