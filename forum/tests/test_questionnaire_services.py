@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from forum import events
@@ -442,10 +442,6 @@ def test_the_last_submission_wins_and_stays_one_response(built, alice):
     assert not answers.filter(question=questions["name"]).exists()
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent writers need a server database (SQLite's test database is in memory)",
-)
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("anonymity", [Anonymity.ANONYMOUS, Anonymity.NAMED])
 def test_tabs_sending_at_the_same_moment_leave_one_response_with_one_tabs_answers(

@@ -298,10 +298,6 @@ def test_a_thread_read_earlier_and_moved_since_is_read_again(thread, event, orga
     assert post.thread.board == general_board(event)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent writers need a server database (SQLite's test database is in memory)",
-)
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("read_with_related", [False, True], ids=["plain", "with-related"])
 def test_concurrent_replies_get_distinct_consecutive_numbers(event, sessions, read_with_related):

@@ -219,12 +219,6 @@ def test_a_post_rolled_back_leaves_no_event_and_sends_nothing(thread, alice):
     assert not LiveEvent.objects.filter(group=group, seq__gt=last).exists()
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the SQLite test database is in memory with a shared cache, whose table locks "
-    "ignore the busy timeout; the file database of `intercoop run` serialises writers "
-    "with IMMEDIATE transactions (covered by tests/browser)",
-)
 def test_concurrent_writers_get_distinct_consecutive_numbers(thread):
     group = thread_group(thread.pk)
     start = store.last_seq(group)

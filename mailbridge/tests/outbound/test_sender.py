@@ -227,12 +227,6 @@ def test_a_dead_workers_claim_is_requeued_and_a_live_one_is_not():
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_on_the_same_200_rows_send_each_exactly_once(settings, sink):
-    if connection.vendor == "sqlite":
-        pytest.skip(
-            "the in-memory SQLite test database is shared between threads in shared-cache "
-            "mode, whose table locks are not covered by the busy timeout; the SQLite claim "
-            "is raced by processes on a file database in test_worker_killed.py"
-        )
     settings.INTERCOOP_OUTBOX_BATCH_SIZE = 20
     post_to_followers(200)
     reports = {}
