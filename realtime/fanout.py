@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import Counter
 from typing import Protocol
 
 from asgiref.sync import sync_to_async
@@ -53,6 +54,9 @@ class GroupFanout:
     def __init__(self, group: str):
         self.group = group
         self.readers: set[Reader] = set()
+        # How many readers read each language: a join asks whether its language is
+        # new without a walk over every reader (O(1), not O(readers) a join).
+        self.counts: Counter[str] = Counter()
         self.layer = get_channel_layer()
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
@@ -67,14 +71,25 @@ class GroupFanout:
         self.ready.set()
 
     def languages(self) -> set[str]:
-        return {lang for lang in (getattr(r, "language", "") for r in self.readers) if lang}
+        return {language for language, count in self.counts.items() if count > 0 and language}
 
     async def add(self, reader: Reader) -> None:
+        if reader in self.readers:
+            return
         language = getattr(reader, "language", "")
-        new = bool(language) and language not in self.languages()
+        new = bool(language) and not self.counts[language]
         self.readers.add(reader)  # at once: a leave meanwhile must see it
+        self.counts[language] += 1
         if new:
             await _register(self.group, {language})
+
+    def discard(self, reader: Reader) -> None:
+        if reader in self.readers:
+            self.readers.discard(reader)
+            language = getattr(reader, "language", "")
+            self.counts[language] -= 1
+            if self.counts[language] <= 0:
+                del self.counts[language]
 
     async def _refresh(self) -> None:
         while True:
@@ -144,7 +159,7 @@ async def leave(group: str, reader: Reader) -> None:
     fanout = fanouts.get(group)
     if fanout is None:
         return
-    fanout.readers.discard(reader)
+    fanout.discard(reader)
     if not fanout.readers and fanout.ready.is_set():
         del fanouts[group]
         await fanout.stop()

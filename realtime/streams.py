@@ -45,7 +45,7 @@ def _access_groups(user, session_id: int | None) -> tuple[str, ...]:
 
 
 def thread_stream(*, user, thread_id: int) -> Stream:
-    thread = selectors.thread_by_id(pk=thread_id) if 0 < thread_id <= PK_MAX else None
+    thread = selectors.thread_for_stream(pk=thread_id) if 0 < thread_id <= PK_MAX else None
     if thread is None:
         raise StreamNotFound()
     if not can_see_board(user, thread.board):

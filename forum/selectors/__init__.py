@@ -10,6 +10,7 @@ from forum.selectors.boards import (
     posts_page,
     read_position,
     thread_by_id,
+    thread_for_stream,
     threads_for_board,
     unread_numbers,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "sessions_for_event",
     "sessions_of_person",
     "thread_by_id",
+    "thread_for_stream",
     "thread_page_read",
     "threads_for_board",
     "unread_numbers",

@@ -63,6 +63,15 @@ def boards_sharing_openly(*, thread: Thread) -> list[int]:
     )
 
 
+def thread_for_stream(*, pk: int) -> Thread | None:
+    """The thread with what deciding who may follow it live reads (its board, session
+    and event), and nothing it shows: joining a live page runs this once per socket."""
+    try:
+        return Thread.objects.select_related("board__event", "board__session").get(pk=pk)
+    except Thread.DoesNotExist:
+        return None
+
+
 def thread_by_id(*, pk: int) -> Thread | None:
     try:
         return Thread.objects.select_related(

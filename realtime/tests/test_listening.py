@@ -135,3 +135,40 @@ def test_an_unreadable_registry_renders_every_language(thread, alice, monkeypatc
     monkeypatch.setattr(listening, "_read", {})  # what the thread's first push read
     post = reply(thread, author=alice, body="Malgré la panne.")
     assert set(_stored(post).html) == {"fr", "en"}
+
+
+def test_the_fanout_counts_its_readers_languages_as_they_come_and_go(monkeypatch):
+    """A join asks whether its language is new from a count per language (not a walk
+    over every reader): registered once per new language, forgotten with its last
+    reader, and a reader counted once however often it joins."""
+    registered = []
+
+    async def register(group, languages):
+        registered.append(set(languages))
+
+    monkeypatch.setattr(fanout, "_register", register)
+
+    class Reader:
+        def __init__(self, language):
+            self.language = language
+
+        def offer(self, message):
+            pass
+
+    @async_to_sync
+    async def scenario():
+        group = fanout.GroupFanout("live.thread.test-counts")
+        first, second, english = Reader("fr"), Reader("fr"), Reader("en")
+        for reader in (first, second, english, first):
+            await group.add(reader)
+        assert group.languages() == {"fr", "en"} and len(group.readers) == 3
+        assert registered == [{"fr"}, {"en"}]
+        group.discard(english)
+        group.discard(english)
+        assert group.languages() == {"fr"}
+        group.discard(first)
+        assert group.languages() == {"fr"}
+        group.discard(second)
+        assert group.languages() == set() and not group.readers
+
+    scenario()
