@@ -6,13 +6,10 @@ reports (in the console, or as a `securitypolicyviolation` event) fails the test
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from tests.browser.test_live_thread import CHROMIUM, CHROMIUM_ARGS, Server
+from tests.browser.test_live_thread import CHROMIUM, CHROMIUM_ARGS, serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -72,15 +69,7 @@ document.addEventListener("securitypolicyviolation", function (event) {
 
 @pytest.fixture(scope="module")
 def server():
-    data_dir = Path(tempfile.mkdtemp(prefix="intercoop-csp-"))
-    running = Server(data_dir)
-    try:
-        running.wait_until_serving()
-        running.setup = running.shell(SETUP)
-        yield running
-    finally:
-        running.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    yield from serving("intercoop-csp-", SETUP)
 
 
 def _violations(browser, server, paths: list[str], *, signed_in: bool) -> dict[str, list[str]]:

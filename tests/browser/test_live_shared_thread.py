@@ -4,19 +4,14 @@ both pages without reload, with the new count, once each."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from tests.browser.test_live_thread import (
     LIVE_WITHIN_MS,
-    Server,
     _reply_on_the_web,
     browser,  # noqa: F401 - the module's fixture, shared
     pytestmark,  # noqa: F401 - browser, slow, and skipped without chromium
+    serving,
 )
 
 SETUP = """
@@ -56,17 +51,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def server():
-    data_dir = Path(tempfile.mkdtemp(prefix="intercoop-shared-"))
-    running = Server(data_dir)
-    try:
-        running.wait_until_serving()
-        running.setup = running.shell(SETUP)
-        yield running
-    finally:
-        running.stop()
-        if os.environ.get("INTERCOOP_SHOW_SERVER_LOG"):
-            print(running.output())
-        shutil.rmtree(data_dir, ignore_errors=True)
+    yield from serving("intercoop-shared-", SETUP)
 
 
 def _board_reader(chromium, server, path):

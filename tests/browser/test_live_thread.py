@@ -171,13 +171,15 @@ print(json.dumps({
 """
 
 
-@pytest.fixture(scope="module")
-def server():
-    data_dir = Path(tempfile.mkdtemp(prefix="intercoop-live-"))
+def serving(prefix: str, setup: str):
+    """A module's `intercoop run` in a data dir of its own, its `setup` script's output
+    as `.setup`; stopped and removed after (the log printed with
+    INTERCOOP_SHOW_SERVER_LOG). The browser test files' `server` fixtures yield from it."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     running = Server(data_dir)
     try:
         running.wait_until_serving()
-        running.setup = running.shell(SETUP)
+        running.setup = running.shell(setup)
         yield running
     finally:
         running.stop()
@@ -186,13 +188,23 @@ def server():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
+def chromium_browser():
+    """Debian's chromium through Playwright, for the browser test files' fixtures."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    yield from serving("intercoop-live-", SETUP)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from chromium_browser()
 
 
 def _reader(browser, server):

@@ -5,13 +5,15 @@ chart the facilitator projects appears on the session's live page."""
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from tests.browser.test_live_thread import CHROMIUM, CHROMIUM_ARGS, LIVE_WITHIN_MS, Server
+from tests.browser.test_live_thread import (
+    CHROMIUM,
+    LIVE_WITHIN_MS,
+    chromium_browser,
+    serving,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,26 +52,12 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def server():
-    data_dir = Path(tempfile.mkdtemp(prefix="intercoop-synthesis-"))
-    running = Server(data_dir)
-    try:
-        running.wait_until_serving()
-        running.setup = running.shell(SETUP)
-        yield running
-    finally:
-        running.stop()
-        if os.environ.get("INTERCOOP_SHOW_SERVER_LOG"):
-            print(running.output())
-        shutil.rmtree(data_dir, ignore_errors=True)
+    yield from serving("intercoop-synthesis-", SETUP)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from chromium_browser()
 
 
 def _facilitator_page(browser, server, path):
