@@ -48,7 +48,8 @@ from forum.permissions import (
 )
 from forum.rendering import markdown_to_html
 from forum.services.posting import AttachmentDraft, PostDraft, clean_body
-from forum.services.posts import TITLE_MAX, post_add, thread_create
+from forum.services.posts import _clean_title as thread_title_clean
+from forum.services.posts import post_add, thread_create
 
 BOARD_SLUG = "bibliotheque"
 BOARD_TITLE = "Bibliothèque d'outils et de méthodes"
@@ -95,16 +96,7 @@ def library_board() -> Board:
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise UserError(_("Donnez un titre à la fiche."), code="title_required")
-    if len(title) > TITLE_MAX:
-        raise UserError(
-            _("Le titre ne doit pas dépasser %(max)d caractères (il en a %(length)d).")
-            % {"max": TITLE_MAX, "length": len(title)},
-            code="title_too_long",
-        )
-    return title
+    return thread_title_clean(title, required=_("Donnez un titre à la fiche."))
 
 
 def _clean_description(description: str) -> str:

@@ -36,10 +36,12 @@ Written = TypeVar("Written")
 TITLE_MAX = 200
 
 
-def _clean_title(title: str) -> str:
+def _clean_title(title: str, *, required: str = "") -> str:
+    """The title, its blanks collapsed; UserError when empty (`required`, else the
+    thread's wording) or over TITLE_MAX."""
     title = " ".join((title or "").split())
     if not title:
-        raise UserError(_("Donnez un titre au fil."), code="title_required")
+        raise UserError(required or _("Donnez un titre au fil."), code="title_required")
     if len(title) > TITLE_MAX:
         raise UserError(
             _("Le titre ne doit pas dépasser %(max)d caractères (il en a %(length)d).")
