@@ -6,6 +6,10 @@ Django application served by the same ASGI server, in the same run.
     python bench/web.py --postgres    # PostgreSQL required (an error if it does not answer)
     python bench/web.py --sqlite      # SQLite only
     python bench/web.py --smoke       # tiny data, 2 s per page, SQLite; writes nothing
+    python bench/web.py --server granian --no-write
+                                      # both the product and the baseline on granian
+                                      # (pip install granian; not a dependency), to compare
+                                      # servers: prints, writes nothing
 
 For each database the bench prepares a data directory of its own (a temporary
 one): `intercoop seed` loads the programme, then the forum's own services
@@ -354,7 +358,7 @@ async def _measure(plan: dict, page: dict, seconds: float, record: bool) -> dict
     latencies: list[float] | None = [] if record else None
     counts = _Counts()
     server_pid = page.get("server_pid", plan.get("server_pid"))
-    server_cpu = common.process_cpu_seconds(server_pid)
+    server_cpu = common.tree_cpu_seconds([server_pid])
     own_cpu = time.process_time()
     started = time.perf_counter()
     stop_at = started + seconds
@@ -371,7 +375,7 @@ async def _measure(plan: dict, page: dict, seconds: float, record: bool) -> dict
         "statuses": counts.statuses,
         "elapsed": elapsed,
         "latencies": latencies or [],
-        "server_cpu": common.process_cpu_seconds(server_pid) - server_cpu,
+        "server_cpu": common.tree_cpu_seconds([server_pid]) - server_cpu,
         "own_cpu": time.process_time() - own_cpu,
     }
 
@@ -503,6 +507,27 @@ def _check_pages(base: str, minimal: str, data: dict, cookie: str, board_rows: i
     return sizes
 
 
+def _granian(target: str, port: int, *, factory: bool = False) -> list[str]:
+    """`target` served by granian (ASGI without lifespan, which Django does not speak),
+    1 worker, its event loop uvloop as uvicorn's is here."""
+    command = [sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1", "--loop", "uvloop", "--log-level", "warning"]
+    return [*command, *(["--factory"] if factory else []), target]
+
+
+def _servers(args, port: int, minimal_port: int) -> tuple[list[str], list[str]]:
+    """The commands serving the product and the baseline, on the same server."""
+    if args.server == "granian":
+        return (
+            _granian("config.asgi:application", port),
+            _granian("bench.minimal_site:application", minimal_port, factory=True),
+        )
+    return (
+        [*common.intercoop_command(), "web", "--port", str(port)],
+        common.role_command(__file__, "minimal", port=minimal_port),
+    )
+
+
 def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="intercoop-bench-web-"))
     env = common.base_env(data_dir, also_dropped=("DEBUG", "ALLOWED_HOSTS"))
@@ -531,16 +556,13 @@ def run_backend(args, kind: str, sizes_wanted: dict) -> dict:
             flush=True,
         )
 
-        port = common.free_port()
+        port, minimal_port = common.free_port(), common.free_port()
+        product_command, minimal_command = _servers(args, port, minimal_port)
         log = data_dir / "web.log"
-        server = common.start_logged(
-            [*common.intercoop_command(), "web", "--port", str(port)], log, env
-        )
-        minimal_port = common.free_port()
+        server = common.start_logged(product_command, log, env)
         minimal_log = data_dir / "minimal.log"
-        minimal = common.start_logged(
-            common.role_command(__file__, "minimal", port=minimal_port), minimal_log, env
-        )
+        minimal_env = dict(env, DJANGO_SETTINGS_MODULE="bench.minimal_site")
+        minimal = common.start_logged(minimal_command, minimal_log, minimal_env)
         common.wait_for_port(port, server, log, interval=0.1)
         common.wait_for_port(minimal_port, minimal, minimal_log, interval=0.1)
         base = f"http://127.0.0.1:{port}"
@@ -820,6 +842,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
     parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="uvicorn",
+        help="the ASGI server of both the product and the baseline (uvicorn: intercoop web)",
+    )
+    parser.add_argument(
         "--role", choices=["prepare", "load", "canned", "minimal"], help=argparse.SUPPRESS
     )
     parser.add_argument("--plan", help=argparse.SUPPRESS)
@@ -877,7 +905,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke and errors:
         print(f"{errors} requests failed", file=sys.stderr)
         return 1
-    if not args.smoke and not args.no_write:
+    if not args.smoke and not args.no_write and args.server == "uvicorn":
         common.write_section(SECTION, lines)
         print(f"\nwritten to {common.DOCS.relative_to(common.ROOT)}")
     return 0
