@@ -281,9 +281,9 @@ def section_lines(lines: list[str], batches: dict[Batch, list[str]], notes: list
             "",
             batch.title,
             "",
-            f"Written in one sitting before the extractor ran on any of it ({where}/README.md), "
-            "scored once (below: first run), then the rules were generalised; these are "
-            "today's figures, with the same rules as above.",
+            "Written in one sitting before the extractor ran on any of it (the README of "
+            f"{where}/), scored once (below: first run), then the rules were generalised; "
+            "these are today's figures, with the same rules as above.",
             "",
             *batch_lines,
         ]
