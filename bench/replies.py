@@ -1,12 +1,13 @@
-"""Reply extraction over the corpus of tests/mail/replies/ and the held-out batch of
-tests/mail/replies-heldout/, against two libraries.
+"""Reply extraction over the corpus of tests/mail/replies/ and the two held-out batches of
+tests/mail/replies-heldout/ and tests/mail/replies-heldout-2/, against two libraries.
 
-    python bench/replies.py            # full run of both; writes the "Reply extraction"
-                                       # section of docs/benchmarks.md
-    python bench/replies.py --heldout  # the held-out batch alone, writes nothing
-    python bench/replies.py --heldout --record-first-run
-                                       # the held-out batch's first score, written once as
-                                       # its own subsection (refused if one is there)
+    python bench/replies.py            # full run of all three; writes the "Reply
+                                       # extraction" section of docs/benchmarks.md
+    python bench/replies.py --heldout  # the first held-out batch alone, writes nothing
+    python bench/replies.py --heldout-2  # the second one alone, writes nothing
+    python bench/replies.py --heldout[-2] --record-first-run
+                                       # that batch's first score, written once as its
+                                       # own subsection (refused if one is there)
     python bench/replies.py --smoke    # 5 messages, writes nothing
 
 For each message: parse (email, policy.default), pick the bodies (message_bodies), extract
@@ -23,12 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import email
 import re
+import subprocess
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from email import policy
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,16 +40,36 @@ from mailbridge.inbound.body import message_bodies  # noqa: E402
 from mailbridge.inbound.extract_reply import extract_reply, extract_reply_with_rules  # noqa: E402
 
 CORPUS = common.ROOT / "tests" / "mail" / "replies"
-HELDOUT = common.ROOT / "tests" / "mail" / "replies-heldout"
 SECTION = "## Reply extraction"
-HELDOUT_TITLE = "### Held-out batch"
-# The record of the held-out batch's score before any rule changed: written once, then
-# kept as it is by every later run (it cannot be measured again).
-FIRST_RUN_TITLE = "### Held-out batch: first run, before any rule change"
-# What was changed after that first run, and what was tried and did not help: written by
-# hand, kept as it is by every run.
-CHANGES_TITLE = "### Held-out batch: what was generalised, what did not help"
-KEPT_SUBSECTIONS = (FIRST_RUN_TITLE, CHANGES_TITLE)
+
+
+class Batch(NamedTuple):
+    """A held-out batch: its folder and its subsections of the Reply extraction section.
+    The first run is the record of its score before any rule changed: written once, then
+    kept as it is by every later run (it cannot be measured again). The changes are what
+    was generalised after it, and what was tried and did not help: written by hand, kept
+    as it is by every run."""
+
+    folder: Path
+    title: str
+    first_run_title: str
+    changes_title: str
+
+
+HELDOUT = Batch(
+    common.ROOT / "tests" / "mail" / "replies-heldout",
+    "### Held-out batch",
+    "### Held-out batch: first run, before any rule change",
+    "### Held-out batch: what was generalised, what did not help",
+)
+HELDOUT_2 = Batch(
+    common.ROOT / "tests" / "mail" / "replies-heldout-2",
+    "### Second held-out batch",
+    "### Second held-out batch: first run, before any rule change",
+    "### Second held-out batch: what was generalised, what did not help",
+)
+BATCHES = (HELDOUT, HELDOUT_2)
+KEPT_SUBSECTIONS = tuple(t for b in BATCHES for t in (b.first_run_title, b.changes_title))
 SMOKE_SIZE = 5
 MIN_TIMING_SECONDS = 1.0
 
@@ -58,7 +81,7 @@ def normalise(text: str) -> str:
 def family(path: Path) -> str:
     """The client family from the file name: NN_<client>_<lang>_<case>."""
     name = re.sub(r"^\d+_", "", path.stem)
-    return re.split(r"_(?:fr|en|de|es|it|nl|no|sv|pt|ru)_", name, maxsplit=1)[0]
+    return re.split(r"_(?:fr|en|de|es|it|ca|nl|no|sv|da|pt|ru|pl)_", name, maxsplit=1)[0]
 
 
 def categories(folder: Path) -> dict[str, str]:
@@ -244,13 +267,26 @@ def category_lines(cases, misses: dict[str, list[str]], by_number: dict[str, str
     return lines
 
 
-def section_lines(lines: list[str], heldout: list[str], notes: list[str]) -> list[str]:
+def section_lines(lines: list[str], batches: dict[Batch, list[str]], notes: list[str]) -> list[str]:
     """The "Reply extraction" section of docs/benchmarks.md, below its title: the corpus,
-    the held-out batch now, then the subsections kept as they are (KEPT_SUBSECTIONS)."""
+    each held-out batch now, then the subsections kept as they are (KEPT_SUBSECTIONS)."""
     kept: list[str] = []
     for title in KEPT_SUBSECTIONS:
         subsection = current_subsection(title)
         kept += ["", *subsection] if subsection else []
+    now: list[str] = []
+    for batch, batch_lines in batches.items():
+        where = batch.folder.relative_to(common.ROOT)
+        now += [
+            "",
+            batch.title,
+            "",
+            "Written in one sitting before the extractor ran on any of it (the README of "
+            f"{where}/), scored once (below: first run), then the rules were generalised; "
+            "these are today's figures, with the same rules as above.",
+            "",
+            *batch_lines,
+        ]
     return [
         f"`python bench/replies.py`, {dt.date.today().isoformat()}, {common.machine()}.",
         "",
@@ -268,14 +304,7 @@ def section_lines(lines: list[str], heldout: list[str], notes: list[str]) -> lis
         "held-out batches (messages 74–98), written without looking at the output and "
         "scored once before the rules were generalised, gave 20 of 25 exact (80 %). How "
         "the expected posts were written: tests/mail/replies/README.md.",
-        "",
-        HELDOUT_TITLE,
-        "",
-        "Written in one sitting before the extractor ran on any of it "
-        "(tests/mail/replies-heldout/README.md), scored once (below: first run), then the "
-        "rules were generalised; these are today's figures, with the same rules as above.",
-        "",
-        *heldout,
+        *now,
         *kept,
     ]
 
@@ -290,18 +319,32 @@ def current_subsection(title: str) -> list[str]:
     return match.group(0).rstrip().split("\n") if match else []
 
 
-def record_first_run(lines: list[str]) -> None:
-    """The held-out batch's first score, added once at the end of the section."""
-    if current_subsection(FIRST_RUN_TITLE):
-        raise SystemExit(f"{common.DOCS.name} already holds {FIRST_RUN_TITLE!r}: kept as it is")
+def rules_commit() -> str:
+    """The last commit that changed the rules (mailbridge/inbound/), or "?" outside git."""
+    command = ["git", "log", "-1", "--format=%h %cs", "--", "mailbridge/inbound"]
+    try:
+        found = subprocess.run(command, cwd=common.ROOT, capture_output=True, text=True)
+    except OSError:
+        return "?"
+    return found.stdout.strip() or "?"
+
+
+def record_first_run(batch: Batch, lines: list[str]) -> None:
+    """A held-out batch's first score, added once at the end of the section."""
+    if current_subsection(batch.first_run_title):
+        raise SystemExit(
+            f"{common.DOCS.name} already holds {batch.first_run_title!r}: kept as it is"
+        )
     text = common.DOCS.read_text(encoding="utf-8")
     match = re.search(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
     body = match.group(0).rstrip().split("\n")[2:] if match else []
+    flag = "--heldout" if batch == HELDOUT else "--heldout-2"
     record = [
-        FIRST_RUN_TITLE,
+        batch.first_run_title,
         "",
-        f"`python bench/replies.py --heldout --record-first-run`, {dt.date.today().isoformat()}, "
-        f"{common.machine()}: the rules as they were when the batch was written.",
+        f"`python bench/replies.py {flag} --record-first-run`, {dt.date.today().isoformat()}, "
+        f"{common.machine()}: the rules as they were when the batch was written (last "
+        f"change to mailbridge/inbound/: {rules_commit()}).",
         "",
         *lines,
     ]
@@ -310,16 +353,19 @@ def record_first_run(lines: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = common.argument_parser(__doc__, "5 messages of each corpus, write nothing")
-    parser.add_argument("--heldout", action="store_true", help="the held-out batch alone")
+    alone = parser.add_mutually_exclusive_group()
+    alone.add_argument("--heldout", action="store_true", help="the first held-out batch alone")
+    alone.add_argument("--heldout-2", action="store_true", help="the second held-out batch alone")
     parser.add_argument(
         "--record-first-run",
         action="store_true",
-        help="with --heldout: write its score as the first-run record (once)",
+        help="with --heldout or --heldout-2: write its score as the first-run record (once)",
     )
     args = parser.parse_args(argv)
-    if args.record_first_run and not args.heldout:
-        parser.error("--record-first-run goes with --heldout")
-    folders = [HELDOUT] if args.heldout else [CORPUS, HELDOUT]
+    batch = HELDOUT if args.heldout else HELDOUT_2 if args.heldout_2 else None
+    if args.record_first_run and batch is None:
+        parser.error("--record-first-run goes with --heldout or --heldout-2")
+    folders = [batch.folder] if batch else [CORPUS, *(b.folder for b in BATCHES)]
     notes: list[str] = []
     written: dict[Path, list[str]] = {}
     for folder in folders:
@@ -338,9 +384,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke or args.no_write:
         return 0
     if args.record_first_run:
-        record_first_run(written[HELDOUT])
-    elif not args.heldout:
-        common.write_section(SECTION, section_lines(written[CORPUS], written[HELDOUT], notes))
+        record_first_run(batch, written[batch.folder])
+    elif batch is None:
+        batches = {b: written[b.folder] for b in BATCHES}
+        common.write_section(SECTION, section_lines(written[CORPUS], batches, notes))
     else:
         return 0
     print(f"written to {common.DOCS.relative_to(common.ROOT)}")

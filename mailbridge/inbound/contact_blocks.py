@@ -20,7 +20,8 @@ SIGN_OFF = re.compile(
     # French
     r"(?:Bien |Très )?cordialement|Cordialement vôtre|Bien à (?:vous|toi|tous|toutes)"
     r"|Amitiés?(?: coopératives)?|Amicalement|Bonne (?:journée|soirée|fin de journée)"
-    r"|Belle journée|À bientôt|A bientôt|À jeudi|À demain|Au plaisir|Bises|Salutations"
+    r"|Belle journée|[AÀ] (?:bientôt|demain|plus|très vite|tout à l'heure|lundi|mardi|mercredi"
+    r"|jeudi|vendredi|samedi|dimanche)|Au plaisir|Bises|Salutations"
     r"(?: coopératives| distinguées)?|Sincères salutations|Merci(?: d'avance| beaucoup| à vous)?"
     # English
     r"|(?:Best|Kind|Warm) regards|Regards|Best wishes|All the best|Best|Cheers|Thanks"
@@ -38,10 +39,12 @@ SIGN_OFF = re.compile(
     # Dutch
     r"|(?:Met )?(?:vriendelijke|hartelijke) groet(?:en)?|Groet(?:en|jes)?"
     # Norwegian, Danish, Swedish
-    r"|(?:Med )?(?:vennlig|venlig|vänliga|bästa) (?:hilsen|hälsningar?)|(?:Hilsen|Hälsningar)"
+    r"|(?:Med )?(?:vennlig|venlig|vänliga?|bästa) (?:hilsen|hälsning(?:ar)?)|(?:Hilsen|Hälsningar)"
     r"|Mvh|Tack"
     # Russian
     r"|С уважением|С наилучшими пожеланиями|Всего (?:доброго|хорошего)|Спасибо"
+    # Polish, Catalan
+    r"|Pozdrawiam(?: serdecznie)?|Z poważaniem|Pozdrowienia|Salutacions|Una abraçada"
     r")\b[ ,.!]*(?P<rest>.*)",
     re.IGNORECASE,
 )
@@ -51,6 +54,12 @@ _PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+\d|\(0?\d|0)[\d\s().-]{6,22}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _URL = re.compile(
     r"https?://|www\.|\b[\w-]+\.(?:com|org|net|fr|coop|eu|de|nl|no|se|pt|ru)/\S", re.IGNORECASE
+)
+# a postal address's postcode and town: « 33300 Bordeaux », « 1204 Genève », « 3511 AB
+# Utrecht », the British « M60 0AS »
+_POSTCODE = re.compile(
+    r"(?:(?<![\d.,])\d{5}|(?:^|[,–-] ?)\d{4}(?: [A-Z]{2})?) [A-ZÀ-ÖØ-Þ][\w'’-]+"
+    r"|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b"
 )
 _URL_TOKEN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # a name: one to four capitalised words (Latin or Cyrillic capitals), « Jean-Michel Durand »
@@ -72,7 +81,9 @@ def _has_phone(line: str) -> bool:
 
 
 def _is_contact_line(line: str) -> bool:
-    return bool(_has_phone(line) or _EMAIL.search(line) or _URL.search(line))
+    return bool(
+        _has_phone(line) or _EMAIL.search(line) or _URL.search(line) or _POSTCODE.search(line)
+    )
 
 
 def _is_sentence(line: str) -> bool:
@@ -112,7 +123,21 @@ def contact_block_start(lines: list[str]) -> int | None:
     found = _block_under_a_lone_name(lines, window_start, last)
     if found is not None and signed_at is not None and found - 1 > signed_at:
         return found - 1  # signed above, then a postscript: the full name heads the block
+    if found is not None and _repeats_the_name(lines, found - 1):
+        return found - 1  # « Karim » then the block « Karim Benali / … »
     return found
+
+
+def _repeats_the_name(lines: list[str], name: int) -> bool:
+    """The lone name heading a block repeats, in full, the first name signed above it."""
+    above = next((i for i in range(name - 1, -1, -1) if lines[i].strip()), None)
+    if above is None:
+        return False
+    signed = clean(lines[above])
+    match = SIGN_OFF.fullmatch(signed)
+    signed = match.group("rest").strip() if match else signed
+    full = clean(lines[name]).split()
+    return bool(signed) and _NAME.fullmatch(signed) is not None and signed.split() == full[:1]
 
 
 def _block_under_a_lone_name(lines: list[str], window_start: int, last: int) -> int | None:

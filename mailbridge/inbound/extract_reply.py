@@ -4,7 +4,8 @@ history, forwarded headers, signatures or the list's own footer.
 No library is good enough alone on real replies (talon, quotequail, mail-parser-reply
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
-in tests/mail/replies/ and checked on the held-out batch of tests/mail/replies-heldout/:
+in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/
+and tests/mail/replies-heldout-2/:
 
 0. Quotes written "| " or with initials ("HM> ") are read as "> " quotes
    (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes.

@@ -14,6 +14,9 @@ plain-text reply rules then recognise. Two adjustments for mail HTML:
 - A no-break space written as a character (as lxml writes it when it serialises the
   reply cut from its quote) is given back as the entity, which html2text keeps: Outlook's
   blank paragraphs are `<p class="MsoNormal">&nbsp;</p>`.
+- Emphasis is written `*word*` (an underscore does not emphasise inside a word), and no
+  space is added between a closing `**` and the comma, colon or semicolon after it (html2text
+  adds one, which the reader sees as a stray space).
 - The escapes html2text adds at the start of a line ("\\- ", "1\\. ", "\\-- ") are undone:
   a writer who typed "- " at the start of a line in their mail meant a list item, and
   "-- " must stay recognisable as the signature separator.
@@ -56,6 +59,11 @@ class _MailHTML2Text(html2text.HTML2Text):
             return
         super().handle_tag(tag, attrs, start)
 
+    def handle_data(self, data: str, entity_char: bool = False) -> None:
+        if self.preceding_stressed and data[:1] in (",", ";", ":", "…", "»", ")"):
+            self.preceding_stressed = False  # « **douze places**, » stays as written
+        super().handle_data(data, entity_char)
+
 
 def _converter() -> _MailHTML2Text:
     converter = _MailHTML2Text(bodywidth=0)
@@ -63,6 +71,7 @@ def _converter() -> _MailHTML2Text:
     converter.ignore_images = True  # inline images are attachments, shown separately
     converter.ignore_mailto_links = True  # "Hélène <h@x.org>", as plain-text mail writes it
     converter.single_line_break = False
+    converter.emphasis_mark = "*"
     return converter
 
 

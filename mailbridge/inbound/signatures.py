@@ -138,10 +138,12 @@ def mobile_signature(line: str) -> str | None:
 
 # ----------------------------------------------------------------------------- disclaimers
 
-# « Pensez à l'environnement avant d'imprimer ce courriel », « Please consider the
-# environment before printing this e-mail »: both the planet and the printing
+# « Pensez à l'environnement avant d'imprimer ce courriel », « … : n'imprimez ce courriel
+# que si nécessaire », « Please consider the environment before printing this e-mail »:
+# both the planet and the printing
 _BEFORE_PRINTING = re.compile(
-    r"avant d'imprimer|before printing|bevor Sie .{0,40}drucken|antes de imprimir"
+    r"avant d'imprimer|n'imprime[rz]? .{0,30}que si|before printing|print (?:it )?only if"
+    r"|only print|bevor Sie .{0,40}drucken|antes de imprimir"
     r"|prima di stampare|voordat u .{0,30}print|innan du skriver ut|før du skriver ut",
     re.IGNORECASE,
 )

@@ -7,7 +7,7 @@ import re
 
 from mailbridge.inbound.quote_headers.base import Match, Rule, clean, is_quoted, next_content
 from mailbridge.inbound.quote_headers.germanic import DUTCH, ENGLISH, GERMAN, NORDIC
-from mailbridge.inbound.quote_headers.others import ANY_LANGUAGE, RUSSIAN
+from mailbridge.inbound.quote_headers.others import ANY_LANGUAGE, POLISH, RUSSIAN
 from mailbridge.inbound.quote_headers.romance import FRENCH, ITALIAN, PORTUGUESE, SPANISH
 
 MAX_WRAP = 3  # an attribution is looked for over this many joined lines
@@ -24,6 +24,7 @@ ATTRIBUTIONS: tuple[Rule, ...] = (
     *DUTCH,
     *NORDIC,
     *RUSSIAN,
+    *POLISH,
     *ANY_LANGUAGE,
 )
 

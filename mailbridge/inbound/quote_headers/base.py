@@ -12,6 +12,9 @@ Kind = Literal["separator", "forward", "header_block", "attribution"]
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2009\u200b\ufeff]+")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Proton draws « ‐‐‐‐‐‐‐ Original Message ‐‐‐‐‐‐‐ » with U+2010; word processors turn
+# typed dashes into en and em dashes: every dash reads as « - »
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
 
 # ----------------------------------------------------------------------------- words
 
@@ -38,6 +41,8 @@ MONTH_NL = r"(?:jan|feb|mrt|maa|apr|mei|jun|jul|aug|sep|okt|nov|dec)\w*\.?"
 DAY_NORDIC = r"(?:man|mån|tir|tis|ons|tor|fre|lør|lör|søn|sön)\w*\.?"
 MONTH_NORDIC = r"(?:jan|feb|mar|apr|maj|mai|jun|jul|aug|sep|okt|nov|dec|des)\w*\.?"
 DAY_RU = r"(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)"
+DAY_PL = r"(?:pon|wt|śr|sr|czw|pt|sob|niedz?)\w*\.?"
+MONTH_PL = r"(?:sty|lut|mar|kwi|maj|cze|lip|sie|wrz|paź|paz|lis|gru)\w*\.?"
 MONTH_RU = r"(?:янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)\w*\.?"
 
 
@@ -68,9 +73,10 @@ class Match:
 
 @lru_cache(maxsize=4096)  # each rule family cleans the same line again
 def clean(line: str) -> str:
-    """A line as the rules see it: no-break spaces as spaces, Markdown emphasis and link
-    syntax (from HTML converted by html2text) removed, whitespace collapsed."""
-    line = _MARKDOWN_LINK.sub(r"\1", line)
+    """A line as the rules see it: no-break spaces as spaces, every dash as « - »,
+    Markdown emphasis and link syntax (from HTML converted by html2text) removed,
+    whitespace collapsed."""
+    line = _MARKDOWN_LINK.sub(r"\1", line).translate(_DASHES)
     line = line.replace("*", "")
     return _SPACES.sub(" ", line).strip()
 

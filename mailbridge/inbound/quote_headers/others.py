@@ -1,10 +1,12 @@
-"""Reply headers in Russian, those that do not depend on a language (Gmail's ISO date,
+"""Reply headers in Russian and Polish, those that do not depend on a language (Gmail's ISO date,
 Supercite's « "HM" == Hélène … writes: »), and the generic rule tried last."""
 
 from __future__ import annotations
 
 from mailbridge.inbound.quote_headers.base import (
+    DAY_PL,
     DAY_RU,
+    MONTH_PL,
     MONTH_RU,
     NUMERIC_DATE,
     TIME,
@@ -51,6 +53,24 @@ RUSSIAN: tuple[Rule, ...] = (
         rf"[^:<>]{{1,80}}(?: ?<[^<>]+>)? {_WROTE_RU} ?:",
         "Short Russian « Елена пишет: », only when quoted lines follow.",
         needs_quote=True,
+    ),
+)
+
+_WROTE_PL = r"(?:napisał\(a\)|napisała?|pisze)"
+
+POLISH: tuple[Rule, ...] = (
+    rule(
+        "gmail_pl",
+        "attribution",
+        rf"{DAY_PL},? \d{{1,2}} {MONTH_PL} \d{{4}} o {TIME} .+ {_WROTE_PL} ?:",
+        "Gmail in Polish: « śr., 4 lip 2007 o 10:12 Helena <h@x> napisał(a): ».",
+    ),
+    rule(
+        "any_pl",
+        "attribution",
+        rf"(?:W dniu|Dnia)? ?\D{{0,30}}\d.{{0,200}} {_WROTE_PL} ?:",
+        "Any Polish « <data>, <imię> napisał(a): », Thunderbird « W dniu 04.07.2007 10:12,"
+        " Helena pisze: ».",
     ),
 )
 

@@ -1,16 +1,18 @@
 """Separators: a line of its own that opens the history ("-----Message d'origine-----",
 "---------- Forwarded message ---------", "Début du message réexpédié :", Zoho's
-"---- On … wrote ----"). A forward separator opens a message to keep, the others
-history to drop."""
+"---- On … wrote ----", also wrapped over two or three lines). A forward separator opens
+a message to keep, the others history to drop."""
 
 from __future__ import annotations
 
-from mailbridge.inbound.quote_headers.base import Match, Rule, clean, rule
+import re
+
+from mailbridge.inbound.quote_headers.base import Match, Rule, clean, is_quoted, rule
 
 # the verb of a reply header, in every language a rule knows
 WROTE = (
     r"(?:wrote|a écrit|avez écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev"
-    r"|пишет|написал\(а\)|написала?)"
+    r"|пишет|написал\(а\)|написала?|napisał\(a\)|napisała?|pisze|va escriure)"
 )
 # Gmail and Thunderbird draw their forward rules with dashes, Zoho with « = »
 _RULE = r"[-=]{3,}"
@@ -68,9 +70,10 @@ SEPARATORS: tuple[Rule, ...] = (
     rule(
         "zoho",
         "separator",
-        rf"-{{2,}} ?(?:On|Le|Am|El|Il|Op|Em|Den) .{{5,250}} {WROTE} ?-{{2,}}",
+        rf"-{{2,}} ?(?:(?:On|Le|Am|El|Il|Op|Em|Den|W dniu) .{{5,250}}|[^-:]{{2,120}})"
+        rf" {WROTE} ?-{{2,}}",
         "Zoho Mail: « ---- On Mon, 02 Jul 2007 09:15:22 +0200 Helen <h@x> wrote ---- », in"
-        " any language.",
+        " any language, and the dateless « ---- Helen wrote ---- » of some Android mail apps.",
     ),
     rule(
         "forward_fr",
@@ -124,9 +127,25 @@ SEPARATORS: tuple[Rule, ...] = (
 )
 
 
+# a separator line that opens with dashes but does not close with them was wrapped
+_OPEN_RULE = re.compile(r"-{2,} ?\S.*[^-\s]$")
+MAX_SEPARATOR_WRAP = 3
+
+
 def match_separator(lines: list[str], i: int) -> Match | None:
     line = clean(lines[i])
     for separator in SEPARATORS:
         if separator.pattern.fullmatch(line):
             return Match(separator.name, separator.kind, i, i + 1)
+    if not _OPEN_RULE.fullmatch(line):
+        return None
+    for k in range(1, MAX_SEPARATOR_WRAP):
+        if i + k >= len(lines) or not lines[i + k].strip() or is_quoted(lines[i + k]):
+            return None
+        line = clean(f"{line} {lines[i + k]}")
+        if line.endswith("-"):
+            for separator in SEPARATORS:
+                if separator.pattern.fullmatch(line):
+                    return Match(separator.name, separator.kind, i, i + k + 1)
+            return None
     return None
