@@ -1,11 +1,12 @@
-"""Reply extraction over the corpus of tests/mail/replies/ and the two held-out batches of
-tests/mail/replies-heldout/ and tests/mail/replies-heldout-2/, against two libraries.
+"""Reply extraction over the corpus of tests/mail/replies/ and the three held-out batches
+of tests/mail/replies-heldout/, -2/ and -3/, against two libraries.
 
-    python bench/replies.py            # full run of all three; writes the "Reply
+    python bench/replies.py            # full run of all four; writes the "Reply
                                        # extraction" section of docs/benchmarks.md
     python bench/replies.py --heldout  # the first held-out batch alone, writes nothing
     python bench/replies.py --heldout-2  # the second one alone, writes nothing
-    python bench/replies.py --heldout[-2] --record-first-run
+    python bench/replies.py --heldout-3  # the third one alone, writes nothing
+    python bench/replies.py --heldout[-2|-3] --record-first-run
                                        # that batch's first score, written once as its
                                        # own subsection (refused if one is there)
     python bench/replies.py --smoke    # 5 messages, writes nothing
@@ -68,7 +69,14 @@ HELDOUT_2 = Batch(
     "### Second held-out batch: first run, before any rule change",
     "### Second held-out batch: what was generalised, what did not help",
 )
-BATCHES = (HELDOUT, HELDOUT_2)
+HELDOUT_3 = Batch(
+    common.ROOT / "tests" / "mail" / "replies-heldout-3",
+    "### Third held-out batch",
+    "### Third held-out batch: first run, before any rule change",
+    "### Third held-out batch: what was generalised, what did not help",
+)
+BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3)
+FLAGS = {HELDOUT: "--heldout", HELDOUT_2: "--heldout-2", HELDOUT_3: "--heldout-3"}
 KEPT_SUBSECTIONS = tuple(t for b in BATCHES for t in (b.first_run_title, b.changes_title))
 SMOKE_SIZE = 5
 MIN_TIMING_SECONDS = 1.0
@@ -338,7 +346,7 @@ def record_first_run(batch: Batch, lines: list[str]) -> None:
     text = common.DOCS.read_text(encoding="utf-8")
     match = re.search(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
     body = match.group(0).rstrip().split("\n")[2:] if match else []
-    flag = "--heldout" if batch == HELDOUT else "--heldout-2"
+    flag = FLAGS[batch]
     record = [
         batch.first_run_title,
         "",
@@ -356,15 +364,17 @@ def main(argv: list[str] | None = None) -> int:
     alone = parser.add_mutually_exclusive_group()
     alone.add_argument("--heldout", action="store_true", help="the first held-out batch alone")
     alone.add_argument("--heldout-2", action="store_true", help="the second held-out batch alone")
+    alone.add_argument("--heldout-3", action="store_true", help="the third held-out batch alone")
     parser.add_argument(
         "--record-first-run",
         action="store_true",
-        help="with --heldout or --heldout-2: write its score as the first-run record (once)",
+        help="with --heldout[-2|-3]: write its score as the first-run record (once)",
     )
     args = parser.parse_args(argv)
-    batch = HELDOUT if args.heldout else HELDOUT_2 if args.heldout_2 else None
+    chosen = (args.heldout, args.heldout_2, args.heldout_3)
+    batch = next((b for b, wanted in zip(BATCHES, chosen, strict=True) if wanted), None)
     if args.record_first_run and batch is None:
-        parser.error("--record-first-run goes with --heldout or --heldout-2")
+        parser.error("--record-first-run goes with --heldout, --heldout-2 or --heldout-3")
     folders = [batch.folder] if batch else [CORPUS, *(b.folder for b in BATCHES)]
     notes: list[str] = []
     written: dict[Path, list[str]] = {}
