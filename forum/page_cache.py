@@ -137,14 +137,19 @@ def release() -> str:
 
 def versions(scopes: list[str]) -> list[str]:
     """The current token of each scope, creating the missing ones at random."""
+    return _versions_and(scopes, "")[0]
+
+
+def _versions_and(scopes: list[str], other: str) -> tuple[list[str], object]:
+    """versions(scopes), and the value of the cache key `other` read with them."""
     keys = [_version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, other] if other else keys)
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(6), _VERSION_SECONDS)
             # add() keeps a token another process just created: read the winner.
             found[key] = cache.get(key) or secrets.token_hex(6)
-    return [found[key] for key in keys]
+    return [found[key] for key in keys], found.get(other)
 
 
 def invalidate(scopes: Iterable[str]) -> None:
@@ -327,12 +332,18 @@ def shared_page(scopes: Callable[..., list[str]], *, params: Iterable[str], stal
             if not user.is_authenticated or not _cacheable_request(request, allowed, True):
                 return view(request, *args, **kwargs)
             try:
-                site, *named, own = versions([SITE, *scopes(**kwargs), user_scope(user.pk)])
-                where = (
-                    f"{':'.join((site, *named))}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+                # The reader's variant is read with the tokens, in one round trip, and
+                # holds for these tokens only.
+                variant_key = (
+                    f"page-variant:u{user.pk}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
                 )
-                variant_key = f"page-variant:u{user.pk}:{own}:{where}"
-                variant = cache.get(variant_key)
+                tokens, remembered = _versions_and(
+                    [SITE, *scopes(**kwargs), user_scope(user.pk)], variant_key
+                )
+                where = f"{':'.join(tokens[:-1])}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+                known, variant = remembered or ("", None)
+                if known != ":".join(tokens):
+                    variant = None
                 stored = cache.get(f"page-shared:{variant}:{where}") if variant else None
             except Exception:
                 logger.warning("page cache unavailable; rendering", exc_info=True)
@@ -353,7 +364,11 @@ def shared_page(scopes: Callable[..., list[str]], *, params: Iterable[str], stal
                     key = f"page-shared:{variant}:{where}"
                     _store(key, response, int(max(fresh, stale)) + 1, (rendered_at, fresh))
                     try:
-                        cache.set(variant_key, variant, settings.INTERCOOP_PAGE_CACHE_SECONDS)
+                        cache.set(
+                            variant_key,
+                            (":".join(tokens), variant),
+                            settings.INTERCOOP_PAGE_CACHE_SECONDS,
+                        )
                         cache.delete(f"{key}:rendering")
                     except Exception:
                         logger.warning("page cache: could not store %s", key, exc_info=True)
