@@ -6,6 +6,10 @@ with a Reply-To naming the person's `answers+<token>@` address, so that replying
 answers. A confirmation is rendered here, when it is sent, from the answers as
 recorded then (its row holds none: see mailing.confirmation_write); an answer to an
 unreadable reply names that reply in In-Reply-To.
+
+The questionnaire and its reminders, to many people, are built once per text and
+language and completed per person by joining bytes, as list mail is
+(outbound/splice.py): `SharedMessage`.
 """
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ def confirmation_payload(delivery: Delivery) -> dict:
 def build_questionnaire_message(row: OutboxRow) -> bytes:
     """A row written with marks (mailing.PersonalRenderer) is a copy of its text's
     message, built once (`SharedMessage`); a confirmation, an answer to an unreadable
-    reply, or a row written before marks is built on its own."""
+    reply, a row written before marks, or a bare `row.id` (the tests') is built whole."""
     payload = getattr(row, "payload", None) or {}
     if payload.get("marks") and getattr(row, "recipient_id", None) is not None:
         shared = shared_message(payload)
