@@ -30,7 +30,8 @@ one request at a time while the others are served the previous render for a few
 seconds (stale-while-revalidate, with a short lock in the cache).
 
 The hidden inputs whose value belongs to one request (every form's CSRF token, the
-reply box's double-submit key) are stored as placeholders and filled for each request.
+reply box's double-submit key), and the reader's id on the live script, are stored as
+placeholders and filled for each request.
 Pages with flash messages, other statuses than 200, or unknown query parameters are
 neither served from nor put in the cache; a page the view or a template marks
 (`do_not_store`, `{% page_not_stored %}`) is served but not kept. A cache that does not
@@ -65,10 +66,16 @@ _VERSION_SECONDS = 7 * 24 * 3600
 
 # The hidden inputs whose value is the request's own: the CSRF token of every form, and
 # the reply box's submission key (two views sharing one would make two replies one).
-_PER_REQUEST_INPUT = re.compile(r'(name="(csrfmiddlewaretoken|submission_key)" value=")[^"]*(")')
+# And the reader's id on the live script (data-live-user), the same on a reader's own
+# page, the request's own on a page many share (shared_page).
+_PER_REQUEST_INPUT = re.compile(
+    r'((?:name="(?P<input>csrfmiddlewaretoken|submission_key)" value="|data-(?P<data>live-user)="))'
+    r'[^"]*(")'
+)
 _PER_REQUEST_VALUES: dict[str, Callable] = {
     "csrfmiddlewaretoken": get_token,
     "submission_key": lambda request: new_submission_key(),
+    "live-user": lambda request: str(request.user.pk) if request.user.is_authenticated else "",
 }
 
 
@@ -294,7 +301,7 @@ def _fill(body: bytes, request) -> bytes:
 def _store(key: str, response: HttpResponse, seconds: int, head: tuple = ()) -> None:
     charset = response.charset or "utf-8"
     text = _PER_REQUEST_INPUT.sub(
-        lambda match: f"{match[1]}{_placeholder(match[2])}{match[3]}",
+        lambda match: f"{match[1]}{_placeholder(match['input'] or match['data'])}{match[4]}",
         response.content.decode(charset),
     )
     try:

@@ -133,6 +133,10 @@ def test_each_page_has_its_requests_own_csrf_token_and_the_facilitators_their_co
     for client in participants:
         text = page_text(pages[client])
         assert "Réserver la synthèse à l'animation" not in text and "Projeter" not in text
+    # The live script knows its reader (their own posts are not news to them).
+    for client, page in pages.items():
+        user_id = re.search(r'data-live-user="(\d+)"', page.content.decode()).group(1)
+        assert user_id == str(client.session["_auth_user_id"])
     tokens = [_CSRF.findall(page.content.decode()) for page in pages.values()]
     assert all(found for found in tokens[:2])  # the facilitators' forms
     assert "\x00" not in "".join(page.content.decode() for page in pages.values())
