@@ -24,8 +24,14 @@ and served from the cache until then. Nothing is served stale, nor to anyone els
   REDIS_URL is set, shared by web processes and workers that write posts; memory in
   the one-process embedded run.
 
+A page many signed-in readers see alike (the synthesis: `shared_page`) is stored once
+per variant the view names (their role) rather than per reader, and rendered again by
+one request at a time while the others are served the previous render for a few
+seconds (stale-while-revalidate, with a short lock in the cache).
+
 The hidden inputs whose value belongs to one request (every form's CSRF token, the
-reply box's double-submit key) are stored as placeholders and filled for each request.
+reply box's double-submit key), and the reader's id on the live script, are stored as
+placeholders and filled for each request.
 Pages with flash messages, other statuses than 200, or unknown query parameters are
 neither served from nor put in the cache; a page the view or a template marks
 (`do_not_store`, `{% page_not_stored %}`) is served but not kept. A cache that does not
@@ -39,6 +45,7 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -59,10 +66,16 @@ _VERSION_SECONDS = 7 * 24 * 3600
 
 # The hidden inputs whose value is the request's own: the CSRF token of every form, and
 # the reply box's submission key (two views sharing one would make two replies one).
-_PER_REQUEST_INPUT = re.compile(r'(name="(csrfmiddlewaretoken|submission_key)" value=")[^"]*(")')
+# And the reader's id on the live script (data-live-user), the same on a reader's own
+# page, the request's own on a page many share (shared_page).
+_PER_REQUEST_INPUT = re.compile(
+    r'((?:name="(?P<input>csrfmiddlewaretoken|submission_key)" value="|data-(?P<data>live-user)="))'
+    r'[^"]*(")'
+)
 _PER_REQUEST_VALUES: dict[str, Callable] = {
     "csrfmiddlewaretoken": get_token,
     "submission_key": lambda request: new_submission_key(),
+    "live-user": lambda request: str(request.user.pk) if request.user.is_authenticated else "",
 }
 
 
@@ -131,14 +144,19 @@ def release() -> str:
 
 def versions(scopes: list[str]) -> list[str]:
     """The current token of each scope, creating the missing ones at random."""
+    return _versions_and(scopes, "")[0]
+
+
+def _versions_and(scopes: list[str], other: str) -> tuple[list[str], object]:
+    """versions(scopes), and the value of the cache key `other` read with them."""
     keys = [_version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, other] if other else keys)
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(6), _VERSION_SECONDS)
             # add() keeps a token another process just created: read the winner.
             found[key] = cache.get(key) or secrets.token_hex(6)
-    return [found[key] for key in keys]
+    return [found[key] for key in keys], found.get(other)
 
 
 def invalidate(scopes: Iterable[str]) -> None:
@@ -280,13 +298,98 @@ def _fill(body: bytes, request) -> bytes:
     return body
 
 
-def _store(key: str, response: HttpResponse, seconds: int) -> None:
+def _store(key: str, response: HttpResponse, seconds: int, head: tuple = ()) -> None:
     charset = response.charset or "utf-8"
     text = _PER_REQUEST_INPUT.sub(
-        lambda match: f"{match[1]}{_placeholder(match[2])}{match[3]}",
+        lambda match: f"{match[1]}{_placeholder(match['input'] or match['data'])}{match[4]}",
         response.content.decode(charset),
     )
     try:
-        cache.set(key, (response["Content-Type"], text.encode(charset)), seconds)
+        cache.set(key, (*head, response["Content-Type"], text.encode(charset)), seconds)
     except Exception:
         logger.warning("page cache: could not store %s", key, exc_info=True)
+
+
+def share_page(request, variant: str) -> None:
+    """The page rendered for `request` is the same for every signed-in reader whose
+    request gives `variant`: `variant` names all the page shows of its reader (their
+    role). What shows more of them (the mail-suspended banner) is not stored at all
+    (`{% page_not_stored %}`), shared or not."""
+    request._page_variant = variant
+
+
+def shared_page(scopes: Callable[..., list[str]], *, params: Iterable[str], stale: float):
+    """Decorate a signed-in page view whose page many readers see alike (the
+    synthesis): one render serves every reader of the same variant, and when it is
+    due again (its `keep_at_most` lifetime), one request renders it (a short lock in
+    the cache) while the others are served the previous render, up to `stale` seconds
+    old.
+
+    Which variant a reader gets is what the view said when it rendered for them
+    (share_page; without it, a page of their own), kept under their id and
+    the tokens of SITE, `scopes` and `user:<id>`: a change of role, registration or
+    what the scopes name gives a new key, and the view decides again. Access is thus
+    checked by the view for each reader, then trusted while those tokens hold."""
+    allowed = frozenset(params)
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated or not _cacheable_request(request, allowed, True):
+                return view(request, *args, **kwargs)
+            try:
+                # The reader's variant is read with the tokens, in one round trip, and
+                # holds for these tokens only.
+                variant_key = (
+                    f"page-variant:u{user.pk}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+                )
+                tokens, remembered = _versions_and(
+                    [SITE, *scopes(**kwargs), user_scope(user.pk)], variant_key
+                )
+                where = f"{':'.join(tokens[:-1])}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+                known, variant = remembered or ("", None)
+                if known != ":".join(tokens):
+                    variant = None
+                stored = cache.get(f"page-shared:{variant}:{where}") if variant else None
+            except Exception:
+                logger.warning("page cache unavailable; rendering", exc_info=True)
+                return view(request, *args, **kwargs)
+            if stored is not None:
+                rendered_at, fresh, content_type, body = stored
+                age = time.time() - rendered_at
+                if age < fresh or (age < stale and not _lock(f"page-shared:{variant}:{where}")):
+                    response = HttpResponse(_fill(body, request), content_type=content_type)
+                    response["X-Page-Cache"] = "hit"
+                    return response
+            rendered_at = time.time()
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                fresh = _lifetime(request)
+                variant = getattr(request, "_page_variant", None) or f"u{user.pk}"
+                if fresh > 0:
+                    key = f"page-shared:{variant}:{where}"
+                    _store(key, response, int(max(fresh, stale)) + 1, (rendered_at, fresh))
+                    try:
+                        cache.set(
+                            variant_key,
+                            (":".join(tokens), variant),
+                            settings.INTERCOOP_PAGE_CACHE_SECONDS,
+                        )
+                        cache.delete(f"{key}:rendering")
+                    except Exception:
+                        logger.warning("page cache: could not store %s", key, exc_info=True)
+                response["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _lock(key: str) -> bool:
+    """Whether this request is the one to render `key` again (for a few seconds)."""
+    try:
+        return cache.add(f"{key}:rendering", 1, 5)
+    except Exception:
+        return True

@@ -27,7 +27,7 @@ from forum import selectors
 from forum.board_forms import PK_MAX
 from forum.errors import UserError
 from forum.models import Questionnaire
-from forum.page_cache import cached_page, keep_at_most, synthesis_scope
+from forum.page_cache import keep_at_most, share_page, shared_page, synthesis_scope
 from forum.permissions import can_build_questionnaire, can_see_session, can_see_synthesis
 from forum.questionnaire_exports import answers_csv, answers_ods
 from forum.selectors.questionnaires import questionnaire_for_session
@@ -151,16 +151,15 @@ def _blocks_read(questionnaire: Questionnaire):
 
 
 @login_required
-@cached_page(
-    lambda slug: [synthesis_scope(slug)],
-    params=("tag",),
-    # Their id and `user:<id>` token (role, registration: what they may see) are in
-    # the key already; the figures' age is bounded by keep_at_most below.
-    reader=lambda request, slug: (),
-)
+@shared_page(lambda slug: [synthesis_scope(slug)], params=("tag",), stale=STALE_SECONDS)
 def synthesis(request, slug: str):
-    """Kept CACHE_SECONDS at most per reader (forum.page_cache), as its figures are
-    (_blocks); the filtered free texts (`question`, `q`) are rendered each time."""
+    """One render serves every reader who sees the same page (forum.page_cache.
+    shared_page: the same session, language, `tag`, and role: facilitator or not),
+    rendered again every CACHE_SECONDS by one of them while the others get the
+    previous render, as its figures are (_blocks); the filtered free texts
+    (`question`, `q`) are rendered each time. Who may see it is checked here for each
+    reader (_questionnaire), before their first page and after any change of their
+    role or registration or of the synthesis's sharing."""
     keep_at_most(request, CACHE_SECONDS)
     questionnaire = _questionnaire(request, slug)
     text_question = _int_or_none(request.GET.get("question"))
@@ -168,6 +167,7 @@ def synthesis(request, slug: str):
     tag = request.GET.get("tag", "")[:100]
     filtered = bool(text_question or contains.strip())
     builder = can_build_questionnaire(request.user, questionnaire.session)
+    share_page(request, "builder" if builder else "reader")  # all the page shows of them
     figures, results_html, texts_html = _blocks(questionnaire)
     groups = testimonies_by_theme(questionnaire.session, with_body=False)  # titles only
     context = {

@@ -43,6 +43,7 @@ class OutboxRow:
     attempts: int
     language: str
     claim: str = ""
+    display_name: str | None = ""  # the recipient's, for a To header that names them
 
 
 def worker_name() -> str:
@@ -78,7 +79,7 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
         return []
     rows = Delivery.objects.filter(claimed_by=claim, status=DeliveryStatus.SENDING).order_by("id")
     return [
-        OutboxRow(*values, claim=claim)
+        OutboxRow(*values[:8], claim=claim, display_name=values[8])
         for values in rows.values_list(
             "id",
             "kind",
@@ -88,6 +89,7 @@ def outbox_claim(*, limit: int, due_before: datetime, worker: str = "") -> list[
             "payload",
             "attempts",
             "recipient__profile__language",
+            "recipient__profile__display_name",
         )
     ]
 
@@ -107,7 +109,8 @@ WITH claimed AS (
     )
     RETURNING id, kind, address, recipient_id, post_id, payload, attempts
 )
-SELECT c.id, c.kind, c.address, c.recipient_id, c.post_id, c.payload, c.attempts, p.language
+SELECT c.id, c.kind, c.address, c.recipient_id, c.post_id, c.payload, c.attempts, p.language,
+    p.display_name
 FROM claimed c LEFT JOIN {profile} p ON p.user_id = c.recipient_id
 ORDER BY c.id
 """
@@ -128,8 +131,8 @@ def _claim_postgresql(claim: str, limit: int, due_before: datetime) -> list[Outb
         cursor.execute(sql, params)
         found = cursor.fetchall()
     return [
-        OutboxRow(pk, kind, address, user, post, _json(payload), attempts, language or "", claim)
-        for pk, kind, address, user, post, payload, attempts, language in found
+        OutboxRow(pk, kind, address, user, post, _json(payload), tries, language or "", claim, name)
+        for pk, kind, address, user, post, payload, tries, language, name in found
     ]
 
 

@@ -3,8 +3,8 @@
 `post_message_build(post)` makes ONE `EmailMessage` (policy SMTP: CRLF, RFC 2047
 encoded words for French names and titles) holding everything every recipient
 shares, serialises it once, and cuts it where the per-recipient parts go.
-`PostMessage.for_recipient()` then joins bytes: the To, Reply-To and
-List-Unsubscribe headers, and the footer of each part in the recipient's language.
+`PostMessage.for_recipient()` then joins bytes (outbound/splice.py): the To, Reply-To
+and List-Unsubscribe headers, and the footer of each part in the recipient's language.
 Building and serialising one `EmailMessage` per recipient costs far more than sending
 the message (docs/fixed-points.md, "Python's email package"; docs/benchmarks.md, "Costs
 behind the code"); splicing costs little more than the HMACs of the tokens.
@@ -39,9 +39,7 @@ Headers, and why:
 
 from __future__ import annotations
 
-import binascii
 import html
-import secrets
 from dataclasses import dataclass
 from email import policy
 from email.header import Header
@@ -57,11 +55,11 @@ from django.utils import translation
 from forum.avatars import avatar_mail_html
 from forum.models import Post
 from mailbridge.addresses import board_address, board_list_slug
+from mailbridge.outbound.splice import Spliced, quoted_printable, slot_name, url_around_token
 from mailbridge.tokens import reply_address
 from mailbridge.unsubscribe import unsubscribe_token, unsubscribe_url
 
 SMTP_POLICY = policy.SMTP
-CRLF = b"\r\n"
 MAX_REFERENCES = 20  # the first post plus the nearest ancestors (RFC 5322 §3.6.4 allows trimming)
 
 
@@ -99,18 +97,21 @@ class PostMessage:
         post_id: int,
         board_id: int,
         slug: str,
-        pieces: tuple[bytes, bytes, bytes],
+        spliced: Spliced,
         footers: dict[str, tuple[str, str]],
         placeholder: str,
     ):
         self.post_id = post_id
         self.board_id = board_id
         self.slug = slug
-        self._head, self._between, self._tail = pieces
+        self._spliced = spliced
         self._footers = footers
         self._placeholder = placeholder
         self._unsubscribe_mailto = f"<mailto:{list_address(slug, 'unsubscribe')}>".encode()
-        self._unsubscribe_around = _unsubscribe_url_around_token(board_id)
+        self._unsubscribe_around = url_around_token(
+            lambda user_id: unsubscribe_url(user_id, board_id),
+            lambda user_id: unsubscribe_token(user_id, board_id),
+        )
 
     def unsubscribe_url(self, user_id: int) -> str:
         """mailbridge.unsubscribe.unsubscribe_url, without a URL reversal per recipient
@@ -128,7 +129,7 @@ class PostMessage:
         text_footer = text_footer.replace(self._placeholder, url)
         html_footer = html_footer.replace(self._placeholder, html.escape(url))
         to = recipient.address.encode("utf-8")  # raw UTF-8 only for SMTPUTF8 (RFC 6532)
-        return b"".join(
+        headers = b"".join(
             (
                 b"To: ",
                 to,
@@ -140,32 +141,11 @@ class PostMessage:
                 b">,\r\n ",
                 self._unsubscribe_mailto,
                 b"\r\n",
-                self._head,
-                _quoted_printable(text_footer),
-                self._between,
-                _quoted_printable(html_footer),
-                self._tail,
             )
         )
-
-
-def _unsubscribe_url_around_token(board_id: int) -> tuple[str, str] | None:
-    """The one-click URL split where the token goes, when the token is all that
-    changes from one person to the next (else None: each URL is built in full)."""
-    try:
-        sample = unsubscribe_url(1, board_id)
-    except NoReverseMatch:
-        return None
-    before, found, after = sample.partition(unsubscribe_token(1, board_id))
-    if not found or before + unsubscribe_token(2, board_id) + after != unsubscribe_url(2, board_id):
-        return None
-    return before, after
-
-
-def _quoted_printable(text: str) -> bytes:
-    # Quoted-printable encodes line by line (RFC 2045 §6.7): a footer encoded on its
-    # own, starting on a new line, is exactly the tail the whole body would have had.
-    return binascii.b2a_qp(text.replace("\n", "\r\n").encode("utf-8"), istext=True)
+        return self._spliced.join(
+            headers, (quoted_printable(text_footer), quoted_printable(html_footer))
+        )
 
 
 def _author_name(post: Post) -> str:
@@ -260,7 +240,7 @@ def post_message_build(post: Post) -> PostMessage:
     """
     thread = post.thread
     board = thread.board
-    placeholder = "ICSLOT" + secrets.token_hex(12)
+    placeholder = slot_name()
     text_slot = f"TEXT{placeholder}"
     html_slot = f"HTML{placeholder}"
 
@@ -297,22 +277,11 @@ def post_message_build(post: Post) -> PostMessage:
     message.add_alternative(body_html, subtype="html", charset="utf-8", cte="quoted-printable")
 
     raw = message.as_bytes(policy=SMTP_POLICY)
-    head, after_text = _cut(raw, text_slot)
-    between, after_html = _cut(after_text, html_slot)
     return PostMessage(
         post_id=post.pk,
         board_id=board.pk,
         slug=board_list_slug(board),
-        pieces=(head, between, after_html),
+        spliced=Spliced(raw, (text_slot, html_slot)),
         footers=_footers(post, placeholder),
         placeholder=placeholder,
     )
-
-
-def _cut(raw: bytes, slot: str) -> tuple[bytes, bytes]:
-    """Split `raw` around the line holding `slot` (the line and its CRLF go)."""
-    marker = slot.encode("ascii") + CRLF
-    before, found, after = raw.partition(marker)
-    if not found or marker in after:
-        raise RuntimeError(f"message slot {slot[:10]}… not found exactly once")
-    return before, after

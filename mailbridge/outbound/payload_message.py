@@ -41,7 +41,12 @@ SENDER_NAME = "Intercoop"
 
 
 def message_id(delivery: Delivery) -> str:
-    return f"<{delivery.kind}-{delivery.pk}@{settings.INTERCOOP_MAIL_DOMAIN}>"
+    return message_id_for(delivery.kind, delivery.pk)
+
+
+def message_id_for(kind: str, delivery_id: int) -> str:
+    """Stable across retries: the delivery's kind and id."""
+    return f"<{kind}-{delivery_id}@{settings.INTERCOOP_MAIL_DOMAIN}>"
 
 
 # A board and its list identity, read once for the copies of a mailing (a questionnaire
@@ -78,15 +83,33 @@ def build_payload_message(delivery: Delivery) -> bytes:
     """The wire bytes of `delivery` (kind DIGEST, RECAP or NOTICE)."""
     payload = delivery.payload or {}
     board, identity = board_and_identity(payload["board_id"])
+    message = payload_email(
+        payload,
+        identity,
+        message_id=(
+            message_id(delivery)
+            if delivery.pk
+            else make_msgid(domain=settings.INTERCOOP_MAIL_DOMAIN)
+        ),
+        one_click=delivery.recipient_id is not None,
+    )
+    return _raw_headers(delivery, board, identity) + message.as_bytes(policy=policy.SMTP)
+
+
+def payload_email(
+    payload: dict, identity: ListIdentity, *, message_id: str | None, one_click: bool
+) -> EmailMessage:
+    """The message of `payload` but for the headers `_raw_headers` writes (and the
+    Message-ID when None: outbound/splice.py's copies add theirs); `one_click` when
+    it goes to a person, whose List-Unsubscribe link takes a POST (RFC 8058)."""
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = Address(SENDER_NAME, addr_spec=identity.address)
     message["Subject"] = payload.get("subject") or identity.name
     message["Date"] = format_datetime(timezone.now())
-    message["Message-ID"] = (
-        message_id(delivery) if delivery.pk else make_msgid(domain=settings.INTERCOOP_MAIL_DOMAIN)
-    )
+    if message_id is not None:
+        message["Message-ID"] = message_id
     message.set_raw("List-Id", identity.list_id)
-    if delivery.recipient_id is not None:
+    if one_click:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Precedence"] = "list"
     message["Auto-Submitted"] = "auto-generated"
@@ -104,7 +127,7 @@ def build_payload_message(delivery: Delivery) -> bytes:
             cte="base64",
             filename=payload.get("ics_filename") or "programme.ics",
         )
-    return _raw_headers(delivery, board, identity) + message.as_bytes(policy=policy.SMTP)
+    return message
 
 
 def _raw_headers(delivery: Delivery, board: Board, identity: ListIdentity) -> bytes:
@@ -115,16 +138,35 @@ def _raw_headers(delivery: Delivery, board: Board, identity: ListIdentity) -> by
     the mailto), and refuses an address whose local part is not ASCII, which goes
     out raw in UTF-8 (RFC 6532; the transport then asks the relay for SMTPUTF8).
     """
-    unsubscribe = [f"<{identity.unsubscribe_mailto}>"]
+    url = None
     if delivery.recipient_id is not None:
-        unsubscribe.insert(0, f"<{unsubscribe_url(delivery.recipient_id, board.pk)}>")
+        url = unsubscribe_url(delivery.recipient_id, board.pk)
     lines = [
-        f"To: {_mailbox(_display_name(delivery.recipient), delivery.address)}",
-        f"List-Archive: <{identity.archive_url}>",
-        f"List-Post: <{identity.post_mailto}>" if identity.post_mailto else "List-Post: NO",
-        "List-Unsubscribe: " + ",\r\n ".join(unsubscribe),
+        to_line(_display_name(delivery.recipient), delivery.address),
+        *list_lines(identity),
+        unsubscribe_line(identity, url),
     ]
     return "".join(line + "\r\n" for line in lines).encode("utf-8")
+
+
+def to_line(name: str, address: str) -> str:
+    return f"To: {_mailbox(name, address)}"
+
+
+def list_lines(identity: ListIdentity) -> list[str]:
+    """List-Archive and List-Post, the same for every recipient."""
+    return [
+        f"List-Archive: <{identity.archive_url}>",
+        f"List-Post: <{identity.post_mailto}>" if identity.post_mailto else "List-Post: NO",
+    ]
+
+
+def unsubscribe_line(identity: ListIdentity, url: str | None) -> str:
+    """List-Unsubscribe: the person's https one-click `url` first, then the mailto."""
+    unsubscribe = [f"<{identity.unsubscribe_mailto}>"]
+    if url is not None:
+        unsubscribe.insert(0, f"<{url}>")
+    return "List-Unsubscribe: " + ",\r\n ".join(unsubscribe)
 
 
 def _mailbox(name: str, address: str) -> str:

@@ -150,6 +150,8 @@ class SmtpTransport:
         if _UNSAFE.search(recipient) or _UNSAFE.search(envelope_from):
             raise Refused(553, f"address {recipient!r} cannot be written in an SMTP command")
         utf8 = "" if recipient.isascii() else " SMTPUTF8"
+        # smtplib writes commands in ASCII unless told (its sendmail() does so for SMTPUTF8).
+        connection.command_encoding = "utf-8" if utf8 else "ascii"
         try:
             code, text = connection.docmd("mail", f"FROM:<{envelope_from}>{utf8}")
             if code == 250:

@@ -9,8 +9,9 @@ person's `answers+<token>@` address (message.py). The keys, `questionnaire:<id>`
 then `:reminder:<n>`, `:confirmation:<time>`, `:unreadable:<message>`, are the
 record of who was sent what; `sent_at` on the row says when it left.
 
-Mails to many people are rendered once per language, with placeholders where each
-person's link, decline link and reply address go.
+Mails to many people are rendered once per language, with marks where each person's
+link, decline link and reply address go; the row keeps the marked text, and its
+message is built once per text and completed per person when it is sent (message.py).
 """
 
 from __future__ import annotations
@@ -101,9 +102,15 @@ def question_items(questions) -> list[dict]:
 
 
 class PersonalRenderer:
-    """One rendering per language; each person's copy swaps their URLs in."""
+    """One rendering per language, each person's parts left as marks.
 
-    NAMES = ("link_url", "decline_url", "answers_address", "unsubscribe_url")
+    Every row of a language holds the same text, with the marks (`payload["marks"]`)
+    where each person's link, decline link and reply address go: the sender builds
+    the message once per text and puts each person's parts in (message.py), and
+    `personal_payload` gives a row's own text.
+    """
+
+    NAMES = ("link_url", "decline_url", "answers_address")
 
     def __init__(self, template: str, questionnaire: Questionnaire, context: dict):
         self.template = template
@@ -118,22 +125,33 @@ class PersonalRenderer:
         if shared is None:
             with translation.override(language), event_time(self.questionnaire.session):
                 context = {**self.context, **self.marks}
+                context["unsubscribe_url"] = settings.INTERCOOP_SITE_URL + reverse(
+                    "mailbridge:subscriptions"
+                )
                 context["questions"] = question_items(self.context["questions"])
                 shared = render_text_mail(self.template, context, language=language)
+            shared["marks"] = self.marks
+            shared["questionnaire_id"] = self.questionnaire.pk
             self._rendered[language] = shared
-        values = personal_urls(self.questionnaire.pk, person.pk)
-        values["unsubscribe_url"] = settings.INTERCOOP_SITE_URL + reverse(
-            "mailbridge:subscriptions"
-        )
-        payload = {}
-        for name, value in shared.items():
-            if isinstance(value, str):
-                for key, mark in self.marks.items():
-                    value = value.replace(mark, values[key])
-            payload[name] = value
-        payload["reply_to"] = values["answers_address"]
-        payload["questionnaire_id"] = self.questionnaire.pk
+        return shared
+
+
+def personal_payload(payload: dict, user_id: int) -> dict:
+    """A row's payload with the person's parts in place of the marks, and their
+    `answers+` address as reply_to (a row written before marks is returned as is)."""
+    marks = payload.get("marks")
+    if not marks:
         return payload
+    values = personal_urls(payload["questionnaire_id"], user_id)
+    personal = {}
+    for name, value in payload.items():
+        if isinstance(value, str):
+            for key, mark in marks.items():
+                value = value.replace(mark, values[key])
+        personal[name] = value
+    del personal["marks"]
+    personal["reply_to"] = values["answers_address"]
+    return personal
 
 
 def participant_ids(questionnaire: Questionnaire, user_ids=None) -> list[int]:

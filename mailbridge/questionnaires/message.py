@@ -6,11 +6,18 @@ with a Reply-To naming the person's `answers+<token>@` address, so that replying
 answers. A confirmation is rendered here, when it is sent, from the answers as
 recorded then (its row holds none: see mailing.confirmation_write); an answer to an
 unreadable reply names that reply in In-Reply-To.
+
+The questionnaire and its reminders, to many people, are built once per text and
+language and completed per person by joining bytes, as list mail is
+(outbound/splice.py): `SharedMessage`.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
+from email import policy
 
 from django.conf import settings
 from django.urls import reverse
@@ -18,13 +25,26 @@ from django.utils import translation
 
 from forum.models import Questionnaire
 from forum.questionnaire_display import event_time, recorded_items
+from forum.questionnaire_tokens import link_token
 from forum.selectors.questionnaires import answers_of, questions_of
 from mailbridge.listmail import language_of
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.outbound.claims import OutboxRow
-from mailbridge.outbound.payload_message import build_payload_message
+from mailbridge.outbound.payload_message import (
+    BOARD_SECONDS,
+    board_and_identity,
+    build_payload_message,
+    list_lines,
+    message_id_for,
+    payload_email,
+    to_line,
+    unsubscribe_line,
+)
 from mailbridge.outbound.sender import register_builder
-from mailbridge.questionnaires.mailing import personal_urls, render_text_mail
+from mailbridge.outbound.splice import Spliced, quoted_printable, slot_name, url_around_token
+from mailbridge.questionnaires.mailing import personal_payload, personal_urls, render_text_mail
+from mailbridge.tokens import answers_address
+from mailbridge.unsubscribe import unsubscribe_token, unsubscribe_url
 
 _MSGID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>")
 _ADDRESS = re.compile(r"[a-z0-9+\-]{1,64}@[A-Za-z0-9.\-]{1,253}")
@@ -57,11 +77,26 @@ def confirmation_payload(delivery: Delivery) -> dict:
 
 
 def build_questionnaire_message(row: OutboxRow) -> bytes:
+    """A row written with marks (mailing.PersonalRenderer) is a copy of its text's
+    message, built once (`SharedMessage`); a confirmation, an answer to an unreadable
+    reply, a row written before marks, or a bare `row.id` (the tests') is built whole."""
+    payload = getattr(row, "payload", None) or {}
+    if payload.get("marks") and getattr(row, "recipient_id", None) is not None:
+        shared = shared_message(payload)
+        if shared is not None:
+            return shared.copy(row)
+    return build_alone(row)
+
+
+def build_alone(row: OutboxRow) -> bytes:
+    """The message of one delivery, built whole from its row in the database."""
     delivery = Delivery.objects.select_related("recipient__profile").get(pk=row.id)
     payload = dict(delivery.payload or {})
     if payload.get("mail") == "confirmation" and delivery.recipient is not None:
         payload |= confirmation_payload(delivery)
-        delivery.payload = payload  # for this message only; the row keeps no answer
+    elif payload.get("marks") and delivery.recipient_id is not None:
+        payload = personal_payload(payload, delivery.recipient_id)
+    delivery.payload = payload  # for this message only; the row keeps no answer
     data = build_payload_message(delivery)
     head = b""
     reply_to = payload.get("reply_to", "")
@@ -72,6 +107,109 @@ def build_questionnaire_message(row: OutboxRow) -> bytes:
         reference = in_reply_to.encode("ascii")
         head += b"In-Reply-To: " + reference + b"\r\nReferences: " + reference + b"\r\n"
     return head + data
+
+
+class SharedMessage:
+    """The message of one marked text (a questionnaire or a reminder, in one
+    language), serialised once with a slot for each line holding a mark; a copy
+    joins the person's header lines and those lines, theirs (outbound/splice.py, as
+    list mail does)."""
+
+    def __init__(self, payload: dict):
+        board, identity = board_and_identity(payload["board_id"])
+        self.identity = identity
+        self.questionnaire_id = questionnaire_id = payload["questionnaire_id"]
+        self.marks = payload["marks"]
+        slot = slot_name("QSLOT")
+        body, slots, self.lines = [], [], []
+        for line in (payload.get("text") or "").split("\n"):
+            if any(mark in line for mark in self.marks.values()):
+                slots.append(f"{slot}N{len(slots)}")
+                self.lines.append(line + "\n")
+                body.append(slots[-1])
+            else:
+                body.append(line)
+        message = payload_email(
+            {**payload, "text": "\n".join(body)}, identity, message_id=None, one_click=True
+        )
+        shared_lines = "".join(line + "\r\n" for line in list_lines(identity)).encode("utf-8")
+        self.spliced = Spliced(shared_lines + message.as_bytes(policy=policy.SMTP), slots)
+        site = settings.INTERCOOP_SITE_URL
+
+        def token(user_id: int) -> str:
+            return link_token(questionnaire_id=questionnaire_id, user_id=user_id)
+
+        def around(name: str):
+            return url_around_token(
+                lambda user_id: site + reverse(name, args=[token(user_id)]), token
+            )
+
+        self._link = around("forum:questionnaire_link")
+        self._decline = around("forum:questionnaire_link_decline")
+        self._unsubscribe = url_around_token(
+            lambda user_id: unsubscribe_url(user_id, board.pk),
+            lambda user_id: unsubscribe_token(user_id, board.pk),
+        )
+        self._board_id = board.pk
+
+    def _values(self, user_id: int) -> dict[str, str]:
+        if self._link is None or self._decline is None:
+            return personal_urls(self.questionnaire_id, user_id)
+        token = link_token(questionnaire_id=self.questionnaire_id, user_id=user_id)
+        return {
+            "link_url": self._link[0] + token + self._link[1],
+            "decline_url": self._decline[0] + token + self._decline[1],
+            "answers_address": answers_address(user_id, self.questionnaire_id),
+        }
+
+    def copy(self, row: OutboxRow) -> bytes:
+        """The complete message (CRLF, ready for DKIM and SMTP DATA) for `row`."""
+        values = self._values(row.recipient_id)
+        fills = []
+        for line in self.lines:
+            for name, mark in self.marks.items():
+                line = line.replace(mark, values[name])
+            fills.append(quoted_printable(line))
+        if self._unsubscribe is None:
+            url = unsubscribe_url(row.recipient_id, self._board_id)
+        else:
+            url = self._unsubscribe[0] + unsubscribe_token(row.recipient_id, self._board_id)
+            url += self._unsubscribe[1]
+        lines = [
+            to_line(row.display_name or "", row.address),
+            unsubscribe_line(self.identity, url),
+            f"Message-ID: {message_id_for(row.kind, row.id)}",
+        ]
+        if _ADDRESS.fullmatch(values["answers_address"]):
+            lines.insert(0, f"Reply-To: <{values['answers_address']}>")
+        headers = "".join(line + "\r\n" for line in lines).encode("utf-8")
+        return self.spliced.join(headers, fills)
+
+
+# The shared messages being sent, by text, kept as long as the board's list identity
+# (payload_message.BOARD_SECONDS: a renamed board shows within seconds).
+_shared: dict[tuple, tuple[float, SharedMessage]] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_message(payload: dict) -> SharedMessage | None:
+    """The message of `payload`'s text; None when the subject is personal."""
+    marks = payload["marks"]
+    subject = payload.get("subject") or ""
+    if any(mark in subject for mark in marks.values()):
+        return None
+    key = (payload["board_id"], subject, payload.get("text"), tuple(sorted(marks.items())))
+    now = time.monotonic()
+    with _shared_lock:
+        known = _shared.get(key)
+    if known is not None and now - known[0] < BOARD_SECONDS:
+        return known[1]
+    built = SharedMessage(payload)
+    with _shared_lock:
+        if len(_shared) >= 16:
+            _shared.clear()
+        _shared[key] = (now, built)
+    return built
 
 
 register_builder(DeliveryKind.QUESTIONNAIRE, build_questionnaire_message)
