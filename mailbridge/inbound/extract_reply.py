@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 _QUOTE_PREFIX = re.compile(r"^\s*((?:>\s?)+)")
 MAX_FORWARD_DEPTH = 3
+# what shows a message the list sent: the board's tag in its subject, a reply address
+_LIST_TAG = re.compile(r"\[[\w.-]+\]")
+_REPLY_ADDRESS = re.compile(r"\breply\+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,22 @@ def _next_content(lines: list[str], i: int) -> int | None:
     return i if i < len(lines) else None
 
 
+def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
+    """A forward separator, or a header block (or « Original Message » line) above a
+    message that the list did not send. Outlook and Thunderbird forward under the same
+    block as they reply; a post of the list has « [slug] » in its subject, our footer in
+    its body and, as members receive it, a reply address in its To."""
+    if cut.kind == "forward":
+        return True
+    if cut.kind not in ("separator", "header_block"):
+        return False
+    fields = quote_headers.header_fields(tail)
+    subject = fields.get("subject")
+    if subject is None or _LIST_TAG.search(subject) or _REPLY_ADDRESS.search(fields.get("to", "")):
+        return False
+    return not _quotes_our_footer(tail)
+
+
 def _forwarded_body(tail: list[str], depth: int) -> list[str]:
     """The body of a forwarded message (after its separator), without its header block,
     extracted by the same rules."""
@@ -171,7 +190,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.rules.append(scan.cut.rule)
         result.found_history = True
         result.quoted = tail
-        if scan.cut.kind == "forward" and depth < MAX_FORWARD_DEPTH:
+        if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
 
     own = _cut_signature(own, scan.attributions, result)

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import re
 
-from mailbridge.inbound.quote_headers.base import NUMERIC_DATE, TIME, Match, clean, is_quoted
+from mailbridge.inbound.quote_headers.base import (
+    NUMERIC_DATE,
+    TIME,
+    Match,
+    clean,
+    is_quoted,
+    next_content,
+)
 
 # Header labels by role, one pool for every language: Gmail's French forward mixes
 # « De : » with « Subject: ».
@@ -89,6 +96,22 @@ def header_block_end(lines: list[str], start: int) -> int:
             break
         i += 1
     return i
+
+
+def header_fields(lines: list[str]) -> dict[str, str]:
+    """Role -> value of the header block opening `lines` (under a separator or rule
+    line when there is one): {"from": …, "subject": …}; empty without a block."""
+    i = next_content(lines, 0)
+    if i is not None and _header_role(lines[i]) is None:
+        i = next_content(lines, i + 1)
+    if i is None or _header_role(lines[i]) is None:
+        return {}
+    fields: dict[str, str] = {}
+    for line in lines[i : header_block_end(lines, i)]:
+        found = _header_role(line)
+        if found:
+            fields.setdefault(found[0], clean(line).split(":", 1)[1].strip())
+    return fields
 
 
 def match_stacked_header_block(lines: list[str], i: int) -> Match | None:
