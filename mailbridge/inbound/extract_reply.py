@@ -4,17 +4,18 @@ history, forwarded headers, signatures or the list's own footer.
 No library is good enough alone on real replies (talon, quotequail, mail-parser-reply
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
-in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/
-and tests/mail/replies-heldout-2/:
+in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/,
+tests/mail/replies-heldout-2/ and tests/mail/replies-heldout-3/:
 
 0. Quotes written "| " or with initials ("HM> ") are read as "> " quotes
    (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes.
 1. History starts at the first separator, Outlook-style header block or reply header
    not followed by "> " lines (quote_headers/). Everything from there on is history.
-2. A forwarded message (« Message transféré », « Forwarded message ») is treated as a
-   message of its own: its header block goes, its body is extracted by the same rules
-   and kept, as a Markdown quote under the sender's own words if there are any (what is
-   forwarded to a list is meant to be read there).
+2. A forwarded message (« Message transféré », « Forwarded message », or a header block
+   above a message the list did not send) is treated as a message of its own: its
+   header block goes, its body is extracted by the same rules and kept, as a Markdown
+   quote under the sender's own words if there are any (what is forwarded to a list is
+   meant to be read there).
 3. The first "-- " line starts the signature (and our footer, footer_marker.py).
 4. "> " lines at the end, with the reply header above them, are history.
 5. "> " lines left in the middle: an inline reply (the person answers point by point
