@@ -149,13 +149,13 @@ def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
     its body and, as members receive it, a reply address in its To."""
     if cut.kind == "forward":
         return True
-    if cut.kind not in ("separator", "header_block"):
+    if cut.kind not in ("separator", "header_block") or _quotes_our_footer(tail):
         return False
     fields = quote_headers.header_fields(tail)
     subject = fields.get("subject")
-    if subject is None or _LIST_TAG.search(subject) or _REPLY_ADDRESS.search(fields.get("to", "")):
-        return False
-    return not _quotes_our_footer(tail)
+    return not (
+        subject is None or _LIST_TAG.search(subject) or _REPLY_ADDRESS.search(fields.get("to", ""))
+    )
 
 
 def _forwarded_body(tail: list[str], depth: int) -> list[str]:
