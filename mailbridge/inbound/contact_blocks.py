@@ -19,7 +19,8 @@ SIGN_OFF = re.compile(
     r"(?:"
     # French
     r"(?:Bien |Très )?cordialement|Cordialement vôtre|Bien à (?:vous|toi|tous|toutes)"
-    r"|Amitiés?(?: coopératives)?|Amicalement|Bonne (?:journée|soirée|fin de journée)"
+    r"|Amitiés?(?: coopératives)?|Amicalement"
+    r"|Bonne (?:journée|soirée|fin de journée|semaine|lecture|écoute|continuation)"
     r"|Belle journée|[AÀ] (?:bientôt|demain|plus|très vite|tout à l'heure|lundi|mardi|mercredi"
     r"|jeudi|vendredi|samedi|dimanche)|Au plaisir|Bises|Salutations"
     r"(?: coopératives| distinguées)?|Sincères salutations|Merci(?: d'avance| beaucoup| à vous)?"
@@ -129,7 +130,8 @@ def contact_block_start(lines: list[str]) -> int | None:
 
 
 def _repeats_the_name(lines: list[str], name: int) -> bool:
-    """The lone name heading a block repeats, in full, the first name signed above it."""
+    """The lone name heading a block repeats, in full, the first name signed above it, or
+    the name it shortens (« Manu » then « Emmanuel Roche », « Kate » then « Katherine … »)."""
     above = next((i for i in range(name - 1, -1, -1) if lines[i].strip()), None)
     if above is None:
         return False
@@ -137,7 +139,13 @@ def _repeats_the_name(lines: list[str], name: int) -> bool:
     match = SIGN_OFF.fullmatch(signed)
     signed = match.group("rest").strip() if match else signed
     full = clean(lines[name]).split()
-    return bool(signed) and _NAME.fullmatch(signed) is not None and signed.split() == full[:1]
+    if not signed or _NAME.fullmatch(signed) is None or not full:
+        return False
+    if signed.split() == full[:1]:
+        return True
+    # a one-word short form of the full first name
+    short, first = signed.lower(), full[0].lower()
+    return len(full) >= 2 and " " not in short and len(short) >= 3 and short in first
 
 
 def _block_under_a_lone_name(lines: list[str], window_start: int, last: int) -> int | None:

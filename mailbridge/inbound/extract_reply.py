@@ -4,17 +4,18 @@ history, forwarded headers, signatures or the list's own footer.
 No library is good enough alone on real replies (talon, quotequail, mail-parser-reply
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
-in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/
-and tests/mail/replies-heldout-2/:
+in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/,
+tests/mail/replies-heldout-2/ and tests/mail/replies-heldout-3/:
 
 0. Quotes written "| " or with initials ("HM> ") are read as "> " quotes
    (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes.
 1. History starts at the first separator, Outlook-style header block or reply header
    not followed by "> " lines (quote_headers/). Everything from there on is history.
-2. A forwarded message (« Message transféré », « Forwarded message ») is treated as a
-   message of its own: its header block goes, its body is extracted by the same rules
-   and kept, as a Markdown quote under the sender's own words if there are any (what is
-   forwarded to a list is meant to be read there).
+2. A forwarded message (« Message transféré », « Forwarded message », or a header block
+   above a message the list did not send) is treated as a message of its own: its
+   header block goes, its body is extracted by the same rules and kept, as a Markdown
+   quote under the sender's own words if there are any (what is forwarded to a list is
+   meant to be read there).
 3. The first "-- " line starts the signature (and our footer, footer_marker.py).
 4. "> " lines at the end, with the reply header above them, are history.
 5. "> " lines left in the middle: an inline reply (the person answers point by point
@@ -46,6 +47,9 @@ logger = logging.getLogger(__name__)
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 _QUOTE_PREFIX = re.compile(r"^\s*((?:>\s?)+)")
 MAX_FORWARD_DEPTH = 3
+# what shows a message the list sent: the board's tag in its subject, a reply address
+_LIST_TAG = re.compile(r"\[[\w.-]+\]")
+_REPLY_ADDRESS = re.compile(r"\breply\+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,22 @@ def _next_content(lines: list[str], i: int) -> int | None:
     return i if i < len(lines) else None
 
 
+def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
+    """A forward separator, or a header block (or « Original Message » line) above a
+    message that the list did not send. Outlook and Thunderbird forward under the same
+    block as they reply; a post of the list has « [slug] » in its subject, our footer in
+    its body and, as members receive it, a reply address in its To."""
+    if cut.kind == "forward":
+        return True
+    if cut.kind not in ("separator", "header_block") or _quotes_our_footer(tail):
+        return False
+    fields = quote_headers.header_fields(tail)
+    subject = fields.get("subject")
+    return not (
+        subject is None or _LIST_TAG.search(subject) or _REPLY_ADDRESS.search(fields.get("to", ""))
+    )
+
+
 def _forwarded_body(tail: list[str], depth: int) -> list[str]:
     """The body of a forwarded message (after its separator), without its header block,
     extracted by the same rules."""
@@ -171,7 +191,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.rules.append(scan.cut.rule)
         result.found_history = True
         result.quoted = tail
-        if scan.cut.kind == "forward" and depth < MAX_FORWARD_DEPTH:
+        if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
 
     own = _cut_signature(own, scan.attributions, result)

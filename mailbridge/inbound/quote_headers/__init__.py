@@ -30,6 +30,7 @@ from mailbridge.inbound.quote_headers.header_blocks import (
     HEADER_BLOCK_DOCS,
     RULE_LINE,
     header_block_end,
+    header_fields,
     match_header_block,
 )
 from mailbridge.inbound.quote_headers.separators import SEPARATORS, match_separator
@@ -45,6 +46,7 @@ __all__ = [
     "Rule",
     "clean",
     "header_block_end",
+    "header_fields",
     "is_quoted",
     "match_attribution",
     "match_header_block",

@@ -7,8 +7,14 @@ import re
 
 from mailbridge.inbound.quote_headers.base import Match, Rule, clean, is_quoted, next_content
 from mailbridge.inbound.quote_headers.germanic import DUTCH, ENGLISH, GERMAN, NORDIC
-from mailbridge.inbound.quote_headers.others import ANY_LANGUAGE, POLISH, RUSSIAN
-from mailbridge.inbound.quote_headers.romance import FRENCH, ITALIAN, PORTUGUESE, SPANISH
+from mailbridge.inbound.quote_headers.others import ANY_LANGUAGE, FINNISH, POLISH, RUSSIAN
+from mailbridge.inbound.quote_headers.romance import (
+    CATALAN,
+    FRENCH,
+    ITALIAN,
+    PORTUGUESE,
+    SPANISH,
+)
 
 MAX_WRAP = 3  # an attribution is looked for over this many joined lines
 
@@ -19,12 +25,14 @@ ATTRIBUTIONS: tuple[Rule, ...] = (
     *ENGLISH,
     *GERMAN,
     *SPANISH,
+    *CATALAN,
     *ITALIAN,
     *PORTUGUESE,
     *DUTCH,
     *NORDIC,
     *RUSSIAN,
     *POLISH,
+    *FINNISH,
     *ANY_LANGUAGE,
 )
 

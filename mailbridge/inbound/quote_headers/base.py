@@ -43,6 +43,10 @@ MONTH_NORDIC = r"(?:jan|feb|mar|apr|maj|mai|jun|jul|aug|sep|okt|nov|dec|des)\w*\
 DAY_RU = r"(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)"
 DAY_PL = r"(?:pon|wt|śr|sr|czw|pt|sob|niedz?)\w*\.?"
 MONTH_PL = r"(?:sty|lut|mar|kwi|maj|cze|lip|sie|wrz|paź|paz|lis|gru)\w*\.?"
+DAY_CA = r"(?:dl|dt|dc|dj|dv|ds|dg|dilluns|dimarts|dimecres|dijous|divendres|dissabte|diumenge)\.?"
+MONTH_CA = r"(?:gen|febr?|març|marc|abr|maig|juny|jul|ag|set|oct|nov|des)\w*\.?"
+DAY_FI = r"(?:ma|ti|ke|to|pe|la|su)\w*\.?"
+MONTH_FI = r"(?:tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu)\w*\.?"
 MONTH_RU = r"(?:янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)\w*\.?"
 
 

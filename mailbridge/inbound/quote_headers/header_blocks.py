@@ -1,11 +1,19 @@
 """Header blocks: the "De : … Envoyé : … À : … Objet :" lines that Outlook, Zimbra, GMX,
-Samsung mail and forwards write above the history they append unquoted."""
+Samsung mail and forwards write above the history they append unquoted, and Lotus Notes'
+block with each label alone above its value."""
 
 from __future__ import annotations
 
 import re
 
-from mailbridge.inbound.quote_headers.base import NUMERIC_DATE, TIME, Match, clean, is_quoted
+from mailbridge.inbound.quote_headers.base import (
+    NUMERIC_DATE,
+    TIME,
+    Match,
+    clean,
+    is_quoted,
+    next_content,
+)
 
 # Header labels by role, one pool for every language: Gmail's French forward mixes
 # « De : » with « Subject: ».
@@ -47,6 +55,20 @@ _HEADER_BLOCK_FAMILIES = (
     ("outlook_ru", {"от", "отправлено", "тема"}, "Outlook in Russian: От, Отправлено, Тема."),
 )
 HEADER_BLOCK_DOCS = {name: doc for name, _labels, doc in _HEADER_BLOCK_FAMILIES}
+HEADER_BLOCK_DOCS["lotus_notes"] = (
+    "Lotus Notes: « Name <addr> », the date, then each label on a line of its own above its"
+    " value (« Veuillez répondre à », « A », « cc », « Objet »)."
+)
+
+# Lotus Notes writes the sender and the date, then each label alone above its value
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_STACKED_DATE = re.compile(rf"{NUMERIC_DATE},? {TIME}", re.IGNORECASE)
+_STACKED_LABEL = re.compile(
+    r"(?:" + "|".join(_LABELS[role] for role in ("to", "cc", "subject")) + r"|Veuillez répondre à"
+    r"|Please respond to|Bitte antworten an|Responder a|Rispondere a) ?:?",
+    re.IGNORECASE,
+)
+_STACKED_REACH = 12  # lines below the date where the labels are looked for
 
 
 def _header_role(line: str) -> tuple[str, str] | None:
@@ -76,12 +98,55 @@ def header_block_end(lines: list[str], start: int) -> int:
     return i
 
 
+def header_fields(lines: list[str]) -> dict[str, str]:
+    """Role -> value of the header block opening `lines` (under a separator or rule
+    line when there is one): {"from": …, "subject": …}; empty without a block."""
+    i = next_content(lines, 0)
+    if i is not None and _header_role(lines[i]) is None:
+        i = next_content(lines, i + 1)
+    if i is None or _header_role(lines[i]) is None:
+        return {}
+    fields: dict[str, str] = {}
+    for line in lines[i : header_block_end(lines, i)]:
+        found = _header_role(line)
+        if found:
+            fields.setdefault(found[0], clean(line).split(":", 1)[1].strip())
+    return fields
+
+
+def match_stacked_header_block(lines: list[str], i: int) -> Match | None:
+    """Lotus Notes' block: a sender line with an address, the date on the next line,
+    then labels alone on their lines (a subject and one more) above their values."""
+    line = lines[i]
+    if "@" not in line or len(line) > 160 or not _ADDRESS.search(line):
+        return None
+    if i + 1 >= len(lines) or not _STACKED_DATE.fullmatch(clean(lines[i + 1])):
+        return None
+    labels, subject = 0, None
+    for j in range(i + 2, min(len(lines), i + 2 + _STACKED_REACH)):
+        if is_quoted(lines[j]):
+            return None
+        if _STACKED_LABEL.fullmatch(clean(lines[j])):
+            labels += 1
+            if re.fullmatch(_LABELS["subject"], clean(lines[j]).rstrip(" :"), re.IGNORECASE):
+                subject = j
+                break
+    if subject is None or labels < 2:
+        return None
+    end = subject + 1
+    while end < len(lines) and not lines[end].strip():
+        end += 1
+    return Match("lotus_notes", "header_block", i, min(end + 1, len(lines)))
+
+
 def match_header_block(lines: list[str], i: int) -> Match | None:
     """A block of header lines, one of them a From line (first for most clients, second
     under GMX's « Gesendet: »), with at least two of date/to/cc/subject, one of them a
     date or a subject."""
     found = _header_role(lines[i])
-    if found is None or not clean(lines[i]).split(":", 1)[1].strip():
+    if found is None:
+        return match_stacked_header_block(lines, i)
+    if not clean(lines[i]).split(":", 1)[1].strip():
         return None
     end = header_block_end(lines, i)
     roles, labels = set(), set()

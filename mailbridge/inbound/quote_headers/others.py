@@ -1,11 +1,14 @@
-"""Reply headers in Russian and Polish, those that do not depend on a language (Gmail's ISO date,
-Supercite's « "HM" == Hélène … writes: »), and the generic rule tried last."""
+"""Reply headers in Russian, Polish and Finnish, those that do not depend on a language
+(Gmail's ISO date, Supercite's « "HM" == Hélène … writes: »), and the generic rule tried
+last."""
 
 from __future__ import annotations
 
 from mailbridge.inbound.quote_headers.base import (
+    DAY_FI,
     DAY_PL,
     DAY_RU,
+    MONTH_FI,
     MONTH_PL,
     MONTH_RU,
     NUMERIC_DATE,
@@ -71,6 +74,29 @@ POLISH: tuple[Rule, ...] = (
         rf"(?:W dniu|Dnia)? ?\D{{0,30}}\d.{{0,200}} {_WROTE_PL} ?:",
         "Any Polish « <data>, <imię> napisał(a): », Thunderbird « W dniu 04.07.2007 10:12,"
         " Helena pisze: ».",
+    ),
+)
+
+FINNISH: tuple[Rule, ...] = (
+    rule(
+        "gmail_fi",
+        "attribution",
+        rf"{DAY_FI},? \d{{1,2}}\.? {MONTH_FI},? \d{{4}},? klo {TIME},? .+ kirjoitti ?:",
+        "Gmail in Finnish: « ke 4. heinäk. 2007 klo 10.12 Helena (<h@x>) kirjoitti: ».",
+    ),
+    rule(
+        "any_fi",
+        "attribution",
+        r"\D{0,30}\d.{0,200} kirjoitti ?:|.{1,120} kirjoitti \d.{0,80}:",
+        "Any Finnish « <päivä>, <nimi> kirjoitti: », Thunderbird « Helena kirjoitti"
+        " 4.7.2007 10:12: ».",
+    ),
+    rule(
+        "short_fi",
+        "attribution",
+        r"[^:<>]{1,80}(?: ?<[^<>]+>)? kirjoitti ?:",
+        "Short Finnish « Helena kirjoitti: », only when quoted lines follow.",
+        needs_quote=True,
     ),
 )
 

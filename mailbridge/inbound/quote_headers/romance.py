@@ -1,15 +1,17 @@
-"""Reply headers in French, Spanish, Italian and Portuguese, one rule per client family,
+"""Reply headers in French, Spanish, Catalan, Italian and Portuguese, one rule per client family,
 then the `any_*` rule of each language and its short form (only before "> " lines)."""
 
 from __future__ import annotations
 
 from mailbridge.inbound.quote_headers.base import (
+    DAY_CA,
     DAY_ES,
     DAY_FR,
     DAY_IT,
     DAY_PT,
     FULL_DAY_FR,
     ISO_DATE,
+    MONTH_CA,
     MONTH_ES,
     MONTH_FR,
     MONTH_IT,
@@ -177,6 +179,31 @@ PORTUGUESE: tuple[Rule, ...] = (
         "attribution",
         rf"{_SHORT} escreveu ?:",
         "Short Portuguese « Helena Martins escreveu: », only when quoted lines follow.",
+        needs_quote=True,
+    ),
+)
+
+_WROTE_CA = r"(?:va escriure|ha escrit)"
+
+CATALAN: tuple[Rule, ...] = (
+    rule(
+        "gmail_ca",
+        "attribution",
+        rf"(?:El|A) {DAY_CA},? \d{{1,2}} (?:de |d')?{MONTH_CA},? (?:de )?\d{{4}},? a les {TIME},?"
+        rf" .+ {_WROTE_CA} ?:",
+        "Gmail in Catalan: « El dc., 4 de jul. 2007 a les 10:12, Helena (<h@x>) va escriure: ».",
+    ),
+    rule(
+        "any_ca",
+        "attribution",
+        rf"(?:El|A) \D{{0,30}}\d.{{0,200}} {_WROTE_CA} ?:",
+        "Any Catalan « El <data>, <nom> va escriure: ».",
+    ),
+    rule(
+        "short_ca",
+        "attribution",
+        rf"{_SHORT} {_WROTE_CA} ?:",
+        "Short Catalan « Helena Puig va escriure: », only when quoted lines follow.",
         needs_quote=True,
     ),
 )

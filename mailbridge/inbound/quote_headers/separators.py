@@ -12,7 +12,7 @@ from mailbridge.inbound.quote_headers.base import Match, Rule, clean, is_quoted,
 # the verb of a reply header, in every language a rule knows
 WROTE = (
     r"(?:wrote|a écrit|avez écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev"
-    r"|пишет|написал\(а\)|написала?|napisał\(a\)|napisała?|pisze|va escriure)"
+    r"|пишет|написал\(а\)|написала?|napisał\(a\)|napisała?|pisze|va escriure|kirjoitti)"
 )
 # Gmail and Thunderbird draw their forward rules with dashes, Zoho with « = »
 _RULE = r"[-=]{3,}"
@@ -70,10 +70,12 @@ SEPARATORS: tuple[Rule, ...] = (
     rule(
         "zoho",
         "separator",
-        rf"-{{2,}} ?(?:(?:On|Le|Am|El|Il|Op|Em|Den|W dniu) .{{5,250}}|[^-:]{{2,120}})"
-        rf" {WROTE} ?-{{2,}}",
+        rf"-{{2,}} ?(?:(?:On|Le|Am|El|Il|Op|Em|Den|W dniu) .{{5,250}} {WROTE}(?: .{{2,200}})?"
+        rf"|[^-:]{{2,120}} {WROTE}) ?-{{2,}}",
         "Zoho Mail: « ---- On Mon, 02 Jul 2007 09:15:22 +0200 Helen <h@x> wrote ---- », in"
-        " any language, and the dateless « ---- Helen wrote ---- » of some Android mail apps.",
+        " any language, the verb last or, in German, before the name (« ---- Am … schrieb"
+        " Helene <h@x> ---- »), and the dateless « ---- Helen wrote ---- » of some Android"
+        " mail apps.",
     ),
     rule(
         "forward_fr",
