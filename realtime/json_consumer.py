@@ -27,6 +27,20 @@ class StrictJsonConsumer(AsyncJsonWebsocketConsumer):
     # `database_sync_to_async`, which gives its thread's connection back before and
     # after.
 
+    async def __call__(self, scope, receive, send):
+        if self.channel_layer_alias is not None:
+            return await super().__call__(scope, receive, send)
+        # No channel of its own (realtime.consumers): the socket's messages one after
+        # the other, without Channels' new task and asyncio.wait for each.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
