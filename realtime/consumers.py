@@ -126,13 +126,7 @@ class LiveConsumer(StrictJsonConsumer):
         if not (self.KEEP_ANONYMOUS and join_cache.anonymous(self.scope)):
             return await _in_a_thread(self.resolve)(), None
         key = (type(self).__name__, *sorted(self.scope["url_route"]["kwargs"].items()))
-        entry = join_cache.lookup(key)
-        if entry is not None:
-            return entry.stream, entry
-        read_from = fanout.tick()
-        stream = await _in_a_thread(self.resolve)()
-        join_cache.keep(key, stream, read_from=read_from)
-        return stream, None
+        return await join_cache.stream(key, _in_a_thread(self.resolve))
 
     async def joined(self) -> None:
         """Called once the connection follows its stream."""
@@ -234,7 +228,10 @@ class LiveConsumer(StrictJsonConsumer):
                 elif what == "start" and item is None:
                     self.cursor = fanout.known_seq(self.stream.group)
                     if self.cursor is None:
-                        self.cursor = await _in_a_thread(store.last_seq)(self.stream.group)
+                        self.cursor = await join_cache.read_once(
+                            ("last_seq", self.stream.group),
+                            lambda: _in_a_thread(store.last_seq)(self.stream.group),
+                        )
                         fanout.note_seq(self.stream.group, self.cursor)
                     await self.send_json({"type": "ready", "seq": self.cursor})
                 else:  # "start" with ?after=, or "resume"
@@ -260,7 +257,12 @@ class LiveConsumer(StrictJsonConsumer):
                 read=lambda: _in_a_thread(store.replay)(group, after=after, known=known),
             )
         else:
-            replay = await _in_a_thread(store.replay)(group, after=after)
+            replay = await join_cache.replay(
+                group,
+                after=after,
+                known=None,
+                read=lambda: _in_a_thread(store.replay)(group, after=after),
+            )
             fanout.note_seq(group, replay.last_seq)
         await self.deliver(replay, after=after)
         await self.send_json({"type": "ready", "seq": self.cursor})

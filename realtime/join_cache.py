@@ -86,6 +86,28 @@ def lookup(key: tuple) -> Entry | None:
     return entry
 
 
+_reading: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Future]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def stream(key: tuple, read: Callable[[], Awaitable[Stream]]) -> tuple[Stream, Entry | None]:
+    """The stream kept for `key`, and its entry; else `read()`, once for the joiners
+    asking while it runs (each would have read the same at the same moment), kept
+    for the next ones if it may be. A refusal raised by `read()` reaches them all."""
+    entry = lookup(key)
+    if entry is not None:
+        return entry.stream, entry
+    read_from = fanout.tick()  # used by the first asker only, whose read it starts
+
+    async def read_and_keep() -> Stream:
+        made = await read()
+        keep(key, made, read_from=read_from)
+        return made
+
+    return await read_once(("stream", *key), read_and_keep), None
+
+
 def keep(key: tuple, stream: Stream, *, read_from: int) -> None:
     """Keep `stream`, read from the database from tick `read_from` (fanout.tick) on,
     if no change of access can have happened unheard since."""
@@ -109,10 +131,12 @@ _replays: weakref.WeakKeyDictionary[
 
 
 async def replay(
-    group: str, *, after: int, known: int, read: Callable[[], Awaitable[Replay]]
+    group: str, *, after: int, known: int | None, read: Callable[[], Awaitable[Replay]]
 ) -> Replay:
     """The catch-up of `group` from `after` to `known` (realtime.store.replay with
-    `known`), `read()` once for the joiners asking the same within TTL_SECONDS."""
+    `known`), `read()` once for the joiners asking the same within TTL_SECONDS. With
+    `known` None (the process knows no seq of the group yet), once for those asking
+    while it runs."""
     replays = _replays.setdefault(asyncio.get_running_loop(), {})
     key = (group, after, known)
     now = time.monotonic()
@@ -129,7 +153,8 @@ async def replay(
         def forget(done: asyncio.Future) -> None:
             failed = done.cancelled() or done.exception() is not None
             if (
-                failed
+                known is None
+                or failed
                 or not done.result().complete
                 or (len(done.result().messages) > REPLAY_MESSAGES_KEPT)
             ):
@@ -138,3 +163,18 @@ async def replay(
 
         task.add_done_callback(forget)
     return await asyncio.shield(kept[1])
+
+
+async def read_once(key: tuple, read: Callable[[], Awaitable]):
+    """`read()`, once for the callers asking `key` while it runs."""
+    reading = _reading.setdefault(asyncio.get_running_loop(), {})
+    task = reading.get(key)
+    if task is None:
+        task = reading[key] = asyncio.ensure_future(read())
+
+        def done_reading(done: asyncio.Future) -> None:
+            if reading.get(key) is done:
+                del reading[key]
+
+        task.add_done_callback(done_reading)
+    return await asyncio.shield(task)

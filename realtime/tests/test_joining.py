@@ -180,3 +180,19 @@ def test_readers_joining_at_the_same_seq_share_one_catch_up_and_get_it_exactly(
     assert reads.count("replay") == 1  # once for the three
     assert [m.get("seq") for m in later] == [start + 1, start + 2, start + 3, start + 3]
     assert "Trois." in later[2]["html"]
+
+
+def test_anonymous_readers_joining_at_once_read_the_thread_and_its_seq_once(thread, trips):
+    @async_to_sync
+    async def scenario():
+        trips.clear()
+        opened = await asyncio.gather(*(open_socket(thread_path(thread)) for _ in range(5)))
+        reads = _reads(trips)
+        for socket, _first in opened:
+            await socket.disconnect()
+        return [first for _socket, first in opened], reads
+
+    firsts, reads = scenario()
+    assert [first["type"] for first in firsts] == ["ready"] * 5
+    assert len({first["seq"] for first in firsts}) == 1
+    assert reads == ["ThreadConsumer.resolve", "last_seq"]
