@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from realtime import access, fanout, presence, store, streams
+from realtime import access, fanout, join_cache, presence, store, streams
 from realtime.client_input import TokenBucket, scope_after, scope_language, seq_parse
 from realtime.errors import CloseCode, LiveError, StreamForbidden
 from realtime.frames import event_fragment, event_frame
@@ -79,7 +79,7 @@ class LiveConsumer(StrictJsonConsumer):
         self.tasks: list[asyncio.Task] = []
         try:
             after = scope_after(self.scope)
-            self.stream = await _in_a_thread(self.resolve)()
+            self.stream, cached = await self.stream_for_reader()
         except ValueError:
             await self.close_with(CloseCode.BAD_REQUEST)
             return
@@ -98,6 +98,14 @@ class LiveConsumer(StrictJsonConsumer):
         for group in self.stream.access_groups:
             await fanout.join(group, self)
         self.following = True
+        if cached is not None and not join_cache.valid(cached):
+            # Access changed between the look-up and the subscription: the database
+            # decides, now that a later change would be heard.
+            try:
+                await _in_a_thread(self.resolve)()
+            except LiveError:
+                await self.close_with(CloseCode.NOT_FOUND)
+                return
         self.inbox.put_nowait(("start", after))
         self.tasks = [
             asyncio.create_task(self.pump()),
@@ -108,6 +116,17 @@ class LiveConsumer(StrictJsonConsumer):
     def resolve(self) -> Stream:
         """The stream this URL names, if the reader may follow it (sync, ORM)."""
         raise NotImplementedError
+
+    # Whether an anonymous reader's stream may be kept for the next (realtime.join_cache):
+    # only where the decision depends on nothing but the URL and who may read a session.
+    KEEP_ANONYMOUS = False
+
+    async def stream_for_reader(self) -> tuple[Stream, join_cache.Entry | None]:
+        """The stream, and the kept decision it came from (None: read from the database)."""
+        if not (self.KEEP_ANONYMOUS and join_cache.anonymous(self.scope)):
+            return await _in_a_thread(self.resolve)(), None
+        key = (type(self).__name__, *sorted(self.scope["url_route"]["kwargs"].items()))
+        return await join_cache.stream(key, _in_a_thread(self.resolve))
 
     async def joined(self) -> None:
         """Called once the connection follows its stream."""
@@ -207,7 +226,13 @@ class LiveConsumer(StrictJsonConsumer):
                 if what == "push":
                     await self.LAYER_MESSAGES[item["type"]](self, item)
                 elif what == "start" and item is None:
-                    self.cursor = await _in_a_thread(store.last_seq)(self.stream.group)
+                    self.cursor = fanout.known_seq(self.stream.group)
+                    if self.cursor is None:
+                        self.cursor = await join_cache.read_once(
+                            ("last_seq", self.stream.group),
+                            lambda: _in_a_thread(store.last_seq)(self.stream.group),
+                        )
+                        fanout.note_seq(self.stream.group, self.cursor)
                     await self.send_json({"type": "ready", "seq": self.cursor})
                 else:  # "start" with ?after=, or "resume"
                     await self.catch_up(item)
@@ -219,7 +244,26 @@ class LiveConsumer(StrictJsonConsumer):
                 return
 
     async def catch_up(self, after: int) -> None:
-        replay = await _in_a_thread(store.replay)(self.stream.group, after=after)
+        group = self.stream.group
+        known = fanout.known_seq(group)
+        if after == known:
+            # Every later event will be pushed to this reader: nothing to read.
+            replay = store.Replay([], after, complete=True)
+        elif known is not None and after < known:
+            replay = await join_cache.replay(
+                group,
+                after=after,
+                known=known,
+                read=lambda: _in_a_thread(store.replay)(group, after=after, known=known),
+            )
+        else:
+            replay = await join_cache.replay(
+                group,
+                after=after,
+                known=None,
+                read=lambda: _in_a_thread(store.replay)(group, after=after),
+            )
+            fanout.note_seq(group, replay.last_seq)
         await self.deliver(replay, after=after)
         await self.send_json({"type": "ready", "seq": self.cursor})
 
@@ -285,6 +329,8 @@ class LiveConsumer(StrictJsonConsumer):
 class ThreadConsumer(LiveConsumer):
     """/ws/threads/<id>/: new posts, edits and hidden posts of one thread."""
 
+    KEEP_ANONYMOUS = True
+
     def resolve(self) -> Stream:
         return streams.thread_stream(
             user=self.scope.get("user"), thread_id=self.scope["url_route"]["kwargs"]["pk"]
@@ -293,6 +339,8 @@ class ThreadConsumer(LiveConsumer):
 
 class BoardConsumer(LiveConsumer):
     """/ws/boards/<slug>/: new threads and activity in one board's list."""
+
+    KEEP_ANONYMOUS = True
 
     def resolve(self) -> Stream:
         return streams.board_stream(

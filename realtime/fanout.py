@@ -20,6 +20,7 @@ listening.REFRESH_SECONDS while any stays.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import weakref
 from collections import Counter
@@ -29,12 +30,20 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from realtime import listening
+from realtime.store import EVENT_MESSAGE
 
 logger = logging.getLogger(__name__)
 
 # Channels' layers forget a group membership after a day (group_expiry): the
 # process's channel joins its groups again well before.
 REJOIN_SECONDS = 30 * 60
+# Orders what happens in this process: a subscription made active, a message relayed,
+# a read started (realtime.join_cache asks which came first).
+_ticks = itertools.count(1)
+
+
+def tick() -> int:
+    return next(_ticks)
 
 
 class Reader(Protocol):
@@ -62,10 +71,20 @@ class GroupFanout:
         self.task: asyncio.Task | None = None
         self.refresher: asyncio.Task | None = None
         self.ready = asyncio.Event()
+        # From this tick on, every push to the group reaches this process.
+        self.active_from: int | None = None
+        # Messages relayed, and the tick of the latest (realtime.join_cache).
+        self.relayed = 0
+        self.relayed_at = 0
+        # The highest seq of the group known committed, read or pushed since the
+        # subscription was active: every later one is pushed here (a lower bound of
+        # the store's, which a joiner that has seen it need not read again).
+        self.last_seq: int | None = None
 
     async def start(self) -> None:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.group, self.channel)
+        self.active_from = tick()
         self.task = asyncio.create_task(self._relay(), name=f"fanout {self.group}")
         self.refresher = asyncio.create_task(self._refresh(), name=f"listening {self.group}")
         self.ready.set()
@@ -82,6 +101,10 @@ class GroupFanout:
         self.counts[language] += 1
         if new:
             await _register(self.group, {language})
+
+    def note_seq(self, seq: int) -> None:
+        if self.last_seq is None or seq > self.last_seq:
+            self.last_seq = seq
 
     def discard(self, reader: Reader) -> None:
         if reader in self.readers:
@@ -117,6 +140,10 @@ class GroupFanout:
                 logger.exception("receiving for %s failed; retrying", self.group)
                 await asyncio.sleep(1)
                 continue
+            self.relayed += 1
+            self.relayed_at = tick()
+            if message.get("type") == EVENT_MESSAGE and type(message.get("seq")) is int:
+                self.note_seq(message["seq"])
             for reader in list(self.readers):
                 reader.offer(message)
             if asyncio.get_running_loop().time() > rejoin:
@@ -163,6 +190,25 @@ async def leave(group: str, reader: Reader) -> None:
     if not fanout.readers and fanout.ready.is_set():
         del fanouts[group]
         await fanout.stop()
+
+
+def following(group: str) -> GroupFanout | None:
+    """This process's subscription to `group`, once active; None when it has none."""
+    fanout = _of_this_loop().get(group)
+    return fanout if fanout is not None and fanout.active_from is not None else None
+
+
+def known_seq(group: str) -> int | None:
+    """The highest seq of `group` this process knows committed (see GroupFanout)."""
+    fanout = following(group)
+    return fanout.last_seq if fanout is not None else None
+
+
+def note_seq(group: str, seq: int) -> None:
+    """`seq` read from the store by a reader of `group` (so after it subscribed)."""
+    fanout = following(group)
+    if fanout is not None:
+        fanout.note_seq(seq)
 
 
 def readers_of(group: str) -> int:

@@ -201,9 +201,14 @@ class Replay:
     complete: bool
 
 
-def replay(group: str, *, after: int, before: int | None = None) -> Replay:
-    """The stored events of `group` with after < seq (< before when given), in order."""
-    last = last_seq(group)
+def replay(
+    group: str, *, after: int, before: int | None = None, known: int | None = None
+) -> Replay:
+    """The stored events of `group` with after < seq (< before when given), in order.
+
+    `known`: a seq of the group known committed, every later one pushed to the caller
+    (realtime.fanout): the replay stops there, without reading the group's counter."""
+    last = last_seq(group) if known is None else known
     if after > last:
         return Replay([], last, complete=False)  # the store was reset under the client
     upper = last if before is None else min(before - 1, last)
