@@ -388,13 +388,21 @@ def busy_note(*loads: float) -> str:
     return " (other work on the machine)" if max(loads) >= BUSY_LOAD else ""
 
 
-def write_section(title: str, lines: list[str], docs: Path = DOCS) -> None:
+def write_section(
+    title: str, lines: list[str], docs: Path = DOCS, *, keep_subsections: bool = False
+) -> None:
     """Section `title` ("## …") of `docs` made of `lines`: in place of the one there
-    (down to the next "## " heading), or added at the end."""
+    (down to the next "## " heading), or added at the end. With `keep_subsections`, the
+    "### " subsections the section held (written by hand, or by other runs) follow the
+    new lines as they were."""
     text = docs.read_text(encoding="utf-8") if docs.exists() else "# Intercoop — benchmarks\n"
-    section = "\n".join([title, "", *lines]).rstrip() + "\n"
     pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
+    found = pattern.search(text)
+    if keep_subsections and found:
+        kept = re.search(r"^### .*", found.group(0), re.MULTILINE | re.DOTALL)
+        lines = [*lines, "", *(kept.group(0).rstrip().split("\n") if kept else [])]
+    section = "\n".join([title, "", *lines]).rstrip() + "\n"
+    if found:
         text = pattern.sub(lambda _match: section + "\n", text).rstrip() + "\n"
     else:
         text = text.rstrip() + "\n\n" + section

@@ -670,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print("\n".join(lines))
     if not args.smoke and not args.no_write:
-        common.write_section(SECTION, lines)
+        common.write_section(SECTION, lines, keep_subsections=True)
     failed = ours["lost"] or ours["duplicated"] or ours["error_count"]
     return 1 if failed else 0
 
