@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from forum import questionnaire_cache
 from forum.models import (
     Question,
     Questionnaire,
@@ -34,7 +35,15 @@ def questionnaire_by_id(*, pk: int) -> Questionnaire | None:
 
 
 def questions_of(*, questionnaire: Questionnaire) -> list[Question]:
-    """The questions in order, each with its options (prefetched, in order)."""
+    """The questions in order, each with its options (prefetched, in order): read once
+    per version of the questionnaire and kept in the cache (forum.questionnaire_cache);
+    each caller gets its own copies."""
+    return questionnaire_cache.cached(
+        questionnaire.pk, "questions", lambda: _questions_read(questionnaire)
+    )
+
+
+def _questions_read(questionnaire: Questionnaire) -> list[Question]:
     return list(questionnaire.questions.prefetch_related("choices").order_by("order", "pk"))
 
 

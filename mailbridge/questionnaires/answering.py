@@ -57,7 +57,11 @@ def answer_by_mail(ctx: InboundContext) -> Outcome:
         if not problems:
             try:
                 questionnaire_submit(
-                    questionnaire=questionnaire, person=person, answers=merged, questions=questions
+                    questionnaire=questionnaire,
+                    person=person,
+                    answers=merged,
+                    questions=questions,
+                    checked=True,  # just above, on the questionnaire read by verify_token
                 )
             except AnswersInvalid as error:
                 numbers = {question.pk: number for number, question in enumerate(questions, 1)}
@@ -68,7 +72,13 @@ def answer_by_mail(ctx: InboundContext) -> Outcome:
                     f"{len(read.values)} answers read; recorded for questionnaire "
                     f"{questionnaire.pk}",
                 )
-        questionnaire_draft_save(questionnaire=questionnaire, person=person, answers=merged)
+        questionnaire_draft_save(
+            questionnaire=questionnaire,
+            person=person,
+            answers=merged,
+            questions=questions,
+            checked=True,
+        )
     except NotAllowed as error:
         return Outcome.found(Reason.NOT_ALLOWED, str(error))
     except (QuestionnaireClosed, AnswersSealed) as error:
