@@ -37,14 +37,20 @@ def questionnaire_by_id(*, pk: int) -> Questionnaire | None:
 def questions_of(*, questionnaire: Questionnaire) -> list[Question]:
     """The questions in order, each with its options (prefetched, in order): read once
     per version of the questionnaire and kept in the cache (forum.questionnaire_cache);
-    each caller gets its own copies."""
-    return questionnaire_cache.cached(
-        questionnaire.pk, "questions", lambda: _questions_read(questionnaire)
+    each caller gets its own copies, with `questionnaire` as their questionnaire."""
+    questions = questionnaire_cache.cached(
+        questionnaire.pk, "questions", lambda: _questions_read(questionnaire.pk)
     )
+    for question in questions:
+        question.questionnaire = questionnaire
+    return questions
 
 
-def _questions_read(questionnaire: Questionnaire) -> list[Question]:
-    return list(questionnaire.questions.prefetch_related("choices").order_by("order", "pk"))
+def _questions_read(questionnaire_id: int) -> list[Question]:
+    # Not through questionnaire.questions, which would attach the questionnaire to each
+    # question: its seal must not be stored beside them in the cache.
+    questions = Question.objects.filter(questionnaire_id=questionnaire_id)
+    return list(questions.prefetch_related("choices").order_by("order", "pk"))
 
 
 def response_of(*, questionnaire: Questionnaire, person, lock: bool = False) -> Response | None:

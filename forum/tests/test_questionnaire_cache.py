@@ -5,13 +5,16 @@ checked against follow every change the builder makes, at once."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
 from config.testing import cache_fails
-from forum.models import Response
+from forum import page_cache, questionnaire_cache
+from forum.models import Questionnaire, Response
 from forum.questionnaire_tokens import link_token
 from forum.selectors.questionnaires import questions_of
 from forum.services import questionnaires as building
@@ -145,3 +148,17 @@ def test_the_form_is_answered_when_the_cache_does_not_answer(client, built, alic
         .answers.filter(choice_id=choice(questions["group"], "Une association"))
         .exists()
     )
+
+
+def test_the_cache_never_holds_the_questionnaires_seal(client, built, alice, bruno):
+    """The seal, wiped at closing, must not outlive it in a copy (see
+    forum/questionnaire_tokens.py): the cached questions and form hold none."""
+    questionnaire, questions = built
+    client.post(link_of(questionnaire, bruno), form_data(questions))  # locks the anonymity
+    client.get(link_of(questionnaire, alice))
+    [token] = page_cache.versions([questionnaire_cache.scope(questionnaire.pk)])
+    prefix = f"questionnaire-cache:{questionnaire.pk}:{token}:"
+    stored = cache.get_many([f"{prefix}questions", f"{prefix}blank-form:fr"])
+    assert len(stored) == 2
+    seal = Questionnaire.objects.get(pk=questionnaire.pk).seal
+    assert seal and all(seal.encode() not in pickle.dumps(value) for value in stored.values())
