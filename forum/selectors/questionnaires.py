@@ -107,9 +107,11 @@ class _StoredAnswer(NamedTuple):
 _MINE = ("key", "submitted", "draft", *(f"answers__{name}" for name in _StoredAnswer._fields))
 
 
-def answers_of(*, questionnaire: Questionnaire, person) -> PersonAnswers:
+def answers_of(*, questionnaire: Questionnaire, person, sealed: bool = True) -> PersonAnswers:
     """The person's answers: their response and its answers read together (one query),
-    and, for an anonymous questionnaire's person who has none, whether they answered."""
+    and, for an anonymous questionnaire's person who has none, whether they answered
+    before it was sealed (one more; not with `sealed=False`, for a caller that records
+    answers next: questionnaire_submit finds out itself, under its lock)."""
     responses = Response.objects.filter(questionnaire=questionnaire)
     keys: list[str] = []
     if not questionnaire.is_anonymous:
@@ -120,7 +122,8 @@ def answers_of(*, questionnaire: Questionnaire, person) -> PersonAnswers:
         rows = []
     if not rows:
         answered = (
-            questionnaire.is_anonymous
+            sealed
+            and questionnaire.is_anonymous
             and respondent_status(questionnaire=questionnaire, person=person)
             == RespondentStatus.ANSWERED
         )

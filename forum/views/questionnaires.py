@@ -29,7 +29,11 @@ from django.views.decorators.http import require_POST
 from forum import selectors
 from forum.errors import AnswersInvalid, QuestionnaireClosed
 from forum.models import Questionnaire, QuestionnaireState
-from forum.permissions import can_answer_questionnaire, can_see_session
+from forum.permissions import (
+    can_answer_questionnaire,
+    can_see_session,
+    may_answer_questionnaire,
+)
 from forum.questionnaire_display import (
     blank_form,
     event_time,
@@ -96,10 +100,17 @@ def _by_link(request, token: str) -> Answering:
         )
         raise LinkRefused("expired" if error.expired else "invalid") from error
     questionnaire = questionnaire_by_id(pk=link.questionnaire_id)
-    person = get_user_model().objects.filter(pk=link.user_id, is_active=True).first()
-    if questionnaire is None or person is None:
+    if questionnaire is None:
         raise LinkRefused("invalid")
-    if not can_answer_questionnaire(person, questionnaire.session):
+    person = (
+        get_user_model()
+        .objects.filter(pk=link.user_id, is_active=True)
+        .annotate(may_answer=may_answer_questionnaire(questionnaire.session))
+        .first()
+    )
+    if person is None:
+        raise LinkRefused("invalid")
+    if not person.may_answer:
         raise LinkRefused("not_registered", questionnaire)
     if not questionnaire.accepts_answers():
         raise LinkRefused("not_open" if _not_open_yet(questionnaire) else "expired", questionnaire)

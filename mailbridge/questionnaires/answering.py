@@ -50,7 +50,8 @@ def answer_by_mail(ctx: InboundContext) -> Outcome:
         return Outcome.found(Reason.QUESTIONNAIRE_CLOSED, f"questionnaire {questionnaire.pk}")
     questions = questions_of(questionnaire=questionnaire)
     read = read_reply(ctx.body, questions)
-    mine = answers_of(questionnaire=questionnaire, person=person)
+    # Sealed or not, questionnaire_submit and questionnaire_draft_save find out.
+    mine = answers_of(questionnaire=questionnaire, person=person, sealed=False)
     merged = {**mine.values, **mine.draft, **{str(pk): v for pk, v in read.values.items()}}
     problems = list(read.problems)
     try:
