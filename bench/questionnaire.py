@@ -376,7 +376,8 @@ def run(args) -> dict:
 
         # 2. Answering: the web half and the mail half at once.
         gateway_port = common.free_port()
-        frame.processes.append(start_gateway(gateway_port, frame.data_dir))
+        gateway = start_gateway(gateway_port, frame.data_dir)
+        frame.processes.append(gateway)
         web_port = None
         if not args.smoke:
             web_port = common.free_port()
@@ -385,6 +386,9 @@ def run(args) -> dict:
             web = common.start_logged([*command, "--workers", "2"], log)
             frame.processes.append(web)
             common.wait_for_port(web_port, web, log, interval=0.1)
+        roles = {"web": [web.pid] if web_port else [], "workers": [w.pid for w in workers]}
+        roles["gateway"] = [gateway.pid]
+        cpu_before = {role: common.tree_cpu_seconds(pids) for role, pids in roles.items()}
         with ThreadPoolExecutor(1) as pool:
             started = time.time()
             web_job = pool.submit(web_answer, web_port, scene, web_people, questions)
@@ -401,7 +405,18 @@ def run(args) -> dict:
             answered = Respondent.objects.filter(questionnaire=scene["questionnaire"]).count()
             time.sleep(0.05)
         answer_seconds = time.time() - started
+        cpu_ms = {
+            role: (common.tree_cpu_seconds(pids) - cpu_before[role]) * 1000 / max(answered, 1)
+            for role, pids in roles.items()
+        }
         pages = synthesis_pages(web_port, web.pid if web_port else None, scene)
+        if args.smoke:
+            # A push the coalescer still holds for this process's answers
+            # (realtime.coalesce) runs now, while the database is there, not from its
+            # timer once the run is taken down.
+            from realtime.publish import synthesis_pushes
+
+            synthesis_pushes.flush()
         result = {
             "smoke": args.smoke,
             "pages": pages,
@@ -420,6 +435,7 @@ def run(args) -> dict:
             "statuses": statuses,
             "answered": answered,
             "answer_seconds": answer_seconds,
+            "cpu_ms": cpu_ms,
             "load": (load_at_start, common.load_average()),
         }
         return result
@@ -450,6 +466,14 @@ def table(result: dict) -> list[str]:
         + f". Workers: {result['workers']}; load average {result['load'][0]:.1f} at the "
         f"start, {result['load'][1]:.1f} at the end{common.busy_note(*result['load'])}.",
     ]
+    if not result["smoke"]:
+        cpu = result["cpu_ms"]
+        lines[-1] += (
+            " CPU per answer, from the first answer until every one was recorded (/proc, "
+            "which the load changes little; PostgreSQL's own not counted): web "
+            f"{cpu['web']:.1f} ms, workers {cpu['workers']:.1f} ms (email answers and "
+            f"confirmation mails), gateway {cpu['gateway']:.1f} ms."
+        )
     return lines
 
 

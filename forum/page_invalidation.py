@@ -15,14 +15,17 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from forum import questionnaire_cache
 from forum.models import (
     Attachment,
     Board,
+    Choice,
     Event,
     Follow,
     Network,
     Post,
     Profile,
+    Question,
     Questionnaire,
     ReadMark,
     Registration,
@@ -107,10 +110,29 @@ def _site_changed(sender, update_fields=None, **kwargs) -> None:
 
 
 def _questionnaire_changed(sender, instance: Questionnaire, **kwargs) -> None:
+    questionnaire_cache.changed(instance.pk)
     # Shared with participants or not, what is projected: the synthesis page's controls.
     slug = Session.objects.filter(pk=instance.session_id).values_list("slug", flat=True).first()
     if slug:
         invalidate([synthesis_scope(slug)])
+
+
+def _question_changed(sender, instance: Question, **kwargs) -> None:
+    questionnaire_cache.changed(instance.questionnaire_id)
+
+
+def _choice_changed(sender, instance: Choice, **kwargs) -> None:
+    # The options written with their question come with it: no query then.
+    if Choice.question.is_cached(instance):
+        questionnaire_id = instance.question.questionnaire_id
+    else:
+        questionnaire_id = (
+            Question.objects.filter(pk=instance.question_id)
+            .values_list("questionnaire_id", flat=True)
+            .first()
+        )
+    if questionnaire_id is not None:  # else deleted with its question, which said so
+        questionnaire_cache.changed(questionnaire_id)
 
 
 def _person_changed(sender, instance, **kwargs) -> None:
@@ -175,6 +197,10 @@ def connect() -> None:
     post_delete.connect(
         _questionnaire_changed, sender=Questionnaire, dispatch_uid="page-cache-questionnaire-del"
     )
+    for model, handler in ((Question, _question_changed), (Choice, _choice_changed)):
+        uid = f"questionnaire-cache-{model.__name__}"
+        post_save.connect(handler, sender=model, dispatch_uid=uid)
+        post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}-del")
     post_save.connect(_read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark")
     post_delete.connect(
         _read_mark_changed, sender=ReadMark, dispatch_uid="page-cache-read-mark-del"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from forum.models import Board, Event, Registration, RegistrationStatus, Role, Session
@@ -176,13 +177,23 @@ def can_see_synthesis(user, questionnaire) -> bool:
     return questionnaire.synthesis_shared and can_answer_questionnaire(user, session)
 
 
+def _answering_registrations(session: Session):
+    return Registration.objects.filter(
+        event_id=session.event_id, status=RegistrationStatus.CONFIRMED, sessions=session
+    )
+
+
 def can_answer_questionnaire(user, session: Session) -> bool:
     """Those whose confirmed registration includes the session answer its questionnaire."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return Registration.objects.filter(
-        user=user, event_id=session.event_id, status=RegistrationStatus.CONFIRMED, sessions=session
-    ).exists()
+    return _answering_registrations(session).filter(user=user).exists()
+
+
+def may_answer_questionnaire(session: Session) -> Exists:
+    """can_answer_questionnaire's rule as an expression on a query of people (to read
+    a person and whether they may answer in one query)."""
+    return Exists(_answering_registrations(session).filter(user=OuterRef("pk")))
 
 
 def is_referent(user, network) -> bool:

@@ -3,14 +3,17 @@ their values and problems, the answers recorded in words, a posted form read bac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from forum import questionnaire_cache
 from forum.errors import AnswerProblem
 from forum.models import Question, QuestionKind
 from forum.models.questionnaire import SCALE_MAX, SCALE_MIN
@@ -72,6 +75,19 @@ def form_items(
             )
         )
     return items
+
+
+def blank_form(questionnaire, questions: Callable[[], list[Question]]) -> SafeString:
+    """The form's fields with nothing in them, in the active language: the same for
+    everyone, rendered once per version of the questionnaire and language
+    (forum.questionnaire_cache); `questions()` reads them when it is rendered."""
+    language = translation.get_language() or "fr"
+
+    def render() -> str:
+        items = form_items(questions(), {})
+        return str(render_to_string("forum/questionnaires/_questions.html", {"items": items}))
+
+    return mark_safe(questionnaire_cache.cached(questionnaire.pk, f"blank-form:{language}", render))
 
 
 def posted_answers(questions: Iterable[Question], data) -> dict[int, Any]:

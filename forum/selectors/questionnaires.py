@@ -7,10 +7,11 @@ nothing else in the tables leads from the person to it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count
 
+from forum import questionnaire_cache
 from forum.models import (
     Question,
     Questionnaire,
@@ -34,8 +35,22 @@ def questionnaire_by_id(*, pk: int) -> Questionnaire | None:
 
 
 def questions_of(*, questionnaire: Questionnaire) -> list[Question]:
-    """The questions in order, each with its options (prefetched, in order)."""
-    return list(questionnaire.questions.prefetch_related("choices").order_by("order", "pk"))
+    """The questions in order, each with its options (prefetched, in order): read once
+    per version of the questionnaire and kept in the cache (forum.questionnaire_cache);
+    each caller gets its own copies, with `questionnaire` as their questionnaire."""
+    questions = questionnaire_cache.cached(
+        questionnaire.pk, "questions", lambda: _questions_read(questionnaire.pk)
+    )
+    for question in questions:
+        question.questionnaire = questionnaire
+    return questions
+
+
+def _questions_read(questionnaire_id: int) -> list[Question]:
+    # Not through questionnaire.questions, which would attach the questionnaire to each
+    # question: its seal must not be stored beside them in the cache.
+    questions = Question.objects.filter(questionnaire_id=questionnaire_id)
+    return list(questions.prefetch_related("choices").order_by("order", "pk"))
 
 
 def response_of(*, questionnaire: Questionnaire, person, lock: bool = False) -> Response | None:
@@ -80,17 +95,47 @@ class PersonAnswers:
         return self.draft or self.values
 
 
-def answers_of(*, questionnaire: Questionnaire, person) -> PersonAnswers:
-    response = response_of(questionnaire=questionnaire, person=person)
-    if response is None:
+class _StoredAnswer(NamedTuple):
+    question_id: int
+    choice_id: int | None
+    number: int | None
+    flag: bool | None
+    text: str
+
+
+# The response's own columns, then those of each of its answers (none: NULLs).
+_MINE = ("key", "submitted", "draft", *(f"answers__{name}" for name in _StoredAnswer._fields))
+
+
+def answers_of(*, questionnaire: Questionnaire, person, sealed: bool = True) -> PersonAnswers:
+    """The person's answers: their response and its answers read together (one query),
+    and, for an anonymous questionnaire's person who has none, whether they answered
+    before it was sealed (one more; not with `sealed=False`, for a caller that records
+    answers next: questionnaire_submit finds out itself, under its lock)."""
+    responses = Response.objects.filter(questionnaire=questionnaire)
+    keys: list[str] = []
+    if not questionnaire.is_anonymous:
+        rows = list(responses.filter(user=person).values_list(*_MINE))
+    elif keys := response_keys(questionnaire=questionnaire, user_id=person.pk):
+        rows = list(responses.filter(key__in=keys).values_list(*_MINE))
+    else:
+        rows = []
+    if not rows:
         answered = (
-            questionnaire.is_anonymous
+            sealed
+            and questionnaire.is_anonymous
             and respondent_status(questionnaire=questionnaire, person=person)
             == RespondentStatus.ANSWERED
         )
         return PersonAnswers(sealed=answered)
-    values = form_values(response.answers.all()) if response.submitted else {}
-    return PersonAnswers(submitted=response.submitted, values=values, draft=dict(response.draft))
+    if keys:  # the current secret's key first, then the fallback secrets' (a rotation)
+        found = {row[0] for row in rows}
+        key = next(key for key in keys if key in found)
+        rows = [row for row in rows if row[0] == key]
+    _key, submitted, draft = rows[0][:3]
+    stored = [_StoredAnswer(*row[3:]) for row in rows if row[3] is not None]
+    values = form_values(stored) if submitted else {}
+    return PersonAnswers(submitted=submitted, values=values, draft=dict(draft or {}))
 
 
 def questionnaire_counts(*, questionnaire: Questionnaire) -> dict[str, int]:

@@ -71,15 +71,18 @@ def _lock_anonymity(questionnaire: Questionnaire) -> Questionnaire:
     return questionnaire
 
 
-def _response_for(questionnaire: Questionnaire, person) -> Response:
-    """The person's response, locked, made when they have none yet."""
+def _response_for(
+    questionnaire: Questionnaire, person, *, submitted: bool = False
+) -> tuple[Response, bool]:
+    """The person's response, locked, made when they have none yet (already sent when
+    `submitted`), and whether it was made now."""
     response = response_of(questionnaire=questionnaire, person=person, lock=True)
     if response is not None:
         keys = response_keys(questionnaire=questionnaire, user_id=person.pk)
         if questionnaire.is_anonymous and response.key != keys[0]:
             response.key = keys[0]  # found under a fallback secret: kept under the current
             response.save(update_fields=["key"])
-        return response
+        return response, False
     if (
         questionnaire.is_anonymous
         and respondent_status(questionnaire=questionnaire, person=person)
@@ -98,10 +101,13 @@ def _response_for(questionnaire: Questionnaire, person) -> Response:
         owner = {"user": person}
     try:
         with transaction.atomic():
-            return Response.objects.create(questionnaire=questionnaire, **owner)
+            response = Response.objects.create(
+                questionnaire=questionnaire, submitted=submitted, **owner
+            )
+            return response, True
     except IntegrityError:
         # Another tab made it at the same moment: use that one.
-        return response_of(questionnaire=questionnaire, person=person, lock=True)
+        return response_of(questionnaire=questionnaire, person=person, lock=True), False
 
 
 def _rows(response: Response, clean: list[CleanAnswer]) -> list[Answer]:
@@ -116,7 +122,8 @@ def _rows(response: Response, clean: list[CleanAnswer]) -> list[Answer]:
 
 
 def _respondent_set(questionnaire: Questionnaire, person, status: str) -> Respondent:
-    """Record that the person answered or declined; declining never undoes an answer."""
+    """Record that the person declined (or answered: see _respondent_answered, which
+    writes it in fewer statements); declining never undoes an answer."""
     moment = "answered_at" if status == RespondentStatus.ANSWERED else "declined_at"
     respondent, created = Respondent.objects.get_or_create(
         questionnaire=questionnaire,
@@ -131,13 +138,41 @@ def _respondent_set(questionnaire: Questionnaire, person, status: str) -> Respon
         changed = True
     if changed or status == RespondentStatus.ANSWERED:
         # Each submission is confirmed by mail; a decline is told once.
-        events.publish(
-            "questionnaire_respondent",
-            questionnaire_id=questionnaire.pk,
-            user_id=person.pk,
-            status=status,
-        )
+        _publish_respondent(questionnaire, person, status)
     return respondent
+
+
+def _respondent_answered(questionnaire: Questionnaire, person) -> None:
+    """Record that the person answered (at their first answer, or after declining), in
+    two statements whatever they did before, no row read."""
+    now = timezone.now()
+    rows = Respondent.objects.filter(questionnaire=questionnaire, user=person)
+    if not rows.exclude(status=RespondentStatus.ANSWERED).update(
+        status=RespondentStatus.ANSWERED, answered_at=now
+    ):
+        # None yet (or answered already: the row and its first time are kept).
+        Respondent.objects.bulk_create(
+            [
+                Respondent(
+                    questionnaire=questionnaire,
+                    user=person,
+                    status=RespondentStatus.ANSWERED,
+                    answered_at=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    # Each submission is confirmed by mail.
+    _publish_respondent(questionnaire, person, RespondentStatus.ANSWERED)
+
+
+def _publish_respondent(questionnaire: Questionnaire, person, status: str) -> None:
+    events.publish(
+        "questionnaire_respondent",
+        questionnaire_id=questionnaire.pk,
+        user_id=person.pk,
+        status=status,
+    )
 
 
 def questionnaire_submit(
@@ -147,6 +182,7 @@ def questionnaire_submit(
     answers: Mapping[Any, Any],
     now=None,
     questions: list | None = None,
+    checked: bool = False,
 ) -> Response:
     """Record `answers` ({question id: value}, see forum.questionnaire_answers) as the
     person's response, replacing the previous ones and the draft; mark them answered;
@@ -157,25 +193,30 @@ def questionnaire_submit(
     not_a_number, out_of_range, not_yes_no, too_long) and records nothing.
 
     `questions`: those of `questions_of(questionnaire)` when the caller has just read
-    them (the form's view, the email answer), not read again.
+    them (the form's view, the email answer), not read again. `checked`: the caller
+    has just read `questionnaire` and checked that the person may answer it now (the
+    same views and step): it is not read again.
     """
-    questionnaire = _answerable(questionnaire, person, now)
+    if not checked:
+        questionnaire = _answerable(questionnaire, person, now)
     if questions is None:
         questions = questions_of(questionnaire=questionnaire)
     clean = answers_clean(questions=questions, raw=answers)
     with transaction.atomic():
         questionnaire = _lock_anonymity(questionnaire)
-        response = _response_for(questionnaire, person)
-        response.answers.all().delete()
+        response, made = _response_for(questionnaire, person, submitted=True)
+        if not made:
+            response.answers.all().delete()
         Answer.objects.bulk_create(_rows(response, clean))
-        response.submitted, response.draft = True, {}
-        response.save(update_fields=["submitted", "draft"])
+        if not made and (not response.submitted or response.draft):
+            response.submitted, response.draft = True, {}
+            response.save(update_fields=["submitted", "draft"])
         if not questionnaire.is_anonymous:
-            _respondent_set(questionnaire, person, RespondentStatus.ANSWERED)
+            _respondent_answered(questionnaire, person)
             _publish(questionnaire, response, user_id=person.pk)
     if questionnaire.is_anonymous:
         with transaction.atomic():
-            _respondent_set(questionnaire, person, RespondentStatus.ANSWERED)
+            _respondent_answered(questionnaire, person)
             _publish(questionnaire, response, user_id=None)
     return response
 
@@ -190,17 +231,27 @@ def _publish(questionnaire: Questionnaire, response: Response, *, user_id: int |
 
 
 def questionnaire_draft_save(
-    *, questionnaire: Questionnaire, person, answers: Mapping[Any, Any], now=None
+    *,
+    questionnaire: Questionnaire,
+    person,
+    answers: Mapping[Any, Any],
+    now=None,
+    questions: list | None = None,
+    checked: bool = False,
 ) -> None:
     """Keep what the person has typed so far, unchecked and unsent: it counts as no
-    answer, and the answers already sent stay as they were."""
-    questionnaire = _answerable(questionnaire, person, now)
-    draft = draft_clean(questions=questions_of(questionnaire=questionnaire), raw=answers)
+    answer, and the answers already sent stay as they were. `questions`, `checked`:
+    as for questionnaire_submit."""
+    if not checked:
+        questionnaire = _answerable(questionnaire, person, now)
+    if questions is None:
+        questions = questions_of(questionnaire=questionnaire)
+    draft = draft_clean(questions=questions, raw=answers)
     with transaction.atomic():
         if not draft and response_of(questionnaire=questionnaire, person=person) is None:
             return
         questionnaire = _lock_anonymity(questionnaire)
-        response = _response_for(questionnaire, person)
+        response, _made = _response_for(questionnaire, person)
         if response.submitted and same_values(draft, form_values(response.answers.all())):
             draft = {}  # what was sent, typed again (or a draft posted as the form was sent)
         if response.draft != draft:

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum import questionnaire_cache
 from forum.errors import NotAllowed, UserError
 from forum.models import (
     Anonymity,
@@ -313,6 +314,9 @@ def _renumber(questions: list[Question]) -> None:
             question.order = order
             changed.append(question)
     Question.objects.bulk_update(changed, ["order"])
+    if changed:
+        # Written in bulk, without the signals that replace the cached questions.
+        questionnaire_cache.changed(changed[0].questionnaire_id)
 
 
 @transaction.atomic

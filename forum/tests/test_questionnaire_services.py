@@ -626,6 +626,25 @@ def test_declining_is_recorded_and_does_not_undo_an_answer(built, alice, bruno):
     assert (counts["answered"], counts["declined"]) == (2, 0)
 
 
+def test_the_time_of_the_first_answer_is_kept_and_an_answer_after_declining_has_its_own(
+    built, alice, bruno
+):
+    questionnaire, questions = built
+    questionnaire_submit(questionnaire=questionnaire, person=alice, answers=good_answers(questions))
+    first = Respondent.objects.get(user=alice).answered_at
+    questionnaire_submit(
+        questionnaire=questionnaire, person=alice, answers=good_answers(questions, trust="1")
+    )
+    assert Respondent.objects.get(user=alice).answered_at == first
+    questionnaire_decline(questionnaire=questionnaire, person=bruno)
+    assert Respondent.objects.get(user=bruno).answered_at is None
+    questionnaire_submit(questionnaire=questionnaire, person=bruno, answers=good_answers(questions))
+    bruno_row = Respondent.objects.get(user=bruno)
+    assert bruno_row.status == RespondentStatus.ANSWERED and bruno_row.answered_at >= first
+    assert bruno_row.declined_at is not None
+    assert Respondent.objects.filter(questionnaire=questionnaire).count() == 2
+
+
 def test_beat_closes_the_questionnaires_due_every_five_minutes(sessions, cornu):
     from config.celery import app
     from forum.tasks import close_due_questionnaires

@@ -419,6 +419,23 @@ def test_a_closed_anonymous_questionnaire_says_the_answers_count_but_are_sealed(
     assert "Les Colibris" not in text
 
 
+def test_a_form_sent_after_the_answers_were_sealed_records_nothing_and_says_why(
+    client, built, cornu, alice
+):
+    questionnaire, questions = built
+    questionnaire_submit(questionnaire=questionnaire, person=alice, answers=good_answers(questions))
+    building.questionnaire_close(questionnaire=questionnaire, actor=cornu)
+    building.questionnaire_open(questionnaire=questionnaire, actor=cornu)
+    client.force_login(alice)
+    response = client.post(
+        url("questionnaire_answer", questionnaire.session.slug), form_data(questions, trust="1")
+    )
+    assert response.status_code == 200
+    assert "plus personne ne peut les relier à vous, vous non plus" in page_text(response)
+    assert Response.objects.count() == 1
+    assert not Response.objects.get().answers.filter(number=1).exists()
+
+
 def test_the_form_is_in_english_for_a_reader_in_english(client, built, alice):
     questionnaire, _questions = built
     client.force_login(alice)

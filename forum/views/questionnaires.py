@@ -29,8 +29,18 @@ from django.views.decorators.http import require_POST
 from forum import selectors
 from forum.errors import AnswersInvalid, QuestionnaireClosed
 from forum.models import Questionnaire, QuestionnaireState
-from forum.permissions import can_answer_questionnaire, can_see_session
-from forum.questionnaire_display import event_time, form_items, posted_answers, recorded_items
+from forum.permissions import (
+    can_answer_questionnaire,
+    can_see_session,
+    may_answer_questionnaire,
+)
+from forum.questionnaire_display import (
+    blank_form,
+    event_time,
+    form_items,
+    posted_answers,
+    recorded_items,
+)
 from forum.questionnaire_tokens import LinkInvalid, verify_link_token
 from forum.selectors.questionnaires import (
     answers_of,
@@ -90,10 +100,17 @@ def _by_link(request, token: str) -> Answering:
         )
         raise LinkRefused("expired" if error.expired else "invalid") from error
     questionnaire = questionnaire_by_id(pk=link.questionnaire_id)
-    person = get_user_model().objects.filter(pk=link.user_id, is_active=True).first()
-    if questionnaire is None or person is None:
+    if questionnaire is None:
         raise LinkRefused("invalid")
-    if not can_answer_questionnaire(person, questionnaire.session):
+    person = (
+        get_user_model()
+        .objects.filter(pk=link.user_id, is_active=True)
+        .annotate(may_answer=may_answer_questionnaire(questionnaire.session))
+        .first()
+    )
+    if person is None:
+        raise LinkRefused("invalid")
+    if not person.may_answer:
         raise LinkRefused("not_registered", questionnaire)
     if not questionnaire.accepts_answers():
         raise LinkRefused("not_open" if _not_open_yet(questionnaire) else "expired", questionnaire)
@@ -139,30 +156,51 @@ def _page_context(answering: Answering, questions, **extra) -> dict:
 
 
 def _form_page(request, answering: Answering):
+    """The form (GET), or the answers sent (POST). A POST is checked and recorded first:
+    the person's answers so far are read only to show the form again."""
     questionnaire, person = answering.questionnaire, answering.person
-    questions = questions_of(questionnaire=questionnaire)
-    mine = answers_of(questionnaire=questionnaire, person=person)
-    context = _page_context(answering, questions, mine=mine)
-    if mine.sealed or not questionnaire.accepts_answers():
-        context["recorded"] = recorded_items(questions, mine.values)
-        context["not_open_yet"] = _not_open_yet(questionnaire)
-        return _render(request, "not_answerable.html", context)
-    values, problems = mine.shown, None
-    if request.method == "POST":
+    open_now = questionnaire.accepts_answers()
+    questions, values, problems, invalid = None, None, None, ""
+    if request.method == "POST" and open_now:
+        questions = questions_of(questionnaire=questionnaire)
         answers = posted_answers(questions, request.POST)
         try:
+            # The doors above have just read the questionnaire and checked the person.
             questionnaire_submit(
-                questionnaire=questionnaire, person=person, answers=answers, questions=questions
+                questionnaire=questionnaire,
+                person=person,
+                answers=answers,
+                questions=questions,
+                checked=True,
             )
         except AnswersInvalid as error:
             values = {str(pk): value for pk, value in answers.items()}
             problems = error.by_question()
-            context["invalid"] = str(error)
-        except (QuestionnaireClosed, AnswersSealed):
-            return redirect(answering.form_url)
+            invalid = str(error)
+        except AnswersSealed:
+            pass  # shown below, as to a GET
         else:
             return redirect(answering.done_url)
-    context["items"] = form_items(questions, values, problems)
+    mine = answers_of(questionnaire=questionnaire, person=person)
+    if mine.sealed or not open_now:
+        questions = questions or questions_of(questionnaire=questionnaire)
+        context = _page_context(answering, questions, mine=mine)
+        context["recorded"] = recorded_items(questions, mine.values)
+        context["not_open_yet"] = _not_open_yet(questionnaire)
+        return _render(request, "not_answerable.html", context)
+    if values is None:
+        values = mine.shown
+    context = _page_context(answering, questions, mine=mine)
+    if invalid:
+        context["invalid"] = invalid
+    if values or problems:
+        questions = questions or questions_of(questionnaire=questionnaire)
+        context["items"] = form_items(questions, values, problems)
+    else:
+        # Nothing typed yet: the same fields for everyone reading in this language.
+        context["blank_form"] = blank_form(
+            questionnaire, lambda: questions or questions_of(questionnaire=questionnaire)
+        )
     return _render(request, "answer.html", context)
 
 
@@ -174,6 +212,7 @@ def _draft(request, answering: Answering) -> JsonResponse:
             questionnaire=questionnaire,
             person=answering.person,
             answers=posted_answers(questions, request.POST),
+            questions=questions,
         )
     except (QuestionnaireClosed, AnswersSealed) as error:
         return JsonResponse({"saved": False, "code": error.code}, status=409)

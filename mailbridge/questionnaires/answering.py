@@ -50,14 +50,19 @@ def answer_by_mail(ctx: InboundContext) -> Outcome:
         return Outcome.found(Reason.QUESTIONNAIRE_CLOSED, f"questionnaire {questionnaire.pk}")
     questions = questions_of(questionnaire=questionnaire)
     read = read_reply(ctx.body, questions)
-    mine = answers_of(questionnaire=questionnaire, person=person)
+    # Sealed or not, questionnaire_submit and questionnaire_draft_save find out.
+    mine = answers_of(questionnaire=questionnaire, person=person, sealed=False)
     merged = {**mine.values, **mine.draft, **{str(pk): v for pk, v in read.values.items()}}
     problems = list(read.problems)
     try:
         if not problems:
             try:
                 questionnaire_submit(
-                    questionnaire=questionnaire, person=person, answers=merged, questions=questions
+                    questionnaire=questionnaire,
+                    person=person,
+                    answers=merged,
+                    questions=questions,
+                    checked=True,  # just above, on the questionnaire read by verify_token
                 )
             except AnswersInvalid as error:
                 numbers = {question.pk: number for number, question in enumerate(questions, 1)}
@@ -68,7 +73,13 @@ def answer_by_mail(ctx: InboundContext) -> Outcome:
                     f"{len(read.values)} answers read; recorded for questionnaire "
                     f"{questionnaire.pk}",
                 )
-        questionnaire_draft_save(questionnaire=questionnaire, person=person, answers=merged)
+        questionnaire_draft_save(
+            questionnaire=questionnaire,
+            person=person,
+            answers=merged,
+            questions=questions,
+            checked=True,
+        )
     except NotAllowed as error:
         return Outcome.found(Reason.NOT_ALLOWED, str(error))
     except (QuestionnaireClosed, AnswersSealed) as error:

@@ -1,0 +1,63 @@
+"""What every answer reads of a questionnaire, kept in the cache per version of it.
+
+Each web answer, email answer and confirmation mail reads the questionnaire's
+questions with their options, and the form page of someone who has typed nothing
+yet is the same for everyone reading in one language. Both are kept in Django's
+cache (Redis when REDIS_URL is set, shared by web processes and workers) under a
+version token of the questionnaire (forum.page_cache's tokens, scope
+`questionnaire:<id>`), replaced when the questionnaire, one of its questions or one
+of their options is saved or deleted (forum/page_invalidation.py; a renumbering,
+written in bulk, replaces it itself): at once and again when the transaction
+commits, so a value computed from rows being changed is stored under a token nobody
+asks for any more. A value computed inside a transaction (which may see its own
+uncommitted writes) is used but not stored. A cache that does not answer is
+skipped: the value is computed as if not cached.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+
+from forum import page_cache
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Long enough to serve a questionnaire's answering; a new version is a new key anyway.
+KEEP_SECONDS = 3600
+
+
+def scope(questionnaire_id: int) -> str:
+    return f"questionnaire:{questionnaire_id}"
+
+
+def cached(questionnaire_id: int, name: str, compute: Callable[[], T]) -> T:
+    """compute()'s value for the questionnaire's current version, computed once per
+    version (`name` says which value: the same name must mean the same computation)."""
+    try:
+        [token] = page_cache.versions([scope(questionnaire_id)])
+        key = f"questionnaire-cache:{questionnaire_id}:{token}:{name}"
+        found = cache.get(key)
+    except Exception:
+        logger.warning("questionnaire cache unavailable; computing", exc_info=True)
+        return compute()
+    if found is not None:
+        return found
+    value = compute()
+    if not connection.in_atomic_block:
+        try:
+            cache.set(key, value, KEEP_SECONDS)
+        except Exception:
+            logger.warning("questionnaire cache: could not store %s", key, exc_info=True)
+    return value
+
+
+def changed(questionnaire_id: int) -> None:
+    """The questionnaire or its questions changed: every cached value of it is stale."""
+    page_cache.invalidate([scope(questionnaire_id)])
