@@ -9,6 +9,10 @@ from forum.tests.search_factories import participant
 # autouse ones) for every test under forum/tests.
 from forum.tests.shared_fixtures import *  # noqa: F403
 
+# The first session's facilitator and the questionnaire they built (no answer yet), for
+# the questionnaire tests.
+from forum.tests.synthesis_fixtures import built, cornu  # noqa: F401, E402
+
 # The people and the thread of the boards' tests. A module that needs other names or
 # another thread defines its own fixture of the same name, which takes precedence.
 

@@ -1,4 +1,5 @@
-"""A questionnaire with answers from people of two networks, for the synthesis tests."""
+"""The session's facilitator, their questionnaire, and one with answers from people of two
+networks: for the questionnaire and synthesis tests."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ def participant(session, network=None, name=""):
 @pytest.fixture
 def cornu(sessions):
     return make_facilitator(sessions[1], display_name="Jean-Michel Cornu")
+
+
+@pytest.fixture
+def built(sessions, cornu):
+    """The first session's questionnaire as its facilitator built it (no answer yet)."""
+    return make_questionnaire(sessions[1], builder=cornu)
 
 
 def answered_questionnaire(session, builder, anonymity=Anonymity.ANONYMOUS):

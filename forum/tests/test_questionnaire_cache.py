@@ -19,23 +19,12 @@ from forum.questionnaire_tokens import link_token
 from forum.selectors.questionnaires import questions_of
 from forum.services import questionnaires as building
 from forum.services.questionnaires import QuestionFields
-from forum.tests.board_factories import make_facilitator
-from forum.tests.questionnaire_factories import QUESTIONS, choice, good_answers, make_questionnaire
+from forum.tests.questionnaire_factories import QUESTIONS, choice, good_answers
 from forum.tests.reading import page_text
 
 # Committed for real: the cache keeps only what was read outside a transaction (and
 # each test of the others runs in one).
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def cornu(sessions):
-    return make_facilitator(sessions[1], display_name="Jean-Michel Cornu")
-
-
-@pytest.fixture
-def built(sessions, cornu):
-    return make_questionnaire(sessions[1], builder=cornu)
 
 
 def link_of(questionnaire, person) -> str:

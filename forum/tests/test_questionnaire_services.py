@@ -40,16 +40,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cornu(sessions):
-    return make_facilitator(sessions[1], display_name="Jean-Michel Cornu")
-
-
-@pytest.fixture
-def built(sessions, cornu):
-    return make_questionnaire(sessions[1], builder=cornu)
-
-
-@pytest.fixture
 def named(sessions, cornu):
     return make_questionnaire(sessions[1], builder=cornu, anonymity=Anonymity.NAMED)
 

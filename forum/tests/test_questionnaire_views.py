@@ -23,22 +23,12 @@ from forum.models import (
 from forum.questionnaire_tokens import link_token
 from forum.services import questionnaires as building
 from forum.services.answers import questionnaire_submit
-from forum.tests.board_factories import make_facilitator, make_participant
+from forum.tests.board_factories import make_participant
 from forum.tests.factories import make_user
 from forum.tests.questionnaire_factories import choice, good_answers, make_questionnaire
 from forum.tests.reading import elements, page_text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cornu(sessions):
-    return make_facilitator(sessions[1], display_name="Jean-Michel Cornu")
-
-
-@pytest.fixture
-def built(sessions, cornu):
-    return make_questionnaire(sessions[1], builder=cornu)
 
 
 def url(name: str, *args) -> str:
