@@ -31,3 +31,21 @@ def _no_process_state_left():
 
     synthesis_pushes.reset()
     forget_boards()
+    _flush_repeat_filters()
+
+
+def _flush_repeat_filters():
+    """Report the log lines a test held back while its captured stream is open: left
+    armed, the filter's timer would write them a minute later from its own thread
+    into a closed stream, and that thread's traceback (which CPython 3.11 lays out
+    with the ast module, not thread-safe there) can break a test parsing source."""
+    import logging
+
+    from config.log_repeats import RepeatFilter, flush_quietly
+
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", ()):
+            for found in handler.filters:
+                if isinstance(found, RepeatFilter):
+                    flush_quietly(found)

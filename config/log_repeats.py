@@ -116,6 +116,9 @@ class RepeatFilter(logging.Filter):
         """Report what is held now, and start a new interval."""
         with self._lock:
             due = self._roll(self.clock())
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         self._emit(due)
 
     @staticmethod
@@ -126,8 +129,11 @@ class RepeatFilter(logging.Filter):
 
 def _flush_if_alive(reference: weakref.ref) -> None:
     repeat = reference()
-    if repeat is None:
-        return
+    if repeat is not None:
+        flush_quietly(repeat)
+
+
+def flush_quietly(repeat: RepeatFilter) -> None:
     # At exit a handler's stream may be closed already (a test run's capture): the
     # count is then lost quietly, not with a traceback of the logging machinery.
     raising, logging.raiseExceptions = logging.raiseExceptions, False

@@ -102,6 +102,21 @@ def test_the_count_is_written_when_the_interval_ends_even_if_nothing_follows(wri
     ]
 
 
+def test_a_flush_reports_what_is_held_once_and_nothing_later(written):
+    stream, attach = written
+    logger, repeat = attach("test.flood", interval=0.2)
+    for _ in range(50):
+        logger.warning("relay unavailable, %d deliveries wait", 3)
+    repeat.flush()
+    time.sleep(0.4)  # past the interval the timer would have ended
+    assert _lines(stream) == [
+        "WARNING test.flood: relay unavailable, 3 deliveries wait",
+        "WARNING test.flood: relay unavailable, 3 deliveries wait "
+        "[49 more like this in 0.2 s, not logged]",
+    ]
+    assert repeat._timer is None
+
+
 def test_similar_lines_of_a_loop_are_let_through_a_few_times_per_interval(written):
     stream, attach = written
     clock = Clock()
