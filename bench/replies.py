@@ -1,12 +1,13 @@
-"""Reply extraction over the corpus of tests/mail/replies/ and the three held-out batches
-of tests/mail/replies-heldout/, -2/ and -3/, against two libraries.
+"""Reply extraction over the corpus of tests/mail/replies/ and the held-out batches
+of tests/mail/replies-heldout/, -2/, -3/ and -4/, against two libraries.
 
-    python bench/replies.py            # full run of all four; writes the "Reply
+    python bench/replies.py            # full run of all of them; writes the "Reply
                                        # extraction" section of docs/benchmarks.md
     python bench/replies.py --heldout  # the first held-out batch alone, writes nothing
     python bench/replies.py --heldout-2  # the second one alone, writes nothing
     python bench/replies.py --heldout-3  # the third one alone, writes nothing
-    python bench/replies.py --heldout[-2|-3] --record-first-run
+    python bench/replies.py --heldout-4  # the fourth one alone, writes nothing
+    python bench/replies.py --heldout[-N] --record-first-run
                                        # that batch's first score, written once as its
                                        # own subsection (refused if one is there)
     python bench/replies.py --smoke    # 5 messages, writes nothing
@@ -75,8 +76,18 @@ HELDOUT_3 = Batch(
     "### Third held-out batch: first run, before any rule change",
     "### Third held-out batch: what was generalised, what did not help",
 )
-BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3)
-FLAGS = {HELDOUT: "--heldout", HELDOUT_2: "--heldout-2", HELDOUT_3: "--heldout-3"}
+HELDOUT_4 = Batch(
+    common.ROOT / "tests" / "mail" / "replies-heldout-4",
+    "### Fourth held-out batch",
+    "### Fourth held-out batch: first run, before any rule change",
+    "### Fourth held-out batch: what was generalised, what did not help",
+)
+BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4)
+ORDINALS = ("first", "second", "third", "fourth")
+FLAGS = {
+    batch: "--heldout" + (f"-{number}" if number > 1 else "")
+    for number, batch in enumerate(BATCHES, start=1)
+}
 KEPT_SUBSECTIONS = tuple(t for b in BATCHES for t in (b.first_run_title, b.changes_title))
 SMOKE_SIZE = 5
 MIN_TIMING_SECONDS = 1.0
@@ -362,20 +373,23 @@ def record_first_run(batch: Batch, lines: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = common.argument_parser(__doc__, "5 messages of each corpus, write nothing")
     alone = parser.add_mutually_exclusive_group()
-    alone.add_argument("--heldout", action="store_true", help="the first held-out batch alone")
-    alone.add_argument("--heldout-2", action="store_true", help="the second held-out batch alone")
-    alone.add_argument("--heldout-3", action="store_true", help="the third held-out batch alone")
+    for batch, ordinal in zip(BATCHES, ORDINALS, strict=True):
+        help_text = f"the {ordinal} held-out batch alone"
+        alone.add_argument(FLAGS[batch], action="store_true", help=help_text)
     parser.add_argument(
         "--record-first-run",
         action="store_true",
-        help="with --heldout[-2|-3]: write its score as the first-run record (once)",
+        help="with --heldout[-N]: write its score as the first-run record (once)",
     )
     args = parser.parse_args(argv)
-    chosen = (args.heldout, args.heldout_2, args.heldout_3)
+    chosen = [getattr(args, FLAGS[b].lstrip("-").replace("-", "_")) for b in BATCHES]
     batch = next((b for b, wanted in zip(BATCHES, chosen, strict=True) if wanted), None)
     if args.record_first_run and batch is None:
-        parser.error("--record-first-run goes with --heldout, --heldout-2 or --heldout-3")
-    folders = [batch.folder] if batch else [CORPUS, *(b.folder for b in BATCHES)]
+        parser.error("--record-first-run goes with one of " + ", ".join(FLAGS.values()))
+    if batch is not None and not any(batch.folder.glob("*.eml")):
+        parser.error(f"no message in {batch.folder.relative_to(common.ROOT)}/")
+    present = [b.folder for b in BATCHES if any(b.folder.glob("*.eml"))]
+    folders = [batch.folder] if batch else [CORPUS, *present]
     notes: list[str] = []
     written: dict[Path, list[str]] = {}
     for folder in folders:
@@ -396,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.record_first_run:
         record_first_run(batch, written[batch.folder])
     elif batch is None:
-        batches = {b: written[b.folder] for b in BATCHES}
+        batches = {b: written[b.folder] for b in BATCHES if b.folder in written}
         common.write_section(SECTION, section_lines(written[CORPUS], batches, notes))
     else:
         return 0
