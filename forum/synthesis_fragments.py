@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 from forum import page_cache
@@ -71,24 +72,33 @@ def texts_content(text_answers) -> tuple:
 
 
 def chart_context(figures, projected: bool = False) -> dict:
-    """The context of forum/synthesis/_chart.html: where each bar and its texts go."""
-    rows = [
-        {
-            "bar": bar,
-            "y": index * ROW + 4,
-            "text_y": index * ROW + 4 + ROW // 2 + 1,
-            "width": round(bar.length * BAR_SPACE / 100, 1),
-            "count_x": LABEL_WIDTH + round(bar.length * BAR_SPACE / 100, 1) + 6,
-        }
-        for index, bar in enumerate(figures.bars)
-    ]
+    """The context of forum/synthesis/_chart.html: where each bar and its texts go.
+    Numbers are given as text already, as the SVG needs them (never localised: a
+    French "12,5" would break an attribute), and each bar's values flat, so the
+    template looks up no chain of attributes."""
+    rows = []
+    for index, bar in enumerate(figures.bars):
+        width = round(bar.length * BAR_SPACE / 100, 1)
+        rows.append(
+            {
+                "label": bar.label,
+                "short_label": Truncator(bar.label).chars(30),
+                "count": str(bar.count),
+                "percent": str(bar.percent),
+                "y": str(index * ROW + 4),
+                "text_y": str(index * ROW + 4 + ROW // 2 + 1),
+                "width": str(width),
+                "count_x": str(LABEL_WIDTH + width + 6),
+            }
+        )
     return {
         "figures": figures,
         "rows": rows,
-        "height": len(rows) * ROW + 8,
-        "bar_x": LABEL_WIDTH,
-        "bar_height": ROW - 8,
-        "label_x": LABEL_WIDTH - 8,
+        "height": str(len(rows) * ROW + 8),
+        "bar_x": str(LABEL_WIDTH),
+        "bar_height": str(ROW - 8),
+        "label_x": str(LABEL_WIDTH - 8),
+        "bar_class": "chart-bar chart-bar-scale" if figures.is_scale else "chart-bar",
         "projected": projected,
     }
 
