@@ -168,11 +168,14 @@ def can_build_questionnaire(user, session: Session) -> bool:
     return is_facilitator(user, session)
 
 
-def can_see_synthesis(user, questionnaire) -> bool:
+def can_see_synthesis(user, questionnaire, *, builder: bool | None = None) -> bool:
     """The synthesis of a questionnaire is its builders'; its participants' too once
-    the builders share it (`synthesis_shared`)."""
+    the builders share it (`synthesis_shared`). `builder`: can_build_questionnaire's
+    answer for its session, when the caller has it."""
     session = questionnaire.session
-    if can_build_questionnaire(user, session):
+    if builder is None:
+        builder = can_build_questionnaire(user, session)
+    if builder:
         return True
     return questionnaire.synthesis_shared and can_answer_questionnaire(user, session)
 

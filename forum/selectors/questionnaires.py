@@ -30,6 +30,12 @@ def questionnaire_for_session(*, session: Session) -> Questionnaire | None:
     return Questionnaire.objects.select_related("session__event").filter(session=session).first()
 
 
+def questionnaire_for_session_slug(*, slug: str) -> Questionnaire | None:
+    """The questionnaire of the session `slug`, with its session and event, in one
+    query; None when there is no such session or it has none."""
+    return Questionnaire.objects.select_related("session__event").filter(session__slug=slug).first()
+
+
 def questionnaire_by_id(*, pk: int) -> Questionnaire | None:
     return Questionnaire.objects.select_related("session__event").filter(pk=pk).first()
 

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from forum.models import (
@@ -24,16 +23,12 @@ from forum.models import (
     Question,
     QuestionKind,
     Questionnaire,
-    Registration,
-    RegistrationStatus,
-    RespondentStatus,
-    Response,
 )
 from forum.models.questionnaire import SCALE_MAX, SCALE_MIN, TEXT_KINDS
-from forum.selectors.questionnaires import questionnaire_counts, questions_of
+from forum.selectors import synthesis_queries as queries
+from forum.selectors.questionnaires import questions_of
+from forum.selectors.synthesis_queries import TEXTS_SHOWN
 
-# The free-text answers a page lists per question; the exports hold them all.
-TEXTS_SHOWN = 100
 CHART_KINDS = frozenset(
     {QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.YES_NO, QuestionKind.SCALE}
 )
@@ -147,25 +142,13 @@ def _answer_counts(questions: list[Question]):
     charted = [question.pk for question in questions if question.kind in CHART_KINDS]
     values: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     answered: dict[int, int] = defaultdict(int)
-    rows = (
-        Answer.objects.filter(question_id__in=charted)
-        .values_list("question_id", "choice_id", "number", "flag")
-        .annotate(times=Count("pk"))
-        .order_by()
-    )
-    for question_id, choice_id, number, flag, times in rows:
+    for question_id, choice_id, number, flag, times in queries.chart_counts(charted):
         for key in (choice_id, number, flag):
             if key is not None:
                 values[question_id][key] += times
                 answered[question_id] += times
     multiple = [q.pk for q in questions if q.kind == QuestionKind.MULTIPLE]
-    if multiple:
-        answered.update(
-            Answer.objects.filter(question_id__in=multiple)
-            .values_list("question_id")
-            .annotate(responses=Count("response_id", distinct=True))
-            .order_by()
-        )
+    answered.update(queries.responses_per_question(multiple))
     return values, answered
 
 
@@ -194,20 +177,8 @@ def question_figures(question: Question, values: Mapping, answered: int) -> Ques
 def network_rates(questionnaire: Questionnaire) -> list[NetworkRate]:
     """Per network of the registrations to the session: how many registered, how many
     have answered (people without a network together, last)."""
-    answered = Q(
-        user__questionnaire_statuses__questionnaire=questionnaire,
-        user__questionnaire_statuses__status=RespondentStatus.ANSWERED,
-    )
-    rows = (
-        Registration.objects.filter(
-            sessions=questionnaire.session_id, status=RegistrationStatus.CONFIRMED
-        )
-        .values_list("network__name")
-        .annotate(
-            expected=Count("user", distinct=True),
-            answered=Count("user", filter=answered, distinct=True),
-        )
-        .order_by("network__name")
+    rows = queries.network_rows(
+        session_id=questionnaire.session_id, questionnaire_id=questionnaire.pk
     )
     rates = [NetworkRate(name or "", expected, done) for name, expected, done in rows]
     named = [item for item in rates if item.name]
@@ -218,13 +189,13 @@ def network_rates(questionnaire: Questionnaire) -> list[NetworkRate]:
 def synthesis_of(*, questionnaire: Questionnaire) -> Synthesis:
     questions = questions_of(questionnaire=questionnaire)
     values, answered = _answer_counts(questions)
-    counts = questionnaire_counts(questionnaire=questionnaire)
+    responses, people_answered, declined, expected = queries.questionnaire_totals(questionnaire.pk)
     return Synthesis(
         questionnaire=questionnaire,
-        responses=Response.objects.filter(questionnaire=questionnaire, submitted=True).count(),
-        expected=counts["expected"],
-        answered=counts[RespondentStatus.ANSWERED],
-        declined=counts[RespondentStatus.DECLINED],
+        responses=responses,
+        expected=expected,
+        answered=people_answered,
+        declined=declined,
         networks=network_rates(questionnaire),
         figures=[
             question_figures(question, values.get(question.pk, {}), answered.get(question.pk, 0))
@@ -262,7 +233,11 @@ def texts_of(
     each: of one question when `question_id` is given, those containing `contains`
     when it is not blank (compared case-folded in Python: SQLite's LIKE folds ASCII
     only, and "RÉUNION" should find "réunion" on both databases). No person, whatever
-    the anonymity; the order is that of the answers' random ids, not of their coming."""
+    the anonymity; the order is that of the answers' random ids, not of their coming.
+
+    Unfiltered, the database counts each question's answers and returns only the
+    ones shown (a window over the question's answers): the page reads TEXTS_SHOWN
+    texts a question, not all of them."""
     questions = [
         question
         for question in questions_of(questionnaire=questionnaire)
@@ -270,20 +245,27 @@ def texts_of(
     ]
     wanted = contains.strip().casefold()
     texts: dict[int, list[str]] = defaultdict(list)
-    rows = (
-        Answer.objects.filter(question__in=questions)
-        .exclude(text="")
-        .order_by("pk")
-        .values_list("question_id", "text")
-    )
-    for question_pk, text in rows:
-        if not wanted or wanted in text.casefold():
+    totals: dict[int, int] = defaultdict(int)
+    if wanted:
+        rows = (
+            Answer.objects.filter(question__in=questions)
+            .exclude(text="")
+            .order_by("pk")
+            .values_list("question_id", "text")
+        )
+        for question_pk, text in rows:
+            if wanted in text.casefold():
+                texts[question_pk].append(text)
+                totals[question_pk] += 1
+    else:
+        for question_pk, text, total in queries.shown_texts([q.pk for q in questions]):
             texts[question_pk].append(text)
+            totals[question_pk] = total
     return [
         TextAnswers(
             question=question,
             texts=texts[question.pk][:TEXTS_SHOWN],
-            total=len(texts[question.pk]),
+            total=totals[question.pk],
         )
         for question in questions
     ]

@@ -5,6 +5,7 @@ review when the session asks it, the settings, the booklet, and who may do what.
 from __future__ import annotations
 
 import html as html_text
+import re
 import uuid
 
 import pytest
@@ -303,3 +304,35 @@ def test_the_synthesis_page_groups_the_testimonies_by_theme(client, session, cor
     assert "désimplication (" not in text  # a theme no testimony has is left out
     only = page_text(client.get(url("synthesis", session.slug) + "?tag=aucun-theme"))
     assert "Témoignages par thème" not in only
+
+
+def test_the_synthesis_page_filtered_by_theme_lists_that_theme_alone(
+    client, session, cornu, alice, bruno
+):
+    from forum.services.questionnaires import questionnaire_create
+
+    questionnaire_create(session=session, actor=cornu)
+    themes = {
+        t.name: t.pk for t in services.testimony_call_for(session).session.testimony_themes.all()
+    }
+    for person, title, theme in (
+        (alice, "Le bureau usé", "non-dits"),
+        (bruno, "Le départ de Paul", "désimplication"),
+    ):
+        services.testimony_consent_choose(session=session, person=person, consent="signed")
+        services.testimony_submit(
+            session=session, author=person, title=title, body=BODY, theme_ids=[themes[theme]]
+        )
+    client.force_login(cornu)
+    everything = page_text(client.get(url("synthesis", session.slug)))
+    assert "Le bureau usé" in everything and "Le départ de Paul" in everything
+    for tag, shown, left_out in (
+        ("non-dits", "Le bureau usé", "Le départ de Paul"),
+        ("désimplication", "Le départ de Paul", "Le bureau usé"),
+    ):
+        for _twice in range(2):  # rendered, then the shared render of that filter
+            body = client.get(url("synthesis", session.slug), {"tag": tag}).content.decode()
+            # The facilitator's projection form lists every testimony; the section, one theme.
+            section = re.search(r'<section class="synthesis-testimonies".*?</section>', body, re.S)
+            assert f"{tag} <span" in section.group(0)
+            assert shown in section.group(0) and left_out not in section.group(0)

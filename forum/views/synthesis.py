@@ -23,14 +23,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forum import selectors
 from forum.board_forms import PK_MAX
 from forum.errors import UserError
 from forum.models import Questionnaire
 from forum.page_cache import keep_at_most, share_page, shared_page, synthesis_scope
 from forum.permissions import can_build_questionnaire, can_see_session, can_see_synthesis
 from forum.questionnaire_exports import answers_csv, answers_ods
-from forum.selectors.questionnaires import questionnaire_for_session
+from forum.selectors.questionnaires import questionnaire_for_session_slug
 from forum.selectors.synthesis import synthesis_of, texts_of
 from forum.selectors.testimonies import testimonies_by_theme
 from forum.services.synthesis import (
@@ -38,6 +37,7 @@ from forum.services.synthesis import (
     synthesis_project_testimony,
     synthesis_share,
 )
+from forum.synthesis_fragments import texts_html
 
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
 # How long the page may show figures already read (see _blocks); while one request
@@ -50,22 +50,27 @@ logger = logging.getLogger(__name__)
 
 
 def _questionnaire(request, slug: str, *, builders_only: bool = False) -> Questionnaire:
-    session = selectors.session_by_slug(slug=slug)
-    if session is None or not can_see_session(request.user, session):
-        raise Http404("no such session")
-    questionnaire = questionnaire_for_session(session=session)
-    if questionnaire is None:
-        raise Http404("no questionnaire")
+    return _questionnaire_and_role(request, slug, builders_only=builders_only)[0]
+
+
+def _questionnaire_and_role(
+    request, slug: str, *, builders_only: bool = False
+) -> tuple[Questionnaire, bool]:
+    """The session's questionnaire, checked for the reader, and whether they build it."""
+    questionnaire = questionnaire_for_session_slug(slug=slug)
+    if questionnaire is None or not can_see_session(request.user, questionnaire.session):
+        raise Http404("no such session, or no questionnaire")
+    builder = can_build_questionnaire(request.user, questionnaire.session)
     allowed = (
-        can_build_questionnaire(request.user, session)
+        builder
         if builders_only
-        else can_see_synthesis(request.user, questionnaire)
+        else can_see_synthesis(request.user, questionnaire, builder=builder)
     )
     if not allowed:
         raise PermissionDenied(
             _("La synthèse est réservée à l'animation tant qu'elle ne l'a pas ouverte.")
         )
-    return questionnaire
+    return questionnaire, builder
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -146,7 +151,7 @@ def _blocks_read(questionnaire: Questionnaire):
     return read_at, (
         figures,
         render_to_string("forum/synthesis/_results.html", {"synthesis": figures}),
-        render_to_string("forum/synthesis/_texts.html", {"text_answers": texts}),
+        texts_html(texts),
     )
 
 
@@ -161,12 +166,11 @@ def synthesis(request, slug: str):
     reader (_questionnaire), before their first page and after any change of their
     role or registration or of the synthesis's sharing."""
     keep_at_most(request, CACHE_SECONDS)
-    questionnaire = _questionnaire(request, slug)
+    questionnaire, builder = _questionnaire_and_role(request, slug)
     text_question = _int_or_none(request.GET.get("question"))
     contains = request.GET.get("q", "")[:200]
     tag = request.GET.get("tag", "")[:100]
     filtered = bool(text_question or contains.strip())
-    builder = can_build_questionnaire(request.user, questionnaire.session)
     share_page(request, "builder" if builder else "reader")  # all the page shows of them
     figures, results_html, texts_html = _blocks(questionnaire)
     groups = testimonies_by_theme(questionnaire.session, with_body=False)  # titles only
