@@ -198,7 +198,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.PooledClientRedisCache",
             "LOCATION": REDIS_URL,
         }
     }

@@ -1,0 +1,56 @@
+"""The Redis cache of production (config/redis_cache.py) against a real Redis."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+from config.redis_cache import PooledClientRedisCache
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def cache():
+    redis = pytest.importorskip("redis")
+    probe = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        probe.ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.skip(f"no Redis answering at 127.0.0.1:6379 ({exc})")
+    finally:
+        probe.close()
+    prefix = f"test-{uuid.uuid4().hex}"
+    backend = PooledClientRedisCache(REDIS_URL, {"KEY_PREFIX": prefix})
+    yield backend
+    backend.clear()  # this database is the test's alone
+    backend.close()
+
+
+def test_values_go_to_redis_and_come_back(cache):
+    cache.set("page", {"html": "<p>Bonjour</p>"}, 30)
+    assert cache.get("page") == {"html": "<p>Bonjour</p>"}
+    assert cache.get_many(["page", "absent"]) == {"page": {"html": "<p>Bonjour</p>"}}
+    cache.delete("page")
+    assert cache.get("page") is None
+
+
+def test_one_client_serves_every_operation_and_every_thread(cache):
+    first = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is first
+    seen = []
+
+    def work(n: int) -> None:
+        for i in range(50):
+            cache.set(f"k{n}-{i}", i)
+            seen.append(cache.get(f"k{n}-{i}") == i)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [True] * 400
+    assert cache._cache.get_client() is first
