@@ -432,8 +432,9 @@ def test_a_reply_that_is_only_a_quote_is_empty():
         ("On Wed, 4 Jul 2007, Helen Martin wrote:", "|"),
         ("Le 4 juillet 2007 à 10:12, vous avez écrit :", "HM> "),
         ('>>>>> "HM" == Hélène Martin <h@x.org> writes:', "  HM> "),
+        ("Hélène Martin <h@x.org> writes:", "Hélène> "),
     ],
-    ids=["pipe", "pipe_no_space", "initials_the_bat", "supercite"],
+    ids=["pipe", "pipe_no_space", "initials_the_bat", "supercite", "supercite_first_name"],
 )
 def test_quotes_prefixed_with_a_pipe_or_initials_are_read_as_quotes(header, prefix):
     text = (
@@ -514,6 +515,8 @@ def test_the_signature_separator_and_its_trimmed_forms_start_the_signature(delim
         "Отправлено с iPhone",
         "Gesendet mit der WEB.DE Mail App",
         "Sent from Mail for Windows",
+        "Envoyé avec Spark",
+        "Sent with Newton",
     ],
 )
 def test_mobile_signatures_are_removed(line):
@@ -592,11 +595,19 @@ def test_sign_offs_names_and_postscripts_are_kept(reply):
         ("Les enregistrements sont en ligne.\n\nBonne écoute,\nRadio Canut\n\n"
          "Radio associative lyonnaise\nwww.radiocanut-exemple.org",
          "Les enregistrements sont en ligne.\n\nBonne écoute,\nRadio Canut"),
+        ("Merci !\n\nAmitiés,\nSophie\n\nSophie Marin | Animatrice du réseau | Coopérative"
+         " d'activités Les Tisserands | 05 56 00 00 00", "Merci !\n\nAmitiés,\nSophie"),
+        ("Je viens.\n\nPaul\nMaison des associations\n12 rue des Lilas, 69003 Lyon\n"
+         "http://www.mda-exemple.fr", "Je viens.\n\nPaul"),
+        ("Je viens.\n\nPaul\nCollectif Terre Ferme\n[logo-terre.png]", "Je viens.\n\nPaul"),
+        ("Merci !\n\nSolidairement vôtre,\nLuc Girard\nScop Girard\nTél. 04 00 00 00 00",
+         "Merci !\n\nSolidairement vôtre,\nLuc Girard"),
     ],
     ids=["name_title_phone_without_sign_off", "dutch", "german_e_v", "swedish", "portuguese",
          "russian", "block_under_a_postscript", "postal_address_only", "title_after_a_blank",
          "full_name_repeating_the_signed_one", "polish", "full_name_that_a_nickname_shortens",
-         "under_a_french_bonne_ecoute"],
+         "under_a_french_bonne_ecoute", "one_line_between_pipes", "street_and_site_under_a_name",
+         "logo_under_a_name", "under_an_adverb_votre"],
 )  # fmt: skip
 def test_contact_blocks_in_every_shape_are_removed_the_name_stays(reply, kept):
     extracted, rules = extract_reply_with_rules(reply)
