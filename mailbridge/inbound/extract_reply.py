@@ -116,7 +116,7 @@ def _scan(lines: list[str]) -> _Scan:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.strip() or is_quoted(line):
+        if not line.strip() or (is_quoted(line) and not quote_headers.is_chevron_header(line)):
             i += 1
             continue
         found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
@@ -182,8 +182,13 @@ def _extract(text: str, depth: int = 0) -> _Result:
     lines = normalise_quote_prefixes(
         [line for line in lines if not signatures.is_tracking_mark(line)]
     )
-    scan = _scan(lines)
     result = _Result(body=[])
+    advert = signatures.advertisement(lines)
+    if advert is not None:
+        result.rules.append("advertisement")
+        result.signature = lines[advert[0] : advert[1]]
+        lines = lines[: advert[0]] + lines[advert[1] :]
+    scan = _scan(lines)
     own = lines
     forwarded: list[str] | None = None
     if scan.cut is not None:

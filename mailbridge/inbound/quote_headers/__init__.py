@@ -33,7 +33,11 @@ from mailbridge.inbound.quote_headers.header_blocks import (
     header_fields,
     match_header_block,
 )
-from mailbridge.inbound.quote_headers.separators import SEPARATORS, match_separator
+from mailbridge.inbound.quote_headers.separators import (
+    SEPARATORS,
+    is_chevron_header,
+    match_separator,
+)
 
 __all__ = [
     "ATTRIBUTIONS",
@@ -47,6 +51,7 @@ __all__ = [
     "clean",
     "header_block_end",
     "header_fields",
+    "is_chevron_header",
     "is_quoted",
     "match_attribution",
     "match_header_block",

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import re
 
-from mailbridge.inbound.quote_headers.base import Match, Rule, clean, is_quoted, rule
+from mailbridge.inbound.quote_headers.base import (
+    ISO_DATE,
+    NUMERIC_DATE,
+    TIME,
+    Match,
+    Rule,
+    clean,
+    is_quoted,
+    rule,
+)
 
 # the verb of a reply header, in every language a rule knows
 WROTE = (
@@ -76,6 +85,13 @@ SEPARATORS: tuple[Rule, ...] = (
         " any language, the verb last or, in German, before the name (« ---- Am … schrieb"
         " Helene <h@x> ---- »), and the dateless « ---- Helen wrote ---- » of some Android"
         " mail apps.",
+    ),
+    rule(
+        "groupwise",
+        "separator",
+        rf">>> ?.{{1,160}}? (?:{NUMERIC_DATE}|{ISO_DATE}),? {TIME} ?>>>",
+        "GroupWise: « >>> Hélène Martin <h@x> 04/07/2007 10:12 >>> » above the history it"
+        " does not quote (the line starts with « > » but is no quote).",
     ),
     rule(
         "forward_fr",
@@ -151,3 +167,11 @@ def match_separator(lines: list[str], i: int) -> Match | None:
                     return Match(separator.name, separator.kind, i, i + k + 1)
             return None
     return None
+
+
+def is_chevron_header(line: str) -> bool:
+    """GroupWise's « >>> Name <addr> date time >>> » line, which reads as a quote."""
+    text = line.strip()
+    if not (text.startswith(">>>") and text.endswith(">>>")):
+        return False
+    return match_separator([text], 0) is not None

@@ -296,6 +296,20 @@ def test_original_message_separators_start_the_history(separator):
     assert extract_reply(text).body == "Réponse."
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        ">>> Hélène Martin <h@x.org> 04/07/2007 10:12 >>>",
+        '>>> "Helen Martin" <h@x.org> 7/4/2007 10:12 AM >>>',
+    ],
+)
+def test_groupwise_chevrons_line_starts_the_unquoted_history_under_it(line):
+    text = f"Réponse.\n\nMarc\n\n{line}\nTexte d'origine.\n\nHélène\n"
+    extracted, rules = extract_reply_with_rules(text)
+    assert extracted.body == "Réponse.\n\nMarc"
+    assert rules == ["groupwise"]
+
+
 def test_a_titled_rule_of_an_unknown_client_above_a_header_block_goes_with_it():
     text = (
         "Réponse.\n\n----- Courriel d'origine -----\nDe : Hélène\nEnvoyé : lundi\nÀ : liste\n"
@@ -654,6 +668,31 @@ def test_disclaimers_at_the_end_are_removed(notice):
 )
 def test_printing_or_the_environment_in_the_person_s_words_is_kept(text):
     assert extract_reply(text).body == text
+
+
+AD = (
+    "_" * 40 + "\nEssayez la nouvelle messagerie, plus rapide et plus simple que jamais !"
+    " http://mail.exemple.com"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Oui, j'arrive.\n\nMarc\n\n{AD}\n\n> Qui vient ?\n> Hélène\n",
+        f"Oui, j'arrive.\n\nMarc\n\nLe 4 juil. 2007, Hélène a écrit :\n> Qui vient ?\n\n{AD}\n",
+    ],
+    ids=["above_the_quote", "below_the_quote"],
+)
+def test_a_webmail_advertisement_under_a_rule_of_underscores_goes(text):
+    extracted, rules = extract_reply_with_rules(text)
+    assert extracted.body == "Oui, j'arrive.\n\nMarc"
+    assert "advertisement" in rules
+
+
+def test_a_name_and_site_under_a_rule_of_underscores_are_no_advertisement():
+    text = "Oui, j'arrive.\n\n" + "_" * 30 + "\nMarc Dupont\nhttp://www.scop-exemple.fr"
+    assert "advertisement" not in extract_reply_with_rules(text)[1]
 
 
 def test_a_contact_block_under_the_sign_off_is_removed():
