@@ -759,6 +759,42 @@ def test_html_emphasis_is_written_as_the_writer_set_it():
     assert html_to_text(html) == "Nous serons **deux**, avec le modèle *habitant-coopérateur*."
 
 
+def test_bold_set_by_a_style_is_bold_once():
+    html = (
+        '<div>Je peux <span style="font-weight: bold;">partager le formulaire</span>.</div>'
+        '<div><b><span style="font-weight:bold">De :</span></b> Hélène</div>'
+    )
+    assert html_to_text(html) == "Je peux **partager le formulaire**.\n**De :** Hélène"
+
+
+def test_a_link_whose_text_is_its_address_is_written_as_the_bare_address():
+    html = (
+        '<div>Voir <a href="http://x.org/doc">http://x.org/doc</a> et'
+        ' <a href="http://x.org/">le site</a>.</div>'
+    )
+    assert html_to_text(html) == "Voir http://x.org/doc et [le site](http://x.org/)."
+
+
+@pytest.mark.parametrize(
+    ("marker", "items"),
+    [("·", "- un wiki ;\n- un agenda."), ("1.", "1. un wiki ;\n2. un agenda.")],
+    ids=["bullets", "numbers"],
+)
+def test_word_list_paragraphs_are_a_markdown_list(marker, items):
+    item = (
+        "<p class=MsoListParagraphCxSpMiddle style='mso-list:l0 level1 lfo1'>"
+        "<![if !supportLists]><span style='font-family:Symbol'>{}<span>&nbsp;&nbsp;&nbsp;"
+        " </span></span><![endif]>{}<o:p></o:p></p>"
+    )
+    html = (
+        "<p class=MsoNormal>Nos outils&nbsp;:</p>"
+        + item.format(marker, "un wiki&nbsp;;")
+        + item.format(marker, "un agenda.")
+        + "<p class=MsoNormal>&nbsp;</p><p class=MsoNormal>Marc</p>"
+    )
+    assert html_to_text(html) == f"Nos outils :\n\n{items}\n\nMarc"
+
+
 def test_an_unanswered_last_quote_before_a_french_see_you_on_a_weekday_goes():
     text = "Bonjour,\n\n> Qui vient ?\n\nMoi.\n\n> Claire\n\nÀ vendredi,\nÉlodie"
     assert extract_reply(text).body == "Bonjour,\n\n> Qui vient ?\n\nMoi.\n\nÀ vendredi,\nÉlodie"
