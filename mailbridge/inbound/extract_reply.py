@@ -37,7 +37,13 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from mailbridge.inbound import contact_blocks, html_quotes, quote_headers, signatures
+from mailbridge.inbound import (
+    contact_blocks,
+    html_quotes,
+    inline_quotes,
+    quote_headers,
+    signatures,
+)
 from mailbridge.inbound.html_text import html_to_text
 from mailbridge.inbound.quote_headers import is_quoted
 from mailbridge.inbound.quote_prefixes import normalise_quote_prefixes
@@ -45,7 +51,6 @@ from mailbridge.inbound.quote_prefixes import normalise_quote_prefixes
 logger = logging.getLogger(__name__)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
-_QUOTE_PREFIX = re.compile(r"^\s*((?:>\s?)+)")
 MAX_FORWARD_DEPTH = 3
 # what shows a message the list sent: the board's tag in its subject, a reply address
 _LIST_TAG = re.compile(r"\[[\w.-]+\]")
@@ -149,7 +154,7 @@ def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
     its body and, as members receive it, a reply address in its To."""
     if cut.kind == "forward":
         return True
-    if cut.kind not in ("separator", "header_block") or _quotes_our_footer(tail):
+    if cut.kind not in ("separator", "header_block") or inline_quotes.quotes_our_footer(tail):
         return False
     fields = quote_headers.header_fields(tail)
     subject = fields.get("subject")
@@ -163,7 +168,7 @@ def _forwarded_body(tail: list[str], depth: int) -> list[str]:
     extracted by the same rules."""
     body = tail[1:]
     if all(is_quoted(line) for line in body if line.strip()):
-        body = [_unquote(line) for line in body]  # Apple Mail quotes what it forwards
+        body = [inline_quotes.unquote(line) for line in body]  # Apple Mail quotes what it forwards
     start = _next_content(body, 0)
     if start is None:
         return []
@@ -233,20 +238,11 @@ def _cut_signature(
     return own
 
 
-def _marks(own: list[str], attributions: list[quote_headers.Match]) -> list[str]:
-    """Per line: Q quoted, A reply header, B blank, T the person's text."""
-    marks = ["Q" if is_quoted(line) else "B" if not line.strip() else "T" for line in own]
-    for match in attributions:
-        for i in range(match.start, min(match.end, len(own))):
-            marks[i] = "A"
-    return marks
-
-
 def _drop_trailing_quote(
     own: list[str], attributions: list[quote_headers.Match], result: _Result
 ) -> list[str]:
     """Step 4: "> " lines at the end (and their reply header) are history."""
-    marks = _marks(own, attributions)
+    marks = inline_quotes.marks(own, attributions)
     end = len(own)
     while end and marks[end - 1] in "QAB":
         end -= 1
@@ -262,75 +258,13 @@ def _drop_trailing_quote(
 def _settle_inner_quotes(
     own: list[str], attributions: list[quote_headers.Match], result: _Result
 ) -> list[str]:
-    """Step 5: quotes left between the person's lines: inline reply or bottom-posting."""
-    marks = _marks(own, attributions)
-    if "Q" not in marks:
-        return [line for line, mark in zip(own, marks, strict=True) if mark != "A"]
-    result.found_history = True
-    blocks = _quote_blocks(marks)
-    text_before = "T" in marks[: blocks[0][0]]
-    # one quote holding the whole post, our footer included, was not trimmed to what is
-    # answered: a bottom-posted reply, whatever greeting stands above it
-    whole_post = len(blocks) == 1 and _quotes_our_footer(own[blocks[0][0] : blocks[0][1]])
-    if (len(blocks) >= 2 or text_before) and not whole_post:
-        result.rules.append("inline_reply")
-        # the last quote, when only a sign-off follows it, was left unanswered
-        last_start, last_end = blocks[-1]
-        if contact_blocks.is_closing(own[last_end:]):
-            result.quoted = own[last_start:last_end] + result.quoted
-            for i in range(last_start, last_end):
-                marks[i] = "X"
-        kept = []
-        for line, mark in zip(own, marks, strict=True):
-            if mark in "AX" or (mark == "Q" and quote_headers.match_quoted_attribution(line)):
-                continue
-            kept.append(_markdown_quote(line) if mark == "Q" else line)
-        return _drop_quoted_footer(kept)
-    result.rules.append("bottom_posting")
-    result.quoted = [line for line, mark in zip(own, marks, strict=True) if mark in "QA"] + (
-        result.quoted
-    )
-    return [line for line, mark in zip(own, marks, strict=True) if mark not in "QA"]
-
-
-def _quote_blocks(marks: list[str]) -> list[tuple[int, int]]:
-    """[start, end) of each run of quoted lines (blank lines inside a run included)."""
-    blocks: list[tuple[int, int]] = []
-    i = 0
-    while i < len(marks):
-        if marks[i] != "Q":
-            i += 1
-            continue
-        start = end = i
-        while i < len(marks) and marks[i] in "QB":
-            if marks[i] == "Q":
-                end = i + 1
-            i += 1
-        blocks.append((start, end))
-        i = end
-    return blocks
-
-
-def _quotes_our_footer(block: list[str]) -> bool:
-    unquoted = [_unquote(line) for line in block]
-    return any(signatures.is_product_footer(unquoted, i) for i in range(len(unquoted)))
-
-
-def _drop_quoted_footer(lines: list[str]) -> list[str]:
-    """Our footer inside a quote kept for an inline reply: "> -- " then "> Intercoop…"."""
-    out: list[str] = []
-    skipping = False
-    for i, line in enumerate(lines):
-        if line.startswith(">"):
-            unquoted = [q.lstrip(">").removeprefix(" ") for q in lines[i : i + 3]]
-            if not skipping and signatures.is_product_footer(unquoted, 0):
-                skipping = True
-            if skipping:
-                continue
-        else:
-            skipping = False
-        out.append(line)
-    return out
+    """Step 5: quotes left between the person's lines (inline_quotes.py)."""
+    settled = inline_quotes.settle(own, attributions)
+    if settled.rule is not None:
+        result.rules.append(settled.rule)
+        result.found_history = True
+        result.quoted = settled.quoted + result.quoted
+    return settled.lines
 
 
 def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
@@ -357,23 +291,6 @@ def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
         result.signature = own[start:] + result.signature
         own = own[:start]
     return own
-
-
-def _markdown_quote(line: str) -> str:
-    """A kept quote line as Markdown: its own "> > " nesting, a space before the text."""
-    match = _QUOTE_PREFIX.match(line)
-    if not match:
-        return line
-    prefix = match.group(1).rstrip()
-    content = line[match.end() :].rstrip()
-    return f"{prefix} {content}" if content else prefix
-
-
-def _unquote(line: str) -> str:
-    match = _QUOTE_PREFIX.match(line)
-    if not match:
-        return line
-    return line[match.start(1) + 1 :].removeprefix(" ")
 
 
 def _as_quote(lines: list[str]) -> list[str]:
