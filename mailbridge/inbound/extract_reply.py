@@ -43,6 +43,7 @@ from mailbridge.inbound import (
     inline_quotes,
     quote_headers,
     signatures,
+    tagged_answers,
 )
 from mailbridge.inbound.html_text import html_to_text
 from mailbridge.inbound.quote_headers import is_quoted
@@ -128,7 +129,12 @@ def _scan(lines: list[str]) -> _Scan:
             lines, i
         )
         if found:
-            return _Scan(found, attributions)
+            header = _header_above_a_quote(lines, found)
+            if header is None:
+                return _Scan(found, attributions)
+            attributions.append(header)
+            i = header.end
+            continue
         found = quote_headers.match_attribution(lines, i)
         if found:
             following = _next_content(lines, found.end)
@@ -139,6 +145,33 @@ def _scan(lines: list[str]) -> _Scan:
             return _Scan(found, attributions)
         i += 1
     return _Scan(None, attributions)
+
+
+def _header_above_a_quote(
+    lines: list[str], found: quote_headers.Match
+) -> quote_headers.Match | None:
+    """A separator or header block above a "> " quote of a post of the list (Outlook
+    Express set to quote): a reply header like any other, the person may answer below."""
+    if found.kind not in ("separator", "header_block"):
+        return None
+    end = _header_end(lines, found)
+    following = _next_content(lines, end)
+    if following is None or not is_quoted(lines[following]):
+        return None
+    if _is_forward(found, lines[found.start :]):
+        return None
+    return quote_headers.Match(found.rule, "attribution", found.start, end)
+
+
+def _header_end(lines: list[str], found: quote_headers.Match) -> int:
+    """Where the history's body starts: under the separator and the header block under
+    it, if any."""
+    following = _next_content(lines, found.end)
+    if following is not None and found.kind == "separator":
+        block = quote_headers.match_header_block(lines, following)
+        if block is not None:
+            return block.end
+    return found.end
 
 
 def _next_content(lines: list[str], i: int) -> int | None:
@@ -203,10 +236,16 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.quoted = tail
         if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
+        elif scan.cut.kind in ("separator", "header_block"):
+            answered = tagged_answers.answered_history(lines[_header_end(lines, scan.cut) :])
+            if answered is not None:
+                result.rules.append("tagged_answers")
+                own = [*own, "", *answered]
 
     own = _cut_signature(own, scan.attributions, result)
     own = _drop_trailing_quote(own, scan.attributions, result)
-    own = _settle_inner_quotes(own, scan.attributions, result)
+    quote_below = bool(result.rules) and result.rules[-1] == "trailing_quote"
+    own = _settle_inner_quotes(own, scan.attributions, result, quote_below=quote_below)
     own = _cut_trailing_signatures(own, result)
 
     if forwarded is not None and any(line.strip() for line in forwarded):
@@ -256,10 +295,14 @@ def _drop_trailing_quote(
 
 
 def _settle_inner_quotes(
-    own: list[str], attributions: list[quote_headers.Match], result: _Result
+    own: list[str],
+    attributions: list[quote_headers.Match],
+    result: _Result,
+    *,
+    quote_below: bool,
 ) -> list[str]:
     """Step 5: quotes left between the person's lines (inline_quotes.py)."""
-    settled = inline_quotes.settle(own, attributions)
+    settled = inline_quotes.settle(own, attributions, quote_below=quote_below)
     if settled.rule is not None:
         result.rules.append(settled.rule)
         result.found_history = True

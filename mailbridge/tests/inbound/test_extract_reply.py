@@ -435,6 +435,47 @@ def test_a_bottom_posted_reply_drops_the_quote_above_it():
     assert "Qui vient ?" in extracted.quoted
 
 
+def test_a_quote_cut_around_the_answer_is_an_inline_reply_whose_last_quote_goes():
+    text = (
+        "Le 04/07/2007 à 10:12, Hélène a écrit :\n> Qui vient jeudi ?\n\nMoi.\n\n"
+        "> Et vendredi, on verra.\n> Hélène\n"
+    )
+    assert extract_reply(text).body == "> Qui vient jeudi ?\n\nMoi."
+
+
+def test_a_header_block_above_a_quote_of_the_post_is_a_reply_header_the_answer_under_it_stays():
+    quoted_post = "\n".join(f"> {line}" for line in f"Qui vient ?\n\n{LIST_FOOTER}".split("\n"))
+    header = (
+        "----- Original Message -----\nFrom: Hélène <h@x.org>\nTo: accueil <reply+1.a@x.org>\n"
+        "Sent: Wednesday, July 04, 2007 10:12 AM\nSubject: [accueil] Qui vient ?\n"
+    )
+    assert extract_reply(f"{header}\n{quoted_post}\n\nMoi.\n\nMarc").body == "Moi.\n\nMarc"
+    assert extract_reply(f"Moi.\n\nMarc\n\n{header}\n{quoted_post}\n").body == "Moi.\n\nMarc"
+
+
+def test_answers_tagged_with_initials_in_an_unquoted_history_make_an_inline_reply():
+    text = (
+        "Réponses dans le texte.\n\n-----Message d'origine-----\nDe : Hélène Martin\n"
+        "Envoyé : mercredi 4 juillet 2007 10:12\nÀ : accueil\nObjet : [accueil] Accueil\n\n"
+        "Qui vient jeudi ?\n\n[MD] Moi.\n\nEt vendredi ?\n\n[MD] Pas moi.\n\nMarc\n\n"
+        f"Hélène\n\n{LIST_FOOTER}\n"
+    )
+    extracted, rules = extract_reply_with_rules(text)
+    assert extracted.body == (
+        "Réponses dans le texte.\n\n> Qui vient jeudi ?\n\n[MD] Moi.\n\n> Et vendredi ?\n\n"
+        "[MD] Pas moi.\n\nMarc"
+    )
+    assert "tagged_answers" in rules
+
+
+def test_a_bracketed_tag_with_nothing_above_it_in_the_history_answers_nothing():
+    text = (
+        "Oui.\n\n-----Message d'origine-----\nDe : Hélène Martin\nEnvoyé : mercredi 4 juillet\n"
+        "À : accueil\nObjet : [accueil] Accueil\n\n[CR] Compte rendu de la réunion.\n\nHélène\n"
+    )
+    assert extract_reply(text).body == "Oui."
+
+
 def test_a_reply_that_is_only_a_quote_is_empty():
     assert extract_reply("Le 04/07/2007 à 10:12, Hélène a écrit :\n> Qui vient ?\n").body == ""
 
