@@ -5,12 +5,17 @@ No library is good enough alone on real replies (talon, quotequail, mail-parser-
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
 in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/,
-tests/mail/replies-heldout-2/ and tests/mail/replies-heldout-3/:
+tests/mail/replies-heldout-2/, tests/mail/replies-heldout-3/ and
+tests/mail/replies-heldout-4/:
 
-0. Quotes written "| " or with initials ("HM> ") are read as "> " quotes
-   (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes.
+0. Quotes written "| ", with initials ("HM> ") or a first name ("Bruno> ") are read as
+   "> " quotes (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes, and
+   so does a webmail's advertisement under a rule of underscores (signatures.py).
 1. History starts at the first separator, Outlook-style header block or reply header
-   not followed by "> " lines (quote_headers/). Everything from there on is history.
+   not followed by "> " lines (quote_headers/). Everything from there on is history,
+   except answers tagged with the writer's initials (« [HC] ») inside it, which make it
+   an inline reply (tagged_answers.py). A separator or header block followed by "> "
+   lines is a reply header like the others.
 2. A forwarded message (« Message transféré », « Forwarded message », or a header block
    above a message the list did not send) is treated as a message of its own: its
    header block goes, its body is extracted by the same rules and kept, as a Markdown
@@ -18,11 +23,12 @@ tests/mail/replies-heldout-2/ and tests/mail/replies-heldout-3/:
    meant to be read there).
 3. The first "-- " line starts the signature (and our footer, footer_marker.py).
 4. "> " lines at the end, with the reply header above them, are history.
-5. "> " lines left in the middle: an inline reply (the person answers point by point
-   between quoted lines) keeps them as Markdown quotes, so that each answer reads with
-   the question it answers; the reply headers go. A bottom-posted reply (one quote at
-   the top, or one quote of the whole post with our footer, the answer under it) drops
-   the quote: the forum shows the post it answers.
+5. "> " lines left in the middle (inline_quotes.py): an inline reply (the person answers
+   point by point between quoted lines, or under a quote cut from the one that follows
+   the answer) keeps them as Markdown quotes, so that each answer reads with the
+   question it answers; the reply headers go. A bottom-posted reply (one quote at the
+   top, or one quote of the whole post with our footer, the answer under it) drops the
+   quote: the forum shows the post it answers.
 6. Mobile signatures and disclaimers at the end (signatures.py), then a contact block
    under the name (contact_blocks.py) go; the sign-off and the name stay.
 7. When the text shows no history and an HTML body is given, the HTML markup decides
