@@ -77,8 +77,8 @@ _STREET = re.compile(
 # an inline image (a logo) as the text part writes it: « [logo.png] », « <image001.jpg> »,
 # « [cid:image001.png@01C7…] »
 _IMAGE = re.compile(r"[\[<](?:cid:)?[\w.() -]{1,80}\.(?:png|jpe?g|gif|bmp)(?:@[\w.-]+)?[\]>]", re.I)
-# a contact written on one line, its parts between « | » or « • »
-_FIELD_SEPARATOR = re.compile(r"\s[|•·]\s")
+# a contact written on one line, its parts between « | »
+_FIELD_SEPARATOR = re.compile(r"\s\|\s")
 _URL_TOKEN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # a name: one to four capitalised words (Latin or Cyrillic capitals), « Jean-Michel Durand »
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ"
@@ -104,7 +104,7 @@ def _is_contact_line(line: str) -> bool:
         or _EMAIL.search(line)
         or _URL.search(line)
         or _POSTCODE.search(line)
-        or _IMAGE.fullmatch(line.strip())
+        or (line.rstrip().endswith(("]", ">")) and _IMAGE.fullmatch(line.strip()))
     )
 
 
@@ -192,7 +192,7 @@ def _block_after(lines: list[str], name: int, last: int, *, lone_name: bool = Fa
         field
         for line in lines[name + 1 : last + 1]
         if line.strip()
-        for field in _FIELD_SEPARATOR.split(line.strip())
+        for field in (_FIELD_SEPARATOR.split(line.strip()) if "|" in line else [line])
     ]
     if not block or len(block) > MAX_CONTACT_LINES:
         return None

@@ -128,7 +128,10 @@ def _scan(lines: list[str]) -> _Scan:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.strip() or (is_quoted(line) and not quote_headers.is_chevron_header(line)):
+        if not line.strip() or (
+            is_quoted(line)
+            and not (line.startswith(">>>") and quote_headers.is_chevron_header(line))
+        ):
             i += 1
             continue
         found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
@@ -227,7 +230,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
         [line for line in lines if not signatures.is_tracking_mark(line)]
     )
     result = _Result(body=[])
-    advert = signatures.advertisement(lines)
+    advert = signatures.advertisement(lines) if signatures.AD_RULE in text else None
     if advert is not None:
         result.rules.append("advertisement")
         result.signature = lines[advert[0] : advert[1]]
@@ -242,7 +245,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.quoted = tail
         if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
-        elif scan.cut.kind in ("separator", "header_block"):
+        elif scan.cut.kind in ("separator", "header_block") and tagged_answers.may_hold(text):
             answered = tagged_answers.answered_history(lines[_header_end(lines, scan.cut) :])
             if answered is not None:
                 result.rules.append("tagged_answers")

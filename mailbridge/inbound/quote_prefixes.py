@@ -33,7 +33,10 @@ def _pipe(line: str) -> re.Match[str] | None:
 def _candidate(line: str) -> bool:
     """A cheap look before the regexes: "|" first, or a ">" right after a few letters."""
     start = line.lstrip(" ")[:14]
-    return start.startswith("|") or (start[:1].isalpha() and ">" in start)
+    if start.startswith("|"):
+        return True
+    end = start.find(">")
+    return end > 0 and start[:end].isalpha()
 
 
 def normalise_quote_prefixes(lines: list[str]) -> list[str]:

@@ -192,6 +192,7 @@ def disclaimer_start(lines: list[str]) -> int | None:
 
 # ----------------------------------------------------------------------------- advertisements
 
+AD_RULE = "_" * 20
 _AD_RULE = re.compile(r"_{20,}")
 _AD_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 MAX_AD_LINES = 4

@@ -15,6 +15,12 @@ from collections import Counter
 from mailbridge.inbound import contact_blocks
 
 _TAG = re.compile(r"\[(?P<initials>[A-ZÀ-Þ]{2,4})\] ?\S")
+_TAG_AT_A_LINE_START = re.compile(r"^\s*\[[A-ZÀ-Þ]{2,4}\] ?\S", re.MULTILINE)
+
+
+def may_hold(text: str) -> bool:
+    """A cheap look at the whole message: a line starts with a tag."""
+    return _TAG_AT_A_LINE_START.search(text) is not None
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:
@@ -39,8 +45,6 @@ def _tag(paragraph: list[str]) -> str | None:
 def answered_history(body: list[str]) -> list[str] | None:
     """The history's body (under its header block) as an inline reply, or None when no
     paragraph of it is an answer tagged with initials, or no paragraph above one is."""
-    if not any("[" in line for line in body):
-        return None  # the cheap look: no tag can be there
     paragraphs = _paragraphs(body)
     tags = Counter(tag for paragraph in paragraphs if (tag := _tag(paragraph)))
     if not tags:
