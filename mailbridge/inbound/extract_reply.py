@@ -252,8 +252,10 @@ def _extract(text: str, depth: int = 0) -> _Result:
                 own = [*own, "", *answered]
 
     own = _cut_signature(own, scan.attributions, result)
+    decided = len(result.rules)
     own = _drop_trailing_quote(own, scan.attributions, result)
-    quote_below = bool(result.rules) and result.rules[-1] == "trailing_quote"
+    # a quote with no reply header of its own under the person's last words
+    quote_below = result.rules[decided:] == ["trailing_quote"]
     own = _settle_inner_quotes(own, scan.attributions, result, quote_below=quote_below)
     own = _cut_trailing_signatures(own, result)
 
