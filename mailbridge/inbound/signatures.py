@@ -60,12 +60,12 @@ class MobileSignature:
 
 
 # what a "sent from" line names: a device, a phone maker, a mail app or a mail provider
-# (the apps whose name says no "mail": Spark, Airmail, Newton, Spike, Canary, TypeApp)
+# (and the apps whose name says no "mail": Spark, Newton, Spike, Canary, Edison…)
 _DEVICE = re.compile(
     r"iPhone|iPad|iPod|Android|Galaxy|Samsung|Huawei|Honor|Xiaomi|Redmi|OnePlus|Pixel|Nokia"
     r"|Motorola|Xperia|BlackBerry|Windows|Outlook|Yahoo|Orange|SFR|Bouygues|Proton|Gmail|K-9"
     r"|FairEmail|Zoho|GMX|WEB\.DE|Yandex|Яндекс|Mail\.ru|Почт|Mail|mobil|smartphone"
-    r"|Spark|Airmail|Newton|Spike|Canary|TypeApp|Edison|Superhuman"
+    r"|Spark|Newton|Spike|Canary|TypeApp|Edison|Superhuman"
     r"|t[ée]l[ée]phone|phone|tablet|appareil|device|portable|telefoon|telefon|celular"
     r"|telem[óo]vel|телефон|app",
     re.IGNORECASE,
