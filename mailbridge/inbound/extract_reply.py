@@ -161,8 +161,8 @@ def _header_above_a_quote(
 ) -> quote_headers.Match | None:
     """A separator or header block above a "> " quote of a post of the list (Outlook
     Express set to quote): a reply header like any other, the person may answer below."""
-    if found.kind not in ("separator", "header_block"):
-        return None
+    if found.kind not in ("separator", "header_block") or not _quote_under(lines, found.end):
+        return None  # the cheap look first: reading the header block costs more
     end = _header_end(lines, found)
     following = _next_content(lines, end)
     if following is None or not is_quoted(lines[following]):
@@ -170,6 +170,15 @@ def _header_above_a_quote(
     if _is_forward(found, lines[found.start :]):
         return None
     return quote_headers.Match(found.rule, "attribution", found.start, end)
+
+
+def _quote_under(lines: list[str], i: int) -> bool:
+    """A "> " line under the lines from `i` on (a header block) and the blank ones below."""
+    while i < len(lines) and lines[i].strip() and not is_quoted(lines[i]):
+        i += 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i < len(lines) and is_quoted(lines[i])
 
 
 def _header_end(lines: list[str], found: quote_headers.Match) -> int:
