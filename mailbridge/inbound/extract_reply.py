@@ -254,7 +254,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.quoted = tail
         if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
-        elif scan.cut.kind in ("separator", "header_block") and tagged_answers.may_hold(text):
+        elif scan.cut.kind in ("separator", "header_block") and tagged_answers.may_hold(tail):
             answered = tagged_answers.answered_history(lines[_header_end(lines, scan.cut) :])
             if answered is not None:
                 result.rules.append("tagged_answers")

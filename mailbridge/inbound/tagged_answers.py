@@ -15,12 +15,11 @@ from collections import Counter
 from mailbridge.inbound import contact_blocks
 
 _TAG = re.compile(r"\[(?P<initials>[A-ZÀ-Þ]{2,4})\] ?\S")
-_TAG_AT_A_LINE_START = re.compile(r"^\s*\[[A-ZÀ-Þ]{2,4}\] ?\S", re.MULTILINE)
 
 
-def may_hold(text: str) -> bool:
-    """A cheap look at the whole message: a line starts with a tag."""
-    return _TAG_AT_A_LINE_START.search(text) is not None
+def may_hold(history: list[str]) -> bool:
+    """A cheap look at the history's lines: one of them starts with « [ »."""
+    return any(line.lstrip()[:1] == "[" for line in history)
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:
