@@ -20,8 +20,8 @@ SIGN_OFF = re.compile(
     r"(?:"
     # French
     r"(?:Bien |Très )?cordialement|Bien à (?:vous|toi|tous|toutes)"
-    r"|Amitiés?(?: coopératives)?|\w+ement vôtres?|(?:Bien )?(?:amicalement|fraternellement"
-    r"|solidairement|coopérativement|chaleureusement)"
+    r"|Amitiés?(?: coopératives)?|(?:Bien )?(?:amicalement|fraternellement|solidairement"
+    r"|coopérativement|chaleureusement|sincèrement|respectueusement)"
     r"|Bonne (?:journée|soirée|fin de journée|semaine|lecture|écoute|continuation)"
     r"|Belle journée|[AÀ] (?:bientôt|demain|plus|très vite|tout à l'heure|lundi|mardi|mercredi"
     r"|jeudi|vendredi|samedi|dimanche)|Au plaisir|Bises|Salutations"
@@ -48,7 +48,8 @@ SIGN_OFF = re.compile(
     r"|С уважением|С наилучшими пожеланиями|Всего (?:доброго|хорошего)|Спасибо"
     # Polish, Catalan
     r"|Pozdrawiam(?: serdecznie)?|Z poważaniem|Pozdrowienia|Salutacions|Una abraçada"
-    r")\b[ ,.!]*(?P<rest>.*)",
+    # « Cordialement vôtre », « Coopérativement vôtre »
+    r")(?: vôtres?)?\b[ ,.!]*(?P<rest>.*)",
     re.IGNORECASE,
 )
 # a phone number: « 04 72 00 00 00 », « +31 30 123 45 67 », « 08-123 456 78 », « (0)4 … »,

@@ -122,21 +122,22 @@ class _Scan:
     attributions: list[quote_headers.Match]
 
 
-def _scan(lines: list[str]) -> _Scan:
-    """Find where history starts (step 1) and the reply headers above "> " blocks."""
+def _scan(lines: list[str], *, chevrons: bool) -> _Scan:
+    """Find where history starts (step 1) and the reply headers above "> " blocks.
+    `chevrons`: a line may start with GroupWise's « >>> » header."""
     attributions: list[quote_headers.Match] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.strip() or (
-            is_quoted(line)
-            and not (line.startswith(">>>") and quote_headers.is_chevron_header(line))
-        ):
-            i += 1
-            continue
-        found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
-            lines, i
-        )
+        if not line.strip() or is_quoted(line):
+            found = quote_headers.match_chevron_header(lines, i) if chevrons else None
+            if found is None:
+                i += 1
+                continue
+        else:
+            found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
+                lines, i
+            )
         if found:
             header = _header_above_a_quote(lines, found)
             if header is None:
@@ -244,7 +245,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.rules.append("advertisement")
         result.signature = lines[advert[0] : advert[1]]
         lines = lines[: advert[0]] + lines[advert[1] :]
-    scan = _scan(lines)
+    scan = _scan(lines, chevrons=">>>" in text)
     own = lines
     forwarded: list[str] | None = None
     if scan.cut is not None:

@@ -133,11 +133,12 @@ MOBILE_SIGNATURES: tuple[MobileSignature, ...] = (
 def mobile_signature(line: str) -> str | None:
     """The name of the mobile signature this line is, or None."""
     text = clean(line)
-    if not text or len(text) > 120 or not _DEVICE.search(text):
+    if not text or len(text) > 120:
         return None
     for signature in MOBILE_SIGNATURES:
+        # the anchored phrase first: it fails on the first word of most lines
         if signature.pattern.fullmatch(text):
-            return signature.name
+            return signature.name if _DEVICE.search(text) else None
     return None
 
 

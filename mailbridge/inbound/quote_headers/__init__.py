@@ -34,13 +34,15 @@ from mailbridge.inbound.quote_headers.header_blocks import (
     match_header_block,
 )
 from mailbridge.inbound.quote_headers.separators import (
+    GROUPWISE,
     SEPARATORS,
-    is_chevron_header,
+    match_chevron_header,
     match_separator,
 )
 
 __all__ = [
     "ATTRIBUTIONS",
+    "GROUPWISE",
     "HEADER_BLOCK_DOCS",
     "MAX_WRAP",
     "RULE_LINE",
@@ -51,9 +53,9 @@ __all__ = [
     "clean",
     "header_block_end",
     "header_fields",
-    "is_chevron_header",
     "is_quoted",
     "match_attribution",
+    "match_chevron_header",
     "match_header_block",
     "match_quoted_attribution",
     "match_separator",
@@ -63,6 +65,6 @@ __all__ = [
 
 def rule_docs() -> dict[str, str]:
     """Every rule name with its one-line description (for the docs and the bench)."""
-    docs = {rule.name: rule.doc for rule in SEPARATORS + ATTRIBUTIONS}
+    docs = {rule.name: rule.doc for rule in (*SEPARATORS, GROUPWISE, *ATTRIBUTIONS)}
     docs.update(HEADER_BLOCK_DOCS)
     return docs

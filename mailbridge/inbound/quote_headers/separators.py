@@ -87,13 +87,6 @@ SEPARATORS: tuple[Rule, ...] = (
         " mail apps.",
     ),
     rule(
-        "groupwise",
-        "separator",
-        rf">>> ?.{{1,160}}? (?:{NUMERIC_DATE}|{ISO_DATE}),? {TIME} ?>>>",
-        "GroupWise: « >>> Hélène Martin <h@x> 04/07/2007 10:12 >>> » above the history it"
-        " does not quote (the line starts with « > » but is no quote).",
-    ),
-    rule(
         "forward_fr",
         "forward",
         _ruled("Message transféré") + r"|Début du message (?:réexpédié|transféré) ?:",
@@ -169,9 +162,21 @@ def match_separator(lines: list[str], i: int) -> Match | None:
     return None
 
 
-def is_chevron_header(line: str) -> bool:
+# tried apart from SEPARATORS, only on the lines starting with « >>> »
+GROUPWISE = rule(
+    "groupwise",
+    "separator",
+    rf">>> ?.{{1,160}}? (?:{NUMERIC_DATE}|{ISO_DATE}),? {TIME} ?>>>",
+    "GroupWise: « >>> Hélène Martin <h@x> 04/07/2007 10:12 >>> » above the history it"
+    " does not quote (the line starts with « > » but is no quote).",
+)
+
+
+def match_chevron_header(lines: list[str], i: int) -> Match | None:
     """GroupWise's « >>> Name <addr> date time >>> » line, which reads as a quote."""
-    text = line.strip()
+    text = lines[i].strip()
     if not (text.startswith(">>>") and text.endswith(">>>")):
-        return False
-    return match_separator([text], 0) is not None
+        return None
+    if GROUPWISE.pattern.fullmatch(clean(text)) is None:
+        return None
+    return Match(GROUPWISE.name, GROUPWISE.kind, i, i + 1)
