@@ -4,7 +4,8 @@ Three kinds of rule, tried in this order on each unquoted line of a plain-text b
 
 - separators (separators.py): a line of their own that opens history ("-----Message
   d'origine-----", "---------- Forwarded message ---------", "Début du message réexpédié :",
-  Zoho's "---- On … wrote ----");
+  Zoho's "---- On … wrote ----", and GroupWise's ">>> Name <addr> 04/07/2007 10:12 >>>",
+  tried on the lines starting with ">>>" although they read as quotes);
 - header blocks (header_blocks.py): Outlook-style "De : … Envoyé : … À : … Objet :" lines
   (Outlook never quotes the history it appends, so everything from there on is history);
 - attributions (attributions.py, with the rules of each language in romance.py,
