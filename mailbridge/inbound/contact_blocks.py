@@ -5,8 +5,9 @@ person's signature as Outlook users and many others write it, with no "-- " line
 forum already shows who wrote the post, so the block goes, the sign-off and the name stay.
 It is found under a sign-off and a name, or under a name standing alone below a blank
 line; either way it must be the last lines, short, and hold at least one phone number,
-address or URL (a name followed by a title and nothing to reach the person is a
-sign-off, not a contact block).
+address or URL, or a logo (the inline image the text part names « [logo.png] »): a name
+followed by a title and nothing to reach the person is a sign-off, not a contact block.
+A contact written on one line, its parts between « | », is read part by part.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from mailbridge.inbound.quote_headers import clean
 SIGN_OFF = re.compile(
     r"(?:"
     # French
-    r"(?:Bien |Très )?cordialement|Cordialement vôtre|Bien à (?:vous|toi|tous|toutes)"
-    r"|Amitiés?(?: coopératives)?|Amicalement"
+    r"(?:Bien |Très )?cordialement|Bien à (?:vous|toi|tous|toutes)"
+    r"|Amitiés?(?: coopératives)?|(?:Bien )?(?:amicalement|fraternellement|solidairement"
+    r"|coopérativement|chaleureusement|sincèrement|respectueusement)"
     r"|Bonne (?:journée|soirée|fin de journée|semaine|lecture|écoute|continuation)"
     r"|Belle journée|[AÀ] (?:bientôt|demain|plus|très vite|tout à l'heure|lundi|mardi|mercredi"
     r"|jeudi|vendredi|samedi|dimanche)|Au plaisir|Bises|Salutations"
@@ -46,7 +48,8 @@ SIGN_OFF = re.compile(
     r"|С уважением|С наилучшими пожеланиями|Всего (?:доброго|хорошего)|Спасибо"
     # Polish, Catalan
     r"|Pozdrawiam(?: serdecznie)?|Z poważaniem|Pozdrowienia|Salutacions|Una abraçada"
-    r")\b[ ,.!]*(?P<rest>.*)",
+    # « Cordialement vôtre », « Coopérativement vôtre »
+    r")(?: vôtres?)?\b[ ,.!]*(?P<rest>.*)",
     re.IGNORECASE,
 )
 # a phone number: « 04 72 00 00 00 », « +31 30 123 45 67 », « 08-123 456 78 », « (0)4 … »,
@@ -62,6 +65,21 @@ _POSTCODE = re.compile(
     r"(?:(?<![\d.,])\d{5}|(?:^|[,–-] ?)\d{4}(?: [A-Z]{2})?) [A-ZÀ-ÖØ-Þ][\w'’-]+"
     r"|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b"
 )
+# a street: « 3 place de la République », « 12 bis, rue … », « Lindenstraße 4 »,
+# « 10 Downing Street »
+_STREET = re.compile(
+    r"\b\d{1,4}(?: ?(?:bis|ter))?,? (?:rue|place|avenue|av\.|boulevard|bd|chemin|allée|impasse"
+    r"|quai|cours|route|square|passage|voie|calle|avenida|plaza|via|piazza)\b[^,\d]{0,50}"
+    r"|\b[\w'’ -]{0,40}(?:straße|strasse|str\.|weg|gasse|platz|straat|laan|plein|gatan|vägen"
+    r"|veien) \d{1,4}\w?"
+    r"|\b\d{1,4} [\w'’ -]{1,40} (?:Street|St\.|Road|Rd\.|Lane|Avenue|Ave\.|Square)\b",
+    re.IGNORECASE,
+)
+# an inline image (a logo) as the text part writes it: « [logo.png] », « <image001.jpg> »,
+# « [cid:image001.png@01C7…] »
+_IMAGE = re.compile(r"[\[<](?:cid:)?[\w.() -]{1,80}\.(?:png|jpe?g|gif|bmp)(?:@[\w.-]+)?[\]>]", re.I)
+# a contact written on one line, its parts between « | »
+_FIELD_SEPARATOR = re.compile(r"\s\|\s")
 _URL_TOKEN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # a name: one to four capitalised words (Latin or Cyrillic capitals), « Jean-Michel Durand »
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ"
@@ -83,7 +101,11 @@ def _has_phone(line: str) -> bool:
 
 def _is_contact_line(line: str) -> bool:
     return bool(
-        _has_phone(line) or _EMAIL.search(line) or _URL.search(line) or _POSTCODE.search(line)
+        _has_phone(line)
+        or _EMAIL.search(line)
+        or _URL.search(line)
+        or _POSTCODE.search(line)
+        or (line.rstrip().endswith(("]", ">")) and _IMAGE.fullmatch(line.strip()))
     )
 
 
@@ -167,7 +189,12 @@ def _block_under_a_lone_name(lines: list[str], window_start: int, last: int) -> 
 def _block_after(lines: list[str], name: int, last: int, *, lone_name: bool = False) -> int | None:
     if name >= last:
         return None
-    block = [line for line in lines[name + 1 : last + 1] if line.strip()]
+    block = [
+        field
+        for line in lines[name + 1 : last + 1]
+        if line.strip()
+        for field in (_FIELD_SEPARATOR.split(line.strip()) if "|" in line else [line])
+    ]
     if not block or len(block) > MAX_CONTACT_LINES:
         return None
     if any(len(line.strip()) > 80 or _KEPT_AFTER_NAME.match(line.strip()) for line in block):
@@ -182,11 +209,16 @@ def _block_after(lines: list[str], name: int, last: int, *, lone_name: bool = Fa
 
 
 def _is_contact_only(line: str) -> bool:
-    """A line that is only a URL, an address or a phone number (with a short label)."""
+    """A line that is only a URL, a postal address, a phone number (with a short label)
+    or a logo."""
     text = clean(line)
     if len(text) > 80 or not _is_contact_line(text):
         return False
+    if _IMAGE.fullmatch(text):
+        return True
     rest = _URL_TOKEN.sub("", _EMAIL.sub("", _PHONE_CANDIDATE.sub("", text)))
+    if _POSTCODE.search(rest):
+        rest = _POSTCODE.sub("", _STREET.sub("", rest))
     return len(rest.strip(" :.-–|/()")) <= 12
 
 

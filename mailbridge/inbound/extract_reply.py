@@ -5,12 +5,17 @@ No library is good enough alone on real replies (talon, quotequail, mail-parser-
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
 in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/,
-tests/mail/replies-heldout-2/ and tests/mail/replies-heldout-3/:
+tests/mail/replies-heldout-2/, tests/mail/replies-heldout-3/ and
+tests/mail/replies-heldout-4/:
 
-0. Quotes written "| " or with initials ("HM> ") are read as "> " quotes
-   (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes.
+0. Quotes written "| ", with initials ("HM> ") or a first name ("Bruno> ") are read as
+   "> " quotes (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes, and
+   so does a webmail's advertisement under a rule of underscores (signatures.py).
 1. History starts at the first separator, Outlook-style header block or reply header
-   not followed by "> " lines (quote_headers/). Everything from there on is history.
+   not followed by "> " lines (quote_headers/). Everything from there on is history,
+   except answers tagged with the writer's initials (« [HC] ») inside it, which make it
+   an inline reply (tagged_answers.py). A separator or header block followed by "> "
+   lines is a reply header like the others.
 2. A forwarded message (« Message transféré », « Forwarded message », or a header block
    above a message the list did not send) is treated as a message of its own: its
    header block goes, its body is extracted by the same rules and kept, as a Markdown
@@ -18,11 +23,12 @@ tests/mail/replies-heldout-2/ and tests/mail/replies-heldout-3/:
    meant to be read there).
 3. The first "-- " line starts the signature (and our footer, footer_marker.py).
 4. "> " lines at the end, with the reply header above them, are history.
-5. "> " lines left in the middle: an inline reply (the person answers point by point
-   between quoted lines) keeps them as Markdown quotes, so that each answer reads with
-   the question it answers; the reply headers go. A bottom-posted reply (one quote at
-   the top, or one quote of the whole post with our footer, the answer under it) drops
-   the quote: the forum shows the post it answers.
+5. "> " lines left in the middle (inline_quotes.py): an inline reply (the person answers
+   point by point between quoted lines, or under a quote cut from the one that follows
+   the answer) keeps them as Markdown quotes, so that each answer reads with the
+   question it answers; the reply headers go. A bottom-posted reply (one quote at the
+   top, or one quote of the whole post with our footer, the answer under it) drops the
+   quote: the forum shows the post it answers.
 6. Mobile signatures and disclaimers at the end (signatures.py), then a contact block
    under the name (contact_blocks.py) go; the sign-off and the name stay.
 7. When the text shows no history and an HTML body is given, the HTML markup decides
@@ -37,7 +43,14 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from mailbridge.inbound import contact_blocks, html_quotes, quote_headers, signatures
+from mailbridge.inbound import (
+    contact_blocks,
+    html_quotes,
+    inline_quotes,
+    quote_headers,
+    signatures,
+    tagged_answers,
+)
 from mailbridge.inbound.html_text import html_to_text
 from mailbridge.inbound.quote_headers import is_quoted
 from mailbridge.inbound.quote_prefixes import normalise_quote_prefixes
@@ -45,7 +58,6 @@ from mailbridge.inbound.quote_prefixes import normalise_quote_prefixes
 logger = logging.getLogger(__name__)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
-_QUOTE_PREFIX = re.compile(r"^\s*((?:>\s?)+)")
 MAX_FORWARD_DEPTH = 3
 # what shows a message the list sent: the board's tag in its subject, a reply address
 _LIST_TAG = re.compile(r"\[[\w.-]+\]")
@@ -110,20 +122,29 @@ class _Scan:
     attributions: list[quote_headers.Match]
 
 
-def _scan(lines: list[str]) -> _Scan:
-    """Find where history starts (step 1) and the reply headers above "> " blocks."""
+def _scan(lines: list[str], *, chevrons: bool) -> _Scan:
+    """Find where history starts (step 1) and the reply headers above "> " blocks.
+    `chevrons`: a line may start with GroupWise's « >>> » header."""
     attributions: list[quote_headers.Match] = []
     i = 0
     while i < len(lines):
         line = lines[i]
         if not line.strip() or is_quoted(line):
-            i += 1
-            continue
-        found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
-            lines, i
-        )
+            found = quote_headers.match_chevron_header(lines, i) if chevrons else None
+            if found is None:
+                i += 1
+                continue
+        else:
+            found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
+                lines, i
+            )
         if found:
-            return _Scan(found, attributions)
+            header = _header_above_a_quote(lines, found)
+            if header is None:
+                return _Scan(found, attributions)
+            attributions.append(header)
+            i = header.end
+            continue
         found = quote_headers.match_attribution(lines, i)
         if found:
             following = _next_content(lines, found.end)
@@ -134,6 +155,42 @@ def _scan(lines: list[str]) -> _Scan:
             return _Scan(found, attributions)
         i += 1
     return _Scan(None, attributions)
+
+
+def _header_above_a_quote(
+    lines: list[str], found: quote_headers.Match
+) -> quote_headers.Match | None:
+    """A separator or header block above a "> " quote of a post of the list (Outlook
+    Express set to quote): a reply header like any other, the person may answer below."""
+    if found.kind not in ("separator", "header_block") or not _quote_under(lines, found.end):
+        return None  # the cheap look first: reading the header block costs more
+    end = _header_end(lines, found)
+    following = _next_content(lines, end)
+    if following is None or not is_quoted(lines[following]):
+        return None
+    if _is_forward(found, lines[found.start :]):
+        return None
+    return quote_headers.Match(found.rule, "attribution", found.start, end)
+
+
+def _quote_under(lines: list[str], i: int) -> bool:
+    """A "> " line under the lines from `i` on (a header block) and the blank ones below."""
+    while i < len(lines) and lines[i].strip() and not is_quoted(lines[i]):
+        i += 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i < len(lines) and is_quoted(lines[i])
+
+
+def _header_end(lines: list[str], found: quote_headers.Match) -> int:
+    """Where the history's body starts: under the separator and the header block under
+    it, if any."""
+    following = _next_content(lines, found.end)
+    if following is not None and found.kind == "separator":
+        block = quote_headers.match_header_block(lines, following)
+        if block is not None:
+            return block.end
+    return found.end
 
 
 def _next_content(lines: list[str], i: int) -> int | None:
@@ -149,7 +206,7 @@ def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
     its body and, as members receive it, a reply address in its To."""
     if cut.kind == "forward":
         return True
-    if cut.kind not in ("separator", "header_block") or _quotes_our_footer(tail):
+    if cut.kind not in ("separator", "header_block") or inline_quotes.quotes_our_footer(tail):
         return False
     fields = quote_headers.header_fields(tail)
     subject = fields.get("subject")
@@ -163,7 +220,7 @@ def _forwarded_body(tail: list[str], depth: int) -> list[str]:
     extracted by the same rules."""
     body = tail[1:]
     if all(is_quoted(line) for line in body if line.strip()):
-        body = [_unquote(line) for line in body]  # Apple Mail quotes what it forwards
+        body = [inline_quotes.unquote(line) for line in body]  # Apple Mail quotes what it forwards
     start = _next_content(body, 0)
     if start is None:
         return []
@@ -182,8 +239,13 @@ def _extract(text: str, depth: int = 0) -> _Result:
     lines = normalise_quote_prefixes(
         [line for line in lines if not signatures.is_tracking_mark(line)]
     )
-    scan = _scan(lines)
     result = _Result(body=[])
+    advert = signatures.advertisement(lines) if signatures.AD_RULE in text else None
+    if advert is not None:
+        result.rules.append("advertisement")
+        result.signature = lines[advert[0] : advert[1]]
+        lines = lines[: advert[0]] + lines[advert[1] :]
+    scan = _scan(lines, chevrons=">>>" in text)
     own = lines
     forwarded: list[str] | None = None
     if scan.cut is not None:
@@ -193,10 +255,18 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.quoted = tail
         if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
+        elif scan.cut.kind in ("separator", "header_block") and tagged_answers.may_hold(tail):
+            answered = tagged_answers.answered_history(lines[_header_end(lines, scan.cut) :])
+            if answered is not None:
+                result.rules.append("tagged_answers")
+                own = [*own, "", *answered]
 
     own = _cut_signature(own, scan.attributions, result)
+    decided = len(result.rules)
     own = _drop_trailing_quote(own, scan.attributions, result)
-    own = _settle_inner_quotes(own, scan.attributions, result)
+    # a quote with no reply header of its own under the person's last words
+    quote_below = result.rules[decided:] == ["trailing_quote"]
+    own = _settle_inner_quotes(own, scan.attributions, result, quote_below=quote_below)
     own = _cut_trailing_signatures(own, result)
 
     if forwarded is not None and any(line.strip() for line in forwarded):
@@ -228,20 +298,11 @@ def _cut_signature(
     return own
 
 
-def _marks(own: list[str], attributions: list[quote_headers.Match]) -> list[str]:
-    """Per line: Q quoted, A reply header, B blank, T the person's text."""
-    marks = ["Q" if is_quoted(line) else "B" if not line.strip() else "T" for line in own]
-    for match in attributions:
-        for i in range(match.start, min(match.end, len(own))):
-            marks[i] = "A"
-    return marks
-
-
 def _drop_trailing_quote(
     own: list[str], attributions: list[quote_headers.Match], result: _Result
 ) -> list[str]:
     """Step 4: "> " lines at the end (and their reply header) are history."""
-    marks = _marks(own, attributions)
+    marks = inline_quotes.marks(own, attributions)
     end = len(own)
     while end and marks[end - 1] in "QAB":
         end -= 1
@@ -255,77 +316,19 @@ def _drop_trailing_quote(
 
 
 def _settle_inner_quotes(
-    own: list[str], attributions: list[quote_headers.Match], result: _Result
+    own: list[str],
+    attributions: list[quote_headers.Match],
+    result: _Result,
+    *,
+    quote_below: bool,
 ) -> list[str]:
-    """Step 5: quotes left between the person's lines: inline reply or bottom-posting."""
-    marks = _marks(own, attributions)
-    if "Q" not in marks:
-        return [line for line, mark in zip(own, marks, strict=True) if mark != "A"]
-    result.found_history = True
-    blocks = _quote_blocks(marks)
-    text_before = "T" in marks[: blocks[0][0]]
-    # one quote holding the whole post, our footer included, was not trimmed to what is
-    # answered: a bottom-posted reply, whatever greeting stands above it
-    whole_post = len(blocks) == 1 and _quotes_our_footer(own[blocks[0][0] : blocks[0][1]])
-    if (len(blocks) >= 2 or text_before) and not whole_post:
-        result.rules.append("inline_reply")
-        # the last quote, when only a sign-off follows it, was left unanswered
-        last_start, last_end = blocks[-1]
-        if contact_blocks.is_closing(own[last_end:]):
-            result.quoted = own[last_start:last_end] + result.quoted
-            for i in range(last_start, last_end):
-                marks[i] = "X"
-        kept = []
-        for line, mark in zip(own, marks, strict=True):
-            if mark in "AX" or (mark == "Q" and quote_headers.match_quoted_attribution(line)):
-                continue
-            kept.append(_markdown_quote(line) if mark == "Q" else line)
-        return _drop_quoted_footer(kept)
-    result.rules.append("bottom_posting")
-    result.quoted = [line for line, mark in zip(own, marks, strict=True) if mark in "QA"] + (
-        result.quoted
-    )
-    return [line for line, mark in zip(own, marks, strict=True) if mark not in "QA"]
-
-
-def _quote_blocks(marks: list[str]) -> list[tuple[int, int]]:
-    """[start, end) of each run of quoted lines (blank lines inside a run included)."""
-    blocks: list[tuple[int, int]] = []
-    i = 0
-    while i < len(marks):
-        if marks[i] != "Q":
-            i += 1
-            continue
-        start = end = i
-        while i < len(marks) and marks[i] in "QB":
-            if marks[i] == "Q":
-                end = i + 1
-            i += 1
-        blocks.append((start, end))
-        i = end
-    return blocks
-
-
-def _quotes_our_footer(block: list[str]) -> bool:
-    unquoted = [_unquote(line) for line in block]
-    return any(signatures.is_product_footer(unquoted, i) for i in range(len(unquoted)))
-
-
-def _drop_quoted_footer(lines: list[str]) -> list[str]:
-    """Our footer inside a quote kept for an inline reply: "> -- " then "> Intercoop…"."""
-    out: list[str] = []
-    skipping = False
-    for i, line in enumerate(lines):
-        if line.startswith(">"):
-            unquoted = [q.lstrip(">").removeprefix(" ") for q in lines[i : i + 3]]
-            if not skipping and signatures.is_product_footer(unquoted, 0):
-                skipping = True
-            if skipping:
-                continue
-        else:
-            skipping = False
-        out.append(line)
-    return out
+    """Step 5: quotes left between the person's lines (inline_quotes.py)."""
+    settled = inline_quotes.settle(own, attributions, quote_below=quote_below)
+    if settled.rule is not None:
+        result.rules.append(settled.rule)
+        result.found_history = True
+        result.quoted = settled.quoted + result.quoted
+    return settled.lines
 
 
 def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
@@ -352,23 +355,6 @@ def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
         result.signature = own[start:] + result.signature
         own = own[:start]
     return own
-
-
-def _markdown_quote(line: str) -> str:
-    """A kept quote line as Markdown: its own "> > " nesting, a space before the text."""
-    match = _QUOTE_PREFIX.match(line)
-    if not match:
-        return line
-    prefix = match.group(1).rstrip()
-    content = line[match.end() :].rstrip()
-    return f"{prefix} {content}" if content else prefix
-
-
-def _unquote(line: str) -> str:
-    match = _QUOTE_PREFIX.match(line)
-    if not match:
-        return line
-    return line[match.start(1) + 1 :].removeprefix(" ")
 
 
 def _as_quote(lines: list[str]) -> list[str]:

@@ -20,6 +20,13 @@ plain-text reply rules then recognise. Two adjustments for mail HTML:
 - The escapes html2text adds at the start of a line ("\\- ", "1\\. ", "\\-- ") are undone:
   a writer who typed "- " at the start of a line in their mail meant a list item, and
   "-- " must stay recognisable as the signature separator.
+- Bold set by a style (`<span style="font-weight:bold">`, as Yahoo and other webmails
+  write it) is bold, as `<b>` is.
+- Word's lists (Outlook desktop): each item is a `<p class="MsoListParagraph">` whose
+  bullet or number is text inside an `<![if !supportLists]>` block; a run of them is read
+  as the `<ul>` or `<ol>` it shows.
+- A link whose text is its own address is written as the bare address (html2text writes
+  `<http://…>`), and no-break spaces as spaces: the text reads as the writer typed it.
 """
 
 from __future__ import annotations
@@ -36,6 +43,17 @@ _ESCAPED_DOT = re.compile(r"^(\s*(?:> ?)*\d+)\\\.", re.MULTILINE)
 # html2text writes list items as "  * item" (nested: "    * item"); people type "- item"
 _LIST_ITEM = re.compile(r"^((?:> ?)*)((?:  )+)\* ", re.MULTILINE)
 _ORDERED_ITEM = re.compile(r"^((?:> ?)*)((?:  )+)(\d+\. )", re.MULTILINE)
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
+_AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
+# Word's list paragraphs, and the bullet or number Word writes as text before each item
+_WORD_LIST_ITEM = re.compile(
+    r"<p\b[^>]*\bclass=[\"']?MsoListParagraph\w*[\"']?[^>]*>(.*?)</p>", re.IGNORECASE | re.DOTALL
+)
+_WORD_LIST_MARKER = re.compile(
+    r"<!\[if !supportLists\]>(.*?)<!\[endif\]>", re.IGNORECASE | re.DOTALL
+)
+_NUMBERED = re.compile(r"\s*(?:\d+|[a-z])[.)]")
+_TAG = re.compile(r"<[^>]*>")
 
 
 class _MailHTML2Text(html2text.HTML2Text):
@@ -44,8 +62,14 @@ class _MailHTML2Text(html2text.HTML2Text):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._p_is_line: list[bool] = []  # end tags carry no attributes: remember per <p>
+        self._span_is_bold: list[bool] = []  # the same per <span>
+        self._bold_depth = 0
 
     def handle_tag(self, tag: str, attrs: dict[str, str | None], start: bool) -> None:
+        if tag in ("b", "strong"):
+            self._bold_depth += 1 if start else -1
+        elif tag == "span":
+            self._bold_span(attrs, start)
         line_like = tag == "div"
         if tag == "p" and start:
             classes = attrs.get("class") or ""
@@ -58,6 +82,17 @@ class _MailHTML2Text(html2text.HTML2Text):
                 self.pbr()
             return
         super().handle_tag(tag, attrs, start)
+
+    def _bold_span(self, attrs: dict[str, str | None], start: bool) -> None:
+        """A span made bold by its style, outside any <b>, is written as a <b>."""
+        if start:
+            bold = self._bold_depth == 0 and bool(_BOLD_STYLE.search(attrs.get("style") or ""))
+            self._span_is_bold.append(bold)
+        else:
+            bold = self._span_is_bold.pop() if self._span_is_bold else False
+        if bold:
+            self._bold_depth += 1 if start else -1
+            super().handle_tag("b", {}, start)
 
     def handle_data(self, data: str, entity_char: bool = False) -> None:
         if self.preceding_stressed and data[:1] in (",", ";", ":", "…", "»", ")"):
@@ -75,10 +110,34 @@ def _converter() -> _MailHTML2Text:
     return converter
 
 
+def _word_lists(html: str) -> str:
+    """Each run of Word's list paragraphs as a <ul> or <ol> of <li>."""
+    items = list(_WORD_LIST_ITEM.finditer(html))
+    if not items:
+        return html
+    out, position, run = [], 0, []
+    for k, item in enumerate(items):
+        run.append(item)
+        following = items[k + 1] if k + 1 < len(items) else None
+        if following is not None and not html[item.end() : following.start()].strip():
+            continue
+        marker = _WORD_LIST_MARKER.search(run[0].group(1))
+        marker_text = _TAG.sub("", marker.group(1)) if marker else ""
+        kind = "ol" if _NUMBERED.match(marker_text) else "ul"
+        body = "".join(f"<li>{_WORD_LIST_MARKER.sub('', one.group(1))}</li>" for one in run)
+        out += [html[position : run[0].start()], f"<{kind}>{body}</{kind}>"]
+        position, run = item.end(), []
+    out.append(html[position:])
+    return "".join(out)
+
+
 def html_to_text(html: str) -> str:
     """Markdown text of an HTML mail body; blank-line runs collapsed, lines right-trimmed."""
     html = _BLOCK_END_BR.sub(r"\1\2", html.replace("\u00a0", "&nbsp;"))
+    if "MsoListParagraph" in html:
+        html = _word_lists(html)
     text = _converter().handle(html)
+    text = _AUTOLINK.sub(r"\1", text).replace("\u00a0", " ")
     text = _LINE_START_ESCAPE.sub(r"\1", text)
     text = _ESCAPED_DOT.sub(r"\1.", text)
     text = _LIST_ITEM.sub(lambda m: m.group(1) + m.group(2)[2:] + "- ", text)

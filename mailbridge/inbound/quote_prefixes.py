@@ -2,9 +2,10 @@
 
 Some people quote with "| " (Pegasus Mail, mutt or Alpine set up so), and The Bat!,
 Supercite (Gnus) and a few Outlook add-ons put the quoted person's initials before the
-">" ("HM> ", "  HM> "). A prefix is only taken for a quote when at least MIN_LINES lines
-of the message carry it (the same initials for the initials form): one line starting with
-"|" may be a table row or a drawing, one "Re>" a typo.
+">" ("HM> ", "  HM> "), or Supercite their first name ("Bruno> "). A prefix is only taken
+for a quote when at least MIN_LINES lines of the message carry it (the same initials or
+name for that form): one line starting with "|" may be a table row or a drawing, one
+"Re>" a typo.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from collections import Counter
 MIN_LINES = 2
 
 _PIPE = re.compile(r"^ {0,2}\|(?!\|) ?(?P<rest>.*)$")
-_INITIALS = re.compile(r"^ {0,4}(?P<initials>[A-Za-zÀ-ÖØ-öø-ÿ]{1,4})>(?!>) ?(?P<rest>.*)$")
+# initials (« HM ») or a first name (« Bruno », « Hélène »)
+_INITIALS = re.compile(
+    r"^ {0,4}(?P<initials>[A-Za-zÀ-ÖØ-öø-ÿ]{1,4}|[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]{1,11})>(?!>) ?(?P<rest>.*)$"
+)
 
 
 def _pipe(line: str) -> re.Match[str] | None:
@@ -28,8 +32,11 @@ def _pipe(line: str) -> re.Match[str] | None:
 
 def _candidate(line: str) -> bool:
     """A cheap look before the regexes: "|" first, or a ">" right after a few letters."""
-    start = line.lstrip(" ")[:6]
-    return start.startswith("|") or (start[:1].isalpha() and ">" in start)
+    start = line.lstrip(" ")[:14]
+    if start.startswith("|"):
+        return True
+    end = start.find(">")
+    return end > 0 and start[:end].isalpha()
 
 
 def normalise_quote_prefixes(lines: list[str]) -> list[str]:

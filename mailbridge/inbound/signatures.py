@@ -8,6 +8,9 @@
   person: a "sent from" phrase in one of the languages below, naming a device or an app.
 - Disclaimers ("Pensez à l'environnement avant d'imprimer…", "Ce message et ses pièces
   jointes sont confidentiels…") are paragraphs a mail server appends at the end.
+- Webmail advertisements (Hotmail's, Yahoo's): a rule of underscores, then one short
+  paragraph of sentences with a link, at the end of what the person wrote or below the
+  quoted history.
 - A line holding only U+1427 "ᐧ" is the mark Gmail tracking extensions leave after the
   person's text, invisible in their HTML and a stray dot in the text.
 
@@ -20,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from mailbridge.inbound.footer_marker import FOOTER_MARKER
-from mailbridge.inbound.quote_headers import clean
+from mailbridge.inbound.quote_headers import clean, is_quoted
 
 _DELIMITERS = ("--", "\\--")
 TRACKING_MARK = "\u1427"
@@ -57,10 +60,12 @@ class MobileSignature:
 
 
 # what a "sent from" line names: a device, a phone maker, a mail app or a mail provider
+# (and the apps whose name says no "mail": Spark, Newton, Spike, Canary, Edison…)
 _DEVICE = re.compile(
     r"iPhone|iPad|iPod|Android|Galaxy|Samsung|Huawei|Honor|Xiaomi|Redmi|OnePlus|Pixel|Nokia"
     r"|Motorola|Xperia|BlackBerry|Windows|Outlook|Yahoo|Orange|SFR|Bouygues|Proton|Gmail|K-9"
     r"|FairEmail|Zoho|GMX|WEB\.DE|Yandex|Яндекс|Mail\.ru|Почт|Mail|mobil|smartphone"
+    r"|Spark|Newton|Spike|Canary|TypeApp|Edison|Superhuman"
     r"|t[ée]l[ée]phone|phone|tablet|appareil|device|portable|telefoon|telefon|celular"
     r"|telem[óo]vel|телефон|app",
     re.IGNORECASE,
@@ -128,11 +133,12 @@ MOBILE_SIGNATURES: tuple[MobileSignature, ...] = (
 def mobile_signature(line: str) -> str | None:
     """The name of the mobile signature this line is, or None."""
     text = clean(line)
-    if not text or len(text) > 120 or not _DEVICE.search(text):
+    if not text or len(text) > 120:
         return None
     for signature in MOBILE_SIGNATURES:
+        # the anchored phrase first: it fails on the first word of most lines
         if signature.pattern.fullmatch(text):
-            return signature.name
+            return signature.name if _DEVICE.search(text) else None
     return None
 
 
@@ -183,3 +189,30 @@ def disclaimer_start(lines: list[str]) -> int | None:
         if not _is_disclaimer(paragraph):
             return start
         start = end = first
+
+
+# ----------------------------------------------------------------------------- advertisements
+
+AD_RULE = "_" * 20
+_AD_RULE = re.compile(r"_{20,}")
+_AD_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+MAX_AD_LINES = 4
+MIN_AD_WORDS = 8  # an advertisement is a sentence or two, a name and a title are not
+
+
+def advertisement(lines: list[str]) -> tuple[int, int] | None:
+    """[start, end) of the advertisement a webmail appends: a rule of underscores, then
+    at most MAX_AD_LINES lines with a link and sentences, under which come only blank or
+    quoted lines."""
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or is_quoted(lines[end - 1])):
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip() and not is_quoted(lines[start - 1]):
+        start -= 1
+    if not 2 <= end - start <= MAX_AD_LINES + 1 or not _AD_RULE.fullmatch(lines[start].strip()):
+        return None
+    text = " ".join(lines[start + 1 : end])
+    if not _AD_LINK.search(text) or len(_AD_LINK.sub("", text).split()) < MIN_AD_WORDS:
+        return None
+    return start, end

@@ -4,7 +4,8 @@ Three kinds of rule, tried in this order on each unquoted line of a plain-text b
 
 - separators (separators.py): a line of their own that opens history ("-----Message
   d'origine-----", "---------- Forwarded message ---------", "Début du message réexpédié :",
-  Zoho's "---- On … wrote ----");
+  Zoho's "---- On … wrote ----", and GroupWise's ">>> Name <addr> 04/07/2007 10:12 >>>",
+  tried on the lines starting with ">>>" although they read as quotes);
 - header blocks (header_blocks.py): Outlook-style "De : … Envoyé : … À : … Objet :" lines
   (Outlook never quotes the history it appends, so everything from there on is history);
 - attributions (attributions.py, with the rules of each language in romance.py,
@@ -33,10 +34,16 @@ from mailbridge.inbound.quote_headers.header_blocks import (
     header_fields,
     match_header_block,
 )
-from mailbridge.inbound.quote_headers.separators import SEPARATORS, match_separator
+from mailbridge.inbound.quote_headers.separators import (
+    GROUPWISE,
+    SEPARATORS,
+    match_chevron_header,
+    match_separator,
+)
 
 __all__ = [
     "ATTRIBUTIONS",
+    "GROUPWISE",
     "HEADER_BLOCK_DOCS",
     "MAX_WRAP",
     "RULE_LINE",
@@ -49,6 +56,7 @@ __all__ = [
     "header_fields",
     "is_quoted",
     "match_attribution",
+    "match_chevron_header",
     "match_header_block",
     "match_quoted_attribution",
     "match_separator",
@@ -58,6 +66,6 @@ __all__ = [
 
 def rule_docs() -> dict[str, str]:
     """Every rule name with its one-line description (for the docs and the bench)."""
-    docs = {rule.name: rule.doc for rule in SEPARATORS + ATTRIBUTIONS}
+    docs = {rule.name: rule.doc for rule in (*SEPARATORS, GROUPWISE, *ATTRIBUTIONS)}
     docs.update(HEADER_BLOCK_DOCS)
     return docs

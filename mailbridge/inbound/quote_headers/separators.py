@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import re
 
-from mailbridge.inbound.quote_headers.base import Match, Rule, clean, is_quoted, rule
+from mailbridge.inbound.quote_headers.base import (
+    ISO_DATE,
+    NUMERIC_DATE,
+    TIME,
+    Match,
+    Rule,
+    clean,
+    is_quoted,
+    rule,
+)
 
 # the verb of a reply header, in every language a rule knows
 WROTE = (
@@ -151,3 +160,23 @@ def match_separator(lines: list[str], i: int) -> Match | None:
                     return Match(separator.name, separator.kind, i, i + k + 1)
             return None
     return None
+
+
+# tried apart from SEPARATORS, only on the lines starting with « >>> »
+GROUPWISE = rule(
+    "groupwise",
+    "separator",
+    rf">>> ?.{{1,160}}? (?:{NUMERIC_DATE}|{ISO_DATE}),? {TIME} ?>>>",
+    "GroupWise: « >>> Hélène Martin <h@x> 04/07/2007 10:12 >>> » above the history it"
+    " does not quote (the line starts with « > » but is no quote).",
+)
+
+
+def match_chevron_header(lines: list[str], i: int) -> Match | None:
+    """GroupWise's « >>> Name <addr> date time >>> » line, which reads as a quote."""
+    text = lines[i].strip()
+    if not (text.startswith(">>>") and text.endswith(">>>")):
+        return None
+    if GROUPWISE.pattern.fullmatch(clean(text)) is None:
+        return None
+    return Match(GROUPWISE.name, GROUPWISE.kind, i, i + 1)
