@@ -5,7 +5,10 @@ machine, where rates do not).
     python bench/questionnaire_cost.py             # SQLite, 1,000 participants; writes
                                                    # the section of docs/benchmarks.md
     DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/questionnaire_cost.py --pg
-    python bench/questionnaire_cost.py --profile   # also the top of cProfile per step
+    python bench/questionnaire_cost.py --profile   # also the top of cProfile per step,
+                                                   # in CPU time (env PROFILE_SORT,
+                                                   # PROFILE_LINES; PROFILE_DIR: .prof
+                                                   # files)
     python bench/questionnaire_cost.py --smoke     # 20 participants, SQLite; writes nothing
 
 The scene is bench/questionnaire.py's (12 questions). Steps, each timed with the
@@ -26,6 +29,7 @@ from __future__ import annotations
 import cProfile
 import datetime as dt
 import io
+import os
 import pstats
 import sys
 import time
@@ -64,7 +68,8 @@ class Meter:
             counted[0] += 1
             return execute(sql, params, many, context)
 
-        profiler = cProfile.Profile() if self.profile else None
+        # CPU time, as the steps are measured: waiting on a socket costs nothing here.
+        profiler = cProfile.Profile(time.process_time) if self.profile else None
         with connection.execute_wrapper(count):
             started = time.process_time()
             if profiler:
@@ -75,8 +80,13 @@ class Meter:
             cpu = time.process_time() - started
         self.rows.append((name, units, cpu, counted[0]))
         if profiler:
+            if os.environ.get("PROFILE_DIR"):  # for pstats, snakeviz…
+                slug = "".join(c if c.isalnum() else "-" for c in name)
+                profiler.dump_stats(Path(os.environ["PROFILE_DIR"]) / f"{slug}.prof")
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "40")))
             print(f"\n### {name}\n{out.getvalue()}", file=sys.stderr)
         return result
 
