@@ -43,6 +43,9 @@ from bench.inbound import blast, start_gateway, wait_processed  # noqa: E402
 
 SECTION = "## Questionnaire"
 DOMAIN = "lists.intercoop.test"
+# The site's event (INTERCOOP_EVENT_SLUG), as a deployment names its own: every page
+# finds it at once (forum.selectors.event_current).
+EVENT_SLUG = "intercoop-q"
 FULL_PARTICIPANTS = 1_000
 SMOKE_PARTICIPANTS = 20
 WEB_CLIENTS = 16
@@ -97,7 +100,7 @@ def scene_make(count: int) -> dict:
     from mailbridge.tests.outbound.outbox_fixture import people_create
 
     event = Event.objects.create(
-        name="Intercoop", slug="intercoop-q", starts_on=date(2007, 7, 4), ends_on=date(2007, 7, 6)
+        name="Intercoop", slug=EVENT_SLUG, starts_on=date(2007, 7, 4), ends_on=date(2007, 7, 6)
     )
     session = Session.objects.create(
         event=event, number=1, slug="cooperer", title="Coopérer", date=date(2007, 7, 4)
@@ -372,6 +375,7 @@ def run(args) -> dict:
         INTERCOOP_MAIL_DOMAIN=DOMAIN,
         INTERCOOP_SMTP_TRUSTED_PEERS="127.0.0.1",
         SECRET_KEY="bench-questionnaire-" + "x" * 40,
+        INTERCOOP_EVENT_SLUG=EVENT_SLUG,
     ) as frame:
         from config.celery import app
         from forum import services

@@ -41,6 +41,7 @@ from bench import common  # noqa: E402 - after the path is set
 from bench.inbound import blast, start_gateway, wait_processed  # noqa: E402
 from bench.questionnaire import (  # noqa: E402
     DOMAIN,
+    EVENT_SLUG,
     FULL_PARTICIPANTS,
     replies_make,
     scene_make,
@@ -128,6 +129,7 @@ def run(args, load: float) -> list[str]:
         INTERCOOP_MAIL_DOMAIN=DOMAIN,
         INTERCOOP_SMTP_TRUSTED_PEERS="127.0.0.1",
         SECRET_KEY="bench-questionnaire-" + "x" * 40,
+        INTERCOOP_EVENT_SLUG=EVENT_SLUG,
     ) as frame:
         from django.core.cache import cache
         from django.test import Client

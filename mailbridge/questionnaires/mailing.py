@@ -65,10 +65,15 @@ def reminder_key(questionnaire_id: int, number: int) -> str:
 def board_of(questionnaire: Questionnaire) -> Board | None:
     """The session's board: its list is the one these mails come from (with the
     questionnaire's session as its own when it was loaded: who may read the board
-    depends on it, listmail.deliverable_people)."""
+    depends on it, listmail.deliverable_people). Read once per questionnaire object:
+    an email answer asks when it checks the reply and again for its confirmation."""
+    board = getattr(questionnaire, "_mail_board", None)
+    if board is not None and board.session_id == questionnaire.session_id:
+        return board
     board = Board.objects.filter(session_id=questionnaire.session_id).order_by("pk").first()
     if board is not None and Questionnaire.session.is_cached(questionnaire):
         board.session = questionnaire.session
+    questionnaire._mail_board = board
     return board
 
 
