@@ -9,6 +9,7 @@ the person's list of answers, link and reply address go, serialised once, and ea
 copy joins the person's header lines and those lines. The shared part is kept as
 long as the board's list identity (payload_message.BOARD_SECONDS: a renamed session
 or questionnaire shows within seconds); the answers are read for each copy.
+The questionnaire and its questions are read once per claimed batch.
 `confirmation_payload` renders one person's text whole (message.build_alone): the
 reference each copy equals.
 """
@@ -122,18 +123,46 @@ def forget() -> None:
     """Between tests, whose databases give ids again."""
     with _shared_lock:
         _shared.clear()
+    _batch.held = None
+
+
+# The questionnaire and its questions, read once for the copies of one claimed batch
+# (sent within seconds of its claim): {questionnaire id: (questionnaire, questions)},
+# for this thread's current claim.
+_batch = threading.local()
+
+
+def _read(questionnaire_id: int) -> Questionnaire:
+    return Questionnaire.objects.select_related("session__event").get(pk=questionnaire_id)
+
+
+def _questionnaire_of(row: OutboxRow) -> tuple[Questionnaire, list]:
+    """An anonymous questionnaire is read again for each copy all the same: the moment
+    it closes, its seal is gone, and no copy built after shows its answers."""
+    questionnaire_id = row.payload["questionnaire_id"]
+    claim = getattr(row, "claim", "")
+    held = getattr(_batch, "held", None)
+    if claim and held is not None and held[0] == claim and questionnaire_id in held[1]:
+        questionnaire, questions = held[1][questionnaire_id]
+        if questionnaire.is_anonymous:
+            questionnaire = _read(questionnaire_id)
+        return questionnaire, questions
+    questionnaire = _read(questionnaire_id)
+    found = (questionnaire, questions_of(questionnaire=questionnaire))
+    if claim:
+        if held is None or held[0] != claim:
+            held = _batch.held = (claim, {})
+        held[1][questionnaire_id] = found
+    return found
 
 
 def build_confirmation(row: OutboxRow) -> bytes:
     """The confirmation of `row` (a claimed row, with its recipient's language and
     name): the shared parts of its questionnaire's, this person's answers read now."""
-    questionnaire = Questionnaire.objects.select_related("session__event").get(
-        pk=row.payload["questionnaire_id"]
-    )
+    questionnaire, questions = _questionnaire_of(row)
     person = get_user_model()(pk=row.recipient_id)
     language = _language(row)
     with translation.override(language):
-        questions = questions_of(questionnaire=questionnaire)
         mine = answers_of(questionnaire=questionnaire, person=person)
         recorded = recorded_text(questions, mine.values)
     shared = _shared_message(questionnaire, row.payload["board_id"], language, mine.submitted)

@@ -146,3 +146,34 @@ def test_confirmations_sent_through_the_outbox_are_signed_and_show_each_persons_
     assert "The Hummingbirds" in text_of(parse(received["ann@example.org"].data))
     assert "personne n'a osé le dire" in text_of(parse(received[HELENE.lower()].data))
     assert not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists()
+
+
+@pytest.mark.parametrize("anonymity, reads", [(Anonymity.NAMED, 1), (Anonymity.ANONYMOUS, 3)])
+def test_a_batch_reads_its_questionnaire_once_but_an_anonymous_one_for_each_copy(anonymity, reads):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scene = QuestionnaireScene(anonymity=anonymity)
+    for person in (scene.helene, *(scene.participant(f"p{n}@exemple.org", "P") for n in (1, 2))):
+        _answer(scene, person)
+    rows = list(_confirmations().values())
+    assert len(rows) == 3 and len({row.claim for row in rows}) == 1  # one claimed batch
+    with CaptureQueriesContext(connection) as queries:
+        bodies = [text_of(parse(build_questionnaire_message(row))) for row in rows]
+    found = [q for q in queries.captured_queries if 'FROM "forum_questionnaire"' in q["sql"]]
+    assert len(found) == reads and all("Une association" in body for body in bodies)
+
+
+def test_an_anonymous_batch_built_across_the_close_shows_no_answer_after_it():
+    from forum.services.questionnaires import questionnaire_close
+
+    scene = QuestionnaireScene(anonymity=Anonymity.ANONYMOUS)
+    paul = scene.participant("paul@exemple.org", "Paul")
+    _answer(scene, scene.helene)
+    _answer(scene, paul)
+    rows = _confirmations()
+    before = text_of(parse(build_questionnaire_message(rows[HELENE.lower()])))
+    assert "Une association" in before
+    questionnaire_close(questionnaire=scene.questionnaire, actor=scene.cornu)
+    after = text_of(parse(build_questionnaire_message(rows["paul@exemple.org"])))
+    assert "Une association" not in after and "ne peuvent plus vous être montrées" in after
