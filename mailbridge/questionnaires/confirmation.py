@@ -162,7 +162,7 @@ def build_confirmation(row: OutboxRow) -> bytes:
     questionnaire, questions = _questionnaire_of(row)
     person = get_user_model()(pk=row.recipient_id)
     language = _language(row)
-    with translation.override(language):
+    with translation.override(language), event_time(questionnaire.session):
         mine = answers_of(questionnaire=questionnaire, person=person)
         recorded = recorded_text(questions, mine.values)
     shared = _shared_message(questionnaire, row.payload["board_id"], language, mine.submitted)
