@@ -27,10 +27,12 @@ def _no_process_state_left():
     # outbox's board cache would name a board of an earlier test with the same id.
     yield
     from mailbridge.outbound.payload_message import forget_boards
+    from mailbridge.questionnaires import confirmation
     from realtime.publish import synthesis_pushes
 
     synthesis_pushes.reset()
     forget_boards()
+    confirmation.forget()
     _flush_repeat_filters()
 
 

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -41,6 +43,9 @@ from bench.inbound import blast, start_gateway, wait_processed  # noqa: E402
 
 SECTION = "## Questionnaire"
 DOMAIN = "lists.intercoop.test"
+# The site's event (INTERCOOP_EVENT_SLUG), as a deployment names its own: every page
+# finds it at once (forum.selectors.event_current).
+EVENT_SLUG = "intercoop-q"
 FULL_PARTICIPANTS = 1_000
 SMOKE_PARTICIPANTS = 20
 WEB_CLIENTS = 16
@@ -95,7 +100,7 @@ def scene_make(count: int) -> dict:
     from mailbridge.tests.outbound.outbox_fixture import people_create
 
     event = Event.objects.create(
-        name="Intercoop", slug="intercoop-q", starts_on=date(2007, 7, 4), ends_on=date(2007, 7, 6)
+        name="Intercoop", slug=EVENT_SLUG, starts_on=date(2007, 7, 4), ends_on=date(2007, 7, 6)
     )
     session = Session.objects.create(
         event=event, number=1, slug="cooperer", title="Coopérer", date=date(2007, 7, 4)
@@ -179,8 +184,25 @@ def replies_make(scene: dict, people: list) -> list[tuple[str, str, bytes]]:
 # The web half: the personal link's form, over HTTP (full) or Django's client (smoke).
 
 
+_connections = threading.local()
+
+
+def _connection(port: int) -> http.client.HTTPConnection:
+    """The client thread's connection, kept open from one answer to the next as a
+    browser keeps its own (HTTP/1.1 keep-alive): the clients measure the server's
+    work, not their own TCP set-ups. http.client opens it again when the server
+    closed it."""
+    connection = getattr(_connections, "connection", None)
+    if connection is None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        _connections.connection = connection
+    return connection
+
+
 def _answer_over_http(port: int, path: str, form: dict) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    """One person's GET of the form and POST of their answers, with the cookies the GET
+    set (their own: no cookie is carried from one person to the next)."""
+    connection = _connection(port)
     try:
         connection.request("GET", path)
         page = connection.getresponse()
@@ -194,8 +216,9 @@ def _answer_over_http(port: int, path: str, form: dict) -> int:
         answer = connection.getresponse()
         answer.read()
         return answer.status
-    finally:
+    except Exception:
         connection.close()
+        raise
 
 
 def web_answer(port: int | None, scene: dict, people: list, questions) -> list[int]:
@@ -215,6 +238,7 @@ def web_answer(port: int | None, scene: dict, people: list, questions) -> list[i
         client = Client(SERVER_NAME="localhost")
         return [client.post(path, form).status_code for path, form in jobs]
     with ThreadPoolExecutor(WEB_CLIENTS) as pool:
+        # Each thread's connection closes with the thread, at the pool's end.
         return list(pool.map(lambda job: _answer_over_http(port, *job), jobs))
 
 
@@ -321,6 +345,19 @@ def synthesis_page_rows(result: dict) -> list[str]:
 # The run.
 
 
+def _backends_cpu(database: str | None) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the run's database, when
+    the server runs on this machine (those that ended are missed: a rough figure)."""
+    if not database:
+        return {}
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [row[0] for row in cursor.fetchall()]
+    return {pid: common.process_cpu_seconds(pid) for pid in pids}
+
+
 def _sent(sink, before: int, count: int, started: float, timeout: float) -> tuple[float, int]:
     counts = sink.wait_for(before + count, timeout=timeout)
     return counts["last_accepted_at"] - started, counts["count"] - before
@@ -338,6 +375,7 @@ def run(args) -> dict:
         INTERCOOP_MAIL_DOMAIN=DOMAIN,
         INTERCOOP_SMTP_TRUSTED_PEERS="127.0.0.1",
         SECRET_KEY="bench-questionnaire-" + "x" * 40,
+        INTERCOOP_EVENT_SLUG=EVENT_SLUG,
     ) as frame:
         from config.celery import app
         from forum import services
@@ -388,7 +426,12 @@ def run(args) -> dict:
             common.wait_for_port(web_port, web, log, interval=0.1)
         roles = {"web": [web.pid] if web_port else [], "workers": [w.pid for w in workers]}
         roles["gateway"] = [gateway.pid]
+        roles["sink"] = [frame.sink.process.pid]
         cpu_before = {role: common.tree_cpu_seconds(pids) for role, pids in roles.items()}
+        # This process alone (its children are the roles above): the web and SMTP
+        # clients, and the polling below.
+        cpu_before["bench"] = common.process_cpu_seconds(os.getpid())
+        backends_before = _backends_cpu(frame.database)
         confirmations_before = frame.sink.counts()["count"]
         with ThreadPoolExecutor(1) as pool:
             started = time.time()
@@ -406,10 +449,6 @@ def run(args) -> dict:
             answered = Respondent.objects.filter(questionnaire=scene["questionnaire"]).count()
             time.sleep(0.05)
         answer_seconds = time.time() - started
-        cpu_ms = {
-            role: (common.tree_cpu_seconds(pids) - cpu_before[role]) * 1000 / max(answered, 1)
-            for role, pids in roles.items()
-        }
         # The confirmation mails are sent before the pages are measured: the pages'
         # figures are theirs alone, not shared with the outbox's senders.
         confirm_seconds = None
@@ -417,6 +456,19 @@ def run(args) -> dict:
             confirm_seconds, _ = _sent(
                 frame.sink, confirmations_before, answered, started, args.timeout
             )
+        # CPU until every answer is recorded and its confirmation mail at the sink.
+        cpu_seconds = {role: common.tree_cpu_seconds(pids) for role, pids in roles.items()}
+        cpu_seconds["bench"] = common.process_cpu_seconds(os.getpid())
+        cpu_ms = {
+            role: (seconds - cpu_before[role]) * 1000 / max(answered, 1)
+            for role, seconds in cpu_seconds.items()
+        }
+        backends = _backends_cpu(frame.database)
+        cpu_ms["postgres"] = (
+            sum(seconds - backends_before.get(pid, 0.0) for pid, seconds in backends.items())
+            * 1000
+            / max(answered, 1)
+        )
         pages = synthesis_pages(web_port, web.pid if web_port else None, scene)
         if args.smoke:
             # A push the coalescer still holds for this process's answers
@@ -478,10 +530,13 @@ def table(result: dict) -> list[str]:
     if not result["smoke"]:
         cpu = result["cpu_ms"]
         lines[-1] += (
-            " CPU per answer, from the first answer until every one was recorded (/proc, "
-            "which the load changes little; PostgreSQL's own not counted): web "
-            f"{cpu['web']:.1f} ms, workers {cpu['workers']:.1f} ms (email answers and "
-            f"confirmation mails), gateway {cpu['gateway']:.1f} ms. The {result['answered']:,} "
+            " CPU per answer, from the first answer until every one was recorded and its "
+            "confirmation mail at the sink (/proc, which the load changes little): web "
+            f"{cpu['web']:.1f} ms, workers "
+            f"{cpu['workers']:.1f} ms (email answers and confirmation mails), gateway "
+            f"{cpu['gateway']:.1f} ms, PostgreSQL's backends {cpu['postgres']:.1f} ms "
+            f"(those open at the end), SMTP sink {cpu['sink']:.1f} ms, the bench's clients "
+            f"{cpu['bench']:.1f} ms; all {sum(cpu.values()):.1f} ms. The {result['answered']:,} "
             f"confirmation mails were all at the sink {result['confirm_seconds']:.1f} s after "
             "the first answer, before the pages were measured."
         )

@@ -5,7 +5,10 @@ machine, where rates do not).
     python bench/questionnaire_cost.py             # SQLite, 1,000 participants; writes
                                                    # the section of docs/benchmarks.md
     DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/questionnaire_cost.py --pg
-    python bench/questionnaire_cost.py --profile   # also the top of cProfile per step
+    python bench/questionnaire_cost.py --profile   # also the top of cProfile per step,
+                                                   # in CPU time (env PROFILE_SORT,
+                                                   # PROFILE_LINES; PROFILE_DIR: .prof
+                                                   # files)
     python bench/questionnaire_cost.py --smoke     # 20 participants, SQLite; writes nothing
 
 The scene is bench/questionnaire.py's (12 questions). Steps, each timed with the
@@ -28,6 +31,7 @@ from __future__ import annotations
 import cProfile
 import datetime as dt
 import io
+import os
 import pstats
 import sys
 import time
@@ -39,6 +43,7 @@ from bench import common  # noqa: E402 - after the path is set
 from bench.inbound import blast, start_gateway, wait_processed  # noqa: E402
 from bench.questionnaire import (  # noqa: E402
     DOMAIN,
+    EVENT_SLUG,
     FULL_PARTICIPANTS,
     replies_make,
     scene_make,
@@ -66,7 +71,8 @@ class Meter:
             counted[0] += 1
             return execute(sql, params, many, context)
 
-        profiler = cProfile.Profile() if self.profile else None
+        # CPU time, as the steps are measured: waiting on a socket costs nothing here.
+        profiler = cProfile.Profile(time.process_time) if self.profile else None
         with connection.execute_wrapper(count):
             started = time.process_time()
             if profiler:
@@ -77,8 +83,13 @@ class Meter:
             cpu = time.process_time() - started
         self.rows.append((name, units, cpu, counted[0]))
         if profiler:
+            if os.environ.get("PROFILE_DIR"):  # for pstats, snakeviz…
+                slug = "".join(c if c.isalnum() else "-" for c in name)
+                profiler.dump_stats(Path(os.environ["PROFILE_DIR"]) / f"{slug}.prof")
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "40")))
             print(f"\n### {name}\n{out.getvalue()}", file=sys.stderr)
         return result
 
@@ -120,6 +131,7 @@ def run(args, load: float) -> list[str]:
         INTERCOOP_MAIL_DOMAIN=DOMAIN,
         INTERCOOP_SMTP_TRUSTED_PEERS="127.0.0.1",
         SECRET_KEY="bench-questionnaire-" + "x" * 40,
+        INTERCOOP_EVENT_SLUG=EVENT_SLUG,
     ) as frame:
         from django.core.cache import cache
         from django.test import Client

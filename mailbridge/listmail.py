@@ -160,19 +160,25 @@ class ListMailRenderer:
         }
 
 
-def deliveries_write(*, kind: str, key: str, board: Board, rows: list[tuple]) -> int:
+def deliveries_write(
+    *, kind: str, key: str, board: Board, rows: list[tuple], new_key: bool = False
+) -> int:
     """Write one pending Delivery per (person, payload) in `rows`; returns how many.
 
     (address, key) is unique: a row already written for that key (the task ran
-    twice, or two beats raced) is kept and no second one is made. Wakes the sender
-    once the caller's transaction commits.
+    twice, or two beats raced) is kept and no second one is made. `new_key`: the
+    caller made `key` just now, unique to this write, so no row can have it yet and
+    none is looked for. Wakes the sender once the caller's transaction commits.
     """
     now = timezone.now()
-    existing = set(
-        Delivery.objects.filter(
-            key=key, address__in=[person.mail_address for person, _ in rows]
-        ).values_list("address", flat=True)
-    )
+    existing = set()
+    if not new_key:
+        addresses = [person.mail_address for person, _ in rows]
+        existing = set(
+            Delivery.objects.filter(key=key, address__in=addresses).values_list(
+                "address", flat=True
+            )
+        )
     deliveries = [
         Delivery(
             kind=kind,

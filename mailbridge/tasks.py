@@ -15,7 +15,7 @@ from celery import shared_task
 from mailbridge.inbound.tasks import inbound_requeue_at_start
 from mailbridge.leases import leases_release_dead
 from mailbridge.outbound.claims import outbox_due_count, outbox_requeue_stale
-from mailbridge.outbound.fanout import outbox_wake
+from mailbridge.outbound.fanout import outbox_wake, wake_taken
 from mailbridge.outbound.sender import outbox_send_due
 
 
@@ -27,6 +27,7 @@ def send_pending(self) -> dict:
     exponential backoff and jitter; the rows it had claimed come back through the
     sweeper.
     """
+    wake_taken()  # before reading what is due: what commits from now wakes another task
     try:
         report = outbox_send_due()
     except Exception as exc:
@@ -42,7 +43,7 @@ def sweep_outbox() -> dict:
     requeued = outbox_requeue_stale()
     due = outbox_due_count()
     if due:
-        outbox_wake(deliveries=due)
+        outbox_wake(deliveries=due, coalesce=False)
     return {"requeued": requeued, "due": due}
 
 

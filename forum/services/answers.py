@@ -167,11 +167,14 @@ def _respondent_answered(questionnaire: Questionnaire, person) -> None:
 
 
 def _publish_respondent(questionnaire: Questionnaire, person, status: str) -> None:
+    # `questionnaire` as read (with its session) for subscribers that need more than
+    # its id: not read again.
     events.publish(
         "questionnaire_respondent",
         questionnaire_id=questionnaire.pk,
         user_id=person.pk,
         status=status,
+        questionnaire=questionnaire,
     )
 
 

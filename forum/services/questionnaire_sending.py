@@ -3,8 +3,8 @@
 The forum decides and records; mail is mailbridge's, which hears of it through the
 domain events: `questionnaire_sent(questionnaire_id)` when a builder presses "Send to
 participants" (mailbridge writes one outbox row per participant, in the same
-transaction), and `questionnaire_respondent(questionnaire_id, user_id, status)` each
-time a person answers or declines (the confirmation mail; the reminders skip them).
+transaction), and `questionnaire_respondent(questionnaire_id, user_id, status, questionnaire)`
+each time a person answers or declines (the confirmation mail; the reminders skip them).
 Who was sent what, and when, is the outbox's record (one row per person and mail,
 unique: nothing is sent twice).
 """

@@ -14,6 +14,7 @@ import logging
 import math
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -75,20 +76,57 @@ def on_post_created(
         transaction.on_commit(lambda: outbox_wake(deliveries=count))
 
 
-def outbox_wake(*, deliveries: int = 0) -> int:
+# A wake of one task waiting in the queue, not started yet: set (in the cache, which is
+# shared with the workers as the broker is: Redis, or this process's memory when the
+# worker is embedded) when such a wake is sent, cleared by the task as it starts,
+# before it reads what is due. While it is set, another wake of one task is not sent:
+# the waiting task will claim what is committed until it starts (outbox_send_due
+# sends all that is due when it is called), and what commits after it started wakes
+# another. A wake lost with its flag still set (the broker lost the task) stops the
+# next wakes for WAKE_SECONDS at most; the sweeper wakes regardless.
+WAKE_KEY = "outbox:wake-pending"
+WAKE_SECONDS = 10
+
+
+def _wake_already_waiting() -> bool:
+    """Whether a one-task wake is waiting; marks one as waiting when none is."""
+    try:
+        return not cache.add(WAKE_KEY, 1, WAKE_SECONDS)
+    except Exception:
+        logger.warning("outbox wake flag unavailable; waking anyway", exc_info=True)
+        return False
+
+
+def wake_taken() -> None:
+    """Called by the sending task as it starts: the waiting wake is this one, and what
+    commits from now on must wake another task."""
+    try:
+        cache.delete(WAKE_KEY)
+    except Exception:
+        logger.warning("outbox wake flag unavailable", exc_info=True)
+
+
+def outbox_wake(*, deliveries: int = 0, coalesce: bool = True) -> int:
     """Ask the workers to send what is due: one task per batch, up to the number
     of workers that can send in parallel (INTERCOOP_OUTBOX_PARALLEL_SENDERS), so
     that a large fan-out is spread over every worker. Each task claims batches
     until none is due, so a task too many finds nothing and stops at once.
 
+    A wake of one task (a confirmation, a notice) is coalesced with one already
+    waiting to start (`WAKE_KEY`): many answers a second make as many rows but not
+    as many tasks. `coalesce=False` (the sweeper) sends it regardless.
+
     Never raises: when the broker is unreachable the rows wait in the database and
-    the sweeper (mailbridge.sweep_outbox, every minute) wakes the workers later.
+    the sweeper (mailbridge.sweep_outbox, every few seconds) wakes the workers later.
     """
     from mailbridge.tasks import send_pending
 
     batch = settings.INTERCOOP_OUTBOX_BATCH_SIZE
     wanted = max(1, math.ceil(deliveries / batch)) if deliveries else 1
     tasks = min(wanted, settings.INTERCOOP_OUTBOX_PARALLEL_SENDERS)
+    flagged = coalesce and tasks == 1
+    if flagged and _wake_already_waiting():
+        return 0
     sent = 0
     try:
         for _ in range(tasks):
@@ -98,4 +136,6 @@ def outbox_wake(*, deliveries: int = 0) -> int:
             sent += 1
     except Exception:
         logger.warning("cannot wake the outbox workers; the sweeper will", exc_info=True)
+        if flagged:
+            wake_taken()  # nothing waits: the next row must try again
     return sent

@@ -63,8 +63,18 @@ def reminder_key(questionnaire_id: int, number: int) -> str:
 
 
 def board_of(questionnaire: Questionnaire) -> Board | None:
-    """The session's board: its list is the one these mails come from."""
-    return Board.objects.filter(session_id=questionnaire.session_id).order_by("pk").first()
+    """The session's board: its list is the one these mails come from (with the
+    questionnaire's session as its own when it was loaded: who may read the board
+    depends on it, listmail.deliverable_people). Read once per questionnaire object:
+    an email answer asks when it checks the reply and again for its confirmation."""
+    board = getattr(questionnaire, "_mail_board", None)
+    if board is not None and board.session_id == questionnaire.session_id:
+        return board
+    board = Board.objects.filter(session_id=questionnaire.session_id).order_by("pk").first()
+    if board is not None and Questionnaire.session.is_cached(questionnaire):
+        board.session = questionnaire.session
+    questionnaire._mail_board = board
+    return board
 
 
 def personal_urls(questionnaire_id: int, user_id: int) -> dict[str, str]:
@@ -245,7 +255,8 @@ def reminder_write(questionnaire: Questionnaire, number: int) -> int:
 def confirmation_write(questionnaire: Questionnaire, user_id: int) -> int:
     """The mail showing what was recorded, rendered when it is sent (message.py):
     its row holds no answer, so that an anonymous questionnaire's stay unjoined to
-    their person in the database."""
+    their person in the database. Its key is new at each answer (the moment to the
+    microsecond), so no row of it can exist yet: none is looked for."""
     board = board_of(questionnaire)
     if board is None:
         return 0
@@ -256,13 +267,27 @@ def confirmation_write(questionnaire: Questionnaire, user_id: int) -> int:
         for person in people
     ]
     key = f"{sent_key(questionnaire.pk)}:confirmation:{stamp}"
-    return deliveries_write(kind=DeliveryKind.QUESTIONNAIRE, key=key, board=board, rows=rows)
+    return deliveries_write(
+        kind=DeliveryKind.QUESTIONNAIRE, key=key, board=board, rows=rows, new_key=True
+    )
 
 
-def on_respondent(*, questionnaire_id: int, user_id: int, status: str, **_ignored) -> None:
+def on_respondent(
+    *,
+    questionnaire_id: int,
+    user_id: int,
+    status: str,
+    questionnaire: Questionnaire | None = None,
+    **_ignored,
+) -> None:
+    """Each answer is confirmed by mail; `questionnaire`, when the publisher passes the
+    one it has just read and locked (with its session), is not read again."""
     if status != "answered":
         return
-    questionnaire = Questionnaire.objects.select_related("session__event").get(pk=questionnaire_id)
+    if questionnaire is None or questionnaire.pk != questionnaire_id:
+        questionnaire = Questionnaire.objects.select_related("session__event").get(
+            pk=questionnaire_id
+        )
     confirmation_write(questionnaire, user_id)
 
 

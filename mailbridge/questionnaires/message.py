@@ -3,13 +3,14 @@
 The list mail's payload message (outbound/payload_message.py: From the session's
 list, List-Id, List-Unsubscribe, Precedence, Auto-Submitted, a stable Message-ID),
 with a Reply-To naming the person's `answers+<token>@` address, so that replying
-answers. A confirmation is rendered here, when it is sent, from the answers as
-recorded then (its row holds none: see mailing.confirmation_write); an answer to an
-unreadable reply names that reply in In-Reply-To.
+answers. A confirmation is rendered when it is sent, from the answers as recorded
+then (its row holds none: see confirmation.py); an answer to an unreadable reply
+names that reply in In-Reply-To.
 
 The questionnaire and its reminders, to many people, are built once per text and
 language and completed per person by joining bytes, as list mail is
-(outbound/splice.py): `SharedMessage`.
+(outbound/splice.py): `SharedMessage`; so are the confirmations, per questionnaire
+and language, with each person's answers in their slot (confirmation.py).
 """
 
 from __future__ import annotations
@@ -21,13 +22,8 @@ from email import policy
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
-from forum.models import Questionnaire
-from forum.questionnaire_display import event_time, recorded_items
 from forum.questionnaire_tokens import link_token
-from forum.selectors.questionnaires import answers_of, questions_of
-from mailbridge.listmail import language_of
 from mailbridge.models import Delivery, DeliveryKind
 from mailbridge.outbound.claims import OutboxRow
 from mailbridge.outbound.payload_message import (
@@ -42,7 +38,8 @@ from mailbridge.outbound.payload_message import (
 )
 from mailbridge.outbound.sender import register_builder
 from mailbridge.outbound.splice import Spliced, quoted_printable, slot_name, url_around_token
-from mailbridge.questionnaires.mailing import personal_payload, personal_urls, render_text_mail
+from mailbridge.questionnaires.confirmation import build_confirmation, confirmation_payload
+from mailbridge.questionnaires.mailing import personal_payload, personal_urls
 from mailbridge.tokens import answers_address
 from mailbridge.unsubscribe import unsubscribe_token, unsubscribe_url
 
@@ -50,41 +47,19 @@ _MSGID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>")
 _ADDRESS = re.compile(r"[a-z0-9+\-]{1,64}@[A-Za-z0-9.\-]{1,253}")
 
 
-def confirmation_payload(delivery: Delivery) -> dict:
-    """Subject and text of a confirmation, in the recipient's language, showing the
-    answers recorded now."""
-    questionnaire = Questionnaire.objects.select_related("session__event").get(
-        pk=delivery.payload["questionnaire_id"]
-    )
-    person = delivery.recipient
-    language = language_of(person)
-    with translation.override(language), event_time(questionnaire.session):
-        questions = questions_of(questionnaire=questionnaire)
-        mine = answers_of(questionnaire=questionnaire, person=person)
-        context = {
-            "questionnaire": questionnaire,
-            "session": questionnaire.session,
-            "recorded": recorded_items(questions, mine.values),
-            "submitted": mine.submitted,
-            "closing": questionnaire.closing_time,
-            "site_url": settings.INTERCOOP_SITE_URL,
-            "subscriptions_url": settings.INTERCOOP_SITE_URL + reverse("mailbridge:subscriptions"),
-            **personal_urls(questionnaire.pk, person.pk),
-        }
-        payload = render_text_mail("questionnaire_confirmation", context, language=language)
-    payload["reply_to"] = context["answers_address"]
-    return payload
-
-
 def build_questionnaire_message(row: OutboxRow) -> bytes:
     """A row written with marks (mailing.PersonalRenderer) is a copy of its text's
-    message, built once (`SharedMessage`); a confirmation, an answer to an unreadable
-    reply, a row written before marks, or a bare `row.id` (the tests') is built whole."""
+    message, built once (`SharedMessage`); a confirmation, a copy of its shared parts
+    with the person's answers (confirmation.py); an answer to an unreadable reply, a
+    row written before marks, or a bare `row.id` (the tests') is built whole."""
     payload = getattr(row, "payload", None) or {}
-    if payload.get("marks") and getattr(row, "recipient_id", None) is not None:
-        shared = shared_message(payload)
-        if shared is not None:
-            return shared.copy(row)
+    if getattr(row, "recipient_id", None) is not None:
+        if payload.get("marks"):
+            shared = shared_message(payload)
+            if shared is not None:
+                return shared.copy(row)
+        elif payload.get("mail") == "confirmation" and "board_id" in payload:
+            return build_confirmation(row)
     return build_alone(row)
 
 
@@ -162,9 +137,11 @@ class SharedMessage:
             "answers_address": answers_address(user_id, self.questionnaire_id),
         }
 
-    def copy(self, row: OutboxRow) -> bytes:
-        """The complete message (CRLF, ready for DKIM and SMTP DATA) for `row`."""
-        values = self._values(row.recipient_id)
+    def copy(self, row: OutboxRow, extra: dict[str, str] | None = None) -> bytes:
+        """The complete message (CRLF, ready for DKIM and SMTP DATA) for `row`;
+        `extra`: the values of marks other than the links and reply address (a
+        confirmation's list of answers)."""
+        values = self._values(row.recipient_id) | (extra or {})
         fills = []
         for line in self.lines:
             for name, mark in self.marks.items():
