@@ -187,6 +187,9 @@ def keep_at_most(request, seconds: float) -> None:
     than one: it is not stored). For what changes with time alone."""
     current = getattr(request, "_page_cache_seconds", None)
     request._page_cache_seconds = seconds if current is None else min(current, seconds)
+    # Counted from now: a page that took long to render is kept that much less.
+    until = time.monotonic() + seconds
+    request._page_cache_until = min(until, getattr(request, "_page_cache_until", until))
 
 
 def do_not_store(request) -> None:
@@ -253,7 +256,7 @@ def cached_page(
                 return _hit_response(stored, request)
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming:
-                seconds = _lifetime(request)
+                seconds = _seconds_left(request)
                 if seconds > 0:
                     _store(key, response, seconds)
                 response["X-Page-Cache"] = "miss"
@@ -263,6 +266,13 @@ def cached_page(
         return in_event_loop(wrapper, hit)
 
     return decorate
+
+
+def _seconds_left(request) -> int:
+    """_lifetime, less the time since the view said how long (keep_at_most)."""
+    until = getattr(request, "_page_cache_until", None)
+    longest = _lifetime(request)
+    return longest if until is None else int(min(longest, until - time.monotonic()))
 
 
 def _hit_response(stored: tuple, request) -> HttpResponse:
