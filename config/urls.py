@@ -13,9 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include("forum.api_urls")),
+    path("", include("forum.urls")),
     path("", include("mailbridge.urls")),
     path("", include("realtime.urls")),
-    path("", include("forum.urls")),
 ]
 
 handler403 = "forum.views.errors.permission_denied"

@@ -30,8 +30,9 @@ one request at a time while the others are served the previous render for a few
 seconds (stale-while-revalidate, with a short lock in the cache).
 
 The hidden inputs whose value belongs to one request (every form's CSRF token, the
-reply box's double-submit key), and the reader's id on the live script, are stored as
-placeholders and filled for each request.
+reply box's double-submit key), and the reader's id on the live script, are cut out
+of a stored page and filled in for each request (forum/page_gaps.py). With the cache
+in the process's memory, a hit is served in the event loop (forum/page_cache_loop.py).
 Pages with flash messages, other statuses than 200, or unknown query parameters are
 neither served from nor put in the cache; a page the view or a template marks
 (`do_not_store`, `{% page_not_stored %}`) is served but not kept. A cache that does not
@@ -43,7 +44,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -54,38 +54,16 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 
 from forum import events
-from forum.board_forms import new_submission_key
+from forum.page_cache_loop import in_event_loop
+from forum.page_gaps import cut
+from forum.page_gaps import fill as _fill
 
 logger = logging.getLogger(__name__)
 
 SITE = "site"
 _VERSION_SECONDS = 7 * 24 * 3600
-
-# The hidden inputs whose value is the request's own: the CSRF token of every form, and
-# the reply box's submission key (two views sharing one would make two replies one).
-# And the reader's id on the live script (data-live-user), the same on a reader's own
-# page, the request's own on a page many share (shared_page).
-_PER_REQUEST_INPUT = re.compile(
-    r'((?:name="(?P<input>csrfmiddlewaretoken|submission_key)" value="|data-(?P<data>live-user)="))'
-    r'[^"]*(")'
-)
-_PER_REQUEST_VALUES: dict[str, Callable] = {
-    "csrfmiddlewaretoken": get_token,
-    "submission_key": lambda request: new_submission_key(),
-    "live-user": lambda request: str(request.user.pk) if request.user.is_authenticated else "",
-}
-
-
-def _placeholder(name: str) -> str:
-    return f"\x00{name}\x00"
-
-
-# Pages are stored encoded: a hit fills in and sends bytes, with no whole page to encode
-# again (their sizes: docs/benchmarks.md, "Costs behind the code").
-_PLACEHOLDER_BYTES = {name: _placeholder(name).encode() for name in _PER_REQUEST_VALUES}
 
 
 def thread_scope(thread_id: int) -> str:
@@ -209,6 +187,9 @@ def keep_at_most(request, seconds: float) -> None:
     than one: it is not stored). For what changes with time alone."""
     current = getattr(request, "_page_cache_seconds", None)
     request._page_cache_seconds = seconds if current is None else min(current, seconds)
+    # Counted from now: a page that took long to render is kept that much less.
+    until = time.monotonic() + seconds
+    request._page_cache_until = min(until, getattr(request, "_page_cache_until", until))
 
 
 def do_not_store(request) -> None:
@@ -255,6 +236,12 @@ def cached_page(
     allowed = frozenset(params)
 
     def decorate(view):
+        def hit(request, kwargs) -> HttpResponse | None:
+            if not _cacheable_request(request, allowed, signed_in=reader is not None):
+                return None
+            stored = cache.get(_page_key(request, scopes(**kwargs), reader, kwargs))
+            return _hit_response(stored, request) if stored is not None else None
+
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not _cacheable_request(request, allowed, signed_in=reader is not None):
@@ -266,21 +253,33 @@ def cached_page(
                 logger.warning("page cache unavailable; rendering", exc_info=True)
                 return view(request, *args, **kwargs)
             if stored is not None:
-                content_type, body = stored
-                response = HttpResponse(_fill(body, request), content_type=content_type)
-                response["X-Page-Cache"] = "hit"
-                return response
+                return _hit_response(stored, request)
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming:
-                seconds = _lifetime(request)
+                seconds = _seconds_left(request)
                 if seconds > 0:
                     _store(key, response, seconds)
                 response["X-Page-Cache"] = "miss"
             return response
 
-        return wrapper
+        # A hit is served in the event loop when it can be (forum/page_cache_loop.py).
+        return in_event_loop(wrapper, hit)
 
     return decorate
+
+
+def _seconds_left(request) -> int:
+    """_lifetime, less the time since the view said how long (keep_at_most)."""
+    until = getattr(request, "_page_cache_until", None)
+    longest = _lifetime(request)
+    return longest if until is None else int(min(longest, until - time.monotonic()))
+
+
+def _hit_response(stored: tuple, request) -> HttpResponse:
+    content_type, body = stored
+    response = HttpResponse(_fill(body, request), content_type=content_type)
+    response["X-Page-Cache"] = "hit"
+    return response
 
 
 def _lifetime(request) -> int:
@@ -289,23 +288,9 @@ def _lifetime(request) -> int:
     return int(min(longest, getattr(request, "_page_cache_seconds", longest)))
 
 
-def _fill(body: bytes, request) -> bytes:
-    """A stored page with this request's own values in place of the placeholders."""
-    for name, value_for in _PER_REQUEST_VALUES.items():
-        placeholder = _PLACEHOLDER_BYTES[name]
-        if placeholder in body:
-            body = body.replace(placeholder, value_for(request).encode())
-    return body
-
-
 def _store(key: str, response: HttpResponse, seconds: int, head: tuple = ()) -> None:
-    charset = response.charset or "utf-8"
-    text = _PER_REQUEST_INPUT.sub(
-        lambda match: f"{match[1]}{_placeholder(match['input'] or match['data'])}{match[4]}",
-        response.content.decode(charset),
-    )
     try:
-        cache.set(key, (*head, response["Content-Type"], text.encode(charset)), seconds)
+        cache.set(key, (*head, response["Content-Type"], cut(response.content)), seconds)
     except Exception:
         logger.warning("page cache: could not store %s", key, exc_info=True)
 

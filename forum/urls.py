@@ -29,6 +29,12 @@ from forum.views import search as search_views
 app_name = "forum"
 
 urlpatterns = [
+    # The pages read most first: Django tries the patterns in turn.
+    path("forums/", boards.boards, name="boards"),
+    path("derniers/", boards.latest, name="latest"),
+    path("non-lus/", boards.unread, name="unread"),
+    path("forums/<slug:slug>/", boards.board, name="board"),
+    path("fils/<int:pk>/", threads.thread, name="thread"),
     path("", pages.home, name="home"),
     path("programme/", pages.programme, name="programme"),
     path("programme.ics", calendar.event_ics, name="event_ics"),
@@ -163,14 +169,9 @@ urlpatterns = [
     path("reseaux/<slug:slug>/decision/", networks.network_decide, name="network_decide"),
     path("forums/<slug:slug>/atom/", feeds.board_feed, name="board_feed"),
     path("fils/<int:pk>/atom/", feeds.thread_feed, name="thread_feed"),
-    path("forums/", boards.boards, name="boards"),
-    path("derniers/", boards.latest, name="latest"),
-    path("non-lus/", boards.unread, name="unread"),
-    path("forums/<slug:slug>/", boards.board, name="board"),
     path("forums/<slug:slug>/nouveau/", boards.thread_new, name="thread_new"),
     path("forums/<slug:key>/suivre/", follows.follow, {"kind": "board"}, name="board_follow"),
     path("forums/<slug:slug>/tout-lu/", boards.board_mark_read, name="board_mark_read"),
-    path("fils/<int:pk>/", threads.thread, name="thread"),
     path("fils/<int:pk>/repondre/", threads.post_reply, name="post_reply"),
     path("fils/<int:key>/suivre/", follows.follow, {"kind": "thread"}, name="thread_follow"),
     path("fils/<int:pk>/verrouiller/", threads.thread_lock, name="thread_lock"),

@@ -75,8 +75,11 @@ def latest(request):
     )
 
 
-@login_required
+# The sign-in check inside the cached view, which is async (a hit in the event loop,
+# forum/page_cache_loop.py): an anonymous reader is sent to sign in, a redirect that is
+# never stored.
 @cached_page(lambda: [ACTIVITY], reader=_reader_reads)
+@login_required
 def unread(request):
     event = _event_or_404()
     return _thread_list(
