@@ -38,9 +38,22 @@ def old_garbage() -> weakref.ref:
     return ref
 
 
-def test_cpython_collects_the_oldest_generation_less_often_by_itself(thresholds):
-    young, middle, oldest = gc.get_threshold()
-    assert oldest == collector.FALLBACK_YOUNG > 10  # CPython's default is 10
+def full_collections_while_the_process_keeps_objects(young: int) -> int:
+    """The full collections CPython runs by itself while `young` young collections
+    promote objects the process keeps (as a thousand readers joining do)."""
+    gc.collect()
+    kept = []
+    full, started = gc.get_stats()[2]["collections"], gc.get_stats()[1]["collections"]
+    while gc.get_stats()[1]["collections"] - started < young:
+        kept += [[] for _ in range(1000)]
+    return gc.get_stats()[2]["collections"] - full
+
+
+def test_cpython_runs_its_own_full_collections_ten_times_less_often(thresholds):
+    young = 3 * 10
+    assert full_collections_while_the_process_keeps_objects(young) == 0
+    gc.set_threshold(700, 10, 10)  # CPython's defaults
+    assert full_collections_while_the_process_keeps_objects(young) >= 1
 
 
 def test_old_garbage_stays_while_busy_and_goes_in_a_quiet_moment(thresholds, monkeypatch):
