@@ -10,7 +10,9 @@ every reader late (docs/benchmarks.md, "Live").
 Here the process runs that collection itself, once the collector would have (as many
 young collections as CPython's own threshold), but only when it has been quiet for a
 while: no HTTP request or websocket connection started (the ASGI wrapper in
-config/asgi.py) and no live push relayed (realtime.fanout). CPython's own full
+config/asgi.py), no live push relayed (realtime.fanout) and none taken from a reader's
+inbox to be sent (realtime.consumers: a loaded process sends a push's copies a while
+after it relayed it). CPython's own full
 collection still runs for a process that is never quiet, after FALLBACK_YOUNG young
 collections instead of 10, so that cyclic garbage is always collected in the end.
 """

@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from common import collector
 from realtime import access, fanout, join_cache, presence, store, streams
 from realtime.client_input import TokenBucket, scope_after, scope_language, seq_parse
 from realtime.errors import CloseCode, LiveError, StreamForbidden
@@ -199,9 +200,8 @@ class LiveConsumer(StrictJsonConsumer):
     CLIENT_MESSAGES = {"heartbeat": on_heartbeat, "resume": on_resume}
 
     def look_for_idleness(self) -> None:
-        """Closes the connection once nothing came from the browser for the idle time.
-        A timer, not a task waiting: each of a thousand connections keeps fewer objects
-        for the process's full collections to walk (common/collector.py)."""
+        """Closes the connection once the browser was silent for the idle time: a timer, not
+        a waiting task, so fewer objects for full collections to walk (common/collector.py)."""
         self.idle_timer = None
         if self.closing:
             return
@@ -226,6 +226,7 @@ class LiveConsumer(StrictJsonConsumer):
     async def pump(self) -> None:
         while True:
             what, item = await self.inbox.get()
+            collector.note_activity()  # a delivery under way: no full collection now
             if self.closing:
                 continue
             try:
