@@ -391,7 +391,12 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
         clients += [Client(**fields) for fields in json.loads(result.removeprefix("RESULT "))]
         process.wait(30)
     cpu = common.tree_cpu_seconds([server_pid]) - cpu_before
-    windows = {"joins": (joining_from, posting_from), "posts": (posting_from, time.time())}
+    # Until the last message was received (the clients close their sockets after).
+    received = [got for client in clients for _seq, _sent, got in client.received]
+    windows = {
+        "joins": (joining_from, posting_from),
+        "posts": (posting_from, max(received, default=posting_from)),
+    }
     if poster is not None:
         poster.wait(60)
     result = summarise(name, clients, messages, connect_all)
