@@ -352,6 +352,7 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
     shares = [clients_count // CLIENT_PROCESSES] * CLIENT_PROCESSES
     shares[0] += clients_count - sum(shares)
     join_cpu_before = common.tree_cpu_seconds([server_pid])
+    joining_from = time.time()
     started = time.perf_counter()
     processes = [
         subprocess.Popen(
@@ -375,6 +376,7 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
         if _line_starting(process, "connected") is None:
             raise SystemExit("a client process failed to start")
     connect_all = time.perf_counter() - started
+    posting_from = time.time()
     cpu_before = common.tree_cpu_seconds([server_pid])
     join_cpu = cpu_before - join_cpu_before
     for process in processes:
@@ -389,6 +391,12 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
         clients += [Client(**fields) for fields in json.loads(result.removeprefix("RESULT "))]
         process.wait(30)
     cpu = common.tree_cpu_seconds([server_pid]) - cpu_before
+    # Until the last message was received (the clients close their sockets after).
+    received = [got for client in clients for _seq, _sent, got in client.received]
+    windows = {
+        "joins": (joining_from, posting_from),
+        "posts": (posting_from, max(received, default=posting_from)),
+    }
     if poster is not None:
         poster.wait(60)
     result = summarise(name, clients, messages, connect_all)
@@ -397,7 +405,35 @@ def measure(name, url, origin, clients_count, messages, start_posting, timeout, 
     # What a join costs the server (its processes' CPU while the clients connect), a
     # figure that other work on the machine changes less than the times.
     result["join_cpu_ms"] = join_cpu / clients_count * 1000
+    result["windows"] = windows
     return result
+
+
+COLLECTIONS = Path(__file__).resolve().parent / "collections"
+
+
+def collections_env(env: dict, prefix: Path) -> dict:
+    """`env` for a server whose garbage collections bench/collections/ records."""
+    path = os.pathsep.join(filter(None, [str(COLLECTIONS), env.get("PYTHONPATH", "")]))
+    return dict(env, PYTHONPATH=path, INTERCOOP_BENCH_COLLECTIONS=str(prefix))
+
+
+def full_collections(prefix: Path, windows: dict) -> dict:
+    """Per window: the full (generation-2) collections of the server's processes,
+    {"count", "cpu_ms" (longest), "wall_ms" (longest)}."""
+    time.sleep(0.6)  # the processes write every half second
+    found = []
+    for path in prefix.parent.glob(prefix.name + ".*.json"):
+        found += [c for c in json.loads(path.read_text()) if c["generation"] == 2]
+    summary = {}
+    for name, (start, end) in windows.items():
+        inside = [c for c in found if start <= c["at"] <= end]
+        summary[name] = {
+            "count": len(inside),
+            "cpu_ms": max((c["cpu_ms"] for c in inside), default=0.0),
+            "wall_ms": max((c["wall_ms"] for c in inside), default=0.0),
+        }
+    return summary
 
 
 def run_intercoop(args, backend: Backend) -> tuple[dict, int]:
@@ -408,10 +444,11 @@ def run_intercoop(args, backend: Backend) -> tuple[dict, int]:
     port = common.free_port()
     log = backend.data_dir / "web.log"
     command = [*common.intercoop_command(), "web", "--port", str(port)]
+    collections = backend.data_dir / "collections"
     server = common.start_logged(
         [*command, "--workers", str(args.web_workers)] if args.web_workers > 1 else command,
         log,
-        backend.env,
+        collections_env(backend.env, collections),
     )
     try:
         common.wait_for_port(port, server, log)
@@ -461,6 +498,7 @@ def run_intercoop(args, backend: Backend) -> tuple[dict, int]:
             args.timeout,
             server.pid,
         )
+        result["collections"] = full_collections(collections, result["windows"])
         size = _fragment_size(backend)
         return result, size
     finally:
@@ -565,6 +603,15 @@ def report(args, ours: dict, baseline: dict | None, backend_name: str) -> list[s
                 + "; ".join(result["errors"])
             )
     lines.append("")
+    if ours.get("collections"):
+        joins, posts = ours["collections"]["joins"], ours["collections"]["posts"]
+        lines += [
+            "Full garbage collections in Intercoop's web process (bench/collections/): "
+            f"{joins['count']} while the clients joined (longest {joins['cpu_ms']:.0f} ms "
+            f"of CPU, {joins['wall_ms']:.0f} ms), {posts['count']} while the posts were "
+            f"delivered (longest {posts['cpu_ms']:.0f} ms of CPU, {posts['wall_ms']:.0f} ms).",
+            "",
+        ]
     if baseline is not None and baseline["p99"] > 0:
         ratio = ours["p99"] / baseline["p99"]
         verdict = (

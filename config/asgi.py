@@ -9,6 +9,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+from common import collector  # noqa: E402
 from config import env  # noqa: E402
 from config.origins import SiteOriginValidator  # noqa: E402
 
@@ -24,10 +25,15 @@ from realtime.routing import websocket_urlpatterns  # noqa: E402
 # long as the process: out of the collector's sight, full collections no longer walk
 # it, which took the slowest requests' tail down (docs/benchmarks.md, "Web pages").
 gc.freeze()
+# What each connection leaves (consumer, protocol objects, tasks) is walked by full
+# collections: they run when the process is quiet, not among live deliveries.
+collector.install()
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_application,
-        "websocket": SiteOriginValidator(live_auth_stack(URLRouter(websocket_urlpatterns))),
-    }
+application = collector.CollectInQuietMoments(
+    ProtocolTypeRouter(
+        {
+            "http": django_application,
+            "websocket": SiteOriginValidator(live_auth_stack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

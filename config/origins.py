@@ -77,29 +77,39 @@ def origin_allowed(origin: str, *, host_header: str, request_scheme: str) -> boo
     return validate_host(page[1], _allowed_hosts())
 
 
+def handshake_allowed(scope) -> bool:
+    """Whether this websocket handshake comes from a page of the site: one Origin, at
+    most one Host, and `origin_allowed`."""
+    headers: dict[bytes, list[str]] = {}
+    for name, value in scope.get("headers", []):
+        if name in (b"origin", b"host"):
+            headers.setdefault(name, []).append(value.decode("latin1"))
+    origins, hosts = headers.get(b"origin", []), headers.get(b"host", [])
+    return (
+        len(origins) == 1
+        and len(hosts) <= 1
+        and origin_allowed(
+            origins[0],
+            host_header=hosts[0] if hosts else "",
+            request_scheme=scope.get("scheme", "ws"),
+        )
+    )
+
+
 class SiteOriginValidator:
     """ASGI middleware before the websocket routes: the handshake goes on only from
-    a page of the site (`origin_allowed`)."""
+    a page of the site (`handshake_allowed`).
+
+    It hands over the next application's coroutine rather than awaiting it in one of
+    its own: nothing of the check stays alive as long as the connection (what a
+    connection holds is walked by the process's full collections, common/collector.py)."""
 
     def __init__(self, application):
         self.application = application
 
-    async def __call__(self, scope, receive, send):
+    def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
             raise ValueError("SiteOriginValidator is for websocket connections only")
-        headers: dict[bytes, list[str]] = {}
-        for name, value in scope.get("headers", []):
-            if name in (b"origin", b"host"):
-                headers.setdefault(name, []).append(value.decode("latin1"))
-        origins, hosts = headers.get(b"origin", []), headers.get(b"host", [])
-        if (
-            len(origins) == 1
-            and len(hosts) <= 1
-            and origin_allowed(
-                origins[0],
-                host_header=hosts[0] if hosts else "",
-                request_scheme=scope.get("scheme", "ws"),
-            )
-        ):
-            return await self.application(scope, receive, send)
-        return await WebsocketDenier()(scope, receive, send)
+        if handshake_allowed(scope):
+            return self.application(scope, receive, send)
+        return WebsocketDenier()(scope, receive, send)

@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from common import collector
 from realtime import access, fanout, join_cache, presence, store, streams
 from realtime.client_input import TokenBucket, scope_after, scope_language, seq_parse
 from realtime.errors import CloseCode, LiveError, StreamForbidden
@@ -57,8 +58,9 @@ class LiveConsumer(StrictJsonConsumer):
     MAX_FRAME = 512  # characters; our messages are a few dozen
     # No channel of its own: pushes come through realtime.fanout, and a channel per
     # connection would cost each of a thousand readers a layer subscription and an
-    # idle receive task for nothing.
+    # idle receive task for nothing; nor a list of Channels groups (none) each.
     channel_layer_alias = None
+    groups = ()
     # A reader this far behind is not reading: it is closed (1013, "try again later")
     # and catches up from the store when its browser reconnects.
     INBOX_LIMIT = 1000
@@ -76,7 +78,8 @@ class LiveConsumer(StrictJsonConsumer):
         )
         self.language = scope_language(self.scope)
         self.inbox: asyncio.Queue = asyncio.Queue()
-        self.tasks: list[asyncio.Task] = []
+        self.pumping: asyncio.Task | None = None
+        self.idle_timer: asyncio.TimerHandle | None = None
         try:
             after = scope_after(self.scope)
             self.stream, cached = await self.stream_for_reader()
@@ -107,10 +110,8 @@ class LiveConsumer(StrictJsonConsumer):
                 await self.close_with(CloseCode.NOT_FOUND)
                 return
         self.inbox.put_nowait(("start", after))
-        self.tasks = [
-            asyncio.create_task(self.pump()),
-            asyncio.create_task(self.close_when_idle()),
-        ]
+        self.pumping = asyncio.create_task(self.pump())
+        self.look_for_idleness()
         await self.joined()
 
     def resolve(self) -> Stream:
@@ -138,8 +139,10 @@ class LiveConsumer(StrictJsonConsumer):
         """Called on each heartbeat, after it is answered."""
 
     async def disconnect(self, code):
-        for task in getattr(self, "tasks", []):
-            task.cancel()
+        if getattr(self, "pumping", None) is not None:
+            self.pumping.cancel()
+        if getattr(self, "idle_timer", None) is not None:
+            self.idle_timer.cancel()
         if getattr(self, "following", False):
             self.following = False
             for group in (self.stream.group, *self.stream.access_groups):
@@ -196,14 +199,17 @@ class LiveConsumer(StrictJsonConsumer):
     # Named dispatch of the browser's messages: anything else closes with 4400.
     CLIENT_MESSAGES = {"heartbeat": on_heartbeat, "resume": on_resume}
 
-    async def close_when_idle(self) -> None:
-        timeout = settings.INTERCOOP_LIVE_IDLE_SECONDS
-        while not self.closing:
-            remaining = self.last_seen + timeout - time.monotonic()
-            if remaining <= 0:
-                await self.close_with(CloseCode.IDLE)
-                return
-            await asyncio.sleep(remaining)
+    def look_for_idleness(self) -> None:
+        """Closes the connection once the browser was silent for the idle time: a timer, not
+        a waiting task, so fewer objects for full collections to walk (common/collector.py)."""
+        self.idle_timer = None
+        if self.closing:
+            return
+        remaining = self.last_seen + settings.INTERCOOP_LIVE_IDLE_SECONDS - time.monotonic()
+        if remaining <= 0:
+            self.closing_idle = asyncio.create_task(self.close_with(CloseCode.IDLE))
+            return
+        self.idle_timer = asyncio.get_running_loop().call_later(remaining, self.look_for_idleness)
 
     # The inbox: what realtime.fanout hands over, and the catch-ups asked for.
 
@@ -220,6 +226,7 @@ class LiveConsumer(StrictJsonConsumer):
     async def pump(self) -> None:
         while True:
             what, item = await self.inbox.get()
+            collector.note_activity()  # a delivery under way: no full collection now
             if self.closing:
                 continue
             try:

@@ -29,6 +29,7 @@ from typing import Protocol
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
+from common import collector
 from realtime import listening
 from realtime.store import EVENT_MESSAGE
 
@@ -142,6 +143,7 @@ class GroupFanout:
                 continue
             self.relayed += 1
             self.relayed_at = tick()
+            collector.note_activity()  # no full collection among the deliveries
             if message.get("type") == EVENT_MESSAGE and type(message.get("seq")) is int:
                 self.note_seq(message["seq"])
             for reader in list(self.readers):
