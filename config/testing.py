@@ -75,6 +75,30 @@ def asgi_application():
     return application
 
 
+# What Django's ASGI handler itself sends to a thread on every request (its signals,
+# closing the response): not the application's hops.
+HANDLER_HOPS = {"Signal.asend.<locals>.sync_send", "HttpResponseBase.close"}
+
+
+@pytest.fixture
+def hops(monkeypatch):
+    """The names of the functions sent to a thread (sync_to_async) while the fixture
+    lives, but the handler's own (HANDLER_HOPS)."""
+    from asgiref import sync
+
+    sent = []
+    original = sync.SyncToAsync.__call__
+
+    async def counting(self, *args, **kwargs):
+        name = getattr(self.func, "__qualname__", repr(self.func))
+        if name not in HANDLER_HOPS:
+            sent.append(name)
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
+    return sent
+
+
 def cache_fails(monkeypatch, *methods: str, error: str = "cache down") -> None:
     """Make these methods of the default cache raise, as an unreachable Redis does (for
     the rest of the test: monkeypatch undoes it)."""

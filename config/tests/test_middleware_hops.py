@@ -5,30 +5,10 @@ on I/O, and only then; what the middleware does is unchanged."""
 from __future__ import annotations
 
 import pytest
-from asgiref import sync
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
-# Django's ASGI handler's own, for every request on any stack: the request_started and
-# request_finished signals' sync receivers, and closing the response.
-HANDLER_HOPS = {"Signal.asend.<locals>.sync_send", "HttpResponseBase.close"}
-
-
-@pytest.fixture
-def hops(monkeypatch):
-    """The functions sent to a thread (sync_to_async) while the fixture lives, but the
-    handler's own."""
-    sent = []
-    original = sync.SyncToAsync.__call__
-
-    async def counting(self, *args, **kwargs):
-        name = getattr(self.func, "__qualname__", repr(self.func))
-        if name not in HANDLER_HOPS:
-            sent.append(name)
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
-    return sent
+# `hops` (config/testing.py): what goes to a thread, but Django's ASGI handler's own.
 
 
 def _get(path: str, **headers):

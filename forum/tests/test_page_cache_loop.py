@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from asgiref import sync
 from asgiref.sync import async_to_sync
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX
 from django.core.cache import cache
@@ -21,28 +20,10 @@ from forum.tests.reading import page_text
 pytestmark = pytest.mark.django_db(transaction=True)
 in_memory = pytest.mark.skipif(not cache_in_process(), reason="hits go to a thread with Redis")
 
-# Django's ASGI handler's own, for every request: the request_started and
-# request_finished signals' sync receivers, and closing the response.
-HANDLER_HOPS = {"Signal.asend.<locals>.sync_send", "HttpResponseBase.close"}
+# `hops` (config/testing.py): what goes to a thread, but Django's ASGI handler's own.
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]*)"')
 # The values each request gets its own of (forum/page_gaps.py).
 PER_REQUEST = re.compile(rb'name="(?:csrfmiddlewaretoken|submission_key)" value="[^"]*"')
-
-
-@pytest.fixture
-def hops(monkeypatch):
-    """The functions sent to a thread (sync_to_async), but the handler's own."""
-    sent = []
-    original = sync.SyncToAsync.__call__
-
-    async def counting(self, *args, **kwargs):
-        name = getattr(self.func, "__qualname__", repr(self.func))
-        if name not in HANDLER_HOPS:
-            sent.append(name)
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
-    return sent
 
 
 def _get(client: AsyncClient, path: str):
