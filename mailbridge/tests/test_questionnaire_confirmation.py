@@ -6,10 +6,7 @@ out of sight, and is DKIM-signed through the outbox."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from email.utils import parsedate_to_datetime
-from types import SimpleNamespace
 
 import dkim as dkimpy
 import pytest
@@ -21,10 +18,16 @@ from forum.tests.questionnaire_factories import good_answers
 from mailbridge.models import Delivery, DeliveryStatus
 from mailbridge.outbound.claims import outbox_claim
 from mailbridge.outbound.sender import outbox_send_due
-from mailbridge.questionnaires.message import build_alone, build_questionnaire_message
+from mailbridge.questionnaires.message import build_questionnaire_message
 from mailbridge.tests.listmail_support import list_mail_settings  # noqa: F401 - autouse
 from mailbridge.tests.outbound.conftest import relay_settings
-from mailbridge.tests.questionnaire_support import HELENE, QuestionnaireScene, parse, text_of
+from mailbridge.tests.questionnaire_support import (
+    HELENE,
+    QuestionnaireScene,
+    assert_spliced_reads_as_whole,
+    parse,
+    text_of,
+)
 from mailbridge.tests.sink import SinkHandler, SmtpSink
 from mailbridge.tests.test_dkim import dns_returning, keygen  # noqa: F401 - fixture
 
@@ -49,35 +52,12 @@ def _key(row) -> str:
     return Delivery.objects.values_list("key", flat=True).get(pk=row.id)
 
 
-def _headers(message):
-    return sorted((name.lower(), str(value)) for name, value in message.items())
-
-
-def _unstamped(body: str) -> str:
-    """The text with its link tokens' time stamps left out (a link made a second later
-    carries another stamp, and is as good)."""
-    return re.sub(r"(/questionnaires/\d+\.\d+):[^/]+", r"\1:…", body)
-
-
 def _answer(scene, person, **changes):
     questionnaire_submit(
         questionnaire=scene.questionnaire,
         person=person,
         answers=good_answers(scene.questions, **changes),
     )
-
-
-def _assert_same_as_whole(row):
-    spliced = parse(build_questionnaire_message(row))
-    whole = parse(build_alone(SimpleNamespace(id=row.id)))
-    assert [h for h in _headers(spliced) if h[0] != "date"] == [
-        h for h in _headers(whole) if h[0] != "date"
-    ]
-    delay = parsedate_to_datetime(whole["Date"]) - parsedate_to_datetime(spliced["Date"])
-    assert abs(delay.total_seconds()) < 5
-    assert _unstamped(text_of(spliced)) == _unstamped(text_of(whole))
-    assert spliced.get_content_type() == whole.get_content_type() == "text/plain"
-    return spliced
 
 
 @pytest.mark.parametrize("anonymity", [Anonymity.NAMED, Anonymity.ANONYMOUS])
@@ -91,13 +71,13 @@ def test_a_confirmation_from_shared_parts_reads_as_the_one_built_whole(anonymity
     rows = _confirmations()
     assert set(rows) == {HELENE.lower(), "ann@example.org", "chloé@exemple.org"}
 
-    helene = text_of(_assert_same_as_whole(rows[HELENE.lower()]))
+    helene = text_of(assert_spliced_reads_as_whole(rows[HELENE.lower()]))
     assert STORY.splitlines()[0].rstrip() in helene and "Les Colibris du Vercors" in helene
     assert "4 sur 5" in helene and "Castors" not in helene and "Hummingbirds" not in helene
-    english = _assert_same_as_whole(rows["ann@example.org"])
+    english = assert_spliced_reads_as_whole(rows["ann@example.org"])
     assert "The Hummingbirds" in text_of(english) and "2 out of 5" in text_of(english)
     assert "Your answers are recorded" in english["Subject"]
-    castors = _assert_same_as_whole(rows["chloé@exemple.org"])
+    castors = assert_spliced_reads_as_whole(rows["chloé@exemple.org"])
     assert "Les Castors" in text_of(castors) and "Colibris" not in text_of(castors)
     assert castors["To"].addresses[0].display_name == "Chloé « Zoé » Dubœuf"
     for row in rows.values():
@@ -122,7 +102,7 @@ def test_an_anonymous_confirmation_sent_after_the_seal_shows_no_answer():
     _answer(scene, scene.helene)
     questionnaire_close(questionnaire=scene.questionnaire, actor=scene.cornu)
     (row,) = _confirmations().values()
-    body = text_of(_assert_same_as_whole(row))
+    body = text_of(assert_spliced_reads_as_whole(row))
     assert "ne peuvent plus vous être montrées" in body and "Une association" not in body
 
 

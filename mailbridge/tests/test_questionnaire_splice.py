@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from email.utils import parsedate_to_datetime
 from types import SimpleNamespace
 
 import dkim as dkimpy
@@ -24,7 +23,14 @@ from mailbridge.questionnaires.mailing import reminder_write, sent_key
 from mailbridge.questionnaires.message import build_alone, build_questionnaire_message
 from mailbridge.tests.listmail_support import list_mail_settings  # noqa: F401 - autouse
 from mailbridge.tests.outbound.conftest import relay_settings
-from mailbridge.tests.questionnaire_support import HELENE, QuestionnaireScene, parse, text_of
+from mailbridge.tests.questionnaire_support import (
+    HELENE,
+    QuestionnaireScene,
+    assert_spliced_reads_as_whole,
+    parse,
+    text_of,
+    unstamped,
+)
 from mailbridge.tests.sink import SinkHandler, SmtpSink
 from mailbridge.tests.test_dkim import dns_returning, keygen  # noqa: F401 - fixture
 from mailbridge.tokens import verify_bounce_token
@@ -57,12 +63,6 @@ def _links(body: str) -> list[str]:
     return re.findall(r"https://\S+/questionnaires/\S+", body)
 
 
-def _unstamped(body: str) -> str:
-    """The text with its link tokens' time stamps left out: a link made a second
-    later carries another stamp (a TimestampSigner's), and is as good."""
-    return re.sub(r"(/questionnaires/\d+\.\d+):[^/]+", r"\1:…", body)
-
-
 @pytest.mark.parametrize("reminder", [False, True])
 def test_a_spliced_copy_reads_as_the_message_built_whole_for_that_person(reminder):
     scene = _scene()
@@ -75,16 +75,7 @@ def test_a_spliced_copy_reads_as_the_message_built_whole_for_that_person(reminde
     assert {HELENE.lower(), "ann@example.org", "chloé@exemple.org"} <= set(rows)
     for address, person in ((HELENE, scene.helene), ("ann@example.org", scene.ann)):
         row = rows[address.lower()]
-        spliced = parse(build_questionnaire_message(row))
-        whole = parse(build_alone(SimpleNamespace(id=row.id)))
-        # Every header the same (Date: when each was built, a moment apart).
-        assert [h for h in _headers(spliced) if h[0] != "date"] == [
-            h for h in _headers(whole) if h[0] != "date"
-        ]
-        delay = parsedate_to_datetime(whole["Date"]) - parsedate_to_datetime(spliced["Date"])
-        assert abs(delay.total_seconds()) < 5
-        assert _unstamped(text_of(spliced)) == _unstamped(text_of(whole))
-        assert spliced.get_content_type() == whole.get_content_type() == "text/plain"
+        spliced = assert_spliced_reads_as_whole(row)
         # And it is this person's: their links, reply address, unsubscribe link, name.
         body = text_of(spliced)
         link, decline = _links(body)
@@ -107,7 +98,7 @@ def test_a_spliced_copy_reads_as_the_message_built_whole_for_that_person(reminde
     assert parse(raw)["To"].addresses[0].display_name == "Chloé « Zoé » Dubœuf"
     assert _headers(parse(raw)) != [] and b"To: " in raw
     whole = parse(build_alone(SimpleNamespace(id=chloe.id)))
-    assert _unstamped(text_of(parse(raw))) == _unstamped(text_of(whole))
+    assert unstamped(text_of(parse(raw))) == unstamped(text_of(whole))
 
 
 def test_two_peoples_copies_differ_only_in_what_is_theirs():
