@@ -161,12 +161,16 @@ def _header_above_a_quote(
     lines: list[str], found: quote_headers.Match
 ) -> quote_headers.Match | None:
     """A separator or header block above a "> " quote of a post of the list (Outlook
-    Express set to quote): a reply header like any other, the person may answer below."""
+    Express set to quote): a reply header like any other, the person may answer below.
+    Not when our footer follows unquoted: the history is then the post as Outlook
+    appends it, which itself began with a "> " quote."""
     if found.kind not in ("separator", "header_block") or not _quote_under(lines, found.end):
         return None  # the cheap look first: reading the header block costs more
     end = _header_end(lines, found)
     following = _next_content(lines, end)
     if following is None or not is_quoted(lines[following]):
+        return None
+    if any(signatures.is_product_footer(lines, k) for k in range(following, len(lines))):
         return None
     if _is_forward(found, lines[found.start :]):
         return None

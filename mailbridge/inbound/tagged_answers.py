@@ -5,6 +5,8 @@ point type « [HC] » before each answer (their colour does not survive in the t
 The history is then an inline reply: each paragraph answered becomes a "> " quote, each
 answer stays as written, and so does the writer's name right under the last answer (a
 name starting with the initials' first letter); the header block and what follows go.
+A single tagged paragraph counts only with that name under it: a post may hold a
+bracketed word of its own.
 """
 
 from __future__ import annotations
@@ -53,15 +55,22 @@ def answered_history(body: list[str]) -> list[str] | None:
     if answers[0] == 0:
         return None  # nothing above the first answer: no question it answers
     last = answers[-1]
+    signed = last + 1 < len(paragraphs) and _signed_by(paragraphs[last + 1], initials)
+    if len(answers) < 2 and not signed:
+        # One bracketed word (« [INFO] », « [AG] ») may be the post's own: answers are
+        # told by being several, or by the name of their writer under the last one.
+        return None
     out: list[str] = []
     for k, paragraph in enumerate(paragraphs[: last + 1]):
         if k in answers:
             out += [*paragraph, ""]
         else:
             out += [f"> {line}" for line in paragraph] + [""]
-    if last + 1 < len(paragraphs):
-        closing = paragraphs[last + 1]
-        name = closing[-1].strip()
-        if contact_blocks.is_closing(closing) and name[:1] == initials[:1]:
-            out += closing
+    if signed:
+        out += paragraphs[last + 1]
     return out
+
+
+def _signed_by(closing: list[str], initials: str) -> bool:
+    """The paragraph closes with a name starting with the initials' first letter."""
+    return contact_blocks.is_closing(closing) and closing[-1].strip()[:1] == initials[:1]

@@ -1,12 +1,12 @@
 """Reply extraction: the corpus of real-shaped replies, each rule family, and robustness.
 
 The corpus (tests/mail/replies/) holds one `.eml` per case and the exact post a careful
-reader would want from it (`.expected.txt`). Each case is a test of its own (a miss shows
-as xfail with the difference); the rate over the corpus must stay at or above 90 %. The
-four held-out batches (tests/mail/replies-heldout/, tests/mail/replies-heldout-2/,
-tests/mail/replies-heldout-3/ and tests/mail/replies-heldout-4/), each written before the
-rules were generalised for it, must stay at or above 95 %; their cases are tests of their
-own too.
+reader would want from it (`.expected.txt`). Each case is a test of its own, which a
+miss fails with the difference. The four held-out batches (tests/mail/replies-heldout/,
+tests/mail/replies-heldout-2/, tests/mail/replies-heldout-3/ and
+tests/mail/replies-heldout-4/), each written before the rules were generalised for it,
+are tests case by case too: a miss fails, but for the few listed in KNOWN_HELDOUT_MISSES
+(xfail, and a failure once one becomes exact); each batch must stay at or above 95 %.
 """
 
 from __future__ import annotations
@@ -35,6 +35,20 @@ HELDOUT_2_CASES = sorted(CORPUS.with_name("replies-heldout-2").glob("*.eml"))
 HELDOUT_3_CASES = sorted(CORPUS.with_name("replies-heldout-3").glob("*.eml"))
 HELDOUT_4_CASES = sorted(CORPUS.with_name("replies-heldout-4").glob("*.eml"))
 ALL_HELDOUT_CASES = HELDOUT_CASES + HELDOUT_2_CASES + HELDOUT_3_CASES + HELDOUT_4_CASES
+# The held-out misses left, kept as misses rather than have their expected posts edited
+# (docs/benchmarks.md, "Reply extraction", each batch's "what was generalised" says
+# why): any other held-out message extracted otherwise than expected fails.
+KNOWN_HELDOUT_MISSES = {
+    "replies-heldout/007_gmail_fr_iso_date_inline_reply",
+    "replies-heldout/085_gmail_fr_inline_reply_trimmed_quote",
+    "replies-heldout-2/076_gmail_fr_glyph_inline_reply",
+    "replies-heldout-3/063_outlook_en_title_and_english_disclaimer",
+    "replies-heldout-3/092_outlook_fr_cc_and_importance_lines",
+    "replies-heldout-3/102_ovh_roundcube_fr_address_only_attribution_flowed",
+    "replies-heldout-3/107_thunderbird_en_bottom_posting_trimmed_quote",
+    "replies-heldout-3/110_mutt_en_inline_nested_quote_answered",
+    "replies-heldout-4/068_outlook_fr_de_la_part_de_list_sender",
+}
 NBSP, NNBSP = "\u00a0", "\u202f"
 # the end of a post as the list sends it, as Outlook appends it under its header block
 LIST_FOOTER = f"{FOOTER_DELIMITER}\n{FOOTER_MARKER} · Session\nLire le fil : http://x/fils/4/"
@@ -64,8 +78,7 @@ def test_the_corpus_has_at_least_sixty_messages_each_with_its_expected_post():
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
 def test_corpus_reply_is_extracted_as_a_careful_reader_would_post_it(path):
     want, got, rules = extract_case(path)
-    if got != want:
-        pytest.xfail(f"rules {rules}\n--- expected\n{want}\n--- got\n{got}")
+    assert got == want, f"rules {rules}\n--- expected\n{want}\n--- got\n{got}"
 
 
 def test_corpus_exact_match_rate_is_at_least_90_percent():
@@ -86,8 +99,11 @@ def test_corpus_exact_match_rate_is_at_least_90_percent():
 )
 def test_heldout_reply_is_extracted_as_a_careful_reader_would_post_it(path):
     want, got, rules = extract_case(path)
-    if got != want:
-        pytest.xfail(f"rules {rules}\n--- expected\n{want}\n--- got\n{got}")
+    difference = f"rules {rules}\n--- expected\n{want}\n--- got\n{got}"
+    if f"{path.parent.name}/{path.stem}" in KNOWN_HELDOUT_MISSES:
+        assert got != want, "now exact: take it off KNOWN_HELDOUT_MISSES"
+        pytest.xfail(difference)
+    assert got == want, difference
 
 
 @pytest.mark.parametrize(
@@ -488,6 +504,28 @@ def test_a_bracketed_tag_with_nothing_above_it_in_the_history_answers_nothing():
         "À : accueil\nObjet : [accueil] Accueil\n\n[CR] Compte rendu de la réunion.\n\nHélène\n"
     )
     assert extract_reply(text).body == "Oui."
+
+
+def test_a_single_bracketed_word_of_the_post_is_no_answer_of_the_replier():
+    text = (
+        "Oui.\n\nPaul\n\n-----Message d'origine-----\nDe : Hélène Martin\n"
+        "Envoyé : mercredi 4 juillet 2007 10:12\nÀ : accueil\nObjet : [accueil] AG\n\n"
+        f"Bonjour à tous,\n\n[INFO] L'AG est déplacée au 12.\n\nHélène\n\n{LIST_FOOTER}\n"
+    )
+    assert extract_reply(text).body == "Oui.\n\nPaul"
+
+
+def test_a_post_beginning_with_a_quote_under_outlooks_unquoted_history_stays_out():
+    post = (
+        "> Marie : on se voit jeudi ?\n\nOui, jeudi 14 h à la salle B.\n\n"
+        f"Hélène\n\n{LIST_FOOTER}"
+    )
+    text = (
+        "Parfait, j'y serai.\n\nPaul\n\n-----Message d'origine-----\nDe : Hélène Martin\n"
+        "Envoyé : mercredi 4 juillet 2007 10:12\nÀ : accueil\nObjet : [accueil] Jeudi\n\n"
+        f"{post}\n"
+    )
+    assert extract_reply(text).body == "Parfait, j'y serai.\n\nPaul"
 
 
 def test_a_reply_that_is_only_a_quote_is_empty():
