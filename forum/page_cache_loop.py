@@ -20,6 +20,7 @@ block the loop: there, the sync view does it all in its thread, as before.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from functools import partial
 from importlib import import_module
@@ -29,8 +30,11 @@ from django.conf import settings
 from django.contrib.auth.middleware import auser, get_user
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.exceptions import SynchronousOnlyOperation
 from django.http import HttpResponse
 from django.utils.functional import SimpleLazyObject
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -52,10 +56,14 @@ def in_event_loop(
         if cache_in_process():
             try:
                 response = hit(request, kwargs)
+            except SynchronousOnlyOperation:
+                # the database was needed: the sync view does it all in its thread,
+                # from a fresh session and user
+                _fresh_session_and_user(request)
             except Exception:
-                # SynchronousOnlyOperation, or anything else: the sync view tries
-                # again in its thread, from a fresh session and user, and deals with
-                # it as it always did.
+                # not expected here: said, then left to the sync view, which deals
+                # with it as it always did
+                logger.warning("page cache hit failed in the event loop", exc_info=True)
                 _fresh_session_and_user(request)
             else:
                 if response is not None:

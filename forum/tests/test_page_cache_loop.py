@@ -104,3 +104,32 @@ def test_with_redis_a_hit_is_served_from_the_view_s_thread(thread, hops):
     served = _get(AsyncClient(), url)
     assert served["X-Page-Cache"] == "hit" and hops == ["thread"]
     assert _same_but_tokens(served, rendered)
+
+
+@in_memory
+def test_a_hit_failing_in_the_event_loop_is_logged_and_served_from_the_thread(
+    thread, hops, monkeypatch, caplog
+):
+    from forum import page_cache
+
+    client = AsyncClient()
+    url = reverse("forum:thread", args=[thread.pk])
+    cached = _hit(client, url, hops)
+    served_whole = page_cache._hit_response
+    calls = []
+
+    def failing_once(stored, request):
+        calls.append(request)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the loop's hit")
+        return served_whole(stored, request)
+
+    monkeypatch.setattr(page_cache, "_hit_response", failing_once)
+    hops.clear()
+    with caplog.at_level("WARNING", logger="forum.page_cache_loop"):
+        served = _get(client, url)
+    assert served.status_code == 200 and served["X-Page-Cache"] == "hit"
+    assert _same_but_tokens(served, cached)
+    assert hops == ["thread"]
+    assert "page cache hit failed in the event loop" in caplog.text
+    assert "a bug in the loop's hit" in caplog.text

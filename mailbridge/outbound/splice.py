@@ -32,8 +32,10 @@ def quoted_printable(text: str) -> bytes:
 
     Quoted-printable encodes line by line (RFC 2045 §6.7): lines encoded on their
     own, starting on a new line, are exactly what the whole body would have had
-    there, for the reader."""
-    return binascii.b2a_qp(text.replace("\n", "\r\n").encode("utf-8"), istext=True)
+    there, for the reader. Lines ended by CRLF or a lone CR (a browser's text area
+    sends CRLF) end by CRLF too: a bare CR is no line end on the wire (RFC 5321)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    return binascii.b2a_qp(lines.replace("\n", "\r\n").encode("utf-8"), istext=True)
 
 
 def cut(raw: bytes, slot: str) -> tuple[bytes, bytes]:

@@ -68,9 +68,12 @@ def unstamped(body: str) -> str:
 
 def assert_spliced_reads_as_whole(row) -> EmailMessage:
     """The outbox row's copy, spliced from shared parts, against the same message built
-    whole for that row: every header the same (Date: when each was built, a moment
-    apart), the same text once the link stamps are left out. The spliced copy."""
-    spliced = parse(build_questionnaire_message(row))
+    whole for that row: every line ended by CRLF, every header the same (Date: when each
+    was built, a moment apart), the same text once the link stamps are left out. The
+    spliced copy."""
+    raw = build_questionnaire_message(row)
+    assert re.search(rb"\r(?!\n)|(?<!\r)\n", raw) is None, "a line not ended by CRLF"
+    spliced = parse(raw)
     whole = parse(build_alone(SimpleNamespace(id=row.id)))
     assert _headers(spliced, but="date") == _headers(whole, but="date")
     delay = parsedate_to_datetime(whole["Date"]) - parsedate_to_datetime(spliced["Date"])

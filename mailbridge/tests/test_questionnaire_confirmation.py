@@ -34,11 +34,12 @@ from mailbridge.tests.test_dkim import dns_returning, keygen  # noqa: F401 - fix
 pytestmark = pytest.mark.django_db
 
 # A free text no shortcut survives: longer than a quoted-printable line, accents, an
-# equals sign, a line of its own, spaces at a line's end.
+# equals sign, lines of their own ended as a browser's text area ends them (CRLF), spaces
+# at a line's end.
 STORY = (
     "Le budget = 3 × 1 000 € ; personne n'a osé le dire, ni à la réunion de juin ni "
-    "après, et l'équipe s'est défaite — « c'était prévisible », disait Zoé.  \n"
-    "Une seconde ligne, courte.   "
+    "après, et l'équipe s'est défaite — « c'était prévisible », disait Zoé.  \r\n"
+    "Une seconde ligne, courte.\r\n\r\nUne troisième, après un blanc.   "
 )
 
 
