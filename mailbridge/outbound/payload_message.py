@@ -21,8 +21,6 @@ policy.SMTP (CRLF), ready for dkim.sign_message and the relay.
 
 from __future__ import annotations
 
-import threading
-import time
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
@@ -35,6 +33,7 @@ from django.utils import timezone
 from forum.models import Board
 from mailbridge.listmail import ListIdentity
 from mailbridge.models import Delivery
+from mailbridge.outbound.brief_cache import BriefCache
 from mailbridge.unsubscribe import unsubscribe_url
 
 SENDER_NAME = "Intercoop"
@@ -54,29 +53,21 @@ def message_id_for(kind: str, delivery_id: int) -> str:
 # the sender re-checks a post (outbound/sender.PostMessages): a board renamed shows in
 # the headers of the copies built a few seconds later.
 BOARD_SECONDS = 2.0
-_boards: dict[int, tuple[float, Board, ListIdentity]] = {}
-_boards_lock = threading.Lock()
+_boards: BriefCache[tuple[Board, ListIdentity]] = BriefCache(BOARD_SECONDS, 64)
 
 
 def board_and_identity(board_id: int) -> tuple[Board, ListIdentity]:
-    now = time.monotonic()
-    with _boards_lock:
-        known = _boards.get(board_id)
-    if known is not None and now - known[0] < BOARD_SECONDS:
-        return known[1], known[2]
+    return _boards.get(board_id, lambda: _board_read(board_id))
+
+
+def _board_read(board_id: int) -> tuple[Board, ListIdentity]:
     board = Board.objects.select_related("session").get(pk=board_id)
-    identity = ListIdentity.for_board(board)
-    with _boards_lock:
-        if len(_boards) >= 64:
-            _boards.clear()
-        _boards[board_id] = (now, board, identity)
-    return board, identity
+    return board, ListIdentity.for_board(board)
 
 
 def forget_boards() -> None:
     """Between tests, whose databases give ids again."""
-    with _boards_lock:
-        _boards.clear()
+    _boards.clear()
 
 
 def build_payload_message(delivery: Delivery) -> bytes:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,6 +30,7 @@ from forum.questionnaire_display import event_time, recorded_items
 from forum.selectors.questionnaires import answers_of, questions_of
 from mailbridge.listmail import language_of
 from mailbridge.models import Delivery
+from mailbridge.outbound.brief_cache import BriefCache
 from mailbridge.outbound.claims import OutboxRow
 from mailbridge.outbound.payload_message import BOARD_SECONDS
 from mailbridge.questionnaires.mailing import personal_urls, render_text_mail
@@ -98,31 +98,22 @@ def _marked_payload(questionnaire: Questionnaire, board_id: int, language: str, 
 
 
 # The shared parts being sent, by questionnaire, version, language and board.
-_shared: dict[tuple, tuple[float, object]] = {}
-_shared_lock = threading.Lock()
+_shared = BriefCache(BOARD_SECONDS, 16)
 
 
 def _shared_message(questionnaire: Questionnaire, board_id: int, language: str, submitted: bool):
     from mailbridge.questionnaires.message import SharedMessage
 
     key = (questionnaire.pk, questionnaire.updated_at, board_id, language, submitted)
-    now = time.monotonic()
-    with _shared_lock:
-        known = _shared.get(key)
-    if known is not None and now - known[0] < BOARD_SECONDS:
-        return known[1]
-    built = SharedMessage(_marked_payload(questionnaire, board_id, language, submitted))
-    with _shared_lock:
-        if len(_shared) >= 16:
-            _shared.clear()
-        _shared[key] = (now, built)
-    return built
+    return _shared.get(
+        key,
+        lambda: SharedMessage(_marked_payload(questionnaire, board_id, language, submitted)),
+    )
 
 
 def forget() -> None:
     """Between tests, whose databases give ids again."""
-    with _shared_lock:
-        _shared.clear()
+    _shared.clear()
     _batch.held = None
 
 

@@ -16,8 +16,6 @@ and language, with each person's answers in their slot (confirmation.py).
 from __future__ import annotations
 
 import re
-import threading
-import time
 from email import policy
 
 from django.conf import settings
@@ -25,6 +23,7 @@ from django.urls import reverse
 
 from forum.questionnaire_tokens import link_token
 from mailbridge.models import Delivery, DeliveryKind
+from mailbridge.outbound.brief_cache import BriefCache
 from mailbridge.outbound.claims import OutboxRow
 from mailbridge.outbound.payload_message import (
     BOARD_SECONDS,
@@ -165,8 +164,7 @@ class SharedMessage:
 
 # The shared messages being sent, by text, kept as long as the board's list identity
 # (payload_message.BOARD_SECONDS: a renamed board shows within seconds).
-_shared: dict[tuple, tuple[float, SharedMessage]] = {}
-_shared_lock = threading.Lock()
+_shared: BriefCache[SharedMessage] = BriefCache(BOARD_SECONDS, 16)
 
 
 def shared_message(payload: dict) -> SharedMessage | None:
@@ -176,17 +174,7 @@ def shared_message(payload: dict) -> SharedMessage | None:
     if any(mark in subject for mark in marks.values()):
         return None
     key = (payload["board_id"], subject, payload.get("text"), tuple(sorted(marks.items())))
-    now = time.monotonic()
-    with _shared_lock:
-        known = _shared.get(key)
-    if known is not None and now - known[0] < BOARD_SECONDS:
-        return known[1]
-    built = SharedMessage(payload)
-    with _shared_lock:
-        if len(_shared) >= 16:
-            _shared.clear()
-        _shared[key] = (now, built)
-    return built
+    return _shared.get(key, lambda: SharedMessage(payload))
 
 
 register_builder(DeliveryKind.QUESTIONNAIRE, build_questionnaire_message)
