@@ -1,27 +1,46 @@
-"""Django's Redis cache, asking Redis through one client per connection pool.
+"""Django's Redis cache, with one connection pool and one client per Redis server for
+the whole process.
 
-Django's client builds a new `redis.Redis` around the pool for every cache operation;
-building it costs more than a plain GET answered by a local Redis. A redis-py client
-holds no connection of its own (each command takes one from the pool and gives it
-back) and may be shared between threads, so one per pool is kept and reused.
+Django keeps a cache object per context: under ASGI every request, and every
+websocket connection, gets new ones. Its Redis client holds its connection pools,
+so each request would open a new TCP connection to Redis (and drop it at the end),
+and build a new `redis.Redis` for every operation. Both cost more than the GETs
+they serve. Here pools live in a registry of the process, keyed by the server and
+the pool's options: every cache object of the same configuration takes its
+connections from the same pool, through the same client. A redis-py client holds
+no connection of its own (each command takes one from the pool and gives it back)
+and may be shared between threads and contexts; a pool notices a fork and starts
+again with no connection in the child.
 """
 
 from __future__ import annotations
 
+import threading
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+_lock = threading.Lock()
+_shared: dict[tuple, tuple[object, object]] = {}
 
 
 class PooledClientCacheClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+    def _shared_pool(self, write: bool) -> tuple[object, object]:
+        server = self._servers[self._get_connection_pool_index(write)]
+        key = (self._pool_class, self._client, server, repr(sorted(self._pool_options.items())))
+        shared = _shared.get(key)
+        if shared is None:
+            with _lock:
+                shared = _shared.get(key)
+                if shared is None:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    shared = _shared[key] = (pool, self._client(connection_pool=pool))
+        return shared
+
+    def _get_connection_pool(self, write):
+        return self._shared_pool(write)[0]
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:  # pools live as long as this object: their ids stay theirs
-            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
-        return client
+        return self._shared_pool(write)[1]
 
 
 class PooledClientRedisCache(RedisCache):

@@ -54,3 +54,39 @@ def test_one_client_serves_every_operation_and_every_thread(cache):
         thread.join()
     assert seen == [True] * 400
     assert cache._cache.get_client() is first
+
+
+def _connections_received(client) -> int:
+    return client.info("stats")["total_connections_received"]
+
+
+def test_cache_objects_of_each_request_share_one_pool_and_open_no_connection(cache):
+    """Django makes a cache object per context (each ASGI request): they all ask Redis
+    through the connections already open, instead of one new connection each."""
+    import contextvars
+
+    cache.set("warm", 1)
+    client = cache._cache.get_client()
+    before = _connections_received(client)
+    seen = []
+
+    def request(n: int) -> None:
+        backend = PooledClientRedisCache(REDIS_URL, {"KEY_PREFIX": cache.key_prefix})
+        backend.set(f"r{n}", n)
+        seen.append((backend.get(f"r{n}"), backend._cache.get_client() is client))
+
+    for n in range(20):
+        contextvars.copy_context().run(request, n)
+    assert seen == [(n, True) for n in range(20)]
+    assert _connections_received(client) == before
+
+
+def test_another_server_or_option_gets_a_pool_of_its_own(cache):
+    other = PooledClientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "x"})
+    timed = PooledClientRedisCache(
+        REDIS_URL, {"KEY_PREFIX": "y", "OPTIONS": {"socket_timeout": 5}}
+    )
+    first = cache._cache.get_client()
+    assert other._cache.get_client() is not first
+    assert timed._cache.get_client() is not first
+    assert timed._cache.get_client().connection_pool.connection_kwargs["socket_timeout"] == 5
