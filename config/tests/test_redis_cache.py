@@ -83,9 +83,7 @@ def test_cache_objects_of_each_request_share_one_pool_and_open_no_connection(cac
 
 def test_another_server_or_option_gets_a_pool_of_its_own(cache):
     other = PooledClientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "x"})
-    timed = PooledClientRedisCache(
-        REDIS_URL, {"KEY_PREFIX": "y", "OPTIONS": {"socket_timeout": 5}}
-    )
+    timed = PooledClientRedisCache(REDIS_URL, {"KEY_PREFIX": "y", "OPTIONS": {"socket_timeout": 5}})
     first = cache._cache.get_client()
     assert other._cache.get_client() is not first
     assert timed._cache.get_client() is not first
