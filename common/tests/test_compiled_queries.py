@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models import Value
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, transaction
+from django.db.models import Count, Value
 from django.db.models.functions import Concat
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from common.compiled_queries import CompiledQuery
 
@@ -45,3 +49,56 @@ def test_a_value_that_is_not_a_parameter_is_refused_when_the_query_is_made():
 
     with pytest.raises(ValueError, match="number"):
         CompiledQuery(folded).rows(number=3)
+
+
+def _people_joined(shape, *, above: int):
+    rows = User.objects.filter(pk__gt=above).annotate(named=Concat("username", Value("!")))
+    if shape == "locked":  # (PostgreSQL locks no row of a GROUP BY)
+        return rows.select_for_update().order_by("pk")
+    return rows.annotate(groups_count=Count("groups")).order_by("pk")
+
+
+def test_instances_are_those_the_queryset_gives_with_their_dates_and_annotations():
+    joined = timezone.now() - dt.timedelta(days=3)
+    people = [
+        User.objects.create(username=f"q{n}", date_joined=joined, last_login=None if n else joined)
+        for n in range(4)
+    ]
+    people[1].groups.add(Group.objects.create(name="animation"))
+    query = CompiledQuery(_people_joined)
+    for above in (0, people[1].pk, 10**6):
+        expected = list(_people_joined("all", above=above))
+        found = query.objects(above=above)
+        assert [p.pk for p in found] == [p.pk for p in expected]
+        for mine, theirs in zip(found, expected, strict=True):
+            assert type(mine) is User and not mine._state.adding
+            assert (mine.username, mine.date_joined, mine.last_login) == (
+                theirs.username,
+                theirs.date_joined,
+                theirs.last_login,
+            )
+            assert (mine.named, mine.groups_count) == (theirs.named, theirs.groups_count)
+    assert found == []  # above every id
+    assert query.objects(above=0)[0].last_login == joined
+    assert [p.groups_count for p in query.objects(above=0)] == [0, 1, 0, 0]
+    with transaction.atomic():
+        assert [p.pk for p in query.objects("locked", above=people[2].pk)] == [people[3].pk]
+
+
+def test_related_instances_come_with_them_as_select_related_gives_them():
+    query = CompiledQuery(
+        lambda shape, *, pk: Permission.objects.select_related("content_type").filter(pk=pk)
+    )
+    wanted = Permission.objects.select_related("content_type").order_by("pk")[3]
+    [permission] = query.objects(pk=wanted.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert permission.content_type.model == wanted.content_type.model
+        assert permission.codename == wanted.codename
+    assert len(captured) == 0  # the related row came with it
+    assert query.objects(pk=10**6) == []
+
+
+def test_a_queryset_with_more_than_its_own_rows_is_refused():
+    query = CompiledQuery(lambda shape, *, pk: User.objects.filter(pk=pk).prefetch_related("groups"))
+    with pytest.raises(ValueError, match="one queryset"):
+        query.objects(pk=1)
