@@ -99,6 +99,8 @@ def test_related_instances_come_with_them_as_select_related_gives_them():
 
 
 def test_a_queryset_with_more_than_its_own_rows_is_refused():
-    query = CompiledQuery(lambda shape, *, pk: User.objects.filter(pk=pk).prefetch_related("groups"))
+    query = CompiledQuery(
+        lambda shape, *, pk: User.objects.filter(pk=pk).prefetch_related("groups")
+    )
     with pytest.raises(ValueError, match="one queryset"):
         query.objects(pk=1)
