@@ -1,5 +1,5 @@
 """Reply extraction over the corpus of tests/mail/replies/ and the held-out batches
-of tests/mail/replies-heldout/, -2/, -3/ and -4/, against two libraries.
+of tests/mail/replies-heldout/, -2/, -3/, -4/ and -5/, against two libraries.
 
     python bench/replies.py            # full run of all of them; writes the "Reply
                                        # extraction" section of docs/benchmarks.md
@@ -7,6 +7,7 @@ of tests/mail/replies-heldout/, -2/, -3/ and -4/, against two libraries.
     python bench/replies.py --heldout-2  # the second one alone, writes nothing
     python bench/replies.py --heldout-3  # the third one alone, writes nothing
     python bench/replies.py --heldout-4  # the fourth one alone, writes nothing
+    python bench/replies.py --heldout-5  # the fifth one alone, writes nothing
     python bench/replies.py --heldout[-N] --record-first-run
                                        # that batch's first score, written once as its
                                        # own subsection (refused if one is there)
@@ -82,8 +83,14 @@ HELDOUT_4 = Batch(
     "### Fourth held-out batch: first run, before any rule change",
     "### Fourth held-out batch: what was generalised, what did not help",
 )
-BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4)
-ORDINALS = ("first", "second", "third", "fourth")
+HELDOUT_5 = Batch(
+    common.ROOT / "tests" / "mail" / "replies-heldout-5",
+    "### Fifth held-out batch",
+    "### Fifth held-out batch: first run, before any rule change",
+    "### Fifth held-out batch: what was generalised, what did not help",
+)
+BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4, HELDOUT_5)
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
 FLAGS = {
     batch: "--heldout" + (f"-{number}" if number > 1 else "")
     for number, batch in enumerate(BATCHES, start=1)
