@@ -17,14 +17,16 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from common.compiled_queries import CompiledQuery
 from forum.models import Board
-from forum.models.visibility import who_can_see
+from forum.models.visibility import board_audience, readers_of
 from mailbridge.addresses import board_address, board_list_slug
 from mailbridge.bounces import suspended_user_ids
 from mailbridge.models import Delivery
@@ -83,23 +85,42 @@ def deliverable_people(*, board: Board, user_ids: Iterable[int]) -> list:
     """The people among `user_ids` to whom mail about `board` may go, each with
     `mail_address` set: the same rules as a post's recipients
     (outbound/recipients.py): active, a verified primary address, not suspended
-    after bounces, and allowed to see the board (who_can_see: a private session's
+    after bounces, and allowed to see the board (visibility.readers_of: a private session's
     content never leaves by mail for someone no longer registered)."""
+    audience = board_audience(board)
+    ids = list(user_ids)
+    if len(ids) != 1:
+        return list(_deliverable(audience, Q(pk__in=ids)))
+    # One person (a questionnaire's confirmation, at every answer): the SQL made once
+    # per process (common/compiled_queries.py).
+    private = audience["private"]
+    values = {"user_id": ids[0], **({"event_id": audience["event_id"]} if private else {})}
+    return _DELIVERABLE_ONE.objects(private, **values)
+
+
+def _deliverable(audience: dict, people: Q):
     verified_primary = (
         EmailAddress.objects.filter(user_id=OuterRef("pk"), primary=True, verified=True)
         .order_by("pk")
         .values("email")[:1]
     )
-    people = (
-        who_can_see(board)
-        .filter(pk__in=list(user_ids), is_active=True)
+    return (
+        get_user_model()
+        .objects.filter(readers_of(**audience))
+        .filter(people, is_active=True)
         .exclude(pk__in=suspended_user_ids())
         .annotate(mail_address=Subquery(verified_primary))
         .filter(mail_address__isnull=False)
         .select_related("profile")
         .order_by("pk")
     )
-    return list(people)
+
+
+_DELIVERABLE_ONE = CompiledQuery(
+    lambda private, *, user_id, event_id=None: _deliverable(
+        {"private": private, "event_id": event_id}, Q(pk=user_id)
+    )
+)
 
 
 def language_of(person) -> str:

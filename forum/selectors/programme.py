@@ -5,12 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Prefetch
 
+from common.compiled_queries import CompiledQuery
 from forum.models import Event, Network, Registration, RegistrationStatus, Session
 
 
 def event_current() -> Event | None:
     """The event the site is about (INTERCOOP_EVENT_SLUG, else the latest)."""
-    return Event.objects.filter(slug=settings.INTERCOOP_EVENT_SLUG).first() or Event.objects.first()
+    found = _EVENT_BY_SLUG.objects(settings.INTERCOOP_EVENT_SLUG) or _EVENT_LATEST.objects()
+    return found[0] if found else None
+
+
+# Read by every page (forum.context_processors): made once per process, per slug.
+_EVENT_BY_SLUG = CompiledQuery(lambda slug: Event.objects.filter(slug=slug)[:1])
+_EVENT_LATEST = CompiledQuery(lambda shape: Event.objects.all()[:1])
 
 
 def sessions_for_event(*, event: Event, user=None):

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from django.db.models import Count
 
+from common.compiled_queries import CompiledQuery
 from forum import questionnaire_cache
 from forum.models import (
     Question,
@@ -37,7 +38,15 @@ def questionnaire_for_session_slug(*, slug: str) -> Questionnaire | None:
 
 
 def questionnaire_by_id(*, pk: int) -> Questionnaire | None:
-    return Questionnaire.objects.select_related("session__event").filter(pk=pk).first()
+    found = _QUESTIONNAIRE_BY_ID.objects(pk=pk)
+    return found[0] if found else None
+
+
+# Read for every answer by link and every live push of a synthesis: its SQL made once
+# per process (common/compiled_queries.py).
+_QUESTIONNAIRE_BY_ID = CompiledQuery(
+    lambda shape, *, pk: Questionnaire.objects.select_related("session__event").filter(pk=pk)
+)
 
 
 def questions_of(*, questionnaire: Questionnaire) -> list[Question]:
@@ -76,11 +85,17 @@ def response_of(*, questionnaire: Questionnaire, person, lock: bool = False) -> 
 
 def respondent_status(*, questionnaire: Questionnaire, person) -> str | None:
     """answered, declined, or None (neither yet)."""
-    return (
-        Respondent.objects.filter(questionnaire=questionnaire, user=person)
-        .values_list("status", flat=True)
-        .first()
+    rows = _RESPONDENT_STATUS.rows(questionnaire_id=questionnaire.pk, user_id=person.pk)
+    return rows[0][0] if rows else None
+
+
+_RESPONDENT_STATUS = CompiledQuery(
+    lambda shape, *, questionnaire_id, user_id: (
+        Respondent.objects.filter(questionnaire_id=questionnaire_id, user_id=user_id)
+        .order_by("pk")
+        .values_list("status")[:1]
     )
+)
 
 
 @dataclass

@@ -36,9 +36,7 @@ QUERY_MAX_CHARS = 200
 PASSAGE_CHARS = 220
 
 
-def search_posts(
-    *, query: str, user, event, board=None, filters: SearchFilters | None = None
-):
+def search_posts(*, query: str, user, event, board=None, filters: SearchFilters | None = None):
     """Posts of `event` matching `query` that `user` may see, best match first;
     with `board`, only in the threads that board shows (its own and those shared
     to it, still read by their home board's rule).

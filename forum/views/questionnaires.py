@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from common.compiled_queries import CompiledQuery
 from forum import selectors
 from forum.errors import AnswersInvalid, QuestionnaireClosed
-from forum.models import Questionnaire, QuestionnaireState
+from forum.models import Questionnaire, QuestionnaireState, Session
 from forum.permissions import (
     can_answer_questionnaire,
     can_see_session,
@@ -102,14 +103,13 @@ def _by_link(request, token: str) -> Answering:
     questionnaire = questionnaire_by_id(pk=link.questionnaire_id)
     if questionnaire is None:
         raise LinkRefused("invalid")
-    person = (
-        get_user_model()
-        .objects.filter(pk=link.user_id, is_active=True)
-        .annotate(may_answer=may_answer_questionnaire(questionnaire.session))
-        .first()
+    session = questionnaire.session
+    found = _LINK_PERSON.objects(
+        user_id=link.user_id, event_id=session.event_id, session_id=session.pk
     )
-    if person is None:
+    if not found:
         raise LinkRefused("invalid")
+    person = found[0]
     if not person.may_answer:
         raise LinkRefused("not_registered", questionnaire)
     if not questionnaire.accepts_answers():
@@ -121,6 +121,17 @@ def _by_link(request, token: str) -> Answering:
         reverse("forum:questionnaire_link_draft", args=[token]),
         reverse("forum:questionnaire_link_done", args=[token]),
     )
+
+
+# The person of a link and whether they may answer, read at each page of the link:
+# made once per process (common/compiled_queries.py).
+_LINK_PERSON = CompiledQuery(
+    lambda shape, *, user_id, event_id, session_id: (
+        get_user_model()
+        .objects.filter(pk=user_id, is_active=True)
+        .annotate(may_answer=may_answer_questionnaire(Session(pk=session_id, event_id=event_id)))
+    )
+)
 
 
 def _not_open_yet(questionnaire: Questionnaire) -> bool:

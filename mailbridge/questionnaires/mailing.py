@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from common.compiled_queries import CompiledQuery
 from forum.models import (
     Board,
     Questionnaire,
@@ -70,11 +71,18 @@ def board_of(questionnaire: Questionnaire) -> Board | None:
     board = getattr(questionnaire, "_mail_board", None)
     if board is not None and board.session_id == questionnaire.session_id:
         return board
-    board = Board.objects.filter(session_id=questionnaire.session_id).order_by("pk").first()
+    found = _SESSION_BOARD.objects(session_id=questionnaire.session_id)
+    board = found[0] if found else None
     if board is not None and Questionnaire.session.is_cached(questionnaire):
         board.session = questionnaire.session
     questionnaire._mail_board = board
     return board
+
+
+# Read at every answer (its confirmation): made once per process.
+_SESSION_BOARD = CompiledQuery(
+    lambda shape, *, session_id: Board.objects.filter(session_id=session_id).order_by("pk")[:1]
+)
 
 
 def personal_urls(questionnaire_id: int, user_id: int) -> dict[str, str]:

@@ -517,8 +517,7 @@ def test_a_single_bracketed_word_of_the_post_is_no_answer_of_the_replier():
 
 def test_a_post_beginning_with_a_quote_under_outlooks_unquoted_history_stays_out():
     post = (
-        "> Marie : on se voit jeudi ?\n\nOui, jeudi 14 h à la salle B.\n\n"
-        f"Hélène\n\n{LIST_FOOTER}"
+        f"> Marie : on se voit jeudi ?\n\nOui, jeudi 14 h à la salle B.\n\nHélène\n\n{LIST_FOOTER}"
     )
     text = (
         "Parfait, j'y serai.\n\nPaul\n\n-----Message d'origine-----\nDe : Hélène Martin\n"

@@ -249,9 +249,7 @@ def test_a_display_name_cannot_inject_headers(board, follower):
     assert message["From"].addresses[0].display_name == "Eve Bcc: victim@exemple.org via Intercoop"
 
 
-def test_the_html_part_shows_who_wrote_with_their_avatar_and_network(
-    sink, board, author, follower
-):
+def test_the_html_part_shows_who_wrote_with_their_avatar_and_network(sink, board, author, follower):
     from forum.avatars import colour_of
     from forum.models import Network, Profile
 
