@@ -8,15 +8,16 @@ queryset once per shape with marker numbers in place of the values that change,
 finds the markers among the query's parameters, and from then on runs the same
 SQL with the values put where the markers were.
 
-`rows()` is for querysets of `values_list()` whose columns need no conversion by
-Django (numbers, text, NULL): the rows come straight from the database cursor.
+`rows()` is for querysets of `values_list()` (tuples, `flat=True` too): the rows
+come from the database cursor, through Django's conversions when a column has one
+(JSON, dates on SQLite).
 `objects()` is for querysets of model instances (with `select_related()`,
 `annotate()`, `select_for_update()`; not `prefetch_related()`): the rows go through
 the compiler made with the SQL, which converts the columns and builds the instances
-as the queryset would. Each value must be an integer that reaches the SQL as one
-parameter (a primary or foreign key compared with `=`); a value Django folds into
-the SQL text, or uses twice in different forms, is refused when the query is first
-made.
+as the queryset would. Each value must be an integer or a text that reaches the SQL
+as one parameter, unchanged (a key compared with `=` or listed in `__in`); a value
+Django folds into the SQL text, changes (`contains` wraps it in `%`), or uses twice
+in different forms, is refused when the query is first made.
 """
 
 from __future__ import annotations
@@ -26,11 +27,21 @@ from collections.abc import Callable, Hashable
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 # One per named value: negative (no id is), and within a 32-bit integer column's
-# range (Django folds a comparison with an out-of-range number into the SQL).
+# range (Django folds a comparison with an out-of-range number into the SQL); for a
+# text, a NUL-led one (no stored text holds NUL: PostgreSQL refuses it).
 _MARKER_BASE = -1_987_000_001
+
+
+def _marker(index: int, text: bool) -> int | str:
+    return f"\x00compiled-query-{index}\x00" if text else _MARKER_BASE - index
 
 
 class CompiledQuery:
@@ -40,15 +51,22 @@ class CompiledQuery:
         self._build = build
         self._made: dict[tuple, tuple] = {}
 
-    def rows(self, shape: Hashable = (), **values: int) -> list[tuple]:
-        return self._run(shape, values)[0]
+    def rows(self, shape: Hashable = (), **values: int | str) -> list[tuple]:
+        fetched, compiler, _queryset = self._run(shape, values)
+        if not fetched or compiler is None:
+            return fetched
+        compiler = copy.copy(compiler)  # made on another thread: this one's connection
+        compiler.connection = connection
+        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
 
-    def objects(self, shape: Hashable = (), **values: int) -> list:
+    def objects(self, shape: Hashable = (), **values: int | str) -> list:
         """The model instances the queryset would give for these values."""
         fetched, compiler, queryset = self._run(shape, values)
+        if queryset._iterable_class is not ModelIterable:
+            raise TypeError("objects() reads a queryset of model instances")
         if not fetched:
             return []
-        compiler = copy.copy(compiler)  # made on another thread: this one's connection
+        compiler = copy.copy(compiler)
         compiler.connection = connection
         select, klass_info = compiler.select, compiler.klass_info
         model, fields = klass_info["model"], klass_info["select_fields"]
@@ -66,19 +84,20 @@ class CompiledQuery:
             found.append(instance)
         return found
 
-    def _run(self, shape: Hashable, values: dict[str, int]) -> tuple:
-        key = (connection.vendor, shape, tuple(sorted(values)))
+    def _run(self, shape: Hashable, values: dict[str, int | str]) -> tuple:
+        names = tuple(sorted((name, type(value) is str) for name, value in values.items()))
+        key = (connection.vendor, shape, names)
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = self._make(shape, sorted(values))
+            made = self._made[key] = self._make(shape, names)
         sql, slots, compiler, queryset = made
         params = [values[item] if is_value else item for is_value, item in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall(), compiler, queryset
 
-    def _make(self, shape: Hashable, names: list[str]) -> tuple:
-        markers = {name: _MARKER_BASE - index for index, name in enumerate(names)}
+    def _make(self, shape: Hashable, names: tuple[tuple[str, bool], ...]) -> tuple:
+        markers = {name: _marker(index, text) for index, (name, text) in enumerate(names)}
         named = {marker: name for name, marker in markers.items()}
         queryset = self._build(shape, **markers)
         if queryset._prefetch_related_lookups or queryset._known_related_objects:
@@ -86,14 +105,18 @@ class CompiledQuery:
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         slots = [
-            (True, named[param]) if type(param) is int and param in named else (False, param)
+            (True, named[param]) if type(param) in (int, str) and param in named else (False, param)
             for param in params
         ]
         found = {item for is_value, item in slots if is_value}
-        if found != set(names):
+        if found != set(markers):
             raise ValueError(
-                f"values {sorted(set(names) - found)} are not parameters of the query's SQL"
+                f"values {sorted(set(markers) - found)} are not parameters of the query's SQL"
             )
-        if queryset._iterable_class is not ModelIterable:
-            compiler = None  # rows() only: values_list() rows are the cursor's
-        return sql, slots, compiler, queryset
+        if queryset._iterable_class is ModelIterable:
+            return sql, slots, compiler, queryset
+        if not issubclass(queryset._iterable_class, ValuesListIterable | FlatValuesListIterable):
+            raise ValueError("rows() reads a values_list()")
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converting = compiler if compiler.get_converters(fields) else None
+        return sql, slots, converting, queryset

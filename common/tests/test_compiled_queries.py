@@ -104,3 +104,39 @@ def test_a_queryset_with_more_than_its_own_rows_is_refused():
     )
     with pytest.raises(ValueError, match="one queryset"):
         query.objects(pk=1)
+
+
+def test_texts_are_values_too_compared_or_listed():
+    people = [User.objects.create(username=name) for name in ("ana", "bea", "cleo")]
+
+    def named(count, *, above, **names):
+        return User.objects.filter(pk__gt=above, username__in=list(names.values())).order_by("pk")
+
+    query = CompiledQuery(lambda *args, **kwargs: named(*args, **kwargs).values_list("username"))
+    assert query.rows(2, above=0, a="cleo", b="ana") == [("ana",), ("cleo",)]
+    assert query.rows(2, above=people[0].pk, a="cleo", b="ana") == [("cleo",)]
+    assert query.rows(2, above=0, a="bea", b="nobody") == [("bea",)]
+    instances = CompiledQuery(named).objects(2, above=0, a="bea", b="ana")
+    assert [p.username for p in instances] == ["ana", "bea"]
+    with pytest.raises(TypeError, match="model instances"):
+        query.objects(2, above=0, a="bea", b="ana")
+
+
+def test_a_text_changed_on_its_way_to_the_sql_is_refused():
+    query = CompiledQuery(lambda shape, *, part: User.objects.filter(username__contains=part))
+    with pytest.raises(ValueError, match="part"):
+        query.objects(part="an")
+
+
+def test_rows_come_converted_as_values_list_gives_them():
+    joined = timezone.now() - dt.timedelta(hours=5)
+    person = User.objects.create(username="dora", date_joined=joined)
+    query = CompiledQuery(
+        lambda shape, *, pk: User.objects.filter(pk=pk).values_list("date_joined", "username")
+    )
+    assert query.rows(pk=person.pk) == [(joined, "dora")]
+    assert query.rows(pk=person.pk) == list(
+        User.objects.filter(pk=person.pk).values_list("date_joined", "username")
+    )
+    with pytest.raises(ValueError, match="values_list"):
+        CompiledQuery(lambda shape, *, pk: User.objects.filter(pk=pk).values("pk")).rows(pk=1)
