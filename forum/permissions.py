@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from common.compiled_queries import CompiledQuery
 from forum.models import Board, Event, Registration, RegistrationStatus, Role, Session
 from forum.models.visibility import MODERATE, POST, READ, READ_POST, holds, is_private
 
@@ -190,7 +191,18 @@ def can_answer_questionnaire(user, session: Session) -> bool:
     """Those whose confirmed registration includes the session answer its questionnaire."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return _answering_registrations(session).filter(user=user).exists()
+    values = {"event_id": session.event_id, "session_id": session.pk, "user_id": user.pk}
+    return bool(_ANSWERING.rows(**values))
+
+
+# Asked at every answer: made once per process (common/compiled_queries.py).
+_ANSWERING = CompiledQuery(
+    lambda shape, *, event_id, session_id, user_id: (
+        _answering_registrations(Session(pk=session_id, event_id=event_id))
+        .filter(user_id=user_id)
+        .values_list("pk")[:1]
+    )
+)
 
 
 def may_answer_questionnaire(session: Session) -> Exists:

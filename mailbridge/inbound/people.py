@@ -12,6 +12,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
+from common.compiled_queries import CompiledQuery
 from forum.permissions import is_organiser, role_for
 
 
@@ -49,18 +50,18 @@ def owner_if_address(user_id: int, address: str, verified: list | None = None):
     addresses), in one query when they have a verified address. `verified`: their
     verified addresses (user and profile loaded) when already read."""
     key = address_key(address)
-    rows = (
-        verified
-        if verified is not None
-        else list(
-            EmailAddress.objects.filter(user_id=user_id, verified=True).select_related(
-                "user__profile"
-            )
-        )
-    )
+    rows = verified if verified is not None else _VERIFIED.objects(user_id=user_id)
     if not rows:
         return person(user_id), False
     return rows[0].user, any(address_key(row.email) == key for row in rows)
+
+
+# Asked at every reply by mail: made once per process (common/compiled_queries.py).
+_VERIFIED = CompiledQuery(
+    lambda shape, *, user_id: EmailAddress.objects.filter(
+        user_id=user_id, verified=True
+    ).select_related("user__profile")
+)
 
 
 def person(user_id: int):

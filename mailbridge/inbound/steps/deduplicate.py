@@ -17,23 +17,30 @@ processing the two copies at the same moment end with one post.
 
 from __future__ import annotations
 
+from common.compiled_queries import CompiledQuery
 from forum.models import Post
 from mailbridge.inbound.context import InboundContext, Outcome
 from mailbridge.inbound.identity import post_key_from
 from mailbridge.inbound.reasons import Reason
 from mailbridge.models import InboundMessage
 
+# Asked of every message: made once per process (common/compiled_queries.py).
+_EARLIER = CompiledQuery(
+    lambda shape, *, key, inbound_id: (
+        InboundMessage.objects.filter(post_key=key)
+        .exclude(pk=inbound_id)
+        .order_by("pk")
+        .values_list("pk", "post_id")[:1]
+    )
+)
+
 
 def step(ctx: InboundContext) -> Outcome:
     ctx.post_key = key = post_key_from(ctx.message_id, ctx.raw)
     known, earlier = ctx.lookups.earlier_post(key) if ctx.lookups else (False, None)
     if not known or (earlier is not None and earlier[0] == ctx.inbound_id):
-        earlier = (
-            InboundMessage.objects.filter(post_key=key)
-            .exclude(pk=ctx.inbound_id)
-            .values_list("pk", "post_id")
-            .first()
-        )
+        found = _EARLIER.rows(key=key, inbound_id=ctx.inbound_id or 0)  # 0: no stored one
+        earlier = found[0] if found else None
     if earlier is not None:
         inbound_id, post_id = earlier
         return Outcome.found(

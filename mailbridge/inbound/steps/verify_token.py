@@ -39,7 +39,7 @@ def step(ctx: InboundContext) -> Outcome:
 
 
 def _answers(ctx: InboundContext) -> Outcome:
-    from forum.models import Questionnaire
+    from forum.selectors.questionnaires import questionnaire_by_id
     from mailbridge.questionnaires.mailing import board_of
 
     try:
@@ -47,11 +47,7 @@ def _answers(ctx: InboundContext) -> Outcome:
     except InvalidToken as exc:
         return Outcome.found(Reason.INVALID_TOKEN, str(exc))
     ctx.token_user_id = token.user_id
-    questionnaire = (
-        Questionnaire.objects.select_related("session__event")
-        .filter(pk=token.questionnaire_id)
-        .first()
-    )
+    questionnaire = questionnaire_by_id(pk=token.questionnaire_id)
     if questionnaire is None:
         return Outcome.found(
             Reason.QUESTIONNAIRE_CLOSED, f"questionnaire {token.questionnaire_id} is gone"
