@@ -71,16 +71,49 @@ def _questions_read(questionnaire_id: int) -> list[Question]:
 def response_of(*, questionnaire: Questionnaire, person, lock: bool = False) -> Response | None:
     """The person's response (a draft or sent), or None. Anonymous: by its key, the
     current secret's first, then the fallback secrets' (a key rotation)."""
-    responses = Response.objects.filter(questionnaire=questionnaire)
-    if lock:
-        responses = responses.select_for_update()
-    if not questionnaire.is_anonymous:
-        return responses.filter(user=person).first()
-    keys = response_keys(questionnaire=questionnaire, user_id=person.pk)
-    if not keys:
+    owner = _owner(questionnaire, person)
+    if owner is None:
         return None
-    found = {response.key: response for response in responses.filter(key__in=keys)}
+    found = {
+        response.key: response
+        for response in _RESPONSE.objects(
+            (lock, len(owner)), questionnaire=questionnaire.pk, **owner
+        )
+    }
+    if not questionnaire.is_anonymous:
+        return next(iter(found.values()), None)
+    keys = owner.values()  # the current secret's key first, then the fallback secrets'
     return next((found[key] for key in keys if key in found), None)
+
+
+def _owner(questionnaire: Questionnaire, person) -> dict[str, int | str] | None:
+    """How a person's response is found: their id, or (anonymous) their keys; None
+    when they can have none."""
+    if not questionnaire.is_anonymous:
+        return {"user": person.pk}
+    keys = response_keys(questionnaire=questionnaire, user_id=person.pk)
+    return {f"key{index}": key for index, key in enumerate(keys)} or None
+
+
+def _of_owner(questionnaire: int, **owner):
+    responses = Response.objects.filter(questionnaire_id=questionnaire)
+    if "user" in owner:
+        return responses.filter(user_id=owner["user"])
+    return responses.filter(key__in=list(owner.values()))
+
+
+def _responses(shape, *, questionnaire: int, **owner):
+    lock, _count = shape
+    responses = _of_owner(questionnaire, **owner).order_by("pk")
+    return responses.select_for_update() if lock else responses
+
+
+# Read at every answer, by web and by mail, and at every page of the form: made once
+# per process (common/compiled_queries.py), per number of keys.
+_RESPONSE = CompiledQuery(_responses)
+_MINE_ROWS = CompiledQuery(
+    lambda count, *, questionnaire, **owner: _of_owner(questionnaire, **owner).values_list(*_MINE)
+)
 
 
 def respondent_status(*, questionnaire: Questionnaire, person) -> str | None:
@@ -133,14 +166,9 @@ def answers_of(*, questionnaire: Questionnaire, person, sealed: bool = True) -> 
     and, for an anonymous questionnaire's person who has none, whether they answered
     before it was sealed (one more; not with `sealed=False`, for a caller that records
     answers next: questionnaire_submit finds out itself, under its lock)."""
-    responses = Response.objects.filter(questionnaire=questionnaire)
-    keys: list[str] = []
-    if not questionnaire.is_anonymous:
-        rows = list(responses.filter(user=person).values_list(*_MINE))
-    elif keys := response_keys(questionnaire=questionnaire, user_id=person.pk):
-        rows = list(responses.filter(key__in=keys).values_list(*_MINE))
-    else:
-        rows = []
+    owner = _owner(questionnaire, person)
+    keys = list(owner.values()) if owner and questionnaire.is_anonymous else []
+    rows = _MINE_ROWS.rows(len(owner), questionnaire=questionnaire.pk, **owner) if owner else []
     if not rows:
         answered = (
             sealed
