@@ -12,6 +12,10 @@ commits, so a value computed from rows being changed is stored under a token nob
 asks for any more. A value computed inside a transaction (which may see its own
 uncommitted writes) is used but not stored. A cache that does not answer is
 skipped: the value is computed as if not cached.
+
+The process also keeps the last values it read, under the same keys: a key names
+one version, so a value kept is never stale, and the version's token is still asked
+of the cache each time. Callers get the kept object itself: they must not change it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ T = TypeVar("T")
 
 # Long enough to serve a questionnaire's answering; a new version is a new key anyway.
 KEEP_SECONDS = 3600
+# Values kept by the process (a few questionnaires, their forms in each language).
+KEPT_HERE = 64
+_here: dict[str, object] = {}
 
 
 def scope(questionnaire_id: int) -> str:
@@ -43,11 +50,15 @@ def cached(questionnaire_id: int, name: str, compute: Callable[[], T]) -> T:
     try:
         [token] = page_cache.versions([scope(questionnaire_id)])
         key = f"questionnaire-cache:{questionnaire_id}:{token}:{name}"
+        found = _here.get(key)
+        if found is not None:
+            return found
         found = cache.get(key)
     except Exception:
         logger.warning("questionnaire cache unavailable; computing", exc_info=True)
         return compute()
     if found is not None:
+        _keep_here(key, found)
         return found
     value = compute()
     if not connection.in_atomic_block:
@@ -55,7 +66,15 @@ def cached(questionnaire_id: int, name: str, compute: Callable[[], T]) -> T:
             cache.set(key, value, KEEP_SECONDS)
         except Exception:
             logger.warning("questionnaire cache: could not store %s", key, exc_info=True)
+        else:
+            _keep_here(key, value)
     return value
+
+
+def _keep_here(key: str, value) -> None:
+    if len(_here) >= KEPT_HERE:
+        _here.clear()  # old versions go with the rest; the next reads fill it again
+    _here[key] = value
 
 
 def changed(questionnaire_id: int) -> None:

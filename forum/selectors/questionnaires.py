@@ -6,6 +6,7 @@ nothing else in the tables leads from the person to it.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -53,9 +54,10 @@ def questions_of(*, questionnaire: Questionnaire) -> list[Question]:
     """The questions in order, each with its options (prefetched, in order): read once
     per version of the questionnaire and kept in the cache (forum.questionnaire_cache);
     each caller gets its own copies, with `questionnaire` as their questionnaire."""
-    questions = questionnaire_cache.cached(
+    kept = questionnaire_cache.cached(
         questionnaire.pk, "questions", lambda: _questions_read(questionnaire.pk)
     )
+    questions = [copy.copy(question) for question in kept]  # (their own fields cache)
     for question in questions:
         question.questionnaire = questionnaire
     return questions

@@ -151,3 +151,20 @@ def test_the_cache_never_holds_the_questionnaires_seal(client, built, alice, bru
     assert len(stored) == 2
     seal = Questionnaire.objects.get(pk=questionnaire.pk).seal
     assert seal and all(seal.encode() not in pickle.dumps(value) for value in stored.values())
+
+
+def test_the_values_kept_by_the_process_never_hold_the_seal_either(client, built, alice, bruno):
+    questionnaire, questions = built
+    client.post(link_of(questionnaire, bruno), form_data(questions))
+    for _ in range(2):  # the second read is served by what the process kept
+        client.get(link_of(questionnaire, alice))
+        assert all(
+            q.questionnaire.pk == questionnaire.pk
+            for q in questions_of(questionnaire=questionnaire)
+        )
+    [token] = page_cache.versions([questionnaire_cache.scope(questionnaire.pk)])
+    prefix = f"questionnaire-cache:{questionnaire.pk}:{token}:"
+    kept = {k: v for k, v in questionnaire_cache._here.items() if k.startswith(prefix)}
+    assert set(kept) == {f"{prefix}questions", f"{prefix}blank-form:fr"}
+    seal = Questionnaire.objects.get(pk=questionnaire.pk).seal
+    assert seal and all(seal.encode() not in pickle.dumps(value) for value in kept.values())
