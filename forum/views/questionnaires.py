@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.compiled_queries import CompiledQuery
+from forum import questionnaire_link_page as link_page
 from forum import selectors
 from forum.errors import AnswersInvalid, QuestionnaireClosed
 from forum.models import Questionnaire, QuestionnaireState, Session
@@ -42,8 +43,10 @@ from forum.questionnaire_display import (
     posted_answers,
     recorded_items,
 )
+from forum.questionnaire_link_page import link_urls
 from forum.questionnaire_tokens import LinkInvalid, verify_link_token
 from forum.selectors.questionnaires import (
+    PersonAnswers,
     answers_of,
     questionnaire_by_id,
     questionnaire_for_session,
@@ -114,13 +117,7 @@ def _by_link(request, token: str) -> Answering:
         raise LinkRefused("not_registered", questionnaire)
     if not questionnaire.accepts_answers():
         raise LinkRefused("not_open" if _not_open_yet(questionnaire) else "expired", questionnaire)
-    return Answering(
-        questionnaire,
-        person,
-        reverse("forum:questionnaire_link", args=[token]),
-        reverse("forum:questionnaire_link_draft", args=[token]),
-        reverse("forum:questionnaire_link_done", args=[token]),
-    )
+    return Answering(questionnaire, person, *link_urls(token))
 
 
 # The person of a link and whether they may answer, read at each page of the link:
@@ -201,18 +198,41 @@ def _form_page(request, answering: Answering):
         return _render(request, "not_answerable.html", context)
     if values is None:
         values = mine.shown
+    if not (values or problems or invalid):
+        return _blank_page(request, answering, mine, questions)
     context = _page_context(answering, questions, mine=mine)
     if invalid:
         context["invalid"] = invalid
-    if values or problems:
-        questions = questions or questions_of(questionnaire=questionnaire)
-        context["items"] = form_items(questions, values, problems)
-    else:
-        # Nothing typed yet: the same fields for everyone reading in this language.
-        context["blank_form"] = blank_form(
-            questionnaire, lambda: questions or questions_of(questionnaire=questionnaire)
-        )
+    questions = questions or questions_of(questionnaire=questionnaire)
+    context["items"] = form_items(questions, values, problems)
     return _render(request, "answer.html", context)
+
+
+def _blank_page(request, answering: Answering, mine, questions=None):
+    """The form with nothing typed in it: the same fields for everyone reading in this
+    language."""
+    questionnaire = answering.questionnaire
+    context = _page_context(answering, questions, mine=mine)
+    context["blank_form"] = blank_form(
+        questionnaire, lambda: questions or questions_of(questionnaire=questionnaire)
+    )
+    return _render(request, "answer.html", context)
+
+
+def _link_form_page(request, answering: Answering, token: str):
+    """The form by a personal link: to a visitor not signed in who has typed nothing
+    yet, the page shared by all of them (forum/questionnaire_link_page.py)."""
+    questionnaire = answering.questionnaire
+    if request.method != "GET" or not link_page.shareable(request):
+        return _form_page(request, answering)
+    mine = answers_of(questionnaire=questionnaire, person=answering.person)
+    if mine.sealed or mine.submitted or mine.shown or not questionnaire.accepts_answers():
+        return _form_page(request, answering)
+
+    def render(shadow, person, urls):
+        return _blank_page(shadow, Answering(questionnaire, person, *urls), PersonAnswers())
+
+    return link_page.served(request, token, answering.person.pk, questionnaire, render)
 
 
 def _draft(request, answering: Answering) -> JsonResponse:
@@ -267,7 +287,7 @@ def done(request, slug: str):
 # By the personal link, without signing in.
 
 
-def _through_link(page):
+def _through_link(page, *, with_token: bool = False):
     """A page of the personal link: the link checked first, refused with a 403 page."""
 
     @never_cache
@@ -277,12 +297,12 @@ def _through_link(page):
             answering = _by_link(request, token)
         except LinkRefused as refusal:
             return _refused(request, refusal)
-        return page(request, answering)
+        return page(request, answering, token) if with_token else page(request, answering)
 
     return view
 
 
-answer_by_link = _through_link(_form_page)
+answer_by_link = _through_link(_link_form_page, with_token=True)
 done_by_link = _through_link(_done_page)
 
 
