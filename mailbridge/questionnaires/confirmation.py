@@ -27,7 +27,7 @@ from django.utils import translation
 
 from forum.models import Questionnaire
 from forum.questionnaire_display import event_time, recorded_items
-from forum.selectors.questionnaires import answers_of, questions_of
+from forum.selectors.questionnaires import answers_of, questionnaire_by_id, questions_of
 from mailbridge.listmail import language_of
 from mailbridge.models import Delivery
 from mailbridge.outbound.brief_cache import BriefCache
@@ -124,7 +124,10 @@ _batch = threading.local()
 
 
 def _read(questionnaire_id: int) -> Questionnaire:
-    return Questionnaire.objects.select_related("session__event").get(pk=questionnaire_id)
+    questionnaire = questionnaire_by_id(pk=questionnaire_id)
+    if questionnaire is None:
+        raise Questionnaire.DoesNotExist(f"questionnaire {questionnaire_id} is gone")
+    return questionnaire
 
 
 def _questionnaire_of(row: OutboxRow) -> tuple[Questionnaire, list]:
