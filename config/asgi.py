@@ -12,6 +12,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 from common import collector  # noqa: E402
 from config import env  # noqa: E402
 from config.origins import SiteOriginValidator  # noqa: E402
+from config.request_threads import RequestThreads  # noqa: E402
 
 # Each request's connection goes back at its end, to a pool on PostgreSQL (env.py).
 env.web_databases(settings.DATABASES)
@@ -32,7 +33,8 @@ collector.install()
 application = collector.CollectInQuietMoments(
     ProtocolTypeRouter(
         {
-            "http": django_application,
+            # Each request's sync code on a thread kept between requests.
+            "http": RequestThreads(django_application),
             "websocket": SiteOriginValidator(live_auth_stack(URLRouter(websocket_urlpatterns))),
         }
     )
