@@ -299,9 +299,9 @@ def mail_run(
 
     Smoke runs: SQLite and no Redis (DATABASE_URL and REDIS_URL unset). Full runs need
     DATABASE_URL=postgres://… and REDIS_URL, and use a database `<DATABASE_URL's
-    name><suffix>` made afresh beside it. On leaving, the processes listed in
-    `processes` are stopped, the sink too, the database dropped, and the data dir
-    removed (with `keep`, left for its logs)."""
+    name><suffix>` made afresh beside it, with REDIS_URL's database emptied. On
+    leaving, the processes listed in `processes` are stopped, the sink too, the
+    database dropped, and the data dir removed (with `keep`, left for its logs)."""
     run = MailRun(data_dir=Path(tempfile.mkdtemp(prefix="intercoop-bench-")), sink=Sink())
     try:
         if email_to_sink:
@@ -323,6 +323,11 @@ def mail_run(
                 )
             name = urlsplit(url).path.lstrip("/") + suffix
             run.database = os.environ["DATABASE_URL"] = database_create(url, name)
+            # The database is new: what the cache holds of the last run's rows (accounts
+            # under the same ids, with other passwords, in forum.user_cache) must go too.
+            import redis as redis_client
+
+            redis_client.Redis.from_url(redis).flushdb()
         django_setup(migrate=True)
         yield run
     finally:

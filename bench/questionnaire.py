@@ -325,8 +325,12 @@ def synthesis_page_rows(result: dict) -> list[str]:
     clients = "1 client" if result.get("smoke") else f"{WEB_CLIENTS} clients"
 
     def row(what: str, page: dict, ratio: str = "") -> str:
+        statuses = page.get("statuses")
+        errors = f"{page['errors']} errors" + (
+            f": {statuses}" if page["errors"] and statuses else ""
+        )
         return (
-            f"| {what}, {clients} | {page['requests']:,} requests ({page['errors']} errors) | "
+            f"| {what}, {clients} | {page['requests']:,} requests ({errors}) | "
             f"p50 {page['p50_ms']:.1f} ms, p99 {page['p99_ms']:.1f} ms | "
             f"{page['rps']:,.0f}{ratio} |"
         )
