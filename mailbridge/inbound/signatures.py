@@ -5,7 +5,9 @@
   the same separator (footer_marker.py), so a footer left unquoted goes the same way.
 - Mobile signatures ("Envoyé de mon iPhone", "Get Outlook for Android", "Verzonden vanaf
   mijn iPhone" …) are a line at the end of the reply, added by the client, not the
-  person: a "sent from" phrase in one of the languages below, naming a device or an app.
+  person: a "sent from" phrase in one of the languages below, naming a device or an app,
+  or, in any language, a line of a few words naming a phone or a tablet ("Lähetetty
+  iPhonesta", "Odesláno z iPhonu").
 - Disclaimers ("Pensez à l'environnement avant d'imprimer…", "Ce message et ses pièces
   jointes sont confidentiels…") are paragraphs a mail server appends at the end.
 - Webmail advertisements (Hotmail's, Yahoo's): a rule of underscores, then one short
@@ -130,6 +132,29 @@ MOBILE_SIGNATURES: tuple[MobileSignature, ...] = (
 )
 
 
+# A handheld named in a line of a few words is a mobile signature in any language, the
+# name inflected as the language wants it: « Lähetetty iPhonesta », « iPhone'umdan
+# gönderildi », « Wysłane z iPhone'a », « Enviat des del meu iPhone », « Envoyé depuis mon
+# Palm Treo ». Only names that mean a phone, a tablet or their system, written as their
+# makers write them; the short ones whole words.
+_HANDHELD = re.compile(
+    r"(?<![^\W\d_])(?:iPhon|iPad|iPod|BlackBerry|Android|Galaxy|Xperia|Lumia|Windows Phone"
+    r"|Windows Mobile|Huawei|Xiaomi|Redmi|OnePlus|Samsung|Nokia|Motorola|(?:Palm|Treo|iOS|HTC"
+    r"|Pixel)(?![^\W\d_]))"
+)
+MAX_HANDHELD_WORDS = 7
+MAX_HANDHELD_CHARS = 60
+
+
+def _names_a_handheld(text: str) -> bool:
+    """A line of a few words naming a handheld, with no sentence's end, address or link."""
+    if len(text) > MAX_HANDHELD_CHARS or len(text.split()) > MAX_HANDHELD_WORDS:
+        return False
+    if text[-1] in ".?!:;," or "@" in text or "://" in text:
+        return False
+    return _HANDHELD.search(text) is not None
+
+
 def mobile_signature(line: str) -> str | None:
     """The name of the mobile signature this line is, or None."""
     text = clean(line)
@@ -138,8 +163,10 @@ def mobile_signature(line: str) -> str | None:
     for signature in MOBILE_SIGNATURES:
         # the anchored phrase first: it fails on the first word of most lines
         if signature.pattern.fullmatch(text):
-            return signature.name if _DEVICE.search(text) else None
-    return None
+            if _DEVICE.search(text):
+                return signature.name
+            break
+    return "mobile_handheld" if _names_a_handheld(text) else None
 
 
 # ----------------------------------------------------------------------------- disclaimers

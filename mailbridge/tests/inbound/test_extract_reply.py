@@ -624,6 +624,17 @@ def test_the_signature_separator_and_its_trimmed_forms_start_the_signature(delim
         "Sent from Mail for Windows",
         "Envoyé avec Spark",
         "Sent with Newton",
+        # any language: a few words naming a phone or a tablet, inflected or not
+        "Lähetetty iPhonesta",
+        "iPhone'umdan gönderildi",
+        "Wysłane z iPhone'a",
+        "Odesláno z iPhonu",
+        "Enviat des del meu iPhone",
+        "Envoyé depuis mon Palm Treo",
+        "Trimis de pe iPad-ul meu",
+        "Στάλθηκε από το iPhone μου",
+        "iPhoneから送信",
+        "Poslano s mog BlackBerryja",
     ],
 )
 def test_mobile_signatures_are_removed(line):
@@ -642,6 +653,21 @@ def test_mobile_signatures_are_removed(line):
 )
 def test_a_last_line_that_names_no_device_or_app_is_kept(line):
     text = f"Oui, j'arrive.\n\n{line}"
+    assert extract_reply(text).body == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mon iPhone est tombé dans la Drôme.",
+        "Qui aurait un chargeur d'iPad ?",
+        "Le diaporama passe aussi sur Android, le lien est sur le forum",
+        "Les photos de Palmira Rossi sont en ligne",
+    ],
+)
+def test_a_sentence_naming_a_phone_is_kept(line):
+    text = f"Oui, j'arrive.\n\n{line}"
+    assert signatures.mobile_signature(line) is None
     assert extract_reply(text).body == text
 
 
