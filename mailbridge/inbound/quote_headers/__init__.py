@@ -7,7 +7,8 @@ Three kinds of rule, tried in this order on each unquoted line of a plain-text b
   Zoho's "---- On … wrote ----", and GroupWise's ">>> Name <addr> 04/07/2007 10:12 >>>",
   tried on the lines starting with ">>>" although they read as quotes);
 - header blocks (header_blocks.py): Outlook-style "De : … Envoyé : … À : … Objet :" lines
-  (Outlook never quotes the history it appends, so everything from there on is history);
+  (Outlook never quotes the history it appends, so everything from there on is history),
+  in a language no rule knows read by their shape (header_shapes.py);
 - attributions (attributions.py, with the rules of each language in romance.py,
   germanic.py and others.py): "Le 4 juil. 2007 à 10:12, Hélène <h@x.org> a écrit :", also
   wrapped over two or three lines, with a no-break space (U+00A0) or a narrow no-break

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from mailbridge.inbound.quote_headers import header_shapes
 from mailbridge.inbound.quote_headers.base import (
     NUMERIC_DATE,
     TIME,
@@ -32,6 +33,8 @@ _HEADER_LINE = re.compile(
 # Outlook's "____" line, dashes, html2text's rendering of an <hr> ("* * *"), and a titled
 # rule of a client we do not know ("----- Courriel d'origine -----")
 RULE_LINE = re.compile(r"^(?:_{8,}|-{8,}|={8,}|(?:\* ?){3,}|[-=_]{3,} ?[^-=_].{0,40}? ?[-=_]{3,})$")
+# a rule too short to be one anywhere else, just above a header block
+_SHORT_RULE = re.compile(r"[-=_*~]{3,}")
 _ORANGE_INTRO = re.compile(rf"^Message du {NUMERIC_DATE} {TIME}$", re.IGNORECASE)
 
 _HEADER_BLOCK_FAMILIES = (
@@ -55,6 +58,10 @@ _HEADER_BLOCK_FAMILIES = (
     ("outlook_ru", {"от", "отправлено", "тема"}, "Outlook in Russian: От, Отправлено, Тема."),
 )
 HEADER_BLOCK_DOCS = {name: doc for name, _labels, doc in _HEADER_BLOCK_FAMILIES}
+HEADER_BLOCK_DOCS["any_header_block"] = (
+    "Any language: 3 to 8 « Label: value » lines, a date and an address among the values,"
+    " naming the list or under a rule line (« Kimden: / Gönderildi: / Kime: / Konu: »)."
+)
 HEADER_BLOCK_DOCS["lotus_notes"] = (
     "Lotus Notes: « Name <addr> », the date, then each label on a line of its own above its"
     " value (« Veuillez répondre à », « A », « cc », « Objet »)."
@@ -142,12 +149,31 @@ def match_stacked_header_block(lines: list[str], i: int) -> Match | None:
 def match_header_block(lines: list[str], i: int) -> Match | None:
     """A block of header lines, one of them a From line (first for most clients, second
     under GMX's « Gesendet: »), with at least two of date/to/cc/subject, one of them a
-    date or a subject."""
+    date or a subject; or, in a language whose labels no rule knows, a block of that
+    shape (header_shapes.py) that names the list or stands under a rule line."""
     found = _header_role(lines[i])
     if found is None:
-        return match_stacked_header_block(lines, i)
-    if not clean(lines[i]).split(":", 1)[1].strip():
+        stacked = match_stacked_header_block(lines, i)
+        if stacked is not None:
+            return stacked
+    elif not clean(lines[i]).split(":", 1)[1].strip():
         return None
+    known = _known_block(lines, i) if found is not None else None
+    if known is not None:
+        name, end = known
+    else:
+        end = header_shapes.shaped_block_end(lines, i)
+        if end is None:
+            return None
+        name = "any_header_block"
+    above = _rule_above(lines, i)
+    if known is None and above is None and not header_shapes.names_the_list(lines[i:end]):
+        return None
+    return Match(name, "header_block", i if above is None else above, end)
+
+
+def _known_block(lines: list[str], i: int) -> tuple[str, int] | None:
+    """(rule name, end) of a block of labels the rules know, from line `i`."""
     end = header_block_end(lines, i)
     roles, labels = set(), set()
     for line in lines[i:end]:
@@ -157,17 +183,21 @@ def match_header_block(lines: list[str], i: int) -> Match | None:
             labels.add(found[1])
     if "from" not in roles or len(roles - {"from"}) < 2 or not roles & {"date", "subject"}:
         return None
-    name = "header_block"
     for family, family_labels, _doc in _HEADER_BLOCK_FAMILIES:
         if family_labels <= labels:
-            name = family
-            break
-    start = i
-    # an Outlook "____" rule, a dashed rule or Orange's « Message du … » just above
+            return family, end
+    return "header_block", end
+
+
+def _rule_above(lines: list[str], i: int) -> int | None:
+    """The line of an Outlook "____" rule, a dashed rule (Entourage draws a short one),
+    a titled rule or Orange's « Message du … » just above line `i`, or None."""
     j = i - 1
     while j >= 0 and not lines[j].strip():
         j -= 1
-    if j >= 0 and j >= i - 2:
-        if RULE_LINE.match(lines[j].strip()) or _ORANGE_INTRO.match(clean(lines[j])):
-            start = j
-    return Match(name, "header_block", start, end)
+    if j < 0 or j < i - 2:
+        return None
+    text = lines[j].strip()
+    if RULE_LINE.match(text) or _SHORT_RULE.fullmatch(text) or _ORANGE_INTRO.match(clean(text)):
+        return j
+    return None

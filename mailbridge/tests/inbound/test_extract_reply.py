@@ -303,6 +303,63 @@ def test_outlook_header_blocks_in_eleven_languages_start_the_history(rule, block
 
 
 @pytest.mark.parametrize(
+    "block",
+    [
+        "-----Pôvodná správa-----\nOd: Sarah [mailto:s@x.org]\nOdoslané: 29. júna 2007 16:02\n"
+        "Komu: general (Intercoop 2007)\nPredmet: [general] Tlmočenie",
+        "________________________________\n\nKimden: Sarah [mailto:s@x.org]\nGönderildi: Salı,"
+        " 03 Temmuz 2007 18:20\nKime: general (Intercoop 2007)\nKonu: [general] Araçlar",
+        "---------- Původní e-mail ----------\nOd: Sarah <s@x.org>\nKomu: general"
+        " <reply+4.0aa1@lists.example.org>\nDatum: 3. 7. 2007 17:20:41\nPředmět: [general] Nástroje",
+        "Feladó: Sarah Whitfield\nElküldve: 2007. július 3. 18:20\nCímzett: general\n"
+        "Tárgy: [general] Eszközök",
+        "差出人: Sarah <s@x.org>\n送信日時: 2007年7月3日 18:20\n宛先: general\n件名: [general] 道具",
+    ],
+    ids=["slovak_under_a_titled_rule", "turkish_under_outlooks_rule", "czech_reply_address",
+         "hungarian_board_tag", "japanese_board_tag"],
+)  # fmt: skip
+def test_a_header_block_in_a_language_no_rule_knows_is_read_by_its_shape(block):
+    text = f"Réponse.\n\nMartin\n\n{block}\n\nLe message d'origine.\n\nSarah"
+    extracted, rules = extract_reply_with_rules(text)
+    assert extracted.body == "Réponse.\n\nMartin"
+    assert rules[0] == "any_header_block"
+    assert extracted.quoted.startswith(block.split("\n")[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le programme :\n\nDate : 4 juillet 2007, 9 h 30\nLieu : salle des fêtes\nContact :"
+        " m.roux@x.org\n\nVenez nombreux.\n\nMathieu",
+        "Rappel\nQuand: 4/7/2007 10:00\nOù: Valence\nQui: les référents\n\nÀ jeudi.",
+    ],
+)  # fmt: skip
+def test_lines_shaped_as_headers_in_the_persons_words_are_kept(text):
+    assert extract_reply(text).body == text
+
+
+def test_a_short_dashed_rule_above_a_header_block_goes_with_it():
+    text = (
+        "D'accord.\n\nBénédicte\n\n-----\nDe : Paul <p@x.org>\nDate : Tue, 3 Jul 2007 18:30:05"
+        " +0200\nÀ : liste\nObjet : [reseaux] Financer\n\nBonjour à toutes et à tous,"
+    )
+    extracted = extract_reply(text)
+    assert extracted.body == "D'accord.\n\nBénédicte"
+    assert extracted.quoted.startswith("-----\nDe : Paul")
+
+
+def test_a_labelled_date_line_under_a_rule_opens_the_header_block_it_heads():
+    text = (
+        "Une personne.\n\nDidier\n\n" + "=" * 40 + "\n\nMessage du : 03/07/2007 18:41\nDe :"
+        " Mathieu <m@x.org>\nA : general <reply+4.0aa1@x.org>\nSujet : [general] Navettes"
+        "\n\nBonjour,"
+    )
+    extracted = extract_reply(text)
+    assert extracted.body == "Une personne.\n\nDidier"
+    assert extracted.quoted.startswith("=" * 40)
+
+
+@pytest.mark.parametrize(
     "separator",
     [
         "-----Message d'origine-----",
