@@ -510,6 +510,14 @@ def test_an_inline_reply_keeps_nested_quotes_as_written():
     )
 
 
+def test_nested_quotes_written_with_no_space_keep_their_nesting_as_markdown():
+    text = "Le 3 juil. 2007 à 19:02, Élise a écrit :\n> Une place.\n\nMerci.\n\n>>Qui vient ?\n"
+    text += ">>>Moi.\n\nPas moi.\n\nVincent"
+    assert extract_reply(text).body == (
+        "> Une place.\n\nMerci.\n\n> > Qui vient ?\n> > > Moi.\n\nPas moi.\n\nVincent"
+    )
+
+
 def test_a_short_answer_after_the_last_quote_keeps_the_quote():
     text = "Bonjour,\n\n> Question un ?\n\nRéponse.\n\n> Vous venez ?\n\nOui"
     assert extract_reply(text).body == text
