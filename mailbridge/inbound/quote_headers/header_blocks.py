@@ -64,7 +64,8 @@ HEADER_BLOCK_DOCS["any_header_block"] = (
 )
 HEADER_BLOCK_DOCS["lotus_notes"] = (
     "Lotus Notes: « Name <addr> », the date, then each label on a line of its own above its"
-    " value (« Veuillez répondre à », « A », « cc », « Objet »)."
+    " value (« Veuillez répondre à », « A », « cc », « Objet »; « Thema » and other"
+    " languages' labels by their shape)."
 )
 
 # Lotus Notes writes the sender and the date, then each label alone above its value
@@ -75,6 +76,7 @@ _STACKED_LABEL = re.compile(
     r"|Please respond to|Bitte antworten an|Responder a|Rispondere a) ?:?",
     re.IGNORECASE,
 )
+_LONE_LABEL = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){0,2} ?:?")
 _STACKED_REACH = 12  # lines below the date where the labels are looked for
 
 
@@ -123,24 +125,34 @@ def header_fields(lines: list[str]) -> dict[str, str]:
 
 def match_stacked_header_block(lines: list[str], i: int) -> Match | None:
     """Lotus Notes' block: a sender line with an address, the date on the next line,
-    then labels alone on their lines (a subject and one more) above their values."""
+    then labels alone on their lines above their values: a subject and one more label
+    the rules know, or three labels, one of them known (German Notes writes « Thema »
+    for the subject, and the words of other languages are read by their shape: a word
+    or three alone on a line, above a value)."""
     line = lines[i]
     if "@" not in line or len(line) > 160 or not _ADDRESS.search(line):
         return None
     if i + 1 >= len(lines) or not _STACKED_DATE.fullmatch(clean(lines[i + 1])):
         return None
-    labels, subject = 0, None
+    known = unknown = 0
+    last = subject = None
     for j in range(i + 2, min(len(lines), i + 2 + _STACKED_REACH)):
         if is_quoted(lines[j]):
             return None
-        if _STACKED_LABEL.fullmatch(clean(lines[j])):
-            labels += 1
-            if re.fullmatch(_LABELS["subject"], clean(lines[j]).rstrip(" :"), re.IGNORECASE):
+        text = clean(lines[j])
+        if _STACKED_LABEL.fullmatch(text):
+            known += 1
+            last = j
+            if re.fullmatch(_LABELS["subject"], text.rstrip(" :"), re.IGNORECASE):
                 subject = j
                 break
-    if subject is None or labels < 2:
+        elif _LONE_LABEL.fullmatch(text) and j + 1 < len(lines) and lines[j + 1].strip():
+            unknown += 1
+            last = j
+    enough = (known >= 2 and subject is not None) or (known >= 1 and known + unknown >= 3)
+    if last is None or not enough:
         return None
-    end = subject + 1
+    end = last + 1
     while end < len(lines) and not lines[end].strip():
         end += 1
     return Match("lotus_notes", "header_block", i, min(end + 1, len(lines)))

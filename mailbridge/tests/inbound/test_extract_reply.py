@@ -490,6 +490,25 @@ def test_lotus_notes_block_with_labels_above_their_values_starts_the_history():
     assert rules[0] == "lotus_notes"
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [
+        "Bitte antworten an\nliste <reply+4.0aa1@x>\n\nAn\nliste <reply+4.0aa1@x>\nKopie\n\n"
+        "Thema\n[reseaux] Druck",
+        "An\nliste <reply+4.0aa1@x>\nKopie\n\nThema\n[reseaux] Druck",
+        "Odpowiedz do\nliste <reply+4.0aa1@x>\n\nDo\nliste <reply+4.0aa1@x>\ncc\n\n"
+        "Temat\n[reseaux] Druk",
+    ],
+    ids=["german_with_reply_to", "german", "polish"],
+)
+def test_lotus_notes_block_with_labels_the_rules_do_not_all_know_starts_the_history(labels):
+    block = f"Paul Lemoine <p@x.org>\n03.07.2007 18:30\n{labels}"
+    text = f"Je peux expliquer la procédure.\n\nClaudia\n\n{block}\n\nBonjour,\n\nQui finance ?"
+    extracted, rules = extract_reply_with_rules(text)
+    assert extracted.body == "Je peux expliquer la procédure.\n\nClaudia"
+    assert rules[0] == "lotus_notes"
+
+
 # ----------------------------------------------------------------------------- quotes
 
 
