@@ -29,8 +29,8 @@ tests/mail/replies-heldout-4/:
    question it answers; the reply headers go. A bottom-posted reply (one quote at the
    top, or one quote of the whole post with our footer, the answer under it) drops the
    quote: the forum shows the post it answers.
-6. Mobile signatures and disclaimers at the end (signatures.py), then a contact block
-   under the name (contact_blocks.py) go; the sign-off and the name stay.
+6. Mobile signatures (signatures.py) and disclaimers (disclaimers.py) at the end, then a
+   contact block under the name (contact_blocks.py) go; the sign-off and the name stay.
 7. When the text shows no history and an HTML body is given, the HTML markup decides
    (html_quotes.py) and the reply is converted to text (html_text.py).
 
@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 from mailbridge.inbound import (
     contact_blocks,
+    disclaimers,
     html_quotes,
     inline_quotes,
     quote_headers,
@@ -346,7 +347,7 @@ def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
         name = signatures.mobile_signature(own[last])
         cut = last
         if name is None:
-            cut = signatures.disclaimer_start(own[: last + 1])
+            cut = disclaimers.disclaimer_start(own[: last + 1])
             name = "disclaimer" if cut is not None else None
         if name is None:
             break

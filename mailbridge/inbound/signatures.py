@@ -9,7 +9,8 @@
   or, in any language, a line of a few words naming a phone or a tablet ("Lähetetty
   iPhonesta", "Odesláno z iPhonu").
 - Disclaimers ("Pensez à l'environnement avant d'imprimer…", "Ce message et ses pièces
-  jointes sont confidentiels…") are paragraphs a mail server appends at the end.
+  jointes sont confidentiels…") are paragraphs a mail server appends at the end
+  (disclaimers.py).
 - Webmail advertisements (Hotmail's, Yahoo's): a rule of underscores, then one short
   paragraph of sentences with a link, at the end of what the person wrote or below the
   quoted history.
@@ -167,55 +168,6 @@ def mobile_signature(line: str) -> str | None:
                 return signature.name
             break
     return "mobile_handheld" if _names_a_handheld(text) else None
-
-
-# ----------------------------------------------------------------------------- disclaimers
-
-# « Pensez à l'environnement avant d'imprimer ce courriel », « … : n'imprimez ce courriel
-# que si nécessaire », « Please consider the environment before printing this e-mail »:
-# both the planet and the printing
-_BEFORE_PRINTING = re.compile(
-    r"avant d'imprimer|n'imprime[rz]? .{0,30}que si|before printing|print (?:it )?only if"
-    r"|only print|bevor Sie .{0,40}drucken|antes de imprimir"
-    r"|prima di stampare|voordat u .{0,30}print|innan du skriver ut|før du skriver ut",
-    re.IGNORECASE,
-)
-_NATURE = re.compile(
-    r"environnement|environment|Umwelt|ambiente|milieu|miljø|miljö|planète|planet", re.IGNORECASE
-)
-_CONFIDENTIAL = re.compile(
-    r"(?:ce|le présent|this|diese|dieser|este|questo|dit) (?:message|courriel|e-?mail|mail"
-    r"|Nachricht|mensaje|mensagem|messaggio|bericht).{0,160}(?:confidenti|vertraulich|riservat"
-    r"|vertrouwelijk|intended (?:only|solely|recipient)|exclusi[fv])",
-    re.IGNORECASE,
-)
-
-
-def _is_disclaimer(paragraph: str) -> bool:
-    if _BEFORE_PRINTING.search(paragraph) and _NATURE.search(paragraph):
-        return True
-    return bool(_CONFIDENTIAL.search(paragraph))
-
-
-MAX_DISCLAIMER_CHARS = 800
-
-
-def disclaimer_start(lines: list[str]) -> int | None:
-    """Where the disclaimer paragraphs at the end of `lines` start, or None."""
-    start = None
-    end = len(lines)
-    while True:
-        while end and not lines[end - 1].strip():
-            end -= 1
-        first = end
-        while first and lines[first - 1].strip():
-            first -= 1
-        paragraph = " ".join(clean(line) for line in lines[first:end])
-        if not first or len(paragraph) > MAX_DISCLAIMER_CHARS:
-            return start  # the first paragraph is the person's, whatever it says
-        if not _is_disclaimer(paragraph):
-            return start
-        start = end = first
 
 
 # ----------------------------------------------------------------------------- advertisements

@@ -854,6 +854,16 @@ def test_a_name_with_no_contact_block_under_it_is_kept_as_written(reply):
         " de leurs destinataires.",
         "This e-mail is confidential and intended solely for the addressee.",
         "Pensez à l'environnement : n'imprimez ce courriel que si nécessaire.",
+        # what legal notices say, in any words: two things said about the message
+        "Avertissement : ce courriel et ses pièces jointes sont réservés à l'usage de leurs"
+        " destinataires. Les opinions qui y sont exprimées n'engagent que leur auteur.",
+        "Diese E-Mail enthält vertrauliche und/oder rechtlich geschützte Informationen. Wenn"
+        " Sie nicht der richtige Adressat sind, vernichten Sie bitte diese Mail.",
+        "Le informazioni contenute in questa e-mail sono riservate e destinate al solo"
+        " destinatario.",
+        "Ta wiadomość jest poufna. Jeśli otrzymałeś ją omyłkowo, usuń ją.",
+        "Si vous avez reçu ce message par erreur, merci de le supprimer et d'en avertir"
+        " l'expéditeur.",
     ],
 )
 def test_disclaimers_at_the_end_are_removed(notice):
@@ -867,6 +877,8 @@ def test_disclaimers_at_the_end_are_removed(notice):
     [
         "Merci de relire le texte avant d'imprimer les badges.",
         "Bonjour,\n\nPensez à imprimer le programme, pour l'environnement on verra.",
+        "Bonjour,\n\nJe fais suivre ton message aux autres destinataires, supprime le"
+        " précédent.",
     ],
 )
 def test_printing_or_the_environment_in_the_person_s_words_is_kept(text):

@@ -1,0 +1,107 @@
+"""Disclaimers: the paragraphs a mail server appends under what the person wrote.
+
+Two kinds, in any of the languages below:
+
+- the printing notice, « Pensez à l'environnement avant d'imprimer ce courriel »,
+  « Please consider the environment before printing this e-mail »: both the planet and
+  the printing;
+- the legal notice, « Ce message et ses pièces jointes sont confidentiels… », « Diese
+  E-Mail enthält vertrauliche und/oder rechtlich geschützte Informationen… »,
+  « Avertissement : ce courriel et ses pièces jointes sont réservés à l'usage de leurs
+  destinataires… ». It is read by what such notices say rather than by their sentences:
+  a paragraph about the message (or its attachments) that says two of the things they
+  say, one of them among the first four: it is confidential; it came by mistake; what
+  is forbidden or reserved; the sender is not bound by it; it is meant for its
+  addressee; to delete it. A person's own last words rarely say two of those about the
+  message, and only paragraphs under the first one are looked at.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailbridge.inbound.quote_headers import clean
+
+_BEFORE_PRINTING = re.compile(
+    r"avant d'imprimer|n'imprime[rz]? .{0,30}que si|before printing|print (?:it )?only if"
+    r"|only print|bevor Sie .{0,40}drucken|antes de imprimir"
+    r"|prima di stampare|voordat u .{0,30}print|innan du skriver ut|før du skriver ut",
+    re.IGNORECASE,
+)
+_NATURE = re.compile(
+    r"environnement|environment|Umwelt|ambiente|milieu|miljø|miljö|planète|planet", re.IGNORECASE
+)
+# « ce message … confidentiel » in one sentence says enough alone
+_CONFIDENTIAL = re.compile(
+    r"(?:ce|le présent|this|diese|dieser|este|questo|dit) (?:message|courriel|e-?mail|mail"
+    r"|Nachricht|mensaje|mensagem|messaggio|bericht).{0,160}(?:confidenti|vertraulich|riservat"
+    r"|vertrouwelijk|intended (?:only|solely|recipient)|exclusi[fv])",
+    re.IGNORECASE,
+)
+
+# what the notice is about: the message, the e-mail, its attachments
+_THE_MESSAGE = re.compile(
+    r"message|courriel|e-?mail|\bmail|Nachricht|mensaje|correo|mensagem|messaggio|bericht"
+    r"|meddelande|meddelelse|melding|wiadomoś|zpráv|správ|e-posta|ileti|viesti|сообщени|письм"
+    r"|pièces? jointes?|attachments?|Anh[äa]ng|allegat|adjunt|anex|bijlage",
+    re.IGNORECASE,
+)
+# what such notices say, one pattern per thing said, in the languages of the rules; the
+# first four say what a person's words about a message rarely say
+_SAYS = tuple(
+    re.compile(words, re.IGNORECASE)
+    for words in (
+        # confidential or privileged
+        r"confiden[ct]i|vertraulich|riservat|vertrouwelijk|privil[eè]g|poufn|důvěrn|gizli"
+        r"|luottamukse|konfidentiel|конфиденциальн|rechtlich geschützt|legally",
+        # received by mistake
+        r"par erreur|in error|by mistake|irrtümlich|fälschlich|por error|per errore|por engano"
+        r"|per sbaglio|abusivement|omyłkowo|omylem|yanlışlıkla|av misstag|ved en fejl|по ошибке",
+        # forbidden, or reserved for some use
+        r"interdit|prohibited|forbidden|untersagt|verboten|prohibid|vietat|proibid|zabronion"
+        r"|zakázán|réservés? à l'usage|reserved for|usage exclusif|exclusive use|uso exclusivo",
+        # the sender is not bound, the views are the author's
+        r"n'engage|ne saurait|(?:aucune|toute) responsabilit|liabilit|Haftung|haftet"
+        r"|views expressed|opinions? (?:qui|expressed|exprimée?s?)|do not necessarily",
+        # meant for its addressee
+        r"destinataire|destinatari|recipient|addressee|Adressat|Empfänger|geadresseerde"
+        r"|adresat|odbiorc|příjemce|alıcı|vastaanottaja|mottagare|modtager|mottaker"
+        r"|получател|адресат|intended (?:only|solely)",
+        # to delete or destroy it
+        r"supprimer|détruire|delete|destroy|löschen|vernichten|eliminar|borrar|cancellar"
+        r"|distrugg|verwijder|usunąć|smazat|zničit|silin|poista|radera|slette|удалит",
+    )
+)
+_STRONG = 4  # the first _STRONG of _SAYS
+MIN_THINGS_SAID = 2
+MAX_DISCLAIMER_CHARS = 800
+
+
+def is_disclaimer(paragraph: str) -> bool:
+    """A printing notice, or a legal notice about the message."""
+    if _BEFORE_PRINTING.search(paragraph) and _NATURE.search(paragraph):
+        return True
+    if _CONFIDENTIAL.search(paragraph):
+        return True
+    if not _THE_MESSAGE.search(paragraph):
+        return False
+    said = [says.search(paragraph) is not None for says in _SAYS]
+    return sum(said) >= MIN_THINGS_SAID and any(said[:_STRONG])
+
+
+def disclaimer_start(lines: list[str]) -> int | None:
+    """Where the disclaimer paragraphs at the end of `lines` start, or None."""
+    start = None
+    end = len(lines)
+    while True:
+        while end and not lines[end - 1].strip():
+            end -= 1
+        first = end
+        while first and lines[first - 1].strip():
+            first -= 1
+        paragraph = " ".join(clean(line) for line in lines[first:end])
+        if not first or len(paragraph) > MAX_DISCLAIMER_CHARS:
+            return start  # the first paragraph is the person's, whatever it says
+        if not is_disclaimer(paragraph):
+            return start
+        start = end = first
