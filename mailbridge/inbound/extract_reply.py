@@ -5,12 +5,12 @@ No library is good enough alone on real replies (talon, quotequail, mail-parser-
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
 in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/,
-tests/mail/replies-heldout-2/, tests/mail/replies-heldout-3/ and
-tests/mail/replies-heldout-4/:
+tests/mail/replies-heldout-2/, -3/, -4/ and -5/:
 
 0. Quotes written "| ", with initials ("HM> ") or a first name ("Bruno> ") are read as
    "> " quotes (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes, and
-   so does a webmail's advertisement under a rule of underscores (signatures.py).
+   so does a webmail's advertisement under a rule of underscores (signatures.py), here
+   or, above a reply header, at step 6.
 1. History starts at the first separator, Outlook-style header block or reply header
    not followed by "> " lines (quote_headers/). Everything from there on is history,
    except answers tagged with the writer's initials (« [HC] ») inside it, which make it
@@ -349,6 +349,11 @@ def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
         if name is None:
             cut = disclaimers.disclaimer_start(own[: last + 1])
             name = "disclaimer" if cut is not None else None
+        if name is None:
+            # a webmail advertisement above a reply header (Yahoo's « --- El …
+            # escribió: »): at the end of the person's words once the history is gone
+            cut = signatures.advertisement_start(own[: last + 1])
+            name = "advertisement" if cut is not None else None
         if name is None:
             break
         result.rules.append(name)

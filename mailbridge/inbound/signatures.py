@@ -195,3 +195,12 @@ def advertisement(lines: list[str]) -> tuple[int, int] | None:
     if not _AD_LINK.search(text) or len(_AD_LINK.sub("", text).split()) < MIN_AD_WORDS:
         return None
     return start, end
+
+
+def advertisement_start(lines: list[str]) -> int | None:
+    """Where an advertisement ending `lines` starts (`lines` ends where the history was
+    cut, under a reply header the webmail wrote below its advertisement), or None."""
+    if not any(AD_RULE in line for line in lines[-MAX_AD_LINES - 1 :]):
+        return None  # the cheap look first
+    found = advertisement(lines)
+    return found[0] if found is not None else None

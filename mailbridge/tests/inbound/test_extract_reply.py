@@ -896,8 +896,13 @@ AD = (
     [
         f"Oui, j'arrive.\n\nMarc\n\n{AD}\n\n> Qui vient ?\n> Hélène\n",
         f"Oui, j'arrive.\n\nMarc\n\nLe 4 juil. 2007, Hélène a écrit :\n> Qui vient ?\n\n{AD}\n",
+        f"Oui, j'arrive.\n\nMarc\n\n{AD}\n\n--- El jue, 28/6/07, Hélène <h@x.org> escribió:\n\n"
+        "> Qui vient ?\n> Hélène\n",
+        f"Oui, j'arrive.\n\nMarc\n      \n{AD}\n\nLe 28/06/2007 11:02, Hélène a écrit :\n"
+        "> Qui vient ?\n",
     ],
-    ids=["above_the_quote", "below_the_quote"],
+    ids=["above_the_quote", "below_the_quote", "above_a_yahoo_reply_header",
+         "above_a_reply_header"],
 )
 def test_a_webmail_advertisement_under_a_rule_of_underscores_goes(text):
     extracted, rules = extract_reply_with_rules(text)
