@@ -23,13 +23,17 @@ import re
 from mailbridge.inbound.quote_headers import clean
 
 _BEFORE_PRINTING = re.compile(
-    r"avant d'imprimer|n'imprime[rz]? .{0,30}que si|before printing|print (?:it )?only if"
-    r"|only print|bevor Sie .{0,40}drucken|antes de imprimir"
-    r"|prima di stampare|voordat u .{0,30}print|innan du skriver ut|før du skriver ut",
+    r"avant d'imprimer|n'imprime[rz]? .{0,30}que si|ne pas imprimer|before (?:you )?print"
+    r"|print (?:it )?only if|only print|(?:do not|don't) print|bevor Sie .{0,40}drucken"
+    r"|nicht .{0,20}(?:aus)?drucken|antes de imprimir|no imprima|prima di stampare|non stampare"
+    r"|voordat u .{0,30}print|niet .{0,20}print|innan du skriver ut|før du skriver ut"
+    r"|wydrukujesz|nie drukuj|vytištěním|netiskněte|yazdırmadan|tulostamista|перед печат",
     re.IGNORECASE,
 )
 _NATURE = re.compile(
-    r"environnement|environment|Umwelt|ambiente|milieu|miljø|miljö|planète|planet", re.IGNORECASE
+    r"environnement|environment|Umwelt|ambiente|milieu|miljø|miljö|planète|planet|środowisk"
+    r"|prostředí|prostredie|çevre|ympäristö|природ|arbres|trees|Bäume|árboles|alberi",
+    re.IGNORECASE,
 )
 # « ce message … confidentiel » in one sentence says enough alone
 _CONFIDENTIAL = re.compile(
@@ -56,15 +60,18 @@ _SAYS = tuple(
         r"|luottamukse|konfidentiel|конфиденциальн|rechtlich geschützt|legally",
         # received by mistake
         r"par erreur|in error|by mistake|irrtümlich|fälschlich|por error|per errore|por engano"
-        r"|per sbaglio|abusivement|omyłkowo|omylem|yanlışlıkla|av misstag|ved en fejl|по ошибке",
+        r"|per sbaglio|per abuis|abusivement|omyłkowo|omylem|yanlışlıkla|av misstag|ved en fejl"
+        r"|по ошибке",
         # forbidden, or reserved for some use
         r"interdit|prohibited|forbidden|untersagt|verboten|prohibid|vietat|proibid|zabronion"
-        r"|zakázán|réservés? à l'usage|reserved for|usage exclusif|exclusive use|uso exclusivo",
+        r"|zakázán|réservés? à l'usage|reserved for|usage exclusif|exclusive use|uso exclusivo"
+        r"|uitsluitend bestemd|ausschließlich für",
         # the sender is not bound, the views are the author's
         r"n'engage|ne saurait|(?:aucune|toute) responsabilit|liabilit|Haftung|haftet"
-        r"|views expressed|opinions? (?:qui|expressed|exprimée?s?)|do not necessarily",
+        r"|views expressed|views or opinions|opinions? (?:qui|expressed|exprimée?s?|presented)"
+        r"|solely those of|do not necessarily",
         # meant for its addressee
-        r"destinataire|destinatari|recipient|addressee|Adressat|Empfänger|geadresseerde"
+        r"destinataire|destinat[aá]ri|recipient|addressee|Adressat|Empfänger|geadresseerde"
         r"|adresat|odbiorc|příjemce|alıcı|vastaanottaja|mottagare|modtager|mottaker"
         r"|получател|адресат|intended (?:only|solely)",
         # to delete or destroy it

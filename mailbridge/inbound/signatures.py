@@ -136,20 +136,23 @@ MOBILE_SIGNATURES: tuple[MobileSignature, ...] = (
 # A handheld named in a line of a few words is a mobile signature in any language, the
 # name inflected as the language wants it: « Lähetetty iPhonesta », « iPhone'umdan
 # gönderildi », « Wysłane z iPhone'a », « Enviat des del meu iPhone », « Envoyé depuis mon
-# Palm Treo ». Only names that mean a phone, a tablet or their system, written as their
-# makers write them; the short ones whole words.
+# Palm Treo », « 发自我的iPhone ». Only names that mean a phone, a tablet or their system,
+# written as their makers write them; the short ones whole words.
 _HANDHELD = re.compile(
-    r"(?<![^\W\d_])(?:iPhon|iPad|iPod|BlackBerry|Android|Galaxy|Xperia|Lumia|Windows Phone"
+    r"(?<![A-Za-zÀ-ÿ])(?:iPhon|iPad|iPod|BlackBerry|Android|Galaxy|Xperia|Lumia|Windows Phone"
     r"|Windows Mobile|Huawei|Xiaomi|Redmi|OnePlus|Samsung|Nokia|Motorola|(?:Palm|Treo|iOS|HTC"
     r"|Pixel)(?![^\W\d_]))"
 )
+_APPENDED_LINK = re.compile(r" ?<[^<>]*>$")
 MAX_HANDHELD_WORDS = 7
 MAX_HANDHELD_CHARS = 60
 
 
 def _names_a_handheld(text: str) -> bool:
-    """A line of a few words naming a handheld, with no sentence's end, address or link."""
-    if len(text) > MAX_HANDHELD_CHARS or len(text.split()) > MAX_HANDHELD_WORDS:
+    """A line of a few words naming a handheld, with no sentence's end, address or link
+    (but the link Outlook mobile appends)."""
+    text = _APPENDED_LINK.sub("", text)
+    if not text or len(text) > MAX_HANDHELD_CHARS or len(text.split()) > MAX_HANDHELD_WORDS:
         return False
     if text[-1] in ".?!:;," or "@" in text or "://" in text:
         return False

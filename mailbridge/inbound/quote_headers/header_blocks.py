@@ -59,8 +59,8 @@ _HEADER_BLOCK_FAMILIES = (
 )
 HEADER_BLOCK_DOCS = {name: doc for name, _labels, doc in _HEADER_BLOCK_FAMILIES}
 HEADER_BLOCK_DOCS["any_header_block"] = (
-    "Any language: 3 to 8 « Label: value » lines, a date and an address among the values,"
-    " naming the list or under a rule line (« Kimden: / Gönderildi: / Kime: / Konu: »)."
+    "Any language: 3 to 8 « Label: value » lines, a date among the values, naming the list"
+    " or under a rule line (« Kimden: / Gönderildi: / Kime: / Konu: »)."
 )
 HEADER_BLOCK_DOCS["lotus_notes"] = (
     "Lotus Notes: « Name <addr> », the date, then each label on a line of its own above its"

@@ -1,7 +1,7 @@
 """Header blocks in a language whose labels no rule knows, recognised by their shape: a
-run of "Label: value" lines, each label a word or three, one value a date and one an
-address or the post's subject (« Kimden: … / Gönderildi: … / Kime: … / Konu: … »,
-« Od: … / Komu: … / Datum: … / Předmět: … »).
+run of three to eight "Label: value" lines, each label a word or three, one value a date
+(« Kimden: … / Gönderildi: … / Kime: … / Konu: … », « Od: … / Komu: … / Datum: … /
+Předmět: … »).
 
 A person may write such lines too (« Date : 4 juillet / Lieu : Valence / Contact :
 m@x.org »), and everything under a header block is dropped as history, so the shape
@@ -15,21 +15,23 @@ import re
 
 from mailbridge.inbound.quote_headers.base import TIME, clean, is_quoted
 
-# a label: one to three words of letters, then the colon (a space before it in French)
+# a label: one to three words of letters, then the colon (a space before it in French,
+# full-width in Chinese and Japanese)
 _LABELLED = re.compile(
-    r"(?P<label>[^\W\d_][^\W\d_'’.-]*(?:[ '’.-][^\W\d_]+){0,2}\.?) ?: ?(?P<value>.*)"
+    r"(?P<label>[^\W\d_][^\W\d_'’.-]*(?:[ '’.-][^\W\d_]+){0,2}\.?) ?[:：] ?(?P<value>.*)"
 )
 MAX_LABEL_CHARS = 30
 MIN_FIELDS = 3
 MAX_FIELDS = 8
 _DATE = re.compile(rf"(?<!\d)(?:19|20)\d{{2}}(?!\d)|{TIME}")
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|mailto:", re.IGNORECASE)
 _LIST_POST = re.compile(r"\[[\w.-]+\]|\breply\+", re.IGNORECASE)
 
 
 def labelled(line: str) -> tuple[str, str] | None:
     """(label, value) of a "Label: value" line, or None."""
     colon = line.find(":")
+    if colon < 0:
+        colon = line.find("：")  # Chinese and Japanese clients write the full-width colon
     if colon < 1 or colon > MAX_LABEL_CHARS + 4:
         return None  # the cheap look first: most lines hold no colon near their start
     match = _LABELLED.fullmatch(clean(line))
@@ -58,8 +60,6 @@ def shaped_block_end(lines: list[str], start: int) -> int | None:
     if not MIN_FIELDS <= len(values) <= MAX_FIELDS or not values[0]:
         return None
     if not any(_DATE.search(value) for value in values):
-        return None
-    if not any(_ADDRESS.search(value) or _LIST_POST.search(value) for value in values):
         return None
     return i
 

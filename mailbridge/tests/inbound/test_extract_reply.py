@@ -317,9 +317,13 @@ def test_outlook_header_blocks_in_eleven_languages_start_the_history(rule, block
         "Feladó: Sarah Whitfield\nElküldve: 2007. július 3. 18:20\nCímzett: general\n"
         "Tárgy: [general] Eszközök",
         "差出人: Sarah <s@x.org>\n送信日時: 2007年7月3日 18:20\n宛先: general\n件名: [general] 道具",
+        "发件人：Sarah <s@x.org>\n发送时间：2007年7月3日 18:20\n收件人：general\n主题：[general] 工具",
+        "________________________________\nΑπό: Sarah Whitfield\nΣτάλθηκε: Τρίτη, 3 Ιουλίου 2007"
+        " 6:20 μμ\nΠρος: general\nΘέμα: Εργαλεία",
     ],
     ids=["slovak_under_a_titled_rule", "turkish_under_outlooks_rule", "czech_reply_address",
-         "hungarian_board_tag", "japanese_board_tag"],
+         "hungarian_board_tag", "japanese_board_tag", "chinese_full_width_colons",
+         "greek_under_outlooks_rule_no_address_no_tag"],
 )  # fmt: skip
 def test_a_header_block_in_a_language_no_rule_knows_is_read_by_its_shape(block):
     text = f"Réponse.\n\nMartin\n\n{block}\n\nLe message d'origine.\n\nSarah"
@@ -722,6 +726,8 @@ def test_the_signature_separator_and_its_trimmed_forms_start_the_signature(delim
         "Στάλθηκε από το iPhone μου",
         "iPhoneから送信",
         "Poslano s mog BlackBerryja",
+        "发自我的iPhone",
+        "Pobierz aplikację Outlook dla systemu iOS<https://aka.ms/o0ukef>",
     ],
 )
 def test_mobile_signatures_are_removed(line):
@@ -867,6 +873,10 @@ def test_a_name_with_no_contact_block_under_it_is_kept_as_written(reply):
         "Ta wiadomość jest poufna. Jeśli otrzymałeś ją omyłkowo, usuń ją.",
         "Si vous avez reçu ce message par erreur, merci de le supprimer et d'en avertir"
         " l'expéditeur.",
+        "Dit e-mailbericht is uitsluitend bestemd voor de geadresseerde. Als u dit bericht per"
+        " abuis ontvangt, verzoeken wij u het te verwijderen.",
+        "Rispetta l'ambiente: non stampare questa mail se non è necessario.",
+        "Zanim wydrukujesz tego maila, pomyśl o środowisku.",
     ],
 )
 def test_disclaimers_at_the_end_are_removed(notice):
