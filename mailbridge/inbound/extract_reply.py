@@ -214,6 +214,10 @@ def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
     if cut.kind not in ("separator", "header_block") or inline_quotes.quotes_our_footer(tail):
         return False
     fields = quote_headers.header_fields(tail)
+    if not fields and cut.rule == "any_header_block":  # labels no rule knows
+        if any(signatures.is_product_footer(tail, k) for k in range(len(tail))):
+            return False
+        return not quote_headers.shaped_block_names_the_list(tail)
     subject = fields.get("subject")
     return not (
         subject is None or _LIST_TAG.search(subject) or _REPLY_ADDRESS.search(fields.get("to", ""))

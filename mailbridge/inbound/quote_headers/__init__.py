@@ -34,6 +34,7 @@ from mailbridge.inbound.quote_headers.header_blocks import (
     header_block_end,
     header_fields,
     match_header_block,
+    shaped_block_names_the_list,
 )
 from mailbridge.inbound.quote_headers.separators import (
     GROUPWISE,
@@ -62,6 +63,7 @@ __all__ = [
     "match_quoted_attribution",
     "match_separator",
     "rule_docs",
+    "shaped_block_names_the_list",
 ]
 
 

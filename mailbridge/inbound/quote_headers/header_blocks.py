@@ -93,7 +93,11 @@ def _header_role(line: str) -> tuple[str, str] | None:
 
 def header_block_end(lines: list[str], start: int) -> int:
     """End of the run of "Label : value" lines starting at `start` (a wrapped value, one
-    line with no label of its own, is allowed once per header)."""
+    line with no label of its own, is allowed once per header), labels the rules know or
+    a block of their shape."""
+    if _header_role(lines[start]) is None:
+        shaped = header_shapes.shaped_block_end(lines, start)
+        return start if shaped is None else shaped
     i, last_was_header = start, False
     while i < len(lines):
         line = lines[i]
@@ -213,3 +217,14 @@ def _rule_above(lines: list[str], i: int) -> int | None:
     if RULE_LINE.match(text) or _SHORT_RULE.fullmatch(text) or _ORANGE_INTRO.match(clean(text)):
         return j
     return None
+
+
+def shaped_block_names_the_list(lines: list[str]) -> bool:
+    """Whether the block of unknown labels opening `lines` (under a rule line when there
+    is one) names the list: a message the list did not send names it nowhere."""
+    i = next_content(lines, 0)
+    if i is not None and header_shapes.labelled(lines[i]) is None:
+        i = next_content(lines, i + 1)
+    if i is None:
+        return False
+    return header_shapes.names_the_list(lines[i : header_block_end(lines, i)])

@@ -323,10 +323,10 @@ def test_outlook_header_blocks_in_eleven_languages_start_the_history(rule, block
     ],
     ids=["slovak_under_a_titled_rule", "turkish_under_outlooks_rule", "czech_reply_address",
          "hungarian_board_tag", "japanese_board_tag", "chinese_full_width_colons",
-         "greek_under_outlooks_rule_no_address_no_tag"],
+         "greek_under_outlooks_rule_our_footer_below"],
 )  # fmt: skip
 def test_a_header_block_in_a_language_no_rule_knows_is_read_by_its_shape(block):
-    text = f"Réponse.\n\nMartin\n\n{block}\n\nLe message d'origine.\n\nSarah"
+    text = f"Réponse.\n\nMartin\n\n{block}\n\nLe message d'origine.\n\nSarah\n\n{LIST_FOOTER}"
     extracted, rules = extract_reply_with_rules(text)
     assert extracted.body == "Réponse.\n\nMartin"
     assert rules[0] == "any_header_block"
@@ -469,6 +469,28 @@ def test_a_header_block_above_a_message_the_list_did_not_send_is_a_forward(block
     text = f"Je vous transmets ceci.\n\n{block}\n\nL'annonce.\n\nMarc"
     assert extract_reply(text).body == "Je vous transmets ceci.\n\n> L'annonce.\n>\n> Marc"
     assert extract_reply(f"{block}\n\nL'annonce.\n\nMarc").body == "L'annonce.\n\nMarc"
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "---------- Přeposlaná zpráva ---------\nOd: Marc <m@x.org>\nDatum: 3. 7. 2007 v 18:20\n"
+        "Předmět: Oznámení\nKomu: Anna <a@x.org>",
+        "________________________________\nFeladó: Marc\nElküldve: 2007. július 3. 18:20\n"
+        "Címzett: Anna\nTárgy: Bejelentés",
+    ],
+    ids=["czech_gmail", "hungarian_outlook"],
+)
+def test_a_block_of_unknown_labels_above_a_message_the_list_did_not_send_is_a_forward(block):
+    text = f"Je vous transmets ceci.\n\n{block}\n\nL'annonce.\n\nMarc"
+    assert extract_reply(text).body == "Je vous transmets ceci.\n\n> L'annonce.\n>\n> Marc"
+    assert extract_reply(f"{block}\n\nL'annonce.\n\nMarc").body == "L'annonce.\n\nMarc"
+
+
+def test_a_block_of_unknown_labels_above_a_post_of_the_list_is_history():
+    block = "________________________________\nFeladó: Marc\nElküldve: 2007. július 3. 18:20\n"
+    text = f"D'accord.\n\n{block}Címzett: liste\nTárgy: Terem\n\nLa salle.\n\n{LIST_FOOTER}"
+    assert extract_reply(text).body == "D'accord."
 
 
 @pytest.mark.parametrize(
