@@ -313,11 +313,14 @@ def test_outlook_header_blocks_in_eleven_languages_start_the_history(rule, block
         "________________________________\n\nKimden: Sarah [mailto:s@x.org]\nGönderildi: Salı,"
         " 03 Temmuz 2007 18:20\nKime: general (Intercoop 2007)\nKonu: [general] Araçlar",
         "---------- Původní e-mail ----------\nOd: Sarah <s@x.org>\nKomu: general"
-        " <reply+4.0aa1@lists.example.org>\nDatum: 3. 7. 2007 17:20:41\nPředmět: [general] Nástroje",
+        " <reply+4.0aa1@lists.example.org>\nDatum: 3. 7. 2007 17:20:41\n"
+        "Předmět: [general] Nástroje",
         "Feladó: Sarah Whitfield\nElküldve: 2007. július 3. 18:20\nCímzett: general\n"
         "Tárgy: [general] Eszközök",
-        "差出人: Sarah <s@x.org>\n送信日時: 2007年7月3日 18:20\n宛先: general\n件名: [general] 道具",
-        "发件人：Sarah <s@x.org>\n发送时间：2007年7月3日 18:20\n收件人：general\n主题：[general] 工具",
+        "差出人: Sarah <s@x.org>\n送信日時: 2007年7月3日 18:20\n宛先: general\n"
+        "件名: [general] 道具",
+        "发件人：Sarah <s@x.org>\n发送时间：2007年7月3日 18:20\n收件人：general\n"
+        "主题：[general] 工具",
         "________________________________\nΑπό: Sarah Whitfield\nΣτάλθηκε: Τρίτη, 3 Ιουλίου 2007"
         " 6:20 μμ\nΠρος: general\nΘέμα: Εργαλεία",
     ],
@@ -630,8 +633,7 @@ def test_a_single_bracketed_word_of_the_post_is_no_answer_of_the_replier():
 
 def test_a_post_beginning_with_a_quote_under_outlooks_unquoted_history_stays_out():
     post = (
-        "> Marie : on se voit jeudi ?\n\nOui, jeudi 14 h à la salle B.\n\n"
-        f"Hélène\n\n{LIST_FOOTER}"
+        f"> Marie : on se voit jeudi ?\n\nOui, jeudi 14 h à la salle B.\n\nHélène\n\n{LIST_FOOTER}"
     )
     text = (
         "Parfait, j'y serai.\n\nPaul\n\n-----Message d'origine-----\nDe : Hélène Martin\n"
@@ -912,8 +914,7 @@ def test_disclaimers_at_the_end_are_removed(notice):
     [
         "Merci de relire le texte avant d'imprimer les badges.",
         "Bonjour,\n\nPensez à imprimer le programme, pour l'environnement on verra.",
-        "Bonjour,\n\nJe fais suivre ton message aux autres destinataires, supprime le"
-        " précédent.",
+        "Bonjour,\n\nJe fais suivre ton message aux autres destinataires, supprime le précédent.",
     ],
 )
 def test_printing_or_the_environment_in_the_person_s_words_is_kept(text):
@@ -936,8 +937,12 @@ AD = (
         f"Oui, j'arrive.\n\nMarc\n      \n{AD}\n\nLe 28/06/2007 11:02, Hélène a écrit :\n"
         "> Qui vient ?\n",
     ],
-    ids=["above_the_quote", "below_the_quote", "above_a_yahoo_reply_header",
-         "above_a_reply_header"],
+    ids=[
+        "above_the_quote",
+        "below_the_quote",
+        "above_a_yahoo_reply_header",
+        "above_a_reply_header",
+    ],
 )
 def test_a_webmail_advertisement_under_a_rule_of_underscores_goes(text):
     extracted, rules = extract_reply_with_rules(text)
