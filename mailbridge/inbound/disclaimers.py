@@ -81,11 +81,14 @@ _SAYS = tuple(
 )
 _STRONG = 4  # the first _STRONG of _SAYS
 MIN_THINGS_SAID = 2
+MIN_DISCLAIMER_CHARS = 40  # every notice is a sentence, longer than a name or a sign-off
 MAX_DISCLAIMER_CHARS = 800
 
 
 def is_disclaimer(paragraph: str) -> bool:
     """A printing notice, or a legal notice about the message."""
+    if len(paragraph) < MIN_DISCLAIMER_CHARS:
+        return False  # the cheap look first
     if _BEFORE_PRINTING.search(paragraph) and _NATURE.search(paragraph):
         return True
     if _CONFIDENTIAL.search(paragraph):

@@ -151,7 +151,8 @@ MAX_HANDHELD_CHARS = 60
 def _names_a_handheld(text: str) -> bool:
     """A line of a few words naming a handheld, with no sentence's end, address or link
     (but the link Outlook mobile appends)."""
-    text = _APPENDED_LINK.sub("", text)
+    if text.endswith(">"):
+        text = _APPENDED_LINK.sub("", text)
     if not text or len(text) > MAX_HANDHELD_CHARS or len(text.split()) > MAX_HANDHELD_WORDS:
         return False
     if text[-1] in ".?!:;," or "@" in text or "://" in text:

@@ -78,6 +78,7 @@ _STACKED_LABEL = re.compile(
 )
 _LONE_LABEL = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){0,2} ?:?")
 _STACKED_REACH = 12  # lines below the date where the labels are looked for
+_COLON_REACH = header_shapes.MAX_LABEL_CHARS + 5
 
 
 def _header_role(line: str) -> tuple[str, str] | None:
@@ -178,7 +179,10 @@ def match_header_block(lines: list[str], i: int) -> Match | None:
     if known is not None:
         name, end = known
     else:
-        end = header_shapes.shaped_block_end(lines, i)
+        end = None
+        # the cheap look before reading a shape: a colon near the line's start
+        if lines[i].find(":", 0, _COLON_REACH) > 0 or "：" in lines[i][:_COLON_REACH]:
+            end = header_shapes.shaped_block_end(lines, i)
         if end is None:
             return None
         name = "any_header_block"
