@@ -80,6 +80,14 @@ _SAYS = tuple(
     )
 )
 _STRONG = 4  # the first _STRONG of _SAYS
+# a line drawn around a notice, and the title above one
+_RULE = re.compile(r"[-=_*~#+.]{3,}")
+_TITLE = re.compile(
+    r"notice|disclaimer|confidential|avertissement|avis|mentions? légales|hinweis|haftung"
+    r"|aviso|avviso|vertraulich|legal|juridique|important|wichtig",
+    re.IGNORECASE,
+)
+MAX_TITLE_CHARS = 40
 MIN_THINGS_SAID = 2
 MIN_DISCLAIMER_CHARS = 40  # every notice is a sentence, longer than a name or a sign-off
 MAX_DISCLAIMER_CHARS = 800
@@ -100,7 +108,9 @@ def is_disclaimer(paragraph: str) -> bool:
 
 
 def disclaimer_start(lines: list[str]) -> int | None:
-    """Where the disclaimer paragraphs at the end of `lines` start, or None."""
+    """Where the disclaimer paragraphs at the end of `lines` start, or None. The rules
+    drawn around them and a title above them (« CONFIDENTIALITY NOTICE », « Avertissement
+    : ») go with them."""
     start = None
     end = len(lines)
     while True:
@@ -112,6 +122,17 @@ def disclaimer_start(lines: list[str]) -> int | None:
         paragraph = " ".join(clean(line) for line in lines[first:end])
         if not first or len(paragraph) > MAX_DISCLAIMER_CHARS:
             return start  # the first paragraph is the person's, whatever it says
-        if not is_disclaimer(paragraph):
+        if is_disclaimer(paragraph):
+            start = first
+        elif all(_RULE.fullmatch(line.strip()) for line in lines[first:end]):
+            if start is not None:  # a rule above the notice; one below it, look on up
+                start = first
+        elif start is not None and _is_title(paragraph):
+            start = first
+        else:
             return start
-        start = end = first
+        end = first
+
+
+def _is_title(paragraph: str) -> bool:
+    return len(paragraph) <= MAX_TITLE_CHARS and _TITLE.search(paragraph) is not None

@@ -909,6 +909,33 @@ def test_disclaimers_at_the_end_are_removed(notice):
     assert "disclaimer" in rules
 
 
+NOTICE = (
+    "This e-mail and any attachments are confidential and intended solely for the addressee."
+    " If you received it in error, please delete it."
+)
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        f"CONFIDENTIALITY NOTICE\n\n{NOTICE}",
+        f"Avertissement :\n\n{NOTICE}",
+        f"{'*' * 30}\n\n{NOTICE}\n\n{'*' * 30}",
+        f"{'-' * 30}\n\n{NOTICE}",
+    ],
+    ids=["title_above", "title_with_a_colon", "between_rules", "under_a_rule"],
+)
+def test_a_disclaimer_goes_with_its_title_and_the_rules_drawn_around_it(end):
+    extracted, rules = extract_reply_with_rules(f"Oui, j'arrive.\n\nMarc\n\n{end}")
+    assert extracted.body == "Oui, j'arrive.\n\nMarc"
+    assert "disclaimer" in rules
+
+
+def test_a_title_or_a_rule_with_no_disclaimer_under_it_is_kept():
+    for text in ("Oui.\n\nMarc\n\nIMPORTANT NOTICE", "Oui.\n\nMarc\n\n" + "*" * 30):
+        assert extract_reply(text).body == text
+
+
 @pytest.mark.parametrize(
     "text",
     [
