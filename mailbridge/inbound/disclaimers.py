@@ -10,10 +10,11 @@ Two kinds, in any of the languages below:
   « Avertissement : ce courriel et ses pièces jointes sont réservés à l'usage de leurs
   destinataires… ». It is read by what such notices say rather than by their sentences:
   a paragraph about the message (or its attachments) that says two of the things they
-  say, one of them among the first four: it is confidential; it came by mistake; what
-  is forbidden or reserved; the sender is not bound by it; it is meant for its
-  addressee; to delete it. A person's own last words rarely say two of those about the
-  message, and only paragraphs under the first one are looked at.
+  say, one of them among the first five: it is confidential; it came by mistake; what
+  is forbidden or reserved; the sender is not bound by it; the views in it are the
+  author's; it is meant for its addressee; to delete it. A person's own last words
+  rarely say two of those about the message, and only paragraphs under the first one
+  are looked at.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ _THE_MESSAGE = re.compile(
     re.IGNORECASE,
 )
 # what such notices say, one pattern per thing said, in the languages of the rules; the
-# first four say what a person's words about a message rarely say
+# first five say what a person's words about a message rarely say
 _SAYS = tuple(
     re.compile(words, re.IGNORECASE)
     for words in (
@@ -66,10 +67,12 @@ _SAYS = tuple(
         r"interdit|prohibited|forbidden|untersagt|verboten|prohibid|vietat|proibid|zabronion"
         r"|zakázán|réservés? à l'usage|reserved for|usage exclusif|exclusive use|uso exclusivo"
         r"|uitsluitend bestemd|ausschließlich für",
-        # the sender is not bound, the views are the author's
+        # the sender is not bound by it
         r"n'engage|ne saurait|(?:aucune|toute) responsabilit|liabilit|Haftung|haftet"
-        r"|views expressed|views or opinions|opinions? (?:qui|expressed|exprimée?s?|presented)"
-        r"|solely those of|do not necessarily",
+        r"|do not necessarily|does not necessarily",
+        # the views in it are the author's
+        r"views expressed|views or opinions|opinions? (?:qui|expressed|exprimée?s?|presented)"
+        r"|solely those of|Meinung des Verfassers|Meinung des Autors",
         # meant for its addressee
         r"destinataire|destinat[aá]ri|recipient|addressee|Adressat|Empfänger|geadresseerde"
         r"|adresat|odbiorc|příjemce|alıcı|vastaanottaja|mottagare|modtager|mottaker"
@@ -79,7 +82,7 @@ _SAYS = tuple(
         r"|distrugg|verwijder|usunąć|smazat|zničit|silin|poista|radera|slette|удалит",
     )
 )
-_STRONG = 4  # the first _STRONG of _SAYS
+_STRONG = 5  # the first _STRONG of _SAYS
 # a line drawn around a notice, and the title above one
 _RULE = re.compile(r"[-=_*~#+.]{3,}")
 _TITLE = re.compile(

@@ -901,6 +901,8 @@ def test_a_name_with_no_contact_block_under_it_is_kept_as_written(reply):
         " abuis ontvangt, verzoeken wij u het te verwijderen.",
         "Rispetta l'ambiente: non stampare questa mail se non è necessario.",
         "Zanim wydrukujesz tego maila, pomyśl o środowisku.",
+        "Any views or opinions presented in this email are solely those of the author and do"
+        " not necessarily represent those of the company.",
     ],
 )
 def test_disclaimers_at_the_end_are_removed(notice):
