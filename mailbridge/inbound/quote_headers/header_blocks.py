@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from mailbridge.inbound.quote_headers import header_shapes
 from mailbridge.inbound.quote_headers.base import (
     NUMERIC_DATE,
     TIME,
@@ -14,6 +13,12 @@ from mailbridge.inbound.quote_headers.base import (
     clean,
     is_quoted,
     next_content,
+)
+from mailbridge.inbound.quote_headers.header_shapes import (
+    MAX_LABEL_CHARS,
+    labelled,
+    names_the_list,
+    shaped_block_end,
 )
 
 # Header labels by role, one pool for every language: Gmail's French forward mixes
@@ -78,7 +83,7 @@ _STACKED_LABEL = re.compile(
 )
 _LONE_LABEL = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){0,2} ?:?")
 _STACKED_REACH = 12  # lines below the date where the labels are looked for
-_COLON_REACH = header_shapes.MAX_LABEL_CHARS + 5
+_COLON_REACH = MAX_LABEL_CHARS + 5
 
 
 def _header_role(line: str) -> tuple[str, str] | None:
@@ -97,7 +102,7 @@ def header_block_end(lines: list[str], start: int) -> int:
     line with no label of its own, is allowed once per header), labels the rules know or
     a block of their shape."""
     if _header_role(lines[start]) is None:
-        shaped = header_shapes.shaped_block_end(lines, start)
+        shaped = shaped_block_end(lines, start)
         return start if shaped is None else shaped
     i, last_was_header = start, False
     while i < len(lines):
@@ -182,12 +187,12 @@ def match_header_block(lines: list[str], i: int) -> Match | None:
         end = None
         # the cheap look before reading a shape: a colon near the line's start
         if lines[i].find(":", 0, _COLON_REACH) > 0 or "：" in lines[i][:_COLON_REACH]:
-            end = header_shapes.shaped_block_end(lines, i)
+            end = shaped_block_end(lines, i)
         if end is None:
             return None
         name = "any_header_block"
     above = _rule_above(lines, i)
-    if known is None and above is None and not header_shapes.names_the_list(lines[i:end]):
+    if known is None and above is None and not names_the_list(lines[i:end]):
         return None
     return Match(name, "header_block", i if above is None else above, end)
 
@@ -227,8 +232,8 @@ def shaped_block_names_the_list(lines: list[str]) -> bool:
     """Whether the block of unknown labels opening `lines` (under a rule line when there
     is one) names the list: a message the list did not send names it nowhere."""
     i = next_content(lines, 0)
-    if i is not None and header_shapes.labelled(lines[i]) is None:
+    if i is not None and labelled(lines[i]) is None:
         i = next_content(lines, i + 1)
     if i is None:
         return False
-    return header_shapes.names_the_list(lines[i : header_block_end(lines, i)])
+    return names_the_list(lines[i : header_block_end(lines, i)])
