@@ -20,6 +20,10 @@ from mailbridge.inbound.quote_headers.base import TIME, clean, is_quoted
 _LABELLED = re.compile(
     r"(?P<label>[^\W\d_][^\W\d_'’.-]*(?:[ '’.-][^\W\d_]+){0,2}\.?) ?[:：] ?(?P<value>.*)"
 )
+# the same, as written: HTML's bold (« **De :** ») and no-break spaces not yet cleaned
+_LABEL_START = re.compile(
+    r"[\s*]*[^\W\d_][^\W\d_'’.-]*(?:[\s'’.-]+[^\W\d_]+){0,2}\.?\**[\s*]*[:：]"
+)
 MAX_LABEL_CHARS = 30
 MIN_FIELDS = 3
 MAX_FIELDS = 8
@@ -34,6 +38,8 @@ def labelled(line: str) -> tuple[str, str] | None:
         colon = line.find("：")  # Chinese and Japanese clients write the full-width colon
     if colon < 1 or colon > MAX_LABEL_CHARS + 4:
         return None  # the cheap look first: most lines hold no colon near their start
+    if not _LABEL_START.match(line):
+        return None  # the label as written, before the line is cleaned
     match = _LABELLED.fullmatch(clean(line))
     if match is None or len(match.group("label")) > MAX_LABEL_CHARS:
         return None
