@@ -12,10 +12,11 @@ tests/mail/replies-heldout-2/, -3/, -4/ and -5/:
    so does a webmail's advertisement under a rule of underscores (signatures.py), here
    or, above a reply header, at step 6.
 1. History starts at the first separator, Outlook-style header block or reply header
-   not followed by "> " lines (quote_headers/). Everything from there on is history,
-   except answers tagged with the writer's initials (« [HC] ») inside it, which make it
-   an inline reply (tagged_answers.py). A separator or header block followed by "> "
-   lines is a reply header like the others.
+   not followed by "> " lines (quote_headers/, history.py), or, when there is none, at a
+   reply header in any language above the post appended unquoted with our footer.
+   Everything from there on is history, except answers tagged with the writer's
+   initials (« [HC] ») inside it, which make it an inline reply (tagged_answers.py). A
+   separator or header block followed by "> " lines is a reply header like the others.
 2. A forwarded message (« Message transféré », « Forwarded message », or a header block
    above a message the list did not send) is treated as a message of its own: its
    header block goes, its body is extracted by the same rules and kept, as a Markdown
@@ -40,12 +41,12 @@ tests/mail/replies-heldout-2/, -3/, -4/ and -5/:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 from mailbridge.inbound import (
     contact_blocks,
     disclaimers,
+    history,
     html_quotes,
     inline_quotes,
     quote_headers,
@@ -60,9 +61,6 @@ logger = logging.getLogger(__name__)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 MAX_FORWARD_DEPTH = 3
-# what shows a message the list sent: the board's tag in its subject, a reply address
-_LIST_TAG = re.compile(r"\[[\w.-]+\]")
-_REPLY_ADDRESS = re.compile(r"\breply\+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -117,125 +115,18 @@ def extract_reply_with_rules(text: str, html: str | None = None) -> tuple[Extrac
 # ----------------------------------------------------------------------------- steps
 
 
-@dataclass(frozen=True)
-class _Scan:
-    cut: quote_headers.Match | None
-    attributions: list[quote_headers.Match]
-
-
-def _scan(lines: list[str], *, chevrons: bool) -> _Scan:
-    """Find where history starts (step 1) and the reply headers above "> " blocks.
-    `chevrons`: a line may start with GroupWise's « >>> » header."""
-    attributions: list[quote_headers.Match] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip() or is_quoted(line):
-            found = quote_headers.match_chevron_header(lines, i) if chevrons else None
-            if found is None:
-                i += 1
-                continue
-        else:
-            found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
-                lines, i
-            )
-        if found:
-            header = _header_above_a_quote(lines, found)
-            if header is None:
-                return _Scan(found, attributions)
-            attributions.append(header)
-            i = header.end
-            continue
-        found = quote_headers.match_attribution(lines, i)
-        if found:
-            following = _next_content(lines, found.end)
-            if following is not None and is_quoted(lines[following]):
-                attributions.append(found)
-                i = found.end
-                continue
-            return _Scan(found, attributions)
-        i += 1
-    return _Scan(None, attributions)
-
-
-def _header_above_a_quote(
-    lines: list[str], found: quote_headers.Match
-) -> quote_headers.Match | None:
-    """A separator or header block above a "> " quote of a post of the list (Outlook
-    Express set to quote): a reply header like any other, the person may answer below.
-    Not when our footer follows unquoted: the history is then the post as Outlook
-    appends it, which itself began with a "> " quote."""
-    if found.kind not in ("separator", "header_block") or not _quote_under(lines, found.end):
-        return None  # the cheap look first: reading the header block costs more
-    end = _header_end(lines, found)
-    following = _next_content(lines, end)
-    if following is None or not is_quoted(lines[following]):
-        return None
-    if any(signatures.is_product_footer(lines, k) for k in range(following, len(lines))):
-        return None
-    if _is_forward(found, lines[found.start :]):
-        return None
-    return quote_headers.Match(found.rule, "attribution", found.start, end)
-
-
-def _quote_under(lines: list[str], i: int) -> bool:
-    """A "> " line under the lines from `i` on (a header block) and the blank ones below."""
-    while i < len(lines) and lines[i].strip() and not is_quoted(lines[i]):
-        i += 1
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    return i < len(lines) and is_quoted(lines[i])
-
-
-def _header_end(lines: list[str], found: quote_headers.Match) -> int:
-    """Where the history's body starts: under the separator and the header block under
-    it, if any."""
-    following = _next_content(lines, found.end)
-    if following is not None and found.kind == "separator":
-        block = quote_headers.match_header_block(lines, following)
-        if block is not None:
-            return block.end
-    return found.end
-
-
-def _next_content(lines: list[str], i: int) -> int | None:
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    return i if i < len(lines) else None
-
-
-def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
-    """A forward separator, or a header block (or « Original Message » line) above a
-    message that the list did not send. Outlook and Thunderbird forward under the same
-    block as they reply; a post of the list has « [slug] » in its subject, our footer in
-    its body and, as members receive it, a reply address in its To."""
-    if cut.kind == "forward":
-        return True
-    if cut.kind not in ("separator", "header_block") or inline_quotes.quotes_our_footer(tail):
-        return False
-    fields = quote_headers.header_fields(tail)
-    if not fields and cut.rule == "any_header_block":  # labels no rule knows
-        if any(signatures.is_product_footer(tail, k) for k in range(len(tail))):
-            return False
-        return not quote_headers.shaped_block_names_the_list(tail)
-    subject = fields.get("subject")
-    return not (
-        subject is None or _LIST_TAG.search(subject) or _REPLY_ADDRESS.search(fields.get("to", ""))
-    )
-
-
 def _forwarded_body(tail: list[str], depth: int) -> list[str]:
     """The body of a forwarded message (after its separator), without its header block,
     extracted by the same rules."""
     body = tail[1:]
     if all(is_quoted(line) for line in body if line.strip()):
         body = [inline_quotes.unquote(line) for line in body]  # Apple Mail quotes what it forwards
-    start = _next_content(body, 0)
+    start = history.next_content(body, 0)
     if start is None:
         return []
     end = quote_headers.header_block_end(body, start)
     # Zoho closes the forwarded headers with the same rule that opened them
-    after = _next_content(body, end)
+    after = history.next_content(body, end)
     if after is not None and quote_headers.RULE_LINE.match(body[after].strip()):
         end = after + 1
     inner = _extract("\n".join(body[end:]), depth + 1)
@@ -254,7 +145,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.rules.append("advertisement")
         result.signature = lines[advert[0] : advert[1]]
         lines = lines[: advert[0]] + lines[advert[1] :]
-    scan = _scan(lines, chevrons=">>>" in text)
+    scan = history.scan(lines, chevrons=">>>" in text)
     own = lines
     forwarded: list[str] | None = None
     if scan.cut is not None:
@@ -262,10 +153,10 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.rules.append(scan.cut.rule)
         result.found_history = True
         result.quoted = tail
-        if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
+        if history.is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
         elif scan.cut.kind in ("separator", "header_block") and tagged_answers.may_hold(tail):
-            answered = tagged_answers.answered_history(lines[_header_end(lines, scan.cut) :])
+            answered = tagged_answers.answered_history(lines[history.header_end(lines, scan.cut) :])
             if answered is not None:
                 result.rules.append("tagged_answers")
                 own = [*own, "", *answered]

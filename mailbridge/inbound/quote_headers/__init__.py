@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from mailbridge.inbound.quote_headers.attributions import (
     ATTRIBUTIONS,
+    HEADER_ABOVE_POST,
     MAX_WRAP,
     match_attribution,
+    match_header_above_post,
     match_quoted_attribution,
 )
 from mailbridge.inbound.quote_headers.base import Kind, Match, Rule, clean, is_quoted
@@ -46,6 +48,7 @@ from mailbridge.inbound.quote_headers.separators import (
 __all__ = [
     "ATTRIBUTIONS",
     "GROUPWISE",
+    "HEADER_ABOVE_POST",
     "HEADER_BLOCK_DOCS",
     "MAX_WRAP",
     "RULE_LINE",
@@ -59,6 +62,7 @@ __all__ = [
     "is_quoted",
     "match_attribution",
     "match_chevron_header",
+    "match_header_above_post",
     "match_header_block",
     "match_quoted_attribution",
     "match_separator",
@@ -69,6 +73,7 @@ __all__ = [
 
 def rule_docs() -> dict[str, str]:
     """Every rule name with its one-line description (for the docs and the bench)."""
-    docs = {rule.name: rule.doc for rule in (*SEPARATORS, GROUPWISE, *ATTRIBUTIONS)}
+    rules = (*SEPARATORS, GROUPWISE, *ATTRIBUTIONS, HEADER_ABOVE_POST)
+    docs = {rule.name: rule.doc for rule in rules}
     docs.update(HEADER_BLOCK_DOCS)
     return docs

@@ -370,6 +370,30 @@ def test_a_labelled_date_line_under_a_rule_opens_the_header_block_it_heads():
 
 
 @pytest.mark.parametrize(
+    "header",
+    [
+        "30 Haziran 2007 Cumartesi 11:02:33 GMT+2 tarihinde Mathieu <m@x.org> şunu yazdı:",
+        "Mathieu <m@x.org> ezt írta (időpont:\n2007. jún. 30., Szo, 11:02):",
+        "Στις Σάβ 30 Ιουν 2007 στις 11:02, ο/η Mathieu Roux\n<m@x.org> έγραψε:",
+    ],
+    ids=["turkish_yahoo", "hungarian_wrapped", "greek_wrapped_before_the_address"],
+)
+@pytest.mark.parametrize("indent", ["", "    "], ids=["flush", "indented"])
+def test_a_reply_header_of_any_language_above_the_post_appended_unquoted_starts_it(header, indent):
+    post = "\n".join(f"{indent}{line}" for line in f"Qui vient ?\n\n{LIST_FOOTER}".split("\n"))
+    extracted, rules = extract_reply_with_rules(f"Oui, moi.\n\nAnna\n\n{header}\n\n{post}")
+    assert extracted.body == "Oui, moi.\n\nAnna"
+    assert rules[0] == "header_above_post"
+
+
+def test_a_line_of_the_person_with_an_address_a_date_and_a_colon_is_kept():
+    text = "Écrivez à anna@x.org avant le 30 juin 2007 :\n\n- un titre\n- un résumé\n\nAnna"
+    assert extract_reply(text).body == text
+    quoted = f"{text}\n\nLe 3 juil. 2007 à 18:20, Mathieu a écrit :\n\nQui ?\n\n{LIST_FOOTER}"
+    assert extract_reply(quoted).body == text
+
+
+@pytest.mark.parametrize(
     "separator",
     [
         "-----Message d'origine-----",
