@@ -172,7 +172,7 @@ def match_header_block(lines: list[str], i: int) -> Match | None:
     """A block of header lines, one of them a From line (first for most clients, second
     under GMX's « Gesendet: »), with at least two of date/to/cc/subject, one of them a
     date or a subject; or, in a language whose labels no rule knows, a block of that
-    shape (header_shapes.py) that names the list or stands under a rule line."""
+    shape (header_shapes.py) that names the list or stands under a long or titled rule."""
     found = _header_role(lines[i])
     if found is None:
         stacked = match_stacked_header_block(lines, i)
@@ -192,8 +192,11 @@ def match_header_block(lines: list[str], i: int) -> Match | None:
             return None
         name = "any_header_block"
     above = _rule_above(lines, i)
-    if known is None and above is None and not names_the_list(lines[i:end]):
-        return None
+    if known is None and not names_the_list(lines[i:end]):
+        # a short rule (« --- », « *** ») may be a person's own break above their lines
+        rule = lines[above].strip() if above is not None else ""
+        if not RULE_LINE.match(rule) or "*" in rule:
+            return None
     return Match(name, "header_block", i if above is None else above, end)
 
 

@@ -6,7 +6,8 @@ Předmět: … »).
 A person may write such lines too (« Date : 4 juillet / Lieu : Valence / Contact :
 m@x.org »), and everything under a header block is dropped as history, so the shape
 alone is not enough: the block must also name the list (the board's « [slug] » in a
-subject, a reply+ address) or stand under a rule line, as the clients draw them.
+subject, a reply+ address) or stand under a rule line as the clients draw them (Outlook's
+underscores, a titled rule): a person may draw « *** » or « --- » above their own lines.
 """
 
 from __future__ import annotations
