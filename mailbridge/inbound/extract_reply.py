@@ -53,6 +53,7 @@ from mailbridge.inbound import (
     signatures,
     tagged_answers,
 )
+from mailbridge.inbound.footer_marker import FOOTER_MARKER
 from mailbridge.inbound.html_text import html_to_text
 from mailbridge.inbound.quote_headers import is_quoted
 from mailbridge.inbound.quote_prefixes import normalise_quote_prefixes
@@ -140,12 +141,13 @@ def _extract(text: str, depth: int = 0) -> _Result:
         [line for line in lines if not signatures.is_tracking_mark(line)]
     )
     result = _Result(body=[])
-    advert = signatures.advertisement(lines) if signatures.AD_RULE in text else None
+    ads = signatures.AD_RULE in text
+    advert = signatures.advertisement(lines) if ads else None
     if advert is not None:
         result.rules.append("advertisement")
         result.signature = lines[advert[0] : advert[1]]
         lines = lines[: advert[0]] + lines[advert[1] :]
-    scan = history.scan(lines, chevrons=">>>" in text)
+    scan = history.scan(lines, chevrons=">>>" in text, footer=FOOTER_MARKER in text)
     own = lines
     forwarded: list[str] | None = None
     if scan.cut is not None:
@@ -167,7 +169,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
     # a quote with no reply header of its own under the person's last words
     quote_below = result.rules[decided:] == ["trailing_quote"]
     own = _settle_inner_quotes(own, scan.attributions, result, quote_below=quote_below)
-    own = _cut_trailing_signatures(own, result)
+    own = _cut_trailing_signatures(own, result, ads=ads)
 
     if forwarded is not None and any(line.strip() for line in forwarded):
         if any(line.strip() for line in own):
@@ -231,8 +233,9 @@ def _settle_inner_quotes(
     return settled.lines
 
 
-def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
-    """Step 6: mobile signatures and disclaimers on the last lines, then a contact block."""
+def _cut_trailing_signatures(own: list[str], result: _Result, *, ads: bool) -> list[str]:
+    """Step 6: mobile signatures and disclaimers on the last lines, then a contact block.
+    `ads`: the text holds a webmail advertisement's rule."""
     while True:
         last = len(own) - 1
         while last >= 0 and not own[last].strip():
@@ -247,7 +250,7 @@ def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
         if name is None:
             # a webmail advertisement above a reply header (Yahoo's « --- El …
             # escribió: »): at the end of the person's words once the history is gone
-            cut = signatures.advertisement_start(own[: last + 1])
+            cut = signatures.advertisement_start(own[: last + 1]) if ads else None
             name = "advertisement" if cut is not None else None
         if name is None:
             break

@@ -24,9 +24,10 @@ class Scan:
     attributions: list[quote_headers.Match]
 
 
-def scan(lines: list[str], *, chevrons: bool) -> Scan:
+def scan(lines: list[str], *, chevrons: bool, footer: bool = True) -> Scan:
     """Find where history starts (step 1) and the reply headers above "> " blocks.
-    `chevrons`: a line may start with GroupWise's « >>> » header."""
+    `chevrons`: a line may start with GroupWise's « >>> » header; `footer`: the text may
+    hold our footer."""
     attributions: list[quote_headers.Match] = []
     i = 0
     while i < len(lines):
@@ -56,7 +57,7 @@ def scan(lines: list[str], *, chevrons: bool) -> Scan:
                 continue
             return Scan(found, attributions)
         i += 1
-    return Scan(_header_above_post(lines, attributions), attributions)
+    return Scan(_header_above_post(lines, attributions) if footer else None, attributions)
 
 
 def _header_above_post(
@@ -81,7 +82,11 @@ def _our_footer(lines: list[str]) -> int | None:
     """The line of our footer's separator, unquoted (indented, as Yahoo indents the post
     it appends, or not), or None."""
     for k, line in enumerate(lines):
-        if line.strip() == "--" and any(FOOTER_MARKER in after for after in lines[k + 1 : k + 3]):
+        if (
+            "--" in line
+            and line.strip() == "--"
+            and any(FOOTER_MARKER in after for after in lines[k + 1 : k + 3])
+        ):
             return k
     return None
 

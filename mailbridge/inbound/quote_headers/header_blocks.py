@@ -101,9 +101,6 @@ def header_block_end(lines: list[str], start: int) -> int:
     """End of the run of "Label : value" lines starting at `start` (a wrapped value, one
     line with no label of its own, is allowed once per header), labels the rules know or
     a block of their shape."""
-    if _header_role(lines[start]) is None:
-        shaped = shaped_block_end(lines, start)
-        return start if shaped is None else shaped
     i, last_was_header = start, False
     while i < len(lines):
         line = lines[i]
@@ -114,6 +111,9 @@ def header_block_end(lines: list[str], start: int) -> int:
         else:
             break
         i += 1
+    if i == start:  # no label the rules know: a block of their shape, or none
+        shaped = shaped_block_end(lines, start)
+        return start if shaped is None else shaped
     return i
 
 
@@ -185,8 +185,8 @@ def match_header_block(lines: list[str], i: int) -> Match | None:
         name, end = known
     else:
         end = None
-        # the cheap look before reading a shape: a colon near the line's start
-        if lines[i].find(":", 0, _COLON_REACH) > 0 or "：" in lines[i][:_COLON_REACH]:
+        head = lines[i][:_COLON_REACH]  # the cheap look first: a colon near the start
+        if ":" in head or "：" in head:
             end = shaped_block_end(lines, i)
         if end is None:
             return None
