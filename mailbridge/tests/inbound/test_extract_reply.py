@@ -388,6 +388,12 @@ def test_a_reply_header_of_any_language_above_the_post_appended_unquoted_starts_
     assert rules[0] == "header_above_post"
 
 
+def test_a_reply_header_ending_with_a_full_width_colon_is_recognised():
+    header = "Mathieu Roux <m@x.org> 于2007年7月3日周二 18:20写道："
+    for history in ("> Qui vient ?\n> Mathieu", f"Qui vient ?\n\n{LIST_FOOTER}"):
+        assert extract_reply(f"Oui.\n\nAnna\n\n{header}\n\n{history}").body == "Oui.\n\nAnna"
+
+
 def test_a_line_of_the_person_with_an_address_a_date_and_a_colon_is_kept():
     text = "Écrivez à anna@x.org avant le 30 juin 2007 :\n\n- un titre\n- un résumé\n\nAnna"
     assert extract_reply(text).body == text
