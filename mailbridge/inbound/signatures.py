@@ -140,8 +140,8 @@ MOBILE_SIGNATURES: tuple[MobileSignature, ...] = (
 # written as their makers write them; the short ones whole words.
 _HANDHELD = re.compile(
     r"(?<![A-Za-zÀ-ÿ])(?:iPhon|iPad|iPod|BlackBerry|Android|Galaxy|Xperia|Lumia|Windows Phone"
-    r"|Windows Mobile|Huawei|Xiaomi|Redmi|OnePlus|Samsung|Nokia|Motorola|(?:Palm|Treo|iOS|HTC"
-    r"|Pixel)(?![^\W\d_]))"
+    r"|Windows Mobile|Huawei|Xiaomi|Redmi|OnePlus|Samsung|Nokia|Motorola|Ericsson"
+    r"|(?:Palm|Treo|iOS|HTC|Pixel)(?![^\W\d_]))"
 )
 _APPENDED_LINK = re.compile(r" ?<[^<>]*>$")
 MAX_HANDHELD_WORDS = 7
@@ -168,7 +168,7 @@ def mobile_signature(line: str) -> str | None:
     for signature in MOBILE_SIGNATURES:
         # the anchored phrase first: it fails on the first word of most lines
         if signature.pattern.fullmatch(text):
-            if _DEVICE.search(text):
+            if _DEVICE.search(text) or _HANDHELD.search(text):
                 return signature.name
             break
     return "mobile_handheld" if _names_a_handheld(text) else None

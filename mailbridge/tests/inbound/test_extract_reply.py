@@ -784,6 +784,9 @@ def test_the_signature_separator_and_its_trimmed_forms_start_the_signature(delim
         "Poslano s mog BlackBerryja",
         "发自我的iPhone",
         "Pobierz aplikację Outlook dla systemu iOS<https://aka.ms/o0ukef>",
+        # a known "sent from" phrase naming a handheld of the any-language list
+        "Sent from my HTC on the Now Network from Sprint!",
+        "Skickat från min Sony Ericsson",
     ],
 )
 def test_mobile_signatures_are_removed(line):
