@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from mailbridge.inbound.quote_headers.base import TIME, clean, is_quoted
+from mailbridge.inbound.quote_headers.base import clean, is_quoted
 
 # a label: one to three words of letters, then the colon (a space before it in French,
 # full-width in Chinese and Japanese)
@@ -28,7 +28,8 @@ _LABEL_START = re.compile(
 MAX_LABEL_CHARS = 30
 MIN_FIELDS = 3
 MAX_FIELDS = 8
-_DATE = re.compile(rf"(?<!\d)(?:19|20)\d{{2}}(?!\d)|{TIME}")
+# a year, or a time written with a colon or an « h » (« 04.72.00.00.00 » is a phone)
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|(?<!\d)\d{1,2}[:h]\d{2}(?!\d)")
 _LIST_POST = re.compile(r"\[[\w.-]+\]|\breply\+", re.IGNORECASE)
 
 

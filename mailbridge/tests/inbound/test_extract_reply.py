@@ -344,6 +344,8 @@ def test_a_header_block_in_a_language_no_rule_knows_is_read_by_its_shape(block):
         "Rappel\nQuand: 4/7/2007 10:00\nOù: Valence\nQui: les référents\n\nÀ jeudi.",
         "Le programme :\n\n***\nDate : 4 juillet 2007\nLieu : Valence\nHeure : 9:30\n***\n\n"
         "Merci de confirmer.\n\nMathieu",
+        "Merci.\n\nAnna\n" + "_" * 30 + "\nTél : 04.72.00.00.00\nFax : 04.72.00.00.01\nMail :"
+        " anna@x.org\n\nPS : la salle est réservée.",
     ],
 )  # fmt: skip
 def test_lines_shaped_as_headers_in_the_persons_words_are_kept(text):
