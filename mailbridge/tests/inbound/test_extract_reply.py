@@ -889,12 +889,19 @@ def test_sign_offs_names_and_postscripts_are_kept(reply):
         ("Je viens.\n\nPaul\nCollectif Terre Ferme\n[logo-terre.png]", "Je viens.\n\nPaul"),
         ("Merci !\n\nSolidairement vôtre,\nLuc Girard\nScop Girard\nTél. 04 00 00 00 00",
          "Merci !\n\nSolidairement vôtre,\nLuc Girard"),
+        ("Přijedu.\n\nS pozdravem\nJana Nováková\nDružstevní asociace ČR\nTěšnov 5, 110 00"
+         " Praha 1\ntel.: +420 000 000 000", "Přijedu.\n\nS pozdravem\nJana Nováková"),
+        ("Vou.\n\nCumprimentos,\nAna Silva\nCASES\nRua Américo Durão 12, 1900-064 Lisboa",
+         "Vou.\n\nCumprimentos,\nAna Silva"),
+        ("Voy.\n\nSaludos,\nMarta García\nCoordinadora\nMóvil: 600 000 000",
+         "Voy.\n\nSaludos,\nMarta García"),
     ],
     ids=["name_title_phone_without_sign_off", "dutch", "german_e_v", "swedish", "portuguese",
          "russian", "block_under_a_postscript", "postal_address_only", "title_after_a_blank",
          "full_name_repeating_the_signed_one", "polish", "full_name_that_a_nickname_shortens",
          "under_a_french_bonne_ecoute", "one_line_between_pipes", "street_and_site_under_a_name",
-         "logo_under_a_name", "under_an_adverb_votre"],
+         "logo_under_a_name", "under_an_adverb_votre", "sign_off_of_a_language_not_listed",
+         "portuguese_postcode", "labelled_phone_not_starting_with_zero"],
 )  # fmt: skip
 def test_contact_blocks_in_every_shape_are_removed_the_name_stays(reply, kept):
     extracted, rules = extract_reply_with_rules(reply)
