@@ -15,6 +15,9 @@ Two kinds, in any of the languages below:
   author's; it is meant for its addressee; to delete it. A person's own last words
   rarely say two of those about the message, and only paragraphs under the first one
   are looked at.
+
+A title above a notice (« CONFIDENTIALITY NOTICE », « Avertissement : ») and the rules
+drawn around it go with it.
 """
 
 from __future__ import annotations
