@@ -55,14 +55,23 @@ SIGN_OFF = re.compile(
 # a phone number: « 04 72 00 00 00 », « +31 30 123 45 67 », « 08-123 456 78 », « (0)4 … »,
 # 8 to 15 digits; checked by _has_phone
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+\d|\(0?\d|0)[\d\s().-]{6,22}\d")
+# a number after a phone's label, which may start with any digit: « Tel.: 21 000 00 00 »,
+# « Móvil: 600 000 000 », « M: 7700 900000 »
+_LABELLED_PHONE = re.compile(
+    r"(?:\b(?:t[ée]l[ée]?(?:phone|efon|efono|éfono)?|phone|mob(?:ile?|il)?|móvil|cell|fax"
+    r"|gsm|tlf|puh|тел)\.?|\b[TMF])\s*[.:]?\s*(?P<number>\+?\d[\d\s().-]{6,22}\d)",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _URL = re.compile(
     r"https?://|www\.|\b[\w-]+\.(?:com|org|net|fr|coop|eu|de|nl|no|se|pt|ru)/\S", re.IGNORECASE
 )
 # a postal address's postcode and town: « 33300 Bordeaux », « 1204 Genève », « 3511 AB
-# Utrecht », the British « M60 0AS »
+# Utrecht », « 1900-064 Lisboa », « 00-950 Warszawa », « 110 00 Praha », the British
+# « M60 0AS »
 _POSTCODE = re.compile(
-    r"(?:(?<![\d.,])\d{5}|(?:^|[,–-] ?)\d{4}(?: [A-Z]{2})?) [A-ZÀ-ÖØ-Þ][\w'’-]+"
+    r"(?:(?<![\d.,])\d{5}|(?:^|[,–-] ?)\d{4}(?: [A-Z]{2})?|(?<![\d.,-])\d{4}-\d{3}"
+    r"|(?<![\d.,-])\d{2}-\d{3}|(?<![\d.,])\d{3} \d{2}) [A-ZÀ-ÖØ-Þ][\w'’-]+"
     r"|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b"
 )
 # a street: « 3 place de la République », « 12 bis, rue … », « Lindenstraße 4 »,
@@ -86,12 +95,16 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ"
 _NAME = re.compile(rf"[{_UPPER}][\w'’.-]*(?: (?:[{_UPPER}(]|de |van |von |da )[\w'’.()-]*){{0,3}}")
 _KEPT_AFTER_NAME = re.compile(r"^(?:P\.?S\.?|N\.?B\.?)\b", re.IGNORECASE)
 MAX_CONTACT_LINES = 8
+MAX_CLOSING_CHARS = 30
 _SENTENCE_ENDS = (".", "?", "!", ":", "…")
 # « e. V. », « S.A. », « Tél. » end with a dot and are no sentence
 _ABBREVIATION_END = re.compile(r"(?:^|[\s.(])\w{1,4}\.$")
 
 
 def _has_phone(line: str) -> bool:
+    labelled = _LABELLED_PHONE.search(line)
+    if labelled and 8 <= sum(char.isdigit() for char in labelled.group("number")) <= 15:
+        return True
     for match in _PHONE_CANDIDATE.finditer(line):
         digits = sum(char.isdigit() for char in match.group(0))
         if 8 <= digits <= 15:
@@ -171,11 +184,11 @@ def _repeats_the_name(lines: list[str], name: int) -> bool:
 
 
 def _block_under_a_lone_name(lines: list[str], window_start: int, last: int) -> int | None:
-    """A name standing alone below a blank line (« Jeanne Roux »), then a title, an
-    organisation and a way to reach the person (Outlook users without a sign-off, or a
-    block under a postscript)."""
+    """A name standing alone below a blank line (« Jeanne Roux ») or below a sign-off of a
+    language SIGN_OFF does not know, then a title, an organisation and a way to reach the
+    person (Outlook users without a sign-off, or a block under a postscript)."""
     for i in range(last - 1, max(window_start, 1) - 1, -1):
-        if lines[i - 1].strip() or not lines[i].strip():
+        if not lines[i].strip() or (lines[i - 1].strip() and not _closes(lines, i - 1)):
             continue
         text = clean(lines[i])
         if len(text) > 40 or not _NAME.fullmatch(text):
@@ -184,6 +197,19 @@ def _block_under_a_lone_name(lines: list[str], window_start: int, last: int) -> 
             return None  # nothing above the name: the whole reply is no signature
         return _block_after(lines, i, last, lone_name=True)
     return None
+
+
+def _closes(lines: list[str], i: int) -> bool:
+    """A sign-off in a language SIGN_OFF does not know (« S pozdravem », « Üdvözlettel, »):
+    a line of one to three words, no name, digit or sentence's end, opening a paragraph."""
+    text = clean(lines[i])
+    if i and lines[i - 1].strip():
+        return False
+    if not 0 < len(text) <= MAX_CLOSING_CHARS or len(text.split()) > 3:
+        return False
+    if text.endswith(_SENTENCE_ENDS) or any(char.isdigit() for char in text):
+        return False
+    return not _NAME.fullmatch(text.rstrip(" ,!"))  # a first name above the full one
 
 
 def _block_after(lines: list[str], name: int, last: int, *, lone_name: bool = False) -> int | None:

@@ -5,17 +5,18 @@ No library is good enough alone on real replies (talon, quotequail, mail-parser-
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
 in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/,
-tests/mail/replies-heldout-2/, tests/mail/replies-heldout-3/ and
-tests/mail/replies-heldout-4/:
+tests/mail/replies-heldout-2/, -3/, -4/ and -5/:
 
 0. Quotes written "| ", with initials ("HM> ") or a first name ("Bruno> ") are read as
    "> " quotes (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes, and
-   so does a webmail's advertisement under a rule of underscores (signatures.py).
+   so does a webmail's advertisement under a rule of underscores (signatures.py), here
+   or, above a reply header, at step 6.
 1. History starts at the first separator, Outlook-style header block or reply header
-   not followed by "> " lines (quote_headers/). Everything from there on is history,
-   except answers tagged with the writer's initials (« [HC] ») inside it, which make it
-   an inline reply (tagged_answers.py). A separator or header block followed by "> "
-   lines is a reply header like the others.
+   not followed by "> " lines (quote_headers/, history.py), or, when there is none, at a
+   reply header in any language above the post appended unquoted with our footer.
+   Everything from there on is history, except answers tagged with the writer's
+   initials (« [HC] ») inside it, which make it an inline reply (tagged_answers.py). A
+   separator or header block followed by "> " lines is a reply header like the others.
 2. A forwarded message (« Message transféré », « Forwarded message », or a header block
    above a message the list did not send) is treated as a message of its own: its
    header block goes, its body is extracted by the same rules and kept, as a Markdown
@@ -29,8 +30,8 @@ tests/mail/replies-heldout-4/:
    question it answers; the reply headers go. A bottom-posted reply (one quote at the
    top, or one quote of the whole post with our footer, the answer under it) drops the
    quote: the forum shows the post it answers.
-6. Mobile signatures and disclaimers at the end (signatures.py), then a contact block
-   under the name (contact_blocks.py) go; the sign-off and the name stay.
+6. Mobile signatures (signatures.py) and disclaimers (disclaimers.py) at the end, then a
+   contact block under the name (contact_blocks.py) go; the sign-off and the name stay.
 7. When the text shows no history and an HTML body is given, the HTML markup decides
    (html_quotes.py) and the reply is converted to text (html_text.py).
 
@@ -40,17 +41,19 @@ tests/mail/replies-heldout-4/:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 from mailbridge.inbound import (
     contact_blocks,
+    disclaimers,
+    history,
     html_quotes,
     inline_quotes,
     quote_headers,
     signatures,
     tagged_answers,
 )
+from mailbridge.inbound.footer_marker import FOOTER_MARKER
 from mailbridge.inbound.html_text import html_to_text
 from mailbridge.inbound.quote_headers import is_quoted
 from mailbridge.inbound.quote_prefixes import normalise_quote_prefixes
@@ -59,9 +62,6 @@ logger = logging.getLogger(__name__)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 MAX_FORWARD_DEPTH = 3
-# what shows a message the list sent: the board's tag in its subject, a reply address
-_LIST_TAG = re.compile(r"\[[\w.-]+\]")
-_REPLY_ADDRESS = re.compile(r"\breply\+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -116,121 +116,18 @@ def extract_reply_with_rules(text: str, html: str | None = None) -> tuple[Extrac
 # ----------------------------------------------------------------------------- steps
 
 
-@dataclass(frozen=True)
-class _Scan:
-    cut: quote_headers.Match | None
-    attributions: list[quote_headers.Match]
-
-
-def _scan(lines: list[str], *, chevrons: bool) -> _Scan:
-    """Find where history starts (step 1) and the reply headers above "> " blocks.
-    `chevrons`: a line may start with GroupWise's « >>> » header."""
-    attributions: list[quote_headers.Match] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip() or is_quoted(line):
-            found = quote_headers.match_chevron_header(lines, i) if chevrons else None
-            if found is None:
-                i += 1
-                continue
-        else:
-            found = quote_headers.match_separator(lines, i) or quote_headers.match_header_block(
-                lines, i
-            )
-        if found:
-            header = _header_above_a_quote(lines, found)
-            if header is None:
-                return _Scan(found, attributions)
-            attributions.append(header)
-            i = header.end
-            continue
-        found = quote_headers.match_attribution(lines, i)
-        if found:
-            following = _next_content(lines, found.end)
-            if following is not None and is_quoted(lines[following]):
-                attributions.append(found)
-                i = found.end
-                continue
-            return _Scan(found, attributions)
-        i += 1
-    return _Scan(None, attributions)
-
-
-def _header_above_a_quote(
-    lines: list[str], found: quote_headers.Match
-) -> quote_headers.Match | None:
-    """A separator or header block above a "> " quote of a post of the list (Outlook
-    Express set to quote): a reply header like any other, the person may answer below.
-    Not when our footer follows unquoted: the history is then the post as Outlook
-    appends it, which itself began with a "> " quote."""
-    if found.kind not in ("separator", "header_block") or not _quote_under(lines, found.end):
-        return None  # the cheap look first: reading the header block costs more
-    end = _header_end(lines, found)
-    following = _next_content(lines, end)
-    if following is None or not is_quoted(lines[following]):
-        return None
-    if any(signatures.is_product_footer(lines, k) for k in range(following, len(lines))):
-        return None
-    if _is_forward(found, lines[found.start :]):
-        return None
-    return quote_headers.Match(found.rule, "attribution", found.start, end)
-
-
-def _quote_under(lines: list[str], i: int) -> bool:
-    """A "> " line under the lines from `i` on (a header block) and the blank ones below."""
-    while i < len(lines) and lines[i].strip() and not is_quoted(lines[i]):
-        i += 1
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    return i < len(lines) and is_quoted(lines[i])
-
-
-def _header_end(lines: list[str], found: quote_headers.Match) -> int:
-    """Where the history's body starts: under the separator and the header block under
-    it, if any."""
-    following = _next_content(lines, found.end)
-    if following is not None and found.kind == "separator":
-        block = quote_headers.match_header_block(lines, following)
-        if block is not None:
-            return block.end
-    return found.end
-
-
-def _next_content(lines: list[str], i: int) -> int | None:
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    return i if i < len(lines) else None
-
-
-def _is_forward(cut: quote_headers.Match, tail: list[str]) -> bool:
-    """A forward separator, or a header block (or « Original Message » line) above a
-    message that the list did not send. Outlook and Thunderbird forward under the same
-    block as they reply; a post of the list has « [slug] » in its subject, our footer in
-    its body and, as members receive it, a reply address in its To."""
-    if cut.kind == "forward":
-        return True
-    if cut.kind not in ("separator", "header_block") or inline_quotes.quotes_our_footer(tail):
-        return False
-    fields = quote_headers.header_fields(tail)
-    subject = fields.get("subject")
-    return not (
-        subject is None or _LIST_TAG.search(subject) or _REPLY_ADDRESS.search(fields.get("to", ""))
-    )
-
-
 def _forwarded_body(tail: list[str], depth: int) -> list[str]:
     """The body of a forwarded message (after its separator), without its header block,
     extracted by the same rules."""
     body = tail[1:]
     if all(is_quoted(line) for line in body if line.strip()):
         body = [inline_quotes.unquote(line) for line in body]  # Apple Mail quotes what it forwards
-    start = _next_content(body, 0)
+    start = history.next_content(body, 0)
     if start is None:
         return []
     end = quote_headers.header_block_end(body, start)
     # Zoho closes the forwarded headers with the same rule that opened them
-    after = _next_content(body, end)
+    after = history.next_content(body, end)
     if after is not None and quote_headers.RULE_LINE.match(body[after].strip()):
         end = after + 1
     inner = _extract("\n".join(body[end:]), depth + 1)
@@ -244,12 +141,13 @@ def _extract(text: str, depth: int = 0) -> _Result:
         [line for line in lines if not signatures.is_tracking_mark(line)]
     )
     result = _Result(body=[])
-    advert = signatures.advertisement(lines) if signatures.AD_RULE in text else None
+    ads = signatures.AD_RULE in text
+    advert = signatures.advertisement(lines) if ads else None
     if advert is not None:
         result.rules.append("advertisement")
         result.signature = lines[advert[0] : advert[1]]
         lines = lines[: advert[0]] + lines[advert[1] :]
-    scan = _scan(lines, chevrons=">>>" in text)
+    scan = history.scan(lines, chevrons=">>>" in text, footer=FOOTER_MARKER in text)
     own = lines
     forwarded: list[str] | None = None
     if scan.cut is not None:
@@ -257,10 +155,10 @@ def _extract(text: str, depth: int = 0) -> _Result:
         result.rules.append(scan.cut.rule)
         result.found_history = True
         result.quoted = tail
-        if _is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
+        if history.is_forward(scan.cut, tail) and depth < MAX_FORWARD_DEPTH:
             forwarded = _forwarded_body(tail, depth)
         elif scan.cut.kind in ("separator", "header_block") and tagged_answers.may_hold(tail):
-            answered = tagged_answers.answered_history(lines[_header_end(lines, scan.cut) :])
+            answered = tagged_answers.answered_history(lines[history.header_end(lines, scan.cut) :])
             if answered is not None:
                 result.rules.append("tagged_answers")
                 own = [*own, "", *answered]
@@ -271,7 +169,7 @@ def _extract(text: str, depth: int = 0) -> _Result:
     # a quote with no reply header of its own under the person's last words
     quote_below = result.rules[decided:] == ["trailing_quote"]
     own = _settle_inner_quotes(own, scan.attributions, result, quote_below=quote_below)
-    own = _cut_trailing_signatures(own, result)
+    own = _cut_trailing_signatures(own, result, ads=ads)
 
     if forwarded is not None and any(line.strip() for line in forwarded):
         if any(line.strip() for line in own):
@@ -335,8 +233,9 @@ def _settle_inner_quotes(
     return settled.lines
 
 
-def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
-    """Step 6: mobile signatures and disclaimers on the last lines, then a contact block."""
+def _cut_trailing_signatures(own: list[str], result: _Result, *, ads: bool) -> list[str]:
+    """Step 6: mobile signatures and disclaimers on the last lines, then a contact block.
+    `ads`: the text holds a webmail advertisement's rule."""
     while True:
         last = len(own) - 1
         while last >= 0 and not own[last].strip():
@@ -346,8 +245,13 @@ def _cut_trailing_signatures(own: list[str], result: _Result) -> list[str]:
         name = signatures.mobile_signature(own[last])
         cut = last
         if name is None:
-            cut = signatures.disclaimer_start(own[: last + 1])
+            cut = disclaimers.disclaimer_start(own[: last + 1])
             name = "disclaimer" if cut is not None else None
+        if name is None:
+            # a webmail advertisement above a reply header (Yahoo's « --- El …
+            # escribió: »): at the end of the person's words once the history is gone
+            cut = signatures.advertisement_start(own[: last + 1]) if ads else None
+            name = "advertisement" if cut is not None else None
         if name is None:
             break
         result.rules.append(name)

@@ -113,11 +113,12 @@ def _drop_quoted_footer(lines: list[str]) -> list[str]:
 
 
 def markdown_quote(line: str) -> str:
-    """A kept quote line as Markdown: its own "> > " nesting, a space before the text."""
+    """A kept quote line as Markdown: its own nesting written "> > " (mutt and Outlook
+    Express write ">>" with no space), a space before the text."""
     match = _QUOTE_PREFIX.match(line)
     if not match:
         return line
-    prefix = match.group(1).rstrip()
+    prefix = " ".join(">" * match.group(1).count(">"))
     content = line[match.end() :].rstrip()
     return f"{prefix} {content}" if content else prefix
 

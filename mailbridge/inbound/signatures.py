@@ -5,9 +5,12 @@
   the same separator (footer_marker.py), so a footer left unquoted goes the same way.
 - Mobile signatures ("Envoyé de mon iPhone", "Get Outlook for Android", "Verzonden vanaf
   mijn iPhone" …) are a line at the end of the reply, added by the client, not the
-  person: a "sent from" phrase in one of the languages below, naming a device or an app.
+  person: a "sent from" phrase in one of the languages below, naming a device or an app,
+  or, in any language, a line of a few words naming a phone or a tablet ("Lähetetty
+  iPhonesta", "Odesláno z iPhonu").
 - Disclaimers ("Pensez à l'environnement avant d'imprimer…", "Ce message et ses pièces
-  jointes sont confidentiels…") are paragraphs a mail server appends at the end.
+  jointes sont confidentiels…") are paragraphs a mail server appends at the end
+  (disclaimers.py).
 - Webmail advertisements (Hotmail's, Yahoo's): a rule of underscores, then one short
   paragraph of sentences with a link, at the end of what the person wrote or below the
   quoted history.
@@ -130,6 +133,33 @@ MOBILE_SIGNATURES: tuple[MobileSignature, ...] = (
 )
 
 
+# A handheld named in a line of a few words is a mobile signature in any language, the
+# name inflected as the language wants it: « Lähetetty iPhonesta », « iPhone'umdan
+# gönderildi », « Wysłane z iPhone'a », « Enviat des del meu iPhone », « Envoyé depuis mon
+# Palm Treo », « 发自我的iPhone ». Only names that mean a phone, a tablet or their system,
+# written as their makers write them; the short ones whole words.
+_HANDHELD = re.compile(
+    r"(?<![A-Za-zÀ-ÿ])(?:iPhon|iPad|iPod|BlackBerry|Android|Galaxy|Xperia|Lumia|Windows Phone"
+    r"|Windows Mobile|Huawei|Xiaomi|Redmi|OnePlus|Samsung|Nokia|Motorola|Ericsson"
+    r"|(?:Palm|Treo|iOS|HTC|Pixel)(?![^\W\d_]))"
+)
+_APPENDED_LINK = re.compile(r" ?<[^<>]*>$")
+MAX_HANDHELD_WORDS = 7
+MAX_HANDHELD_CHARS = 60
+
+
+def _names_a_handheld(text: str) -> bool:
+    """A line of a few words naming a handheld, with no sentence's end, address or link
+    (but the link Outlook mobile appends)."""
+    if text.endswith(">"):
+        text = _APPENDED_LINK.sub("", text)
+    if not text or len(text) > MAX_HANDHELD_CHARS or len(text.split()) > MAX_HANDHELD_WORDS:
+        return False
+    if text[-1] in ".?!:;," or "@" in text or "://" in text:
+        return False
+    return _HANDHELD.search(text) is not None
+
+
 def mobile_signature(line: str) -> str | None:
     """The name of the mobile signature this line is, or None."""
     text = clean(line)
@@ -138,57 +168,10 @@ def mobile_signature(line: str) -> str | None:
     for signature in MOBILE_SIGNATURES:
         # the anchored phrase first: it fails on the first word of most lines
         if signature.pattern.fullmatch(text):
-            return signature.name if _DEVICE.search(text) else None
-    return None
-
-
-# ----------------------------------------------------------------------------- disclaimers
-
-# « Pensez à l'environnement avant d'imprimer ce courriel », « … : n'imprimez ce courriel
-# que si nécessaire », « Please consider the environment before printing this e-mail »:
-# both the planet and the printing
-_BEFORE_PRINTING = re.compile(
-    r"avant d'imprimer|n'imprime[rz]? .{0,30}que si|before printing|print (?:it )?only if"
-    r"|only print|bevor Sie .{0,40}drucken|antes de imprimir"
-    r"|prima di stampare|voordat u .{0,30}print|innan du skriver ut|før du skriver ut",
-    re.IGNORECASE,
-)
-_NATURE = re.compile(
-    r"environnement|environment|Umwelt|ambiente|milieu|miljø|miljö|planète|planet", re.IGNORECASE
-)
-_CONFIDENTIAL = re.compile(
-    r"(?:ce|le présent|this|diese|dieser|este|questo|dit) (?:message|courriel|e-?mail|mail"
-    r"|Nachricht|mensaje|mensagem|messaggio|bericht).{0,160}(?:confidenti|vertraulich|riservat"
-    r"|vertrouwelijk|intended (?:only|solely|recipient)|exclusi[fv])",
-    re.IGNORECASE,
-)
-
-
-def _is_disclaimer(paragraph: str) -> bool:
-    if _BEFORE_PRINTING.search(paragraph) and _NATURE.search(paragraph):
-        return True
-    return bool(_CONFIDENTIAL.search(paragraph))
-
-
-MAX_DISCLAIMER_CHARS = 800
-
-
-def disclaimer_start(lines: list[str]) -> int | None:
-    """Where the disclaimer paragraphs at the end of `lines` start, or None."""
-    start = None
-    end = len(lines)
-    while True:
-        while end and not lines[end - 1].strip():
-            end -= 1
-        first = end
-        while first and lines[first - 1].strip():
-            first -= 1
-        paragraph = " ".join(clean(line) for line in lines[first:end])
-        if not first or len(paragraph) > MAX_DISCLAIMER_CHARS:
-            return start  # the first paragraph is the person's, whatever it says
-        if not _is_disclaimer(paragraph):
-            return start
-        start = end = first
+            if _DEVICE.search(text) or _HANDHELD.search(text):
+                return signature.name
+            break
+    return "mobile_handheld" if _names_a_handheld(text) else None
 
 
 # ----------------------------------------------------------------------------- advertisements
@@ -216,3 +199,12 @@ def advertisement(lines: list[str]) -> tuple[int, int] | None:
     if not _AD_LINK.search(text) or len(_AD_LINK.sub("", text).split()) < MIN_AD_WORDS:
         return None
     return start, end
+
+
+def advertisement_start(lines: list[str]) -> int | None:
+    """Where an advertisement ending `lines` starts (`lines` ends where the history was
+    cut, under a reply header the webmail wrote below its advertisement), or None."""
+    if not any(AD_RULE in line for line in lines[-MAX_AD_LINES - 1 :]):
+        return None  # the cheap look first
+    found = advertisement(lines)
+    return found[0] if found is not None else None

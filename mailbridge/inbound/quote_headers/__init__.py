@@ -7,7 +7,8 @@ Three kinds of rule, tried in this order on each unquoted line of a plain-text b
   Zoho's "---- On … wrote ----", and GroupWise's ">>> Name <addr> 04/07/2007 10:12 >>>",
   tried on the lines starting with ">>>" although they read as quotes);
 - header blocks (header_blocks.py): Outlook-style "De : … Envoyé : … À : … Objet :" lines
-  (Outlook never quotes the history it appends, so everything from there on is history);
+  (Outlook never quotes the history it appends, so everything from there on is history),
+  in a language no rule knows read by their shape (header_shapes.py);
 - attributions (attributions.py, with the rules of each language in romance.py,
   germanic.py and others.py): "Le 4 juil. 2007 à 10:12, Hélène <h@x.org> a écrit :", also
   wrapped over two or three lines, with a no-break space (U+00A0) or a narrow no-break
@@ -22,8 +23,10 @@ from __future__ import annotations
 
 from mailbridge.inbound.quote_headers.attributions import (
     ATTRIBUTIONS,
+    HEADER_ABOVE_POST,
     MAX_WRAP,
     match_attribution,
+    match_header_above_post,
     match_quoted_attribution,
 )
 from mailbridge.inbound.quote_headers.base import Kind, Match, Rule, clean, is_quoted
@@ -33,6 +36,7 @@ from mailbridge.inbound.quote_headers.header_blocks import (
     header_block_end,
     header_fields,
     match_header_block,
+    shaped_block_names_the_list,
 )
 from mailbridge.inbound.quote_headers.separators import (
     GROUPWISE,
@@ -44,6 +48,7 @@ from mailbridge.inbound.quote_headers.separators import (
 __all__ = [
     "ATTRIBUTIONS",
     "GROUPWISE",
+    "HEADER_ABOVE_POST",
     "HEADER_BLOCK_DOCS",
     "MAX_WRAP",
     "RULE_LINE",
@@ -57,15 +62,18 @@ __all__ = [
     "is_quoted",
     "match_attribution",
     "match_chevron_header",
+    "match_header_above_post",
     "match_header_block",
     "match_quoted_attribution",
     "match_separator",
     "rule_docs",
+    "shaped_block_names_the_list",
 ]
 
 
 def rule_docs() -> dict[str, str]:
     """Every rule name with its one-line description (for the docs and the bench)."""
-    docs = {rule.name: rule.doc for rule in (*SEPARATORS, GROUPWISE, *ATTRIBUTIONS)}
+    rules = (*SEPARATORS, GROUPWISE, *ATTRIBUTIONS, HEADER_ABOVE_POST)
+    docs = {rule.name: rule.doc for rule in rules}
     docs.update(HEADER_BLOCK_DOCS)
     return docs

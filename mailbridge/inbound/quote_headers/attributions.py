@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 
-from mailbridge.inbound.quote_headers.base import Match, Rule, clean, is_quoted, next_content
+from mailbridge.inbound.quote_headers.base import (
+    TIME,
+    Match,
+    Rule,
+    clean,
+    is_quoted,
+    next_content,
+    rule,
+)
 from mailbridge.inbound.quote_headers.germanic import DUTCH, ENGLISH, GERMAN, NORDIC
 from mailbridge.inbound.quote_headers.others import ANY_LANGUAGE, FINNISH, POLISH, RUSSIAN
 from mailbridge.inbound.quote_headers.romance import (
@@ -86,4 +94,37 @@ def match_quoted_attribution(line: str) -> str | None:
     for attribution in ATTRIBUTIONS:
         if not attribution.needs_quote_after and attribution.pattern.fullmatch(content):
             return attribution.name
+    return None
+
+
+# A reply header in a language no rule knows, above the post as the list sent it, not
+# quoted (Yahoo writes « … tarihinde Mathieu <m@x> şunu yazdı: » above the post it
+# indents): an address, a date or a time, a final colon. Only where our footer follows
+# unquoted, so that a line of the person's own ending with a colon is never taken.
+HEADER_ABOVE_POST = rule(
+    "header_above_post",
+    "attribution",
+    r".{0,160}[\w.+-]+@[\w-]+\.[\w.-]+.{0,160}:",
+    "Any language: a line with an address and a date or a time, ending in « : », above"
+    " the post as the list sent it, unquoted, with our footer.",
+)
+_DATED = re.compile(rf"{TIME}|(?<!\d)(?:19|20)\d{{2}}(?!\d)")
+
+
+def match_header_above_post(lines: list[str], i: int) -> Match | None:
+    """HEADER_ABOVE_POST over 1 to MAX_WRAP lines from `i` (the caller knows our footer
+    is below)."""
+    joined = ""
+    for k in range(MAX_WRAP):
+        if i + k >= len(lines) or not lines[i + k].strip() or is_quoted(lines[i + k]):
+            return None
+        joined = clean(f"{joined} {lines[i + k]}") if joined else clean(lines[i + k])
+        if len(joined) > 300:
+            return None
+        if (
+            joined.endswith(":")
+            and HEADER_ABOVE_POST.pattern.fullmatch(joined)
+            and _DATED.search(joined)
+        ):
+            return Match(HEADER_ABOVE_POST.name, "attribution", i, i + k + 1)
     return None

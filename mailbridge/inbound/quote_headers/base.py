@@ -15,6 +15,8 @@ _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # Proton draws « ‐‐‐‐‐‐‐ Original Message ‐‐‐‐‐‐‐ » with U+2010; word processors turn
 # typed dashes into en and em dashes: every dash reads as « - »
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+# Chinese and Japanese clients end a reply header with the full-width colon (« 写道： »)
+_FORMS = {**_DASHES, ord("\uff1a"): ":"}
 
 # ----------------------------------------------------------------------------- words
 
@@ -77,10 +79,10 @@ class Match:
 
 @lru_cache(maxsize=4096)  # each rule family cleans the same line again
 def clean(line: str) -> str:
-    """A line as the rules see it: no-break spaces as spaces, every dash as « - »,
-    Markdown emphasis and link syntax (from HTML converted by html2text) removed,
-    whitespace collapsed."""
-    line = _MARKDOWN_LINK.sub(r"\1", line).translate(_DASHES)
+    """A line as the rules see it: no-break spaces as spaces, every dash as « - », the
+    full-width colon as « : », Markdown emphasis and link syntax (from HTML converted by
+    html2text) removed, whitespace collapsed."""
+    line = _MARKDOWN_LINK.sub(r"\1", line).translate(_FORMS)
     line = line.replace("*", "")
     return _SPACES.sub(" ", line).strip()
 
