@@ -243,6 +243,7 @@ def restore(source: Path, *, force: bool = False) -> dict:
         _register_format()
         with transaction.atomic():
             call_command("loaddata", str(Path(scratch) / DATABASE), verbosity=0)
+        _cache_emptied()
         root = Path(settings.DATA_DIR).resolve()
         members = [m for m in archive.getmembers() if m.name.startswith(f"{DATA}/") and m.isfile()]
         for member in members:
@@ -255,6 +256,21 @@ def restore(source: Path, *, force: bool = False) -> dict:
             archive.extract(member, root, filter="data")
     logger.info("restored %s (%s files)", source, len(members))
     return manifest
+
+
+def _cache_emptied() -> None:
+    """What the cache holds was read from the rows just replaced: accounts under ids
+    that now name other people (forum.user_cache), sessions, pages. It goes with them."""
+    from django.core.cache import cache
+
+    try:
+        cache.clear()
+    except Exception:
+        logger.warning(
+            "restore: the cache could not be emptied; empty it before serving the site, "
+            "or accounts and pages of the rows replaced may be served a few minutes more",
+            exc_info=True,
+        )
 
 
 def _manifest(archive: tarfile.TarFile) -> dict:

@@ -11,6 +11,9 @@ connections from the same pool, through the same client. A redis-py client holds
 no connection of its own (each command takes one from the pool and gives it back)
 and may be shared between threads and contexts; a pool notices a fork and starts
 again with no connection in the child.
+
+`clear()` removes the cache's own keys only: Django's would empty the whole Redis
+database, which also holds Celery's queues and the channel layer's groups.
 """
 
 from __future__ import annotations
@@ -47,3 +50,22 @@ class PooledClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledClientCacheClient
+
+    def clear(self):
+        # Keys are "<prefix>:<version>:<key>" (Django's default key function).
+        pattern = glob_escape(self.key_prefix) + ":*"
+        client = self._cache.get_client(write=True)
+        batch = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)
+        return True
+
+
+def glob_escape(text: str) -> str:
+    """`text` matched as it is by a Redis glob pattern."""
+    return "".join(f"\\{char}" if char in "*?[]\\" else char for char in text)

@@ -216,3 +216,30 @@ def test_a_file_that_is_not_a_backup_is_refused_in_one_line(installation, tmp_pa
     ]
     missing = intercoop(env, "restore", str(tmp_path / "absent.tar.gz"), check=False)
     assert missing.returncode == 2 and "no backup at" in missing.stderr
+
+
+def test_a_restore_empties_what_the_cache_holds_of_the_rows_it_replaced(installation, tmp_path):
+    """A restore under a running Redis: the cached accounts, sessions and pages were read
+    from the rows replaced (an id may now name someone else). Celery's queues, in the
+    same Redis database, stay."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/13"
+    raw = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        raw.ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.skip(f"no Redis answering ({exc})")
+    env = filled(installation("site", "sqlite"))
+    backup = tmp_path / "sauvegarde.tar.gz"
+    intercoop(env, "backup", "--output", str(backup))
+    env = {**env, "REDIS_URL": url}
+    shell(env, "from django.core.cache import cache; cache.set('user:1', 'Claire, before')")
+    raw.set("celery-like-queue", b"task")
+    try:
+        intercoop(env, "restore", "--force", str(backup))
+        found = shell(env, "from django.core.cache import cache; print(cache.get('user:1'))")
+        assert found.strip() == "None"
+        assert raw.get("celery-like-queue") == b"task"
+    finally:
+        raw.delete("celery-like-queue")
+        raw.close()

@@ -88,3 +88,23 @@ def test_another_server_or_option_gets_a_pool_of_its_own(cache):
     assert other._cache.get_client() is not first
     assert timed._cache.get_client() is not first
     assert timed._cache.get_client().connection_pool.connection_kwargs["socket_timeout"] == 5
+
+
+def test_clearing_removes_the_caches_keys_and_nothing_else_of_the_database(cache):
+    import redis
+
+    raw = redis.Redis.from_url(REDIS_URL)
+    other = PooledClientRedisCache(REDIS_URL, {"KEY_PREFIX": cache.key_prefix + "-other"})
+    try:
+        cache.set("page", "<p>1</p>")
+        cache.set("account", "Claire", version=2)
+        other.set("page", "<p>2</p>")
+        raw.set("celery-queue-like", b"task")
+        cache.clear()
+        assert cache.get("page") is None and cache.get("account", version=2) is None
+        assert other.get("page") == "<p>2</p>"
+        assert raw.get("celery-queue-like") == b"task"
+    finally:
+        other.delete("page")
+        raw.delete("celery-queue-like")
+        raw.close()
