@@ -1,5 +1,5 @@
 """Reply extraction over the corpus of tests/mail/replies/ and the held-out batches
-of tests/mail/replies-heldout/, -2/, -3/, -4/ and -5/, against two libraries.
+of tests/mail/replies-heldout/ and -2/ to -6/, against two libraries.
 
     python bench/replies.py            # full run of all of them; writes the "Reply
                                        # extraction" section of docs/benchmarks.md
@@ -8,6 +8,7 @@ of tests/mail/replies-heldout/, -2/, -3/, -4/ and -5/, against two libraries.
     python bench/replies.py --heldout-3  # the third one alone, writes nothing
     python bench/replies.py --heldout-4  # the fourth one alone, writes nothing
     python bench/replies.py --heldout-5  # the fifth one alone, writes nothing
+    python bench/replies.py --heldout-6  # the sixth one alone, writes nothing
     python bench/replies.py --heldout[-N] --record-first-run
                                        # that batch's first score, written once as its
                                        # own subsection (refused if one is there)
@@ -89,8 +90,14 @@ HELDOUT_5 = Batch(
     "### Fifth held-out batch: first run, before any rule change",
     "### Fifth held-out batch: what was generalised, what did not help",
 )
-BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4, HELDOUT_5)
-ORDINALS = ("first", "second", "third", "fourth", "fifth")
+HELDOUT_6 = Batch(
+    common.ROOT / "tests" / "mail" / "replies-heldout-6",
+    "### Sixth held-out batch",
+    "### Sixth held-out batch: first run, before any rule change",
+    "### Sixth held-out batch: what was generalised, what did not help",
+)
+BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4, HELDOUT_5, HELDOUT_6)
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 FLAGS = {
     batch: "--heldout" + (f"-{number}" if number > 1 else "")
     for number, batch in enumerate(BATCHES, start=1)
