@@ -60,44 +60,23 @@ class Batch(NamedTuple):
     changes_title: str
 
 
-HELDOUT = Batch(
-    common.ROOT / "tests" / "mail" / "replies-heldout",
-    "### Held-out batch",
-    "### Held-out batch: first run, before any rule change",
-    "### Held-out batch: what was generalised, what did not help",
-)
-HELDOUT_2 = Batch(
-    common.ROOT / "tests" / "mail" / "replies-heldout-2",
-    "### Second held-out batch",
-    "### Second held-out batch: first run, before any rule change",
-    "### Second held-out batch: what was generalised, what did not help",
-)
-HELDOUT_3 = Batch(
-    common.ROOT / "tests" / "mail" / "replies-heldout-3",
-    "### Third held-out batch",
-    "### Third held-out batch: first run, before any rule change",
-    "### Third held-out batch: what was generalised, what did not help",
-)
-HELDOUT_4 = Batch(
-    common.ROOT / "tests" / "mail" / "replies-heldout-4",
-    "### Fourth held-out batch",
-    "### Fourth held-out batch: first run, before any rule change",
-    "### Fourth held-out batch: what was generalised, what did not help",
-)
-HELDOUT_5 = Batch(
-    common.ROOT / "tests" / "mail" / "replies-heldout-5",
-    "### Fifth held-out batch",
-    "### Fifth held-out batch: first run, before any rule change",
-    "### Fifth held-out batch: what was generalised, what did not help",
-)
-HELDOUT_6 = Batch(
-    common.ROOT / "tests" / "mail" / "replies-heldout-6",
-    "### Sixth held-out batch",
-    "### Sixth held-out batch: first run, before any rule change",
-    "### Sixth held-out batch: what was generalised, what did not help",
-)
-BATCHES = (HELDOUT, HELDOUT_2, HELDOUT_3, HELDOUT_4, HELDOUT_5, HELDOUT_6)
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def _batch(number: int, ordinal: str) -> Batch:
+    """The batch in tests/mail/replies-heldout[-N]/ (the first has no number, and its
+    subsections' titles no ordinal: they were written so)."""
+    title = "### Held-out batch" if number == 1 else f"### {ordinal.capitalize()} held-out batch"
+    folder = "replies-heldout" + (f"-{number}" if number > 1 else "")
+    return Batch(
+        common.ROOT / "tests" / "mail" / folder,
+        title,
+        f"{title}: first run, before any rule change",
+        f"{title}: what was generalised, what did not help",
+    )
+
+
+BATCHES = tuple(_batch(number, ordinal) for number, ordinal in enumerate(ORDINALS, start=1))
 FLAGS = {
     batch: "--heldout" + (f"-{number}" if number > 1 else "")
     for number, batch in enumerate(BATCHES, start=1)
