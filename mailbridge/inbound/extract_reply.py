@@ -243,7 +243,7 @@ def _cut_trailing_signatures(own: list[str], result: _Result, *, ads: bool) -> l
         if last < 0:
             return []
         name = signatures.mobile_signature(own[last])
-        cut = last
+        cut = signatures.mobile_signature_start(own, last) if name else last
         if name is None:
             cut = disclaimers.disclaimer_start(own[: last + 1])
             name = "disclaimer" if cut is not None else None

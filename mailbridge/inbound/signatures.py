@@ -160,6 +160,19 @@ def _names_a_handheld(text: str) -> bool:
     return _HANDHELD.search(text) is not None
 
 
+# a rule drawn above a mobile signature, as some operators' mail apps draw it (« ---- »
+# then « Envoyé depuis mon mobile Orange »)
+_RULE_ABOVE = re.compile(r"[-_=~*]{3,}")
+
+
+def mobile_signature_start(lines: list[str], i: int) -> int:
+    """Where the mobile signature on line `i` starts: at the rule right above it, if
+    there is one, or at `i`."""
+    if i and _RULE_ABOVE.fullmatch(lines[i - 1].strip()):
+        return i - 1
+    return i
+
+
 def mobile_signature(line: str) -> str | None:
     """The name of the mobile signature this line is, or None."""
     text = clean(line)

@@ -62,7 +62,6 @@ KNOWN_HELDOUT_MISSES = {
     "replies-heldout-6/010_zoho_ru_zoho_russian_napisal",
     "replies-heldout-6/013_pine_fr_colon_quotes_inline",
     "replies-heldout-6/014_outlook_en_initials_brackets_quoted_inline",
-    "replies-heldout-6/049_orange_fr_envoye_depuis_mobile_orange",
 }
 NBSP, NNBSP = "\u00a0", "\u202f"
 # the end of a post as the list sends it, as Outlook appends it under its header block
@@ -814,6 +813,23 @@ def test_mobile_signatures_are_removed(line):
     assert signatures.mobile_signature(line) is not None
     assert extract_reply(f"Oui, j'arrive.\n\n{line}\n").body == "Oui, j'arrive."
     assert extract_reply(f"Oui, j'arrive.\n{line}\n").body == "Oui, j'arrive."
+
+
+@pytest.mark.parametrize("rule", ["----", "-----------", "________", "==="])
+@pytest.mark.parametrize(
+    "line",
+    ["Envoyé depuis mon mobile Orange", "Sent from my Vodafone mobile", "Sendt fra min mobil"],
+)
+def test_a_rule_drawn_right_above_a_mobile_signature_goes_with_it(rule, line):
+    text = f"Hélène, 3 places depuis Lyon.\nJulien\n\n{rule}\n{line}\n"
+    extracted = extract_reply(text)
+    assert extracted.body == "Hélène, 3 places depuis Lyon.\nJulien"
+    assert extracted.signature == f"{rule}\n{line}"
+
+
+def test_a_rule_above_the_last_words_of_the_person_is_kept():
+    text = "Hélène, 3 places depuis Lyon.\n\n----\nJulien, au volant"
+    assert extract_reply(text).body == text
 
 
 @pytest.mark.parametrize(
