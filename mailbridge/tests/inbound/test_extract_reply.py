@@ -58,8 +58,6 @@ KNOWN_HELDOUT_MISSES = {
     "replies-heldout-3/107_thunderbird_en_bottom_posting_trimmed_quote",
     "replies-heldout-3/110_mutt_en_inline_nested_quote_answered",
     "replies-heldout-4/068_outlook_fr_de_la_part_de_list_sender",
-    "replies-heldout-6/008_zoho_no_zoho_norwegian_skrev",
-    "replies-heldout-6/010_zoho_ru_zoho_russian_napisal",
     "replies-heldout-6/013_pine_fr_colon_quotes_inline",
     "replies-heldout-6/014_outlook_en_initials_brackets_quoted_inline",
 }
@@ -266,6 +264,42 @@ def test_zoho_reply_headers_start_the_history_quoted_or_not(header):
         extracted, rules = extract_reply_with_rules(f"D'accord.\n\n{header}\n\n{history}")
         assert extracted.body == "D'accord."
         assert rules[0] == "zoho"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "---- På tir, 03 jul 2007 10:40:12 +0200 Katrin Vogel <k.vogel@x.de> skrev ----",
+        "---- Пн, 02 июл 2007 17:21:09 +0200 Lars Eriksen <lars@x.dk> написал ----",
+        "---- Пн, 02 июл 2007 17:21:09 +0200 Lars Eriksen <lars@x.dk> написал(а) ----",
+        "---- Po, 02 čvc 2007 17:21:09 +0200 Lars Eriksen <lars@x.dk> napsal(a) ----",
+        "---- 02 Tem 2007 Pzt 17:21:09 +0200 Lars Eriksen <lars@x.dk> yazdı ----",
+        "---- Ma, 02 heinä 2007 17:21:09 +0200 Lars Eriksen\n<lars@x.dk> kirjoitti ----",
+        "---- Dne po, 02 čvc 2007 17:21:09 +0200 napsal Lars <lars@x.dk> ----",
+    ],
+    ids=["norwegian_pa", "russian", "russian_a", "czech", "turkish", "wrapped",
+         "verb_before_the_name"],
+)  # fmt: skip
+def test_zoho_reply_headers_in_a_language_no_rule_knows_are_read_by_their_shape(header):
+    for history in ("Dear colleagues,\nwhich months would suit you?", QUOTE):
+        extracted, rules = extract_reply_with_rules(
+            f"May or June.\n\nIngrid\n\n{header}\n\n{history}"
+        )
+        assert extracted.body == "May or June.\n\nIngrid"
+        assert rules[0] in ("zoho", "zoho_any")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "---- Réunion du 4 juillet 2007, 10:30, salle B ----",
+        "---- Programme : 9:00 accueil, 10:30 ateliers ----",
+        "---- Contact : Hélène <h@x.org> ----",
+    ],
+)
+def test_a_dashed_heading_of_the_persons_own_is_no_zoho_header(line):
+    text = f"Bonjour,\n\n{line}\n\nSuite du message.\n\nMarc"
+    assert extract_reply(text).body == text
 
 
 @pytest.mark.parametrize(
