@@ -58,7 +58,6 @@ KNOWN_HELDOUT_MISSES = {
     "replies-heldout-3/107_thunderbird_en_bottom_posting_trimmed_quote",
     "replies-heldout-3/110_mutt_en_inline_nested_quote_answered",
     "replies-heldout-4/068_outlook_fr_de_la_part_de_list_sender",
-    "replies-heldout-6/013_pine_fr_colon_quotes_inline",
     "replies-heldout-6/014_outlook_en_initials_brackets_quoted_inline",
 }
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -159,7 +158,11 @@ QUOTE = "> Bonjour,\n> la réunion est à 9 h.\n"
         ("k9_fr", "Le 4 juillet 2007 10:12:00 GMT+02:00, Hélène <h@x.org> a écrit :"),
         ("any_fr", "Le lun., juil. 2, 2007 à 9:15, Hélène<h@x.org> a écrit :"),
         ("short_fr", "Hélène Martin a écrit :"),
+        ("short_fr", "Hélène Martin écrivait :"),
+        ("short_fr", "Hélène Martin <h@x.org> écrit :"),
         ("gmail_en", "On Wed, Jul 4, 2007 at 10:12 AM Helen <h@x.org> wrote:"),
+        ("short_en", "Helen Martin writes:"),
+        ("short_de", "Helene Martin schreibt:"),
         ("apple_mail_en", "On Jul 4, 2007, at 10:12, Helen <h@x.org> wrote:"),
         ("thunderbird_en", "On 04/07/2007 10:12, Helen Martin wrote:"),
         ("yahoo_en", "On Wednesday, July 4, 2007, 10:12:33 AM GMT+2, Helen <h@x.org> wrote:"),
@@ -741,9 +744,14 @@ def test_a_reply_that_is_only_a_quote_is_empty():
         ("Le 4 juillet 2007 à 10:12, vous avez écrit :", "HM> "),
         ('>>>>> "HM" == Hélène Martin <h@x.org> writes:', "  HM> "),
         ("Hélène Martin <h@x.org> writes:", "Hélène> "),
+        ("Le 04/07/2007 à 10:12, Hélène Martin a écrit :", "[HM]> "),
+        ("Le 04/07/2007 à 10:12, Hélène Martin a écrit :", "  [Hélène]> "),
+        ("Le 04/07/2007 à 10:12, Hélène Martin a écrit :", ": "),
+        ("Hélène Martin écrivait :", ": "),
     ],
-    ids=["pipe", "pipe_no_space", "initials_the_bat", "supercite", "supercite_first_name"],
-)
+    ids=["pipe", "pipe_no_space", "initials_the_bat", "supercite", "supercite_first_name",
+         "initials_in_brackets", "first_name_in_brackets", "colon_pine", "colon_pine_short"],
+)  # fmt: skip
 def test_quotes_prefixed_with_a_pipe_or_initials_are_read_as_quotes(header, prefix):
     text = (
         f"{header}\n\n{prefix}Question un ?\n{prefix}Suite de la question.\n\nRéponse un.\n\n"
@@ -765,6 +773,32 @@ def test_quotes_prefixed_with_a_pipe_or_initials_are_read_as_quotes(header, pref
     ids=["table_rows", "a_single_pipe_line", "a_single_initials_line"],
 )
 def test_a_pipe_or_initials_used_once_or_as_a_table_is_no_quote(text):
+    assert extract_reply(text).body == text
+
+
+def test_colon_quotes_nested_with_blank_quoted_lines_and_an_unanswered_end():
+    text = (
+        "Inès Carvalho écrivait :\n: : Qui anime ?\n: L'atelier cherche encore\n"
+        ": une ou deux personnes\n\nJe peux le faire.\n\nJean-Luc\n\n"
+        ": Il faut compter une heure.\n:\n: Inès\n"
+    )
+    assert extract_reply(text).body == (
+        "> > Qui anime ?\n> L'atelier cherche encore\n> une ou deux personnes\n\n"
+        "Je peux le faire.\n\nJean-Luc"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Les horaires :\n: 9 h, accueil\n\nMarc",
+        "Bonjour,\n: 9 h, accueil\nEnsuite l'atelier.\n: 10 h, la plénière\n\nMarc",
+        "C'est noté :-)\n:-) et à jeudi\n:) Marc",
+        "Voir le lien :\n:https://x.org/plan\n:https://x.org/salle\n\nMarc",
+    ],
+    ids=["a_single_colon_line", "colon_lines_apart", "smileys", "colon_glued_to_links"],
+)
+def test_colon_lines_that_do_not_run_as_a_quote_are_kept(text):
     assert extract_reply(text).body == text
 
 
