@@ -58,7 +58,6 @@ KNOWN_HELDOUT_MISSES = {
     "replies-heldout-3/107_thunderbird_en_bottom_posting_trimmed_quote",
     "replies-heldout-3/110_mutt_en_inline_nested_quote_answered",
     "replies-heldout-4/068_outlook_fr_de_la_part_de_list_sender",
-    "replies-heldout-6/014_outlook_en_initials_brackets_quoted_inline",
 }
 NBSP, NNBSP = "\u00a0", "\u202f"
 # the end of a post as the list sends it, as Outlook appends it under its header block
@@ -701,6 +700,46 @@ def test_answers_tagged_with_initials_in_an_unquoted_history_make_an_inline_repl
         "[MD] Pas moi.\n\nMarc"
     )
     assert "tagged_answers" in rules
+
+
+def test_tagged_answers_in_an_unquoted_history_quote_only_the_paragraph_they_answer():
+    text = (
+        "Réponses dans le texte.\n\n-----Message d'origine-----\nDe : Hélène Martin\n"
+        "Envoyé : mercredi 4 juillet 2007 10:12\nÀ : accueil\nObjet : [accueil] Accueil\n\n"
+        "Bonjour à tous,\n\nLa salle est réservée.\n\nQui vient jeudi ?\n\n[MD] Moi.\n\n"
+        f"Et vendredi ?\n\n[MD] Pas moi.\n\nMarc\n\nHélène\n\n{LIST_FOOTER}\n"
+    )
+    assert extract_reply(text).body == (
+        "Réponses dans le texte.\n\n> Qui vient jeudi ?\n\n[MD] Moi.\n\n> Et vendredi ?\n\n"
+        "[MD] Pas moi.\n\nMarc"
+    )
+
+
+@pytest.mark.parametrize("signed", [True, False], ids=["one_answer_signed", "two_answers"])
+def test_tagged_answers_under_quotes_keep_only_the_quoted_paragraph_they_answer(signed):
+    second = "" if signed else "> Et vendredi ?\n\n[CON] Not me.\n\n"
+    text = (
+        "Katrin, answers below marked [CON].\n\n-----Original Message-----\n"
+        "From: Katrin Vogel\nSent: 02 July 2007 17:05\nTo: general\n"
+        "Subject: [general] Visits\n\n> Dear colleagues,\n>\n> Several networks asked.\n>\n"
+        f"> Which months would suit you?\n\n[CON] March.\n\n{second}Catherine\n\n"
+        "> Best regards,\n> Katrin\n"
+    )
+    want = "Katrin, answers below marked [CON].\n\n> Which months would suit you?\n\n[CON] March."
+    if not signed:
+        want += "\n\n> Et vendredi ?\n\n[CON] Not me."
+    assert extract_reply(text).body == f"{want}\n\nCatherine"
+
+
+def test_an_inline_reply_with_a_single_bracketed_word_keeps_its_quotes_whole():
+    text = (
+        "Le 04/07/2007 à 10:12, Hélène Martin a écrit :\n> Bonjour,\n>\n> Qui vient ?\n\n"
+        "[INFO] Moi, avec deux collègues.\n\n> Et vendredi ?\n\nPas moi.\n\nPaul"
+    )
+    assert extract_reply(text).body == (
+        "> Bonjour,\n>\n> Qui vient ?\n\n[INFO] Moi, avec deux collègues.\n\n"
+        "> Et vendredi ?\n\nPas moi.\n\nPaul"
+    )
 
 
 def test_a_bracketed_tag_with_nothing_above_it_in_the_history_answers_nothing():
