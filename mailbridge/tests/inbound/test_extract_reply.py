@@ -911,6 +911,12 @@ def test_the_signature_separator_and_its_trimmed_forms_start_the_signature(delim
         "Poslano s mog BlackBerryja",
         "发自我的iPhone",
         "Pobierz aplikację Outlook dla systemu iOS<https://aka.ms/o0ukef>",
+        # any language: a phone named with its operator
+        "Wysłane z telefonu Orange",
+        "Inviato dal cellulare TIM",
+        "Odesláno z mobilu T-Mobile",
+        "Отправлено с телефона МТС",
+        "Vom Vodafone Handy gesendet",
         # a known "sent from" phrase naming a handheld of the any-language list
         "Sent from my HTC on the Now Network from Sprint!",
         "Skickat från min Sony Ericsson",
@@ -959,6 +965,9 @@ def test_a_last_line_that_names_no_device_or_app_is_kept(line):
         "Qui aurait un chargeur d'iPad ?",
         "Le diaporama passe aussi sur Android, le lien est sur le forum",
         "Les photos de Palmira Rossi sont en ligne",
+        "Ma tante Orange aime le téléphone arabe",
+        "Prévoir un portable et des oranges",
+        "Le forfait mobile coûte trop cher, et Orange ne répond pas.",
     ],
 )
 def test_a_sentence_naming_a_phone_is_kept(line):
