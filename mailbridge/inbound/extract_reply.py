@@ -5,12 +5,12 @@ No library is good enough alone on real replies (talon, quotequail, mail-parser-
 and email-reply-parser get too many of them wrong: docs/benchmarks.md, "Reply
 extraction" and "Costs behind the code"), so the rules are ours, driven by the corpus
 in tests/mail/replies/ and checked on the held-out batches of tests/mail/replies-heldout/,
-tests/mail/replies-heldout-2/, -3/, -4/ and -5/:
+tests/mail/replies-heldout-2/, -3/, -4/, -5/ and -6/:
 
-0. Quotes written "| ", with initials ("HM> ") or a first name ("Bruno> ") are read as
-   "> " quotes (quote_prefixes.py); a line holding only Gmail trackers' mark "ᐧ" goes, and
-   so does a webmail's advertisement under a rule of underscores (signatures.py), here
-   or, above a reply header, at step 6.
+0. Quotes written "| " or ": ", with initials ("HM> ", "[HM]> ") or a first name
+   ("Bruno> ") are read as "> " quotes (quote_prefixes.py); a line holding only Gmail
+   trackers' mark "ᐧ" goes, and so does a webmail's advertisement under a rule of
+   underscores (signatures.py), here or, above a reply header, at step 6.
 1. History starts at the first separator, Outlook-style header block or reply header
    not followed by "> " lines (quote_headers/, history.py), or, when there is none, at a
    reply header in any language above the post appended unquoted with our footer.
@@ -30,8 +30,9 @@ tests/mail/replies-heldout-2/, -3/, -4/ and -5/:
    question it answers; the reply headers go. A bottom-posted reply (one quote at the
    top, or one quote of the whole post with our footer, the answer under it) drops the
    quote: the forum shows the post it answers.
-6. Mobile signatures (signatures.py) and disclaimers (disclaimers.py) at the end, then a
-   contact block under the name (contact_blocks.py) go; the sign-off and the name stay.
+6. Mobile signatures (signatures.py, with a rule drawn right above one) and disclaimers
+   (disclaimers.py) at the end, then a contact block under the name (contact_blocks.py)
+   go; the sign-off and the name stay.
 7. When the text shows no history and an HTML body is given, the HTML markup decides
    (html_quotes.py) and the reply is converted to text (html_text.py).
 
@@ -243,7 +244,7 @@ def _cut_trailing_signatures(own: list[str], result: _Result, *, ads: bool) -> l
         if last < 0:
             return []
         name = signatures.mobile_signature(own[last])
-        cut = last
+        cut = signatures.mobile_signature_start(own, last) if name else last
         if name is None:
             cut = disclaimers.disclaimer_start(own[: last + 1])
             name = "disclaimer" if cut is not None else None

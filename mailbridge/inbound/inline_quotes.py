@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailbridge.inbound import contact_blocks, quote_headers, signatures
+from mailbridge.inbound import contact_blocks, quote_headers, signatures, tagged_answers
 from mailbridge.inbound.quote_headers import is_quoted
 
 _QUOTE_PREFIX = re.compile(r"^\s*((?:>\s?)+)")
@@ -64,7 +64,8 @@ def settle(
             if mark in "AX" or (mark == "Q" and quote_headers.match_quoted_attribution(line)):
                 continue
             kept.append(markdown_quote(line) if mark == "Q" else line)
-        return Settled(_drop_quoted_footer(kept), "inline_reply", quoted)
+        kept = tagged_answers.keep_answered_quotes(_drop_quoted_footer(kept))
+        return Settled(kept, "inline_reply", quoted)
     return Settled(
         [line for line, mark in zip(own, marked, strict=True) if mark not in "QA"],
         "bottom_posting",

@@ -7,7 +7,8 @@
   mijn iPhone" …) are a line at the end of the reply, added by the client, not the
   person: a "sent from" phrase in one of the languages below, naming a device or an app,
   or, in any language, a line of a few words naming a phone or a tablet ("Lähetetty
-  iPhonesta", "Odesláno z iPhonu").
+  iPhonesta", "Odesláno z iPhonu"), or a phone and its operator ("Wysłane z telefonu
+  Orange").
 - Disclaimers ("Pensez à l'environnement avant d'imprimer…", "Ce message et ses pièces
   jointes sont confidentiels…") are paragraphs a mail server appends at the end
   (disclaimers.py).
@@ -143,6 +144,20 @@ _HANDHELD = re.compile(
     r"|Windows Mobile|Huawei|Xiaomi|Redmi|OnePlus|Samsung|Nokia|Motorola|Ericsson"
     r"|(?:Palm|Treo|iOS|HTC|Pixel)(?![^\W\d_]))"
 )
+# or a phone named with the operator that sold it, in any language (« Wysłane z telefonu
+# Orange », « Inviato dal cellulare TIM », « Vom Vodafone Handy gesendet »): a word for a
+# phone next to an operator's name, written as the operator writes it
+_PHONE_WORD = (
+    r"[^\W\d_]*(?:mobi|móvil|movil|cellula|celular|telef|phone|handy|portable|gsm"
+    r"|телефон|смартфон|мобил)[^\W\d_]*"
+)
+_OPERATOR_NAME = (
+    r"(?:Orange|SFR|Bouygues|Free|Vodafone|T-Mobile|Telekom|O2|Movistar|TIM|Proximus"
+    r"|Swisscom|Telenor|Telia|Verizon|AT&T|Sprint|МТС|Билайн|МегаФон)(?![^\W\d_])"
+)
+_OPERATOR = re.compile(
+    rf"(?<![^\W\d_])(?:(?i:{_PHONE_WORD}) {_OPERATOR_NAME}|{_OPERATOR_NAME} (?i:{_PHONE_WORD}))"
+)
 _APPENDED_LINK = re.compile(r" ?<[^<>]*>$")
 MAX_HANDHELD_WORDS = 7
 MAX_HANDHELD_CHARS = 60
@@ -157,7 +172,22 @@ def _names_a_handheld(text: str) -> bool:
         return False
     if text[-1] in ".?!:;," or "@" in text or "://" in text:
         return False
-    return _HANDHELD.search(text) is not None
+    if _HANDHELD.search(text) is not None:
+        return True
+    return _OPERATOR.search(text) is not None
+
+
+# a rule drawn above a mobile signature, as some operators' mail apps draw it (« ---- »
+# then « Envoyé depuis mon mobile Orange »)
+_RULE_ABOVE = re.compile(r"[-_=~*]{3,}")
+
+
+def mobile_signature_start(lines: list[str], i: int) -> int:
+    """Where the mobile signature on line `i` starts: at the rule right above it, if
+    there is one, or at `i`."""
+    if i and _RULE_ABOVE.fullmatch(lines[i - 1].strip()):
+        return i - 1
+    return i
 
 
 def mobile_signature(line: str) -> str | None:

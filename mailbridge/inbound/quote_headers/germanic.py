@@ -58,8 +58,9 @@ ENGLISH: tuple[Rule, ...] = (
     rule(
         "short_en",
         "attribution",
-        rf"{_SHORT} wrote:",
-        "Short English « Helen Martin wrote: », only when quoted lines follow.",
+        rf"{_SHORT} (?:wrote|writes|has written) ?:",
+        "Short English « Helen Martin wrote: » (« writes: », « has written: »), only when"
+        " quoted lines follow.",
         needs_quote=True,
     ),
 )
@@ -92,8 +93,8 @@ GERMAN: tuple[Rule, ...] = (
     rule(
         "short_de",
         "attribution",
-        rf"{_SHORT} (?:schrieb|hat geschrieben):",
-        "Short German « Helene Martin schrieb: », only when quoted lines follow.",
+        rf"{_SHORT} (?:schrieb|schreibt|hat geschrieben) ?:",
+        "Short German « Helene Martin schrieb: » (« schreibt: »), only when quoted lines follow.",
         needs_quote=True,
     ),
 )

@@ -24,6 +24,9 @@ from mailbridge.inbound.quote_headers.base import (
 
 # « a écrit », and The Bat!'s « vous avez écrit »
 _WROTE_FR = r"(?:a|avez) écrit ?:"
+# the short form in the other tenses clients and newsreaders write (Pine's, slrn's
+# « Hélène écrivait : », « Hélène écrit : »)
+_WRITES_FR = r"(?:(?:a|avez) écrit|écrivait|écrit) ?:"
 _SHORT = r"[^:<>]{1,80}(?: ?<[^<>]+>)?"
 
 FRENCH: tuple[Rule, ...] = (
@@ -74,8 +77,9 @@ FRENCH: tuple[Rule, ...] = (
     rule(
         "short_fr",
         "attribution",
-        rf"{_SHORT} {_WROTE_FR}",
-        "Short French « Hélène Martin a écrit : », only when quoted lines follow.",
+        rf"{_SHORT} {_WRITES_FR}",
+        "Short French « Hélène Martin a écrit : » (« écrivait : », « écrit : »), only when"
+        " quoted lines follow.",
         needs_quote=True,
     ),
 )

@@ -1,7 +1,7 @@
 """Separators: a line of its own that opens the history ("-----Message d'origine-----",
 "---------- Forwarded message ---------", "Début du message réexpédié :", Zoho's
-"---- On … wrote ----", also wrapped over two or three lines). A forward separator opens
-a message to keep, the others history to drop."""
+"---- On … wrote ----" in any language, also wrapped over two or three lines). A forward
+separator opens a message to keep, the others history to drop."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ WROTE = (
     r"(?:wrote|a écrit|avez écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev"
     r"|пишет|написал\(а\)|написала?|napisał\(a\)|napisała?|pisze|va escriure|kirjoitti)"
 )
+# an address as Zoho writes it after the name, and the last word of a header (a verb,
+# « написал(а) » included), in any script
+_ADDRESS = r"<[^<>\s@]+@[^<>\s]+>"
+_WORD = r"[^\W\d_][\w()]*"
 # Gmail and Thunderbird draw their forward rules with dashes, Zoho with « = »
 _RULE = r"[-=]{3,}"
 
@@ -134,6 +138,16 @@ SEPARATORS: tuple[Rule, ...] = (
         r"|Начало пересылаемого сообщения) ?:",
         "Forward in Dutch, Norwegian, Danish, Swedish, Portuguese, Russian: « Doorgestuurd"
         " bericht », « Mensagem encaminhada »…",
+    ),
+    # after the forwards, whose titles it must not take
+    rule(
+        "zoho_any",
+        "separator",
+        rf"-{{2,}} ?(?=.*{_ADDRESS})(?=.*\d{{1,2}}:\d{{2}}).{{5,300}}(?:{_WORD}|>) ?-{{2,}}",
+        "Zoho Mail in a language no rule knows, read by its shape: between rules of dashes,"
+        " a time, an address in angle brackets, and a word (the verb, « skrev », « написал »)"
+        " or the address last (« ---- På tir, 03 jul 2007 10:40:12 +0200 Katrin <k@x> skrev"
+        " ---- »).",
     ),
 )
 
