@@ -45,6 +45,8 @@ def session_access_group(session_id: int) -> str:
     """Every live connection to a session's places (its live page, board and threads),
     checked again when the session is made private or public."""
     return _name("access-session", session_id)
+
+
 def synthesis_group(session_id: int) -> str:
     """Everyone reading the synthesis of the session's questionnaire."""
     return _name("synthesis", session_id)
