@@ -299,7 +299,7 @@ def mail_run(
 
     Smoke runs: SQLite and no Redis (DATABASE_URL and REDIS_URL unset). Full runs need
     DATABASE_URL=postgres://… and REDIS_URL, and use a database `<DATABASE_URL's
-    name><suffix>` made afresh beside it, with REDIS_URL's database emptied. On
+    name><suffix>` made afresh beside it, with the cache emptied of its keys. On
     leaving, the processes listed in `processes` are stopped, the sink too, the
     database dropped, and the data dir removed (with `keep`, left for its logs)."""
     run = MailRun(data_dir=Path(tempfile.mkdtemp(prefix="intercoop-bench-")), sink=Sink())
@@ -323,12 +323,14 @@ def mail_run(
                 )
             name = urlsplit(url).path.lstrip("/") + suffix
             run.database = os.environ["DATABASE_URL"] = database_create(url, name)
-            # The database is new: what the cache holds of the last run's rows (accounts
-            # under the same ids, with other passwords, in forum.user_cache) must go too.
-            import redis as redis_client
-
-            redis_client.Redis.from_url(redis).flushdb()
         django_setup(migrate=True)
+        if not smoke:
+            # The database is new: what the cache holds of the last run's rows (accounts
+            # under the same ids, with other passwords, in forum.user_cache) goes too;
+            # the cache's own keys only (config/redis_cache.py), not Celery's queues.
+            from django.core.cache import cache
+
+            cache.clear()
         yield run
     finally:
         stop(*run.processes)

@@ -33,11 +33,15 @@ from django.db.models.query import (
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.transaction import TransactionManagementError
 
 # One per named value: negative (no id is), and within a 32-bit integer column's
 # range (Django folds a comparison with an out-of-range number into the SQL); for a
 # text, a NUL-led one (no stored text holds NUL: PostgreSQL refuses it).
 _MARKER_BASE = -1_987_000_001
+
+
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 
 
 def _marker(index: int, text: bool) -> int | str:
@@ -91,6 +95,14 @@ class CompiledQuery:
         if made is None:
             made = self._made[key] = self._make(shape, names)
         sql, slots, compiler, queryset = made
+        locks = queryset.query.select_for_update and connection.features.has_select_for_update
+        if locks and connection.get_autocommit():
+            # Django says so when it makes the SQL, which it does once here.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        if any(type(v) is int and not _INT_MIN <= v <= _INT_MAX for v in values.values()):
+            return [], compiler, queryset  # no row has such an id (the ORM's answer too)
         params = [values[item] if is_value else item for is_value, item in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

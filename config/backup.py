@@ -260,7 +260,9 @@ def restore(source: Path, *, force: bool = False) -> dict:
 
 def _cache_emptied() -> None:
     """What the cache holds was read from the rows just replaced: accounts under ids
-    that now name other people (forum.user_cache), sessions, pages. It goes with them."""
+    that now name other people (forum.user_cache), sessions, pages. It goes with them
+    (with Redis; the embedded run's memory cache is its server's own, gone when it
+    restarts, as it must after a restore)."""
     from django.core.cache import cache
 
     try:

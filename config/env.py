@@ -168,12 +168,14 @@ def redis_url() -> str | None:
 def web_databases(databases: dict) -> None:
     """What a web process changes in its DATABASES (config/asgi.py).
 
-    Django under ASGI runs each request's sync code on a thread made for that request:
-    a connection kept for reuse (CONN_MAX_AGE > 0) stays open with its dead thread until
-    the garbage collector finds it. Under load that held PostgreSQL connections by the
-    dozen until the next requests were refused ("too many clients"; docs/benchmarks.md,
-    "Costs behind the code"). So web processes give each request's connection back at
-    its end (workers and the SMTP gateway keep theirs, CONN_MAX_AGE 60). On PostgreSQL
+    Django under ASGI runs each request's sync code on a thread of its own: made for
+    the request by Django itself, where a connection kept for reuse (CONN_MAX_AGE > 0)
+    stayed open with its dead thread until the garbage collector found it, which under
+    load held PostgreSQL connections by the dozen until the next requests were refused
+    ("too many clients"; docs/benchmarks.md, "Costs behind the code"); kept between
+    requests since (config/request_threads.py), where each idle thread would still hold
+    one. So web processes give each request's connection back at its end (workers and
+    the SMTP gateway keep theirs, CONN_MAX_AGE 60). On PostgreSQL
     "back" means to a pool (psycopg_pool, through Django): opening a connection forks a
     PostgreSQL backend, which takes longer and more CPU than serving a page from the
     page cache."""

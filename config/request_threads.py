@@ -9,9 +9,11 @@ request: still one request at a time on a thread, each request's sync code on on
 thread, and a database connection given back at the request's end as before
 (config/env.py, web_databases: the request_finished signal runs on the same thread).
 
-A thread whose request did not end normally (cancelled: the client went away while a
-view ran) is not used again: its last call may still be running. Websockets are left
-to Channels.
+A client that goes away while a view runs ends its request normally: Django waits
+for the view, then sends request_finished on the same thread, and the thread is used
+again. Only a request ended by an exception or by the cancelling of the whole ASGI call
+(the server stopping) has its thread dropped, its last call possibly still running.
+Websockets are left to Channels.
 """
 
 from __future__ import annotations

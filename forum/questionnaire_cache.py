@@ -21,6 +21,7 @@ of the cache each time. Callers get the kept object itself: they must not change
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -37,44 +38,51 @@ T = TypeVar("T")
 KEEP_SECONDS = 3600
 # Values kept by the process (a few questionnaires, their forms in each language).
 KEPT_HERE = 64
-_here: dict[str, object] = {}
+_here: dict[str, tuple[object, float]] = {}  # key: (value, monotonic time it goes)
 
 
 def scope(questionnaire_id: int) -> str:
     return f"questionnaire:{questionnaire_id}"
 
 
-def cached(questionnaire_id: int, name: str, compute: Callable[[], T]) -> T:
+def cached(
+    questionnaire_id: int, name: str, compute: Callable[[], T], seconds: int = KEEP_SECONDS
+) -> T:
     """compute()'s value for the questionnaire's current version, computed once per
-    version (`name` says which value: the same name must mean the same computation)."""
+    version (`name` says which value: the same name must mean the same computation),
+    kept `seconds` at most."""
     try:
         [token] = page_cache.versions([scope(questionnaire_id)])
         key = f"questionnaire-cache:{questionnaire_id}:{token}:{name}"
-        found = _here.get(key)
-        if found is not None:
-            return found
+        kept = _here.get(key)
+        if kept is not None and kept[1] > time.monotonic():
+            return kept[0]
         found = cache.get(key)
     except Exception:
         logger.warning("questionnaire cache unavailable; computing", exc_info=True)
         return compute()
     if found is not None:
-        _keep_here(key, found)
+        _keep_here(key, found, seconds)
         return found
     value = compute()
     if not connection.in_atomic_block:
         try:
-            cache.set(key, value, KEEP_SECONDS)
+            cache.set(key, value, seconds)
         except Exception:
             logger.warning("questionnaire cache: could not store %s", key, exc_info=True)
         else:
-            _keep_here(key, value)
+            _keep_here(key, value, seconds)
     return value
 
 
-def _keep_here(key: str, value) -> None:
+def _keep_here(key: str, value, seconds: int) -> None:
+    now = time.monotonic()
     if len(_here) >= KEPT_HERE:
-        _here.clear()  # old versions go with the rest; the next reads fill it again
-    _here[key] = value
+        for old in [k for k, (_value, until) in _here.items() if until <= now]:
+            _here.pop(old, None)
+        if len(_here) >= KEPT_HERE:
+            _here.clear()  # old versions go with the rest; the next reads fill it again
+    _here[key] = (value, now + seconds)
 
 
 def changed(questionnaire_id: int) -> None:

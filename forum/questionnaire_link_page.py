@@ -10,7 +10,7 @@ process under the questionnaire's version (forum/questionnaire_cache.py) for a
 minute at most, so that a change of the event's name or address, which is not the
 questionnaire's, shows within a minute. Each request joins its own values in.
 
-A page that shows something of the person (what they typed, sent, or declined), a
+A page that shows something of the person (what they typed or sent), a
 visitor signed in (the header shows their menu), a message waiting for them or an
 address with a query string is rendered whole, as before.
 """
@@ -58,6 +58,7 @@ def served(request, token: str, person_id: int, questionnaire, render: Callable)
         questionnaire.pk,
         f"link-page:{language}:{minute}",
         lambda: _made(request, render),
+        seconds=KEEP_SECONDS,
     )
     content = fill(parts, request)
     content = content.replace(_TOKEN_QUOTED.encode(), quote(token, safe="/").encode())

@@ -140,3 +140,23 @@ def test_rows_come_converted_as_values_list_gives_them():
     )
     with pytest.raises(ValueError, match="values_list"):
         CompiledQuery(lambda shape, *, pk: User.objects.filter(pk=pk).values("pk")).rows(pk=1)
+
+
+@pytest.mark.django_db(transaction=True)  # (the other tests run inside one)
+def test_a_lock_outside_a_transaction_is_refused_every_time_as_django_refuses_it():
+    from django.db.transaction import TransactionManagementError
+
+    person = User.objects.create(username="eve")
+    query = CompiledQuery(lambda shape, *, pk: User.objects.select_for_update().filter(pk=pk))
+    with transaction.atomic():
+        assert [p.pk for p in query.objects(pk=person.pk)] == [person.pk]
+    if not connection.features.has_select_for_update:
+        return  # SQLite locks the whole database: Django refuses nothing there
+    for _ in range(2):
+        with pytest.raises(TransactionManagementError):
+            query.objects(pk=person.pk)
+
+
+def test_an_id_no_column_can_hold_finds_nothing():
+    query = CompiledQuery(lambda shape, *, pk: User.objects.filter(pk=pk))
+    assert query.objects(pk=2**64) == [] and query.objects(pk=-(2**70)) == []

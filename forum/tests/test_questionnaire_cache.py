@@ -164,8 +164,37 @@ def test_the_values_kept_by_the_process_never_hold_the_seal_either(client, built
         )
     [token] = page_cache.versions([questionnaire_cache.scope(questionnaire.pk)])
     prefix = f"questionnaire-cache:{questionnaire.pk}:{token}:"
-    kept = {k: v for k, v in questionnaire_cache._here.items() if k.startswith(prefix)}
+    kept = {k: v for k, (v, _until) in questionnaire_cache._here.items() if k.startswith(prefix)}
     assert {f"{prefix}questions", f"{prefix}blank-form:fr"} <= set(kept)
     assert any(key.startswith(f"{prefix}link-page:fr:") for key in kept)
     seal = Questionnaire.objects.get(pk=questionnaire.pk).seal
     assert seal and all(seal.encode() not in pickle.dumps(value) for value in kept.values())
+
+
+def test_a_value_kept_for_some_seconds_is_computed_again_after_them(built, monkeypatch):
+    """The link's shared page is kept a minute or two, not the hour of the questions:
+    neither the process nor the shared cache keeps it longer than its seconds."""
+    import time
+
+    questionnaire, _questions = built
+    calls = []
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+
+    def read():
+        return questionnaire_cache.cached(
+            questionnaire.pk, "brief", lambda: calls.append(1) or len(calls), seconds=60
+        )
+
+    assert (read(), read()) == (1, 1)
+    [token] = page_cache.versions([questionnaire_cache.scope(questionnaire.pk)])
+    stored = cache.make_key(f"questionnaire-cache:{questionnaire.pk}:{token}:brief")
+    if hasattr(cache, "_expire_info"):  # the process's memory cache
+        assert cache._expire_info[stored] - time.time() <= 60
+    else:  # Redis
+        assert 0 < cache._cache.get_client().ttl(stored) <= 60
+    clock[0] += 59
+    assert read() == 1
+    clock[0] += 2
+    cache.delete(f"questionnaire-cache:{questionnaire.pk}:{token}:brief")  # its 60 s too
+    assert read() == 2
