@@ -27,16 +27,23 @@ _shared: dict[tuple, tuple[object, object]] = {}
 
 
 class PooledClientCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._found: dict[int, tuple[object, object]] = {}  # pool index: (pool, client)
+
     def _shared_pool(self, write: bool) -> tuple[object, object]:
-        server = self._servers[self._get_connection_pool_index(write)]
-        key = (self._pool_class, self._client, server, repr(sorted(self._pool_options.items())))
-        shared = _shared.get(key)
+        index = self._get_connection_pool_index(write)
+        shared = self._found.get(index)  # looked up in the registry once per object
         if shared is None:
+            server = self._servers[index]
+            options = repr(sorted(self._pool_options.items()))
+            key = (self._pool_class, self._client, server, options)
             with _lock:
                 shared = _shared.get(key)
                 if shared is None:
                     pool = self._pool_class.from_url(server, **self._pool_options)
                     shared = _shared[key] = (pool, self._client(connection_pool=pool))
+            self._found[index] = shared
         return shared
 
     def _get_connection_pool(self, write):
