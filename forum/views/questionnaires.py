@@ -58,13 +58,15 @@ logger = logging.getLogger(__name__)
 
 
 class Answering(NamedTuple):
-    """Who answers which questionnaire, and the addresses of the door they came by."""
+    """Who answers which questionnaire, and the addresses of the door they came by
+    (with the personal link's token when it is that door)."""
 
     questionnaire: Questionnaire
     person: object
     form_url: str
     draft_url: str
     done_url: str
+    token: str = ""
 
 
 def _signed_in(request, slug: str) -> Answering:
@@ -117,7 +119,7 @@ def _by_link(request, token: str) -> Answering:
         raise LinkRefused("not_registered", questionnaire)
     if not questionnaire.accepts_answers():
         raise LinkRefused("not_open" if _not_open_yet(questionnaire) else "expired", questionnaire)
-    return Answering(questionnaire, person, *link_urls(token))
+    return Answering(questionnaire, person, *link_urls(token), token=token)
 
 
 # The person of a link and whether they may answer, read at each page of the link:
@@ -219,7 +221,7 @@ def _blank_page(request, answering: Answering, mine, questions=None):
     return _render(request, "answer.html", context)
 
 
-def _link_form_page(request, answering: Answering, token: str):
+def _link_form_page(request, answering: Answering):
     """The form by a personal link: to a visitor not signed in who has typed nothing
     yet, the page shared by all of them (forum/questionnaire_link_page.py)."""
     questionnaire = answering.questionnaire
@@ -232,7 +234,7 @@ def _link_form_page(request, answering: Answering, token: str):
     def render(shadow, person, urls):
         return _blank_page(shadow, Answering(questionnaire, person, *urls), PersonAnswers())
 
-    return link_page.served(request, token, answering.person.pk, questionnaire, render)
+    return link_page.served(request, answering.token, answering.person.pk, questionnaire, render)
 
 
 def _draft(request, answering: Answering) -> JsonResponse:
@@ -287,7 +289,7 @@ def done(request, slug: str):
 # By the personal link, without signing in.
 
 
-def _through_link(page, *, with_token: bool = False):
+def _through_link(page):
     """A page of the personal link: the link checked first, refused with a 403 page."""
 
     @never_cache
@@ -297,12 +299,12 @@ def _through_link(page, *, with_token: bool = False):
             answering = _by_link(request, token)
         except LinkRefused as refusal:
             return _refused(request, refusal)
-        return page(request, answering, token) if with_token else page(request, answering)
+        return page(request, answering)
 
     return view
 
 
-answer_by_link = _through_link(_link_form_page, with_token=True)
+answer_by_link = _through_link(_link_form_page)
 done_by_link = _through_link(_done_page)
 
 
