@@ -36,6 +36,11 @@ from forum.page_gaps import cut, fill
 _TOKEN = "tokenmark:link"
 _TOKEN_QUOTED = quote(_TOKEN, safe="/")
 _PERSON = "personmark"
+_MARKS = {
+    "link-token": _TOKEN.encode(),
+    "link-token-quoted": _TOKEN_QUOTED.encode(),
+    "link-person": _PERSON.encode(),
+}
 KEEP_SECONDS = 60
 
 
@@ -60,18 +65,19 @@ def served(request, token: str, person_id: int, questionnaire, render: Callable)
         lambda: _made(request, render),
         seconds=KEEP_SECONDS,
     )
-    content = fill(parts, request)
-    content = content.replace(_TOKEN_QUOTED.encode(), quote(token, safe="/").encode())
-    content = content.replace(_TOKEN.encode(), token.encode())
-    content = content.replace(_PERSON.encode(), str(person_id).encode())
-    return HttpResponse(content)
+    given = {
+        "link-token": token.encode(),
+        "link-token-quoted": quote(token, safe="/").encode(),
+        "link-person": str(person_id).encode(),
+    }
+    return HttpResponse(fill(parts, request, given))
 
 
 def _made(request, render: Callable) -> tuple:
     shadow = _with_path(request, reverse("forum:questionnaire_link", args=[_TOKEN]))
     person = types.SimpleNamespace(pk=_PERSON)
     response = render(shadow, person, link_urls(_TOKEN))
-    return cut(response.content)
+    return cut(response.content, _MARKS)
 
 
 def link_urls(token: str) -> tuple[str, str, str]:
