@@ -4,9 +4,9 @@ stored, filled in for each request that is served it (forum/page_cache.py).
 They are the hidden inputs of every form's CSRF token and of the reply box's
 submission key (two views sharing one would make two replies one), and the reader's id
 on the live script (data-live-user: the same on a reader's own page, the request's own
-on a page many share).
-A caller may cut more gaps, where it rendered the page with marks in the place of values
-it gives when filling it (forum/questionnaire_link_page.py: the link's token and person).
+on a page many share). A caller may cut more gaps, where it rendered the page with
+marks in the place of values it gives when filling it (forum/questionnaire_link_page.py:
+the link's token and person).
 
 A page is stored as its bytes cut around those values: stretches of bytes and, between
 them, the name of the value that goes there. Serving it joins the stretches and this

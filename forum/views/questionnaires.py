@@ -165,9 +165,10 @@ def _page_context(answering: Answering, questions, **extra) -> dict:
     }
 
 
-def _form_page(request, answering: Answering):
+def _form_page(request, answering: Answering, mine=None):
     """The form (GET), or the answers sent (POST). A POST is checked and recorded first:
-    the person's answers so far are read only to show the form again."""
+    the person's answers so far are read only to show the form again (`mine`: as a GET's
+    caller has just read them)."""
     questionnaire, person = answering.questionnaire, answering.person
     open_now = questionnaire.accepts_answers()
     questions, values, problems, invalid = None, None, None, ""
@@ -191,7 +192,8 @@ def _form_page(request, answering: Answering):
             pass  # shown below, as to a GET
         else:
             return redirect(answering.done_url)
-    mine = answers_of(questionnaire=questionnaire, person=person)
+    if mine is None or request.method == "POST":
+        mine = answers_of(questionnaire=questionnaire, person=person)
     if mine.sealed or not open_now:
         questions = questions or questions_of(questionnaire=questionnaire)
         context = _page_context(answering, questions, mine=mine)
@@ -229,7 +231,7 @@ def _link_form_page(request, answering: Answering):
         return _form_page(request, answering)
     mine = answers_of(questionnaire=questionnaire, person=answering.person)
     if mine.sealed or mine.submitted or mine.shown or not questionnaire.accepts_answers():
-        return _form_page(request, answering)
+        return _form_page(request, answering, mine)
 
     def render(shadow, person, urls):
         return _blank_page(shadow, Answering(questionnaire, person, *urls), PersonAnswers())
